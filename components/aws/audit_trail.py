@@ -1,0 +1,141 @@
+"""The audit trail: records management and data events everywhere and delivers them to the archive."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+from pulumi import Input, Output, ResourceOptions
+
+from components.aws import rendering
+from components.aws.limits import check_bucket_name, check_log_retention, check_selector_values, check_trail_name
+from components.aws.log_archive import ImmutableLogArchive
+from policies.errors import ConfigError
+
+
+@dataclass
+class AuditTrailArgs:
+    trail_name: str
+    region: str
+    account_id: Input[str]
+    partition: str = "aws"
+    # None: every bucket in the account; else these bucket names only.
+    s3_buckets: Sequence[str] | None = None
+    lambda_data_events: bool = True
+    dynamodb_data_events: bool = True
+    organization_trail: bool = False
+    cloudwatch_retention_days: int = 365
+    tags: dict[str, str] = field(default_factory=dict)
+    # Buckets that must never be selected: the archive and its access-log bucket (filled by the stack).
+    excluded_buckets: Sequence[Input[str]] = ()
+
+    def __post_init__(self) -> None:
+        check_trail_name("aws.trailName", self.trail_name)
+        check_log_retention("aws.cloudwatchRetentionDays", self.cloudwatch_retention_days)
+        if self.s3_buckets is not None:
+            if not self.s3_buckets:
+                raise ConfigError("aws.s3DataEvents", [], "'all' or a non-empty list of bucket names")
+            for b in self.s3_buckets:
+                check_bucket_name("aws.s3DataEvents", b)
+        placeholder = ["x"] * len(self.excluded_buckets)
+        check_selector_values(
+            rendering.selector_value_count(
+                rendering.data_event_selectors(
+                    self.partition, self.s3_buckets, placeholder, self.lambda_data_events, self.dynamodb_data_events
+                )
+            )
+        )
+
+
+def trail_arn(partition: str, region: str, account_id: Input[str], trail_name: str) -> Output[str]:
+    """A trail's ARN is known before it exists, which lets the archive's policies name it."""
+    return Output.concat(f"arn:{partition}:cloudtrail:{region}:", account_id, f":trail/{trail_name}")
+
+
+class AuditTrail(pulumi.ComponentResource):
+    """A multi-region CloudTrail trail with data events, validation, KMS and CloudWatch delivery."""
+
+    trail: aws.cloudtrail.Trail
+    log_group: aws.cloudwatch.LogGroup
+
+    def __init__(
+        self, name: str, args: AuditTrailArgs, archive: ImmutableLogArchive, opts: ResourceOptions | None = None
+    ) -> None:
+        super().__init__("auditkit:aws:AuditTrail", name, None, opts)
+        child = ResourceOptions(parent=self)
+        arn = trail_arn(args.partition, args.region, args.account_id, args.trail_name)
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-log-group",
+            name=f"/auditkit/cloudtrail/{args.trail_name}",
+            retention_in_days=args.cloudwatch_retention_days,
+            kms_key_id=archive.key.arn,
+            tags=args.tags,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-cloudwatch-role",
+            description="CloudTrail delivers events to CloudWatch Logs",
+            assume_role_policy=arn.apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceArn": v}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-cloudwatch-delivery",
+            role=role.id,
+            policy=self.log_group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                "Resource": f"{arn}:log-stream:*",
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        selectors = Output.all(*args.excluded_buckets).apply(
+            lambda excluded: rendering.data_event_selectors(
+                args.partition, args.s3_buckets, excluded, args.lambda_data_events, args.dynamodb_data_events
+            )
+        )
+        self.trail = aws.cloudtrail.Trail(
+            f"{name}-trail",
+            name=args.trail_name,
+            s3_bucket_name=archive.bucket.id,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            is_organization_trail=args.organization_trail,
+            enable_logging=True,
+            enable_log_file_validation=True,
+            kms_key_id=archive.key.arn,
+            cloud_watch_logs_group_arn=self.log_group.arn.apply(lambda a: f"{a}:*"),
+            cloud_watch_logs_role_arn=role.arn,
+            advanced_event_selectors=selectors,
+            tags=args.tags,
+            # CloudTrail checks the bucket policy when the trail is created.
+            opts=ResourceOptions(parent=self, depends_on=[archive.bucket_policy]),
+        )
+        self.register_outputs({"trail_arn": self.trail.arn, "log_group_arn": self.log_group.arn})

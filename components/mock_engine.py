@@ -1,0 +1,104 @@
+"""Render a stack in-process with Pulumi's mock engine: no CLI, no plugins, no credentials.
+
+The mocks answer like the providers would for the outputs our components read
+(names, ARNs, ids), so the rendered inputs are exactly what `pulumi up` would send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import Stack
+
+DEMO_ACCOUNT = "123456789012"
+
+
+@dataclass
+class RenderedResource:
+    type: str
+    name: str
+    component: str | None
+    inputs: dict[str, Any]
+    custom: bool = True
+
+
+@dataclass
+class AuditKitMocks(Mocks):
+    account_id: str = DEMO_ACCOUNT
+    region: str = "us-east-1"
+    partition: str = "aws"
+    resources: list[RenderedResource] = field(default_factory=list)
+    parents: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def _outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        acct, region, part = self.account_id, self.region, self.partition
+        digest = hashlib.sha256(f"{typ}/{name}".encode()).hexdigest()
+        if typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or f"{name}-{digest[:7]}"
+            return bucket, {"bucket": bucket, "arn": f"arn:{part}:s3:::{bucket}", "region": region}
+        if typ == "aws:kms/key:Key":
+            key_id = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+            return key_id, {"keyId": key_id, "arn": f"arn:{part}:kms:{region}:{acct}:key/{key_id}"}
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            return inputs["name"], {"arn": f"arn:{part}:logs:{region}:{acct}:log-group:{inputs['name']}"}
+        if typ == "aws:iam/role:Role":
+            return name, {"arn": f"arn:{part}:iam::{acct}:role/{name}", "name": name}
+        if typ == "aws:cloudtrail/trail:Trail":
+            return inputs["name"], {
+                "arn": f"arn:{part}:cloudtrail:{region}:{acct}:trail/{inputs['name']}",
+                "homeRegion": region,
+            }
+        return f"{name}-{digest[:7]}", {}
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        rid, computed = self._outputs(args.typ, args.name, args.inputs)
+        self.resources.append(
+            RenderedResource(
+                args.typ, args.name, self.parents.get((args.typ, args.name)), dict(args.inputs), bool(args.custom)
+            )
+        )
+        return rid, {**args.inputs, **computed}
+
+    def call(self, args: MockCallArgs) -> dict:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:{self.partition}:iam::{self.account_id}:user/auditkit-plan",
+                "userId": "AIDAAUDITKITPLAN",
+                "id": self.account_id,
+            }
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
+        raise NotImplementedError(f"the plan renderer has no mock for invoke {args.token}")
+
+
+def _record_parent(mocks: AuditKitMocks) -> Callable[[pulumi.ResourceTransformationArgs], None]:
+    def transformation(args: pulumi.ResourceTransformationArgs) -> None:
+        parent = args.opts.parent if args.opts else None
+        if parent is not None and not isinstance(parent, Stack):
+            mocks.parents[(args.type_, args.name)] = parent._name
+        return None
+
+    return transformation
+
+
+def render(
+    program: Callable[[], Any], stack: str, *, region: str = "us-east-1", account_id: str = DEMO_ACCOUNT
+) -> list[RenderedResource]:
+    """Run `program` under the mock engine and return every resource it registered, in order."""
+    mocks = AuditKitMocks(account_id=account_id, region=region)
+    pulumi.runtime.set_mocks(mocks, project="auditkit", stack=stack, preview=False, monitor=MockMonitor(mocks))
+
+    @pulumi.runtime.test
+    def run() -> None:
+        pulumi.runtime.register_stack_transformation(_record_parent(mocks))
+        program()
+
+    run()
+    return mocks.resources

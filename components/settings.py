@@ -1,0 +1,157 @@
+"""Stack settings: the `auditkit:*` config of a stack, parsed and refused early.
+
+Every field is checked here, before any resource is registered, with an error that
+names the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policies.errors import ConfigError
+from policies.retention import RetentionRequirement, resolve_retention
+
+CLOUDS = ("aws",)
+TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws")
+AWS_DEFAULTS: dict[str, Any] = {
+    "trailName": "auditkit",
+    "organizationTrail": False,
+    "organizationId": None,
+    "s3DataEvents": "all",
+    "lambdaDataEvents": True,
+    "dynamodbDataEvents": True,
+    "hotDays": 90,
+    "warmStorageClass": "STANDARD_IA",
+    "coldAfterDays": 365,
+    "cloudwatchRetentionDays": 365,
+    "archiveBucketName": None,
+    "accessLogs": True,
+    "protect": True,
+}
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    region: str
+    trail_name: str
+    organization_trail: bool
+    organization_id: str | None
+    s3_buckets: tuple[str, ...] | None
+    lambda_data_events: bool
+    dynamodb_data_events: bool
+    hot_days: int
+    warm_storage_class: str
+    cold_after_days: int
+    cloudwatch_retention_days: int
+    archive_bucket_name: str | None
+    access_logs: bool
+    protect: bool
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    name: str
+    retention: RetentionRequirement
+    clouds: tuple[str, ...]
+    aws: AwsSettings | None
+
+
+def _check_keys(where: str, given: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
+    for key in given:
+        if key not in allowed:
+            raise ConfigError(f"{where}{key}", given[key], sorted(allowed), "unknown setting")
+
+
+def _bool(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(field, value, "true or false")
+    return value
+
+
+def _int(field: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(field, value, "a whole number")
+    return value
+
+
+def _aws(raw: Any, region: str) -> AwsSettings:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError("aws", raw, "a mapping of AWS settings")
+    _check_keys("aws.", raw, list(AWS_DEFAULTS))
+    v = {**AWS_DEFAULTS, **raw}
+    s3 = v["s3DataEvents"]
+    if s3 == "all":
+        buckets = None
+    elif isinstance(s3, list) and all(isinstance(b, str) for b in s3):
+        buckets = tuple(s3)
+    else:
+        raise ConfigError("aws.s3DataEvents", s3, "'all' or a list of bucket names")
+    if v["organizationTrail"] and not v["organizationId"]:
+        raise ConfigError(
+            "aws.organizationId", None, "an organization id like o-a1b2c3d4e5", "required for an organization trail"
+        )
+    for key in ("trailName", "warmStorageClass"):
+        if not isinstance(v[key], str):
+            raise ConfigError(f"aws.{key}", v[key], "a string")
+    return AwsSettings(
+        region=region,
+        trail_name=v["trailName"],
+        organization_trail=_bool("aws.organizationTrail", v["organizationTrail"]),
+        organization_id=v["organizationId"],
+        s3_buckets=buckets,
+        lambda_data_events=_bool("aws.lambdaDataEvents", v["lambdaDataEvents"]),
+        dynamodb_data_events=_bool("aws.dynamodbDataEvents", v["dynamodbDataEvents"]),
+        hot_days=_int("aws.hotDays", v["hotDays"]),
+        warm_storage_class=v["warmStorageClass"],
+        cold_after_days=_int("aws.coldAfterDays", v["coldAfterDays"]),
+        cloudwatch_retention_days=_int("aws.cloudwatchRetentionDays", v["cloudwatchRetentionDays"]),
+        archive_bucket_name=v["archiveBucketName"],
+        access_logs=_bool("aws.accessLogs", v["accessLogs"]),
+        protect=_bool("aws.protect", v["protect"]),
+    )
+
+
+def parse_settings(name: str, config: Mapping[str, Any], aws_region: str | None = None) -> StackSettings:
+    """Settings from the `auditkit:` namespace of a stack's config (keys without the namespace).
+
+    The AWS region is the provider's own `aws:region`, so the program and the provider agree.
+    """
+    _check_keys("", config, TOP_KEYS)
+    jurisdictions = config.get("jurisdictions", ["US"])
+    if isinstance(jurisdictions, str) or not isinstance(jurisdictions, list):
+        raise ConfigError("jurisdictions", jurisdictions, "a list such as [US, CA]")
+    minors = _bool("minors", config.get("minors", False))
+    retention = resolve_retention(jurisdictions, minors, config.get("retentionYears"))
+    clouds = config.get("clouds", ["aws"])
+    if not isinstance(clouds, list) or not clouds:
+        raise ConfigError("clouds", clouds, f"a non-empty list of {', '.join(CLOUDS)}")
+    for cloud in clouds:
+        if cloud not in CLOUDS:
+            raise ConfigError("clouds", cloud, CLOUDS)
+    if not isinstance(aws_region, (str, type(None))):
+        raise ConfigError("aws:region", aws_region, "an AWS region name such as us-east-1")
+    aws = _aws(config.get("aws"), aws_region or "us-east-1") if "aws" in clouds else None
+    return StackSettings(name, retention, tuple(clouds), aws)
+
+
+def read_stack_file(path: Path) -> StackSettings:
+    """Settings from stacks/Pulumi.<stack>.yaml, as the Pulumi CLI would pass them to the program."""
+    if not path.is_file():
+        available = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml"))
+        raise ConfigError(
+            "stack",
+            path.name[len("Pulumi.") : -len(".yaml")],
+            available or ["(no stacks in " + str(path.parent) + ")"],
+            "no such stack file",
+        )
+    doc = yaml.safe_load(path.read_text()) or {}
+    raw = doc.get("config") or {}
+    config = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("auditkit:")}
+    return parse_settings(path.name[len("Pulumi.") : -len(".yaml")], config, raw.get("aws:region"))

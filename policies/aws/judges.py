@@ -1,0 +1,198 @@
+"""The AWS judges: pure functions from facts to gaps. An empty list means compliant.
+
+One judgement per concept, shared by the policy pack, `auditkit plan` and the
+drift auditor, so the three can never disagree about what compliant means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from policies.aws.event_selectors import (
+    DYNAMODB_TABLE,
+    LAMBDA_FUNCTION,
+    S3_OBJECT,
+    ArnSpace,
+    DataEventCoverage,
+    all_of_type_space,
+)
+from policies.aws.facts import (
+    BucketFacts,
+    Encryption,
+    LifecycleRule,
+    ObjectLockFacts,
+    PublicAccessBlock,
+    TrailFacts,
+)
+from policies.retention import RetentionRequirement
+
+COLD_CLASSES = {"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
+
+
+def multi_region(trail: TrailFacts) -> list[str]:
+    gaps = []
+    if not trail.multi_region:
+        gaps.append(f"trail {trail.name} records only its home region {trail.home_region}")
+    if not trail.include_global_events:
+        gaps.append(f"trail {trail.name} skips global service events (IAM, STS, CloudFront)")
+    mgmt = DataEventCoverage.management(trail.selectors)
+    if not mgmt.complete:
+        gaps.append(f"trail {trail.name}: management events {mgmt.missing()}")
+    return gaps
+
+
+def logging(trail: TrailFacts) -> list[str]:
+    return [] if trail.logging else [f"trail {trail.name} is not logging (StopLogging or enable_logging=false)"]
+
+
+def log_validation(trail: TrailFacts) -> list[str]:
+    return [] if trail.log_validation else [f"trail {trail.name} has log file validation off"]
+
+
+def kms(trail: TrailFacts) -> list[str]:
+    return (
+        [] if trail.kms_key_id else [f"trail {trail.name} log files are not encrypted with a customer-managed KMS key"]
+    )
+
+
+def cloudwatch(trail: TrailFacts) -> list[str]:
+    if trail.cloudwatch_log_group_arn and trail.cloudwatch_role_arn:
+        return []
+    return [f"trail {trail.name} does not deliver to CloudWatch Logs"]
+
+
+def data_event_coverage(
+    trails: Iterable[TrailFacts], resource_type: str, space: ArnSpace, subject: str
+) -> DataEventCoverage:
+    """The union of what the given (logging, applicable) trails record for one resource space."""
+    return DataEventCoverage.union(
+        (DataEventCoverage.of(t.selectors, resource_type, space) for t in trails), subject=subject
+    )
+
+
+def s3_data_events(trails: Iterable[TrailFacts], spaces: Mapping[str, ArnSpace]) -> list[str]:
+    """Gaps over the buckets in scope; `spaces` maps a bucket (or 'every bucket') to its ARN space."""
+    trails = list(trails)
+    gaps = []
+    for subject, space in spaces.items():
+        cov = data_event_coverage(trails, S3_OBJECT, space, subject)
+        if not cov.complete:
+            gaps.append(f"{subject}: S3 object {cov.missing()}")
+    return gaps
+
+
+def _type_events(trails: Iterable[TrailFacts], resource_type: str, label: str) -> list[str]:
+    cov = data_event_coverage(trails, resource_type, all_of_type_space(resource_type), label)
+    return [] if cov.complete else [f"{label} data events: {cov.missing()}"]
+
+
+def lambda_data_events(trails: Iterable[TrailFacts]) -> list[str]:
+    return _type_events(trails, LAMBDA_FUNCTION, "Lambda invoke")
+
+
+def dynamodb_data_events(trails: Iterable[TrailFacts]) -> list[str]:
+    return _type_events(trails, DYNAMODB_TABLE, "DynamoDB item")
+
+
+def object_lock(lock: ObjectLockFacts | None, required: RetentionRequirement) -> list[str]:
+    if lock is None or not lock.enabled:
+        return ["Object Lock is not enabled"]
+    gaps = []
+    if lock.mode != "COMPLIANCE":
+        gaps.append(
+            f"default retention mode is {lock.mode or 'unset'}; COMPLIANCE is required (GOVERNANCE can be bypassed)"
+        )
+    if lock.years is not None:
+        if lock.years < required.years:
+            gaps.append(f"default retention {lock.years} years < required {required.describe()}")
+    elif lock.days is not None:
+        if lock.days < required.days:
+            gaps.append(f"default retention {lock.days} days < required {required.describe()}")
+    else:
+        gaps.append("no default retention period")
+    return gaps
+
+
+def lifecycle(rules: Iterable[LifecycleRule] | None, required: RetentionRequirement) -> list[str]:
+    enabled = [r for r in rules or () if r.enabled]
+    if not enabled:
+        return ["no enabled lifecycle rule: logs are never tiered to colder storage"]
+    gaps = []
+    for r in enabled:
+        if r.expiration_days is not None and r.expiration_days < required.days:
+            gaps.append(
+                f"rule {r.id!r} expires objects after {r.expiration_days} days < required {required.describe()}"
+            )
+        if r.expiration_date is not None:
+            gaps.append(
+                f"rule {r.id!r} expires objects on a fixed date {r.expiration_date}, before later logs reach the retention"
+            )
+        if r.noncurrent_expiration_days is not None and r.noncurrent_expiration_days < required.days:
+            gaps.append(
+                f"rule {r.id!r} deletes noncurrent versions after {r.noncurrent_expiration_days} days < required {required.days}"
+            )
+    if not any(t.storage_class in COLD_CLASSES for r in enabled for t in r.transitions):
+        gaps.append("no transition to a colder storage class")
+    return gaps
+
+
+def versioning(status: str | None) -> list[str]:
+    return [] if status == "Enabled" else [f"versioning is {status or 'never enabled'}"]
+
+
+def public_access(pab: PublicAccessBlock | None) -> list[str]:
+    if pab is None:
+        return ["no public access block"]
+    off = [name for name, on in vars(pab).items() if not on]
+    return [f"public access block settings off: {', '.join(off)}"] if off else []
+
+
+def encryption(enc: Encryption | None) -> list[str]:
+    if enc is None or enc.algorithm not in ("aws:kms", "aws:kms:dsse"):
+        return [f"default encryption is {enc.algorithm if enc else 'unset'}; SSE-KMS with a customer key is required"]
+    return [] if enc.kms_key_id else ["SSE-KMS without a customer-managed key id"]
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _denies_plaintext(stmt: Mapping[str, Any]) -> bool:
+    principal = stmt.get("Principal")
+    everyone = principal == "*" or (isinstance(principal, Mapping) and "*" in _as_list(principal.get("AWS")))
+    actions = set(_as_list(stmt.get("Action")))
+    cond = stmt.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
+    return (
+        stmt.get("Effect") == "Deny"
+        and everyone
+        and bool(actions & {"s3:*", "*"})
+        and str(_as_list(cond)[0]).lower() == "false"
+    )
+
+
+def tls_policy(policy: Mapping[str, Any] | None, bucket: str) -> list[str]:
+    statements = _as_list((policy or {}).get("Statement", []))
+    gaps = []
+    deny = [s for s in statements if _denies_plaintext(s)]
+    resources = {r for s in deny for r in _as_list(s.get("Resource"))}
+    if not deny:
+        gaps.append("bucket policy does not deny requests without TLS (aws:SecureTransport=false)")
+    elif f"arn:aws:s3:::{bucket}/*" not in resources and "*" not in resources:
+        gaps.append("the TLS-only deny does not cover the bucket's objects")
+    for s in statements:
+        principal = s.get("Principal")
+        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+        conditions = str(s.get("Condition", {}))
+        if s.get("Effect") == "Allow" and "cloudtrail.amazonaws.com" in services and "aws:SourceArn" not in conditions:
+            gaps.append(f"statement {s.get('Sid', '?')!r} lets CloudTrail write without an aws:SourceArn condition")
+    return gaps
+
+
+def hardening(bucket: BucketFacts) -> list[str]:
+    return (
+        versioning(bucket.versioning)
+        + public_access(bucket.public_access_block)
+        + tls_policy(bucket.policy, bucket.name)
+        + encryption(bucket.encryption)
+    )

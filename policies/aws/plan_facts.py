@@ -1,0 +1,246 @@
+"""Facts from a Pulumi plan (engine props, camelCase), and the whole-plan AWS judgement.
+
+Used by `auditkit plan` and by the policy pack's resource and stack policies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from policies.aws import judges
+from policies.aws.event_selectors import EventSelectors, all_buckets_space, bucket_space
+from policies.aws.facts import (
+    BucketFacts,
+    Encryption,
+    LifecycleRule,
+    ObjectLockFacts,
+    PublicAccessBlock,
+    TrailFacts,
+    Transition,
+)
+from policies.retention import RetentionRequirement
+
+TRAIL = "aws:cloudtrail/trail:Trail"
+BUCKET = "aws:s3/bucket:Bucket"
+OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
+
+
+@dataclass(frozen=True)
+class PlanResource:
+    type: str
+    name: str
+    props: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    control_id: str
+    resources: tuple[str, ...]
+    gaps: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.gaps
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def trail_facts(props: Mapping[str, Any], region: str = "") -> TrailFacts:
+    return TrailFacts(
+        name=str(props.get("name") or ""),
+        arn=str(props.get("arn") or ""),
+        home_region=str(props.get("region") or region),
+        bucket=str(props.get("s3BucketName") or ""),
+        multi_region=bool(props.get("isMultiRegionTrail", False)),
+        include_global_events=bool(props.get("includeGlobalServiceEvents", True)),
+        organization=bool(props.get("isOrganizationTrail", False)),
+        log_validation=bool(props.get("enableLogFileValidation", False)),
+        kms_key_id=props.get("kmsKeyId") or None,
+        cloudwatch_log_group_arn=props.get("cloudWatchLogsGroupArn") or None,
+        cloudwatch_role_arn=props.get("cloudWatchLogsRoleArn") or None,
+        selectors=EventSelectors.from_engine(props),
+        logging=bool(props.get("enableLogging", True)),
+    )
+
+
+def object_lock_facts(props: Mapping[str, Any]) -> ObjectLockFacts:
+    retention = ((props.get("rule") or {}).get("defaultRetention")) or {}
+    return ObjectLockFacts(
+        enabled=props.get("objectLockEnabled", "Enabled") == "Enabled",
+        mode=retention.get("mode"),
+        days=_int(retention.get("days")),
+        years=_int(retention.get("years")),
+    )
+
+
+def _transitions(items: Sequence[Mapping[str, Any]] | None, days_key: str) -> tuple[Transition, ...]:
+    return tuple(Transition(_int(t.get(days_key)), str(t.get("storageClass")), t.get("date")) for t in items or ())
+
+
+def lifecycle_facts(props: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
+    rules = []
+    for r in props.get("rules") or ():
+        expiration = r.get("expiration") or {}
+        noncurrent = r.get("noncurrentVersionExpiration") or {}
+        abort = r.get("abortIncompleteMultipartUpload") or {}
+        rules.append(
+            LifecycleRule(
+                id=str(r.get("id", "")),
+                enabled=r.get("status") == "Enabled",
+                transitions=_transitions(r.get("transitions"), "days"),
+                expiration_days=_int(expiration.get("days")),
+                expiration_date=expiration.get("date"),
+                noncurrent_transitions=_transitions(r.get("noncurrentVersionTransitions"), "noncurrentDays"),
+                noncurrent_expiration_days=_int(noncurrent.get("noncurrentDays")),
+                abort_incomplete_days=_int(abort.get("daysAfterInitiation")),
+            )
+        )
+    return tuple(rules)
+
+
+def public_access_facts(props: Mapping[str, Any]) -> PublicAccessBlock:
+    return PublicAccessBlock(
+        bool(props.get("blockPublicAcls")),
+        bool(props.get("ignorePublicAcls")),
+        bool(props.get("blockPublicPolicy")),
+        bool(props.get("restrictPublicBuckets")),
+    )
+
+
+def encryption_facts(props: Mapping[str, Any]) -> Encryption:
+    rules = props.get("rules") or [{}]
+    default = rules[0].get("applyServerSideEncryptionByDefault") or {}
+    return Encryption(default.get("sseAlgorithm"), default.get("kmsMasterKeyId") or None)
+
+
+def versioning_facts(props: Mapping[str, Any]) -> str | None:
+    return (props.get("versioningConfiguration") or {}).get("status")
+
+
+def policy_facts(props: Mapping[str, Any]) -> dict | None:
+    policy = props.get("policy")
+    return json.loads(policy) if isinstance(policy, str) else policy
+
+
+def _bucket_of(r: PlanResource) -> str | None:
+    return r.props.get("bucket") if r.type != BUCKET else (r.props.get("bucket") or r.name)
+
+
+def bucket_facts(resources: Sequence[PlanResource], bucket: str) -> tuple[BucketFacts, dict[str, list[str]]]:
+    """Assemble one bucket from its configuration resources; also say which resource set what."""
+    mine = [r for r in resources if _bucket_of(r) == bucket]
+    by_type = {r.type: r for r in mine}
+    used = {
+        kind: [by_type[t].name]
+        for kind, t in (
+            ("object_lock", OBJECT_LOCK),
+            ("lifecycle", LIFECYCLE),
+            ("versioning", VERSIONING),
+            ("public_access", PUBLIC_ACCESS),
+            ("encryption", ENCRYPTION),
+            ("policy", POLICY),
+        )
+        if t in by_type
+    }
+
+    def get(t: str, parse: Any) -> Any:
+        return parse(by_type[t].props) if t in by_type else None
+
+    facts = BucketFacts(
+        name=bucket,
+        object_lock=get(OBJECT_LOCK, object_lock_facts),
+        lifecycle=get(LIFECYCLE, lifecycle_facts),
+        versioning=get(VERSIONING, versioning_facts),
+        public_access_block=get(PUBLIC_ACCESS, public_access_facts),
+        policy=get(POLICY, policy_facts),
+        encryption=get(ENCRYPTION, encryption_facts),
+    )
+    return facts, used
+
+
+def destination_buckets(resources: Sequence[PlanResource]) -> list[str]:
+    """The trails' buckets, and the buckets their server access logs go to."""
+    trails = {str(r.props.get("s3BucketName")) for r in resources if r.type == TRAIL and r.props.get("s3BucketName")}
+    access = {
+        str(r.props.get("targetBucket")) for r in resources if r.type == LOGGING and r.props.get("bucket") in trails
+    }
+    return sorted(trails | access)
+
+
+def judge_aws_plan(
+    resources: Sequence[PlanResource], required: RetentionRequirement, s3_scope: Sequence[str] | None = None
+) -> list[Verdict]:
+    """Every AWS control judged over a whole plan. s3_scope None means every bucket."""
+    trails = [(r.name, trail_facts(r.props)) for r in resources if r.type == TRAIL]
+    if not trails:
+        return [
+            Verdict(c, (), ("the plan has no CloudTrail trail",))
+            for c in (
+                "aws.trail.multi_region",
+                "aws.trail.s3_data_events",
+                "aws.trail.lambda_data_events",
+                "aws.trail.dynamodb_data_events",
+            )
+        ]
+    verdicts: list[Verdict] = []
+    for check, control_id in (
+        (judges.logging, "aws.trail.logging"),
+        (judges.log_validation, "aws.trail.log_validation"),
+        (judges.kms, "aws.trail.kms"),
+        (judges.cloudwatch, "aws.trail.cloudwatch"),
+    ):
+        for name, t in trails:
+            verdicts.append(Verdict(control_id, (name,), tuple(check(t))))
+    regional = [(n, t) for n, t in trails if t.logging]
+    multi = {n: judges.multi_region(t) for n, t in trails}
+    good = [n for n, gaps in multi.items() if not gaps]
+    verdicts.append(
+        Verdict(
+            "aws.trail.multi_region",
+            tuple(good or multi),
+            () if good else tuple(g for gs in multi.values() for g in gs),
+        )
+    )
+    excluded = destination_buckets(resources)
+    spaces = (
+        {"every bucket": all_buckets_space(excluded)} if s3_scope is None else {b: bucket_space(b) for b in s3_scope}
+    )
+    logging_trails = [t for _, t in regional]
+    names = tuple(n for n, _ in regional)
+    verdicts.append(Verdict("aws.trail.s3_data_events", names, tuple(judges.s3_data_events(logging_trails, spaces))))
+    verdicts.append(Verdict("aws.trail.lambda_data_events", names, tuple(judges.lambda_data_events(logging_trails))))
+    verdicts.append(
+        Verdict("aws.trail.dynamodb_data_events", names, tuple(judges.dynamodb_data_events(logging_trails)))
+    )
+    for bucket in sorted({t.bucket for _, t in trails}):
+        facts, used = bucket_facts(resources, bucket)
+        verdicts.append(
+            Verdict(
+                "aws.bucket.object_lock",
+                tuple(used.get("object_lock", [])),
+                tuple(judges.object_lock(facts.object_lock, required)),
+            )
+        )
+        verdicts.append(
+            Verdict(
+                "aws.bucket.lifecycle",
+                tuple(used.get("lifecycle", [])),
+                tuple(judges.lifecycle(facts.lifecycle, required)),
+            )
+        )
+        hardening_by = tuple(
+            n for k in ("versioning", "public_access", "encryption", "policy") for n in used.get(k, [])
+        )
+        verdicts.append(Verdict("aws.bucket.hardening", hardening_by, tuple(judges.hardening(facts))))
+    return verdicts

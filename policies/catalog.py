@@ -1,0 +1,142 @@
+"""The control catalog: every control AuditKit enforces, with its citations, in one place.
+
+Control ids are the join key across the components, the policy pack, the drift
+auditor and every report format. Never rename one.
+"""
+
+from __future__ import annotations
+
+from policies.controls import Citations, Control, Enforcement, Severity
+from policies.errors import ConfigError
+
+_AUDIT = "45 CFR 164.312(b)"
+_REVIEW = "45 CFR 164.308(a)(1)(ii)(D)"
+_INTEGRITY = "45 CFR 164.312(c)(1)"
+_INTEGRITY_MECH = "45 CFR 164.312(c)(2)"
+_RETENTION = "45 CFR 164.316(b)(2)(i)"
+_ENCRYPTION = "45 CFR 164.312(a)(2)(iv)"
+_ACCESS = "45 CFR 164.312(a)(1)"
+_TRANSMISSION = "45 CFR 164.312(e)(1)"
+
+M, A = Enforcement.MANDATORY, Enforcement.ADVISORY
+
+_AWS = (
+    Control(
+        "aws.trail.multi_region",
+        "A multi-region trail records management events, read and write",
+        Severity.HIGH,
+        M,
+        "Control-plane changes (IAM, bucket policies, key policies) happen in every region; a single-region "
+        "or write-only trail leaves who-changed-access unrecorded.",
+        "Set is_multi_region_trail, include_global_service_events and log all management events (no readOnly filter).",
+        Citations((_AUDIT, _REVIEW), ("CC7.2", "CC6.3", "CC8.1"), ("AU-2", "AU-12", "CM-3")),
+    ),
+    Control(
+        "aws.trail.logging",
+        "The trail is actually logging",
+        Severity.CRITICAL,
+        M,
+        "A stopped trail records nothing while every other setting still looks compliant.",
+        "Run StartLogging on the trail (enable_logging=true) and alert on StopLogging.",
+        Citations((_AUDIT,), ("CC7.2",), ("AU-12", "AU-5")),
+    ),
+    Control(
+        "aws.trail.s3_data_events",
+        "S3 object-level reads and writes are recorded for every bucket in scope",
+        Severity.HIGH,
+        M,
+        "Object reads are how ePHI leaves; CloudTrail does not record them unless data events are selected, "
+        "and a read-only or write-only selector records half of the activity.",
+        "Add an advanced event selector with eventCategory=Data, resources.type=AWS::S3::Object and no readOnly "
+        "filter, covering every bucket in scope (excluding only the trail's own destination buckets).",
+        Citations((_AUDIT, _REVIEW), ("CC7.2", "CC6.1"), ("AU-2", "AU-12")),
+    ),
+    Control(
+        "aws.trail.lambda_data_events",
+        "Lambda invocations are recorded",
+        Severity.MEDIUM,
+        A,
+        "Functions that process ePHI act on behalf of users; invocation records tie data access to callers.",
+        "Add an advanced event selector with eventCategory=Data and resources.type=AWS::Lambda::Function.",
+        Citations((_AUDIT,), ("CC7.2",), ("AU-2", "AU-12")),
+    ),
+    Control(
+        "aws.trail.dynamodb_data_events",
+        "DynamoDB item-level activity is recorded",
+        Severity.MEDIUM,
+        A,
+        "Item reads and writes on tables holding ePHI are data access the Security Rule asks to record.",
+        "Add an advanced event selector with eventCategory=Data and resources.type=AWS::DynamoDB::Table.",
+        Citations((_AUDIT,), ("CC7.2",), ("AU-2", "AU-12")),
+    ),
+    Control(
+        "aws.trail.log_validation",
+        "Log file integrity validation (signed digest hash chain) is on",
+        Severity.HIGH,
+        M,
+        "Digest files let an auditor prove no log file was altered or deleted after delivery.",
+        "Set enable_log_file_validation=true.",
+        Citations((_INTEGRITY, _INTEGRITY_MECH), ("CC7.2", "CC6.1"), ("AU-9", "AU-10")),
+    ),
+    Control(
+        "aws.trail.kms",
+        "Log files are encrypted with a customer-managed KMS key",
+        Severity.MEDIUM,
+        M,
+        "Audit records contain identifiers of patients' data; a customer key adds an access check and a usage "
+        "log on every decrypt.",
+        "Set the trail's kms_key_id to a customer-managed key with rotation enabled.",
+        Citations((_ENCRYPTION,), ("CC6.1",), ("SC-28", "AU-9")),
+    ),
+    Control(
+        "aws.trail.cloudwatch",
+        "The trail delivers to CloudWatch Logs for alerting",
+        Severity.MEDIUM,
+        A,
+        "Information system activity review needs events where alarms can fire within minutes, not in an archive.",
+        "Set cloud_watch_logs_group_arn and cloud_watch_logs_role_arn; keep the log group's retention set.",
+        Citations((_REVIEW, _AUDIT), ("CC7.2", "CC7.3"), ("AU-6", "SI-4")),
+    ),
+    Control(
+        "aws.bucket.object_lock",
+        "The log archive has Object Lock in COMPLIANCE mode with default retention >= the required retention",
+        Severity.CRITICAL,
+        M,
+        "GOVERNANCE mode can be bypassed with a permission; only COMPLIANCE makes the records write-once for "
+        "the whole legal retention, even against the root user.",
+        "Enable Object Lock with a COMPLIANCE default retention of at least the required years.",
+        Citations((_INTEGRITY, _RETENTION), ("CC6.1", "CC7.2"), ("AU-9", "AU-11")),
+    ),
+    Control(
+        "aws.bucket.lifecycle",
+        "The log archive is tiered and nothing expires before the required retention",
+        Severity.HIGH,
+        M,
+        "A lifecycle expiry shorter than the legal retention silently destroys records the law requires.",
+        "Use transitions to colder classes and set every expiration to at least the required retention days.",
+        Citations((_RETENTION,), ("CC7.2", "C1.2"), ("AU-11", "SI-12")),
+    ),
+    Control(
+        "aws.bucket.hardening",
+        "The log archive is versioned, private, TLS-only and encrypted with SSE-KMS",
+        Severity.HIGH,
+        M,
+        "Audit logs are evidence; they must not be readable by the public, over plaintext, or without a key check.",
+        "Enable versioning, block all public access, deny aws:SecureTransport=false, and default to SSE-KMS.",
+        Citations((_ACCESS, _TRANSMISSION, _ENCRYPTION), ("CC6.1", "CC6.7"), ("AC-3", "SC-8", "SC-28")),
+    ),
+)
+
+CONTROLS: dict[str, Control] = {c.id: c for c in _AWS}
+
+
+def control(control_id: str) -> Control:
+    """The control with this id, or a ConfigError listing the known ids."""
+    try:
+        return CONTROLS[control_id]
+    except KeyError:
+        raise ConfigError("control", control_id, sorted(CONTROLS)) from None
+
+
+def controls_for(cloud: str) -> list[Control]:
+    return [c for c in CONTROLS.values() if c.cloud == cloud]

@@ -1,0 +1,118 @@
+"""How long audit records must be kept, by jurisdiction, with the rule that says so."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from policies.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    code: str
+    name: str
+    years: int
+    citation: str
+    minors_years: int | None = None
+    minors_citation: str | None = None
+
+    def years_for(self, minors: bool) -> int:
+        return self.minors_years if minors and self.minors_years else self.years
+
+    def citation_for(self, minors: bool) -> str:
+        return self.minors_citation if minors and self.minors_citation else self.citation
+
+
+JURISDICTIONS: dict[str, Jurisdiction] = {
+    j.code: j
+    for j in (
+        Jurisdiction("US", "United States (HIPAA)", 6, "45 CFR 164.316(b)(2)(i)"),
+        Jurisdiction("CA", "California", 7, "22 CCR 72543"),
+        Jurisdiction("TX", "Texas", 7, "22 TAC 163.2"),
+        # NY keeps minors' records until age 21; a newborn's record therefore needs 21 years.
+        Jurisdiction("NY", "New York", 6, "8 NYCRR 29.2(a)(3)", 21, "8 NYCRR 29.2(a)(3) (minors: until age 21)"),
+    )
+}
+
+
+def days_for_years(years: int) -> int:
+    """The longest that `years` calendar years can last, in days.
+
+    S3 Object Lock and GCS count retention in calendar years; a lifecycle rule counts
+    days. Expiring at years*365 would delete records up to ceil(years/4) leap days
+    before the lock (and the law) allows.
+    """
+    return years * 365 + math.ceil(years / 4)
+
+
+@dataclass(frozen=True)
+class RetentionRequirement:
+    """The retention a stack must keep, and which jurisdictions drive it."""
+
+    years: int
+    jurisdictions: tuple[str, ...]
+    minors: bool
+    governing: tuple[str, ...]
+    citations: tuple[str, ...]
+
+    @property
+    def days(self) -> int:
+        return days_for_years(self.years)
+
+    @property
+    def seconds(self) -> int:
+        return self.days * 86_400
+
+    def describe(self) -> str:
+        return f"{self.years} years ({self.days} days) per {', '.join(self.citations)}"
+
+
+def parse_jurisdictions(values: Iterable[str], field: str = "jurisdictions") -> tuple[str, ...]:
+    codes = []
+    for raw in values:
+        code = str(raw).strip().upper()
+        if code not in JURISDICTIONS:
+            raise ConfigError(field, raw, sorted(JURISDICTIONS), "unknown jurisdiction")
+        if code not in codes:
+            codes.append(code)
+    if not codes:
+        raise ConfigError(field, [], sorted(JURISDICTIONS), "declare at least one jurisdiction")
+    return tuple(codes)
+
+
+def required_retention(jurisdictions: Iterable[str], minors: bool = False) -> RetentionRequirement:
+    """The legal floor: the maximum retention over the declared jurisdictions.
+
+    The federal HIPAA floor always applies, whatever else is declared.
+    """
+    codes = parse_jurisdictions(jurisdictions)
+    applicable = [JURISDICTIONS[c] for c in dict.fromkeys(("US", *codes))]
+    years = max(j.years_for(minors) for j in applicable)
+    governing = tuple(j.code for j in applicable if j.years_for(minors) == years)
+    citations = tuple(JURISDICTIONS[c].citation_for(minors) for c in governing)
+    return RetentionRequirement(years, codes, minors, governing, citations)
+
+
+def resolve_retention(
+    jurisdictions: Iterable[str], minors: bool = False, explicit_years: int | None = None
+) -> RetentionRequirement:
+    """The retention a stack uses: the legal floor, or a longer explicit choice.
+
+    A retention below the floor is refused, never silently raised: the person who
+    wrote it must learn that the law asks for more.
+    """
+    floor = required_retention(jurisdictions, minors)
+    if explicit_years is None:
+        return floor
+    if isinstance(explicit_years, bool) or not isinstance(explicit_years, int):
+        raise ConfigError("retentionYears", explicit_years, f"a whole number of years >= {floor.years}")
+    if explicit_years < floor.years:
+        raise ConfigError(
+            "retentionYears",
+            explicit_years,
+            f"a whole number of years >= {floor.years}",
+            f"below the legal floor of {floor.describe()}",
+        )
+    return RetentionRequirement(explicit_years, floor.jurisdictions, minors, floor.governing, floor.citations)

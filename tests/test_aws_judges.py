@@ -1,0 +1,159 @@
+"""The AWS judges over a rendered plan: the shipped components pass; each weakening fails its control."""
+
+import copy
+import json
+
+import pytest
+
+from policies.aws import judges
+from policies.aws.facts import Encryption, LifecycleRule, ObjectLockFacts, PublicAccessBlock, Transition
+from policies.aws.plan_facts import PlanResource, judge_aws_plan
+from policies.catalog import CONTROLS, controls_for
+from policies.retention import required_retention
+from tests.conftest import rendered, settings
+
+CA = required_retention(["CA"])
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return [
+        PlanResource(r.type, r.name, r.inputs)
+        for r in rendered(settings(name="demo", jurisdictions=["CA"])).values()
+        if r.custom
+    ]
+
+
+def failing(resources, scope=None):
+    return {v.control_id: v.gaps for v in judge_aws_plan(resources, CA, scope) if not v.passed}
+
+
+def weaken(plan, name, change):
+    out = copy.deepcopy(plan)
+    for i, r in enumerate(out):
+        if r.name == name:
+            props = dict(r.props)
+            change(props)
+            out[i] = PlanResource(r.type, r.name, props)
+    return out
+
+
+def test_every_aws_control_is_judged_and_the_shipped_plan_passes(plan):
+    verdicts = judge_aws_plan(plan, CA)
+    assert {v.control_id for v in verdicts} == {c.id for c in controls_for("aws")}
+    assert failing(plan) == {}
+
+
+def test_governance_mode_fails_object_lock(plan):
+    weak = weaken(
+        plan,
+        "audit-archive-object-lock",
+        lambda p: p.update(rule={"defaultRetention": {"mode": "GOVERNANCE", "years": 7}}),
+    )
+    assert list(failing(weak)) == ["aws.bucket.object_lock"]
+    assert "GOVERNANCE" in failing(weak)["aws.bucket.object_lock"][0]
+
+
+def test_short_lock_and_early_expiry_fail(plan):
+    weak = weaken(
+        plan,
+        "audit-archive-object-lock",
+        lambda p: p.update(rule={"defaultRetention": {"mode": "COMPLIANCE", "years": 6}}),
+    )
+    weak = weaken(weak, "audit-archive-lifecycle", lambda p: p["rules"][0].update(expiration={"days": 365}))
+    gaps = failing(weak)
+    assert gaps["aws.bucket.object_lock"] == (
+        "default retention 6 years < required 7 years (2557 days) per 22 CCR 72543",
+    )
+    assert gaps["aws.bucket.lifecycle"] == (
+        "rule 'audit-log-tiers' expires objects after 365 days < required 7 years (2557 days) per 22 CCR 72543",
+    )
+
+
+def test_write_only_s3_selector_fails_data_events(plan):
+    def write_only(props):
+        props["advancedEventSelectors"][1]["fieldSelectors"].append({"field": "readOnly", "equals": ["false"]})
+
+    gaps = failing(weaken(plan, "audit-trail-trail", write_only))
+    assert gaps == {"aws.trail.s3_data_events": ("every bucket: S3 object reads not recorded",)}
+
+
+def test_trail_switches(plan):
+    def off(props):
+        props.update(enableLogFileValidation=False, isMultiRegionTrail=False, enableLogging=False, kmsKeyId=None)
+
+    gaps = failing(weaken(plan, "audit-trail-trail", off))
+    assert set(gaps) >= {"aws.trail.log_validation", "aws.trail.multi_region", "aws.trail.logging", "aws.trail.kms"}
+    # A stopped trail records nothing, so its data events no longer count either.
+    assert "aws.trail.s3_data_events" in gaps
+
+
+def test_declared_scope_names_the_uncovered_bucket(plan):
+    def only_a(props):
+        props["advancedEventSelectors"][1]["fieldSelectors"][2] = {
+            "field": "resources.ARN",
+            "startsWiths": ["arn:aws:s3:::phi-a/"],
+        }
+
+    gaps = failing(weaken(plan, "audit-trail-trail", only_a), scope=["phi-a", "phi-b"])
+    assert gaps == {"aws.trail.s3_data_events": ("phi-b: S3 object reads not recorded, writes not recorded",)}
+
+
+def test_no_trail_at_all():
+    gaps = failing([])
+    assert gaps["aws.trail.multi_region"] == ("the plan has no CloudTrail trail",)
+
+
+def test_hardening_judges():
+    assert judges.versioning("Suspended") == ["versioning is Suspended"]
+    assert judges.public_access(PublicAccessBlock(True, True, True, False)) == [
+        "public access block settings off: restrict_public_buckets"
+    ]
+    assert judges.encryption(Encryption("AES256")) == [
+        "default encryption is AES256; SSE-KMS with a customer key is required"
+    ]
+    assert judges.tls_policy({"Statement": []}, "b") == [
+        "bucket policy does not deny requests without TLS (aws:SecureTransport=false)"
+    ]
+    loose = {
+        "Statement": [
+            {
+                "Sid": "W",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "s3:PutObject",
+            }
+        ]
+    }
+    assert "lets CloudTrail write without an aws:SourceArn condition" in judges.tls_policy(loose, "b")[1]
+
+
+def test_lifecycle_judge_edge_cases():
+    keep = LifecycleRule("t", True, (Transition(90, "GLACIER"),), expiration_days=CA.days)
+    assert judges.lifecycle([keep], CA) == []
+    assert judges.lifecycle([], CA) == ["no enabled lifecycle rule: logs are never tiered to colder storage"]
+    dated = LifecycleRule("d", True, (Transition(90, "GLACIER"),), expiration_date="2030-01-01")
+    assert "fixed date" in judges.lifecycle([dated], CA)[0]
+    disabled_short = LifecycleRule("x", False, expiration_days=30)
+    assert judges.lifecycle([keep, disabled_short], CA) == []
+    # Leap days count: 7 * 365 days is two days short of seven calendar years.
+    assert judges.lifecycle([LifecycleRule("y", True, (Transition(90, "GLACIER"),), expiration_days=2555)], CA)
+
+
+def test_object_lock_in_days_must_cover_the_calendar_years():
+    assert judges.object_lock(ObjectLockFacts(True, "COMPLIANCE", days=2557), CA) == []
+    assert judges.object_lock(ObjectLockFacts(True, "COMPLIANCE", days=2555), CA)
+    assert judges.object_lock(None, CA) == ["Object Lock is not enabled"]
+
+
+def test_catalog_entries_carry_all_three_citation_frameworks():
+    for c in CONTROLS.values():
+        assert c.citations.hipaa and c.citations.soc2 and c.citations.nist, c.id
+        assert all(h.startswith("45 CFR 164.") for h in c.citations.hipaa), c.id
+    assert json.dumps(CONTROLS["aws.bucket.object_lock"].citations.as_dict()) == json.dumps(
+        {
+            "hipaa": ["45 CFR 164.312(c)(1)", "45 CFR 164.316(b)(2)(i)"],
+            "soc2": ["CC6.1", "CC7.2"],
+            "nist_800_53": ["AU-9", "AU-11"],
+        }
+    )

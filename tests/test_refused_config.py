@@ -1,0 +1,105 @@
+"""Bad input: a clear error naming field, value and what is allowed, before anything is registered."""
+
+import pulumi
+import pytest
+from pulumi.runtime.mocks import MockMonitor
+
+from auditors.cli import main
+from components.mock_engine import AuditKitMocks
+from components.settings import parse_settings
+from components.stack import build_stack
+from policies.errors import ConfigError
+
+
+def registered_before_error(config: dict) -> tuple[ConfigError, list]:
+    mocks = AuditKitMocks()
+    pulumi.runtime.set_mocks(mocks, preview=False, monitor=MockMonitor(mocks))
+    caught = []
+
+    @pulumi.runtime.test
+    def run():
+        try:
+            build_stack(parse_settings("test", {"clouds": ["aws"], **config}))
+        except ConfigError as exc:
+            caught.append(exc)
+
+    run()
+    assert caught, "expected a ConfigError"
+    return caught[0], mocks.resources
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            {"aws": {"hotDays": 10}},
+            "aws.hotDays=10 is not allowed: S3 refuses STANDARD_IA transitions before day 30; allowed: >= 30",
+        ),
+        (
+            {"aws": {"hotDays": 90, "coldAfterDays": 100}},
+            "aws.coldAfterDays=100 is not allowed: objects must stay 30 days in the warm tier before DEEP_ARCHIVE; "
+            "allowed: >= hotDays + 30 = 120",
+        ),
+        (
+            {"aws": {"coldAfterDays": 3000}},
+            "aws.coldAfterDays=3000 is not allowed: allowed: < the retention of 2192 days",
+        ),
+        (
+            {"aws": {"warmStorageClass": "ONEZONE_IA"}},
+            "aws.warmStorageClass='ONEZONE_IA' is not allowed: allowed: STANDARD_IA, GLACIER_IR",
+        ),
+        (
+            {"aws": {"cloudwatchRetentionDays": 100}},
+            "aws.cloudwatchRetentionDays=100 is not allowed: CloudWatch Logs accepts only these values",
+        ),
+        ({"aws": {"trailName": "a"}}, "aws.trailName='a' is not allowed"),
+        (
+            {"aws": {"archiveBucketName": "Audit_Logs"}},
+            "aws.archiveBucketName='Audit_Logs' is not allowed: allowed: 3-63 characters",
+        ),
+        ({"aws": {"s3DataEvents": ["ok-bucket", "Bad_Bucket"]}}, "aws.s3DataEvents='Bad_Bucket' is not allowed"),
+        (
+            {"aws": {"s3DataEvents": [f"phi-bucket-{i:03d}" for i in range(499)]}},
+            "aws.s3DataEvents='506 selector values' is not allowed: CloudTrail's advanced event selector limit",
+        ),
+    ],
+)
+def test_component_limits_refused_before_any_registration(config, message):
+    exc, resources = registered_before_error(config)
+    assert message in str(exc)
+    assert resources == []
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "allowed"),
+    [
+        ({"jurisdictions": ["US", "FL"]}, "jurisdictions", "CA, NY, TX, US"),
+        ({"jurisdictions": "US"}, "jurisdictions", "a list such as [US, CA]"),
+        ({"retentionYears": 5}, "retentionYears", "a whole number of years >= 6"),
+        ({"clouds": ["aws", "oracle"]}, "clouds", "aws"),
+        ({"minors": "yes"}, "minors", "true or false"),
+        ({"retention": 7}, "retention", "aws, clouds, jurisdictions, minors, retentionYears"),
+        ({"aws": {"trailname": "x"}}, "aws.trailname", "accessLogs, archiveBucketName"),
+        ({"aws": {"s3DataEvents": "some"}}, "aws.s3DataEvents", "'all' or a list of bucket names"),
+        ({"aws": {"organizationTrail": True}}, "aws.organizationId", "an organization id"),
+        ({"aws": {"hotDays": "90"}}, "aws.hotDays", "a whole number"),
+    ],
+)
+def test_settings_refused_with_field_and_allowed_values(config, field, allowed):
+    with pytest.raises(ConfigError) as err:
+        parse_settings("test", {"clouds": ["aws"], **config})
+    assert err.value.field == field
+    assert allowed in str(err.value)
+
+
+def test_cli_prints_the_error_and_exits_2(tmp_path, capsys):
+    (tmp_path / "Pulumi.bad.yaml").write_text("config:\n  auditkit:jurisdictions: [CA]\n  auditkit:retentionYears: 6\n")
+    assert main(["plan", "--stack", "bad", "--stacks-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "retentionYears=6 is not allowed: below the legal floor of 7 years (2557 days) per 22 CCR 72543" in err
+
+
+def test_cli_names_the_available_stacks(tmp_path, capsys):
+    (tmp_path / "Pulumi.one.yaml").write_text("config: {}\n")
+    assert main(["plan", "--stack", "two", "--stacks-dir", str(tmp_path)]) == 2
+    assert "stack='two' is not allowed: no such stack file; allowed: one" in capsys.readouterr().err

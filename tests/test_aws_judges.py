@@ -83,9 +83,9 @@ def test_trail_switches(plan):
         props.update(enableLogFileValidation=False, isMultiRegionTrail=False, enableLogging=False, kmsKeyId=None)
 
     gaps = failing(weaken(plan, "audit-trail-trail", off))
-    assert set(gaps) >= {"aws.trail.log_validation", "aws.trail.multi_region", "aws.trail.logging", "aws.trail.kms"}
-    # A stopped trail records nothing, so its data events no longer count either.
-    assert "aws.trail.s3_data_events" in gaps
+    # One cause, one gap: a stopped trail fails aws.trail.logging, not every data-event control too.
+    assert set(gaps) == {"aws.trail.log_validation", "aws.trail.multi_region", "aws.trail.logging", "aws.trail.kms"}
+    assert gaps["aws.trail.logging"] == ("trail auditkit is not logging (StopLogging or enable_logging=false)",)
 
 
 def test_declared_scope_names_the_uncovered_bucket(plan):

@@ -202,7 +202,6 @@ def judge_aws_plan(
     ):
         for name, t in trails:
             verdicts.append(Verdict(control_id, (name,), tuple(check(t))))
-    regional = [(n, t) for n, t in trails if t.logging]
     multi = {n: judges.multi_region(t) for n, t in trails}
     good = [n for n, gaps in multi.items() if not gaps]
     verdicts.append(
@@ -212,17 +211,17 @@ def judge_aws_plan(
             () if good else tuple(g for gs in multi.values() for g in gs),
         )
     )
+    # Coverage is judged on what the trails are configured to record; whether each trail is
+    # recording at all is aws.trail.logging's question. One cause, one gap.
     excluded = destination_buckets(resources)
     spaces = (
         {"every bucket": all_buckets_space(excluded)} if s3_scope is None else {b: bucket_space(b) for b in s3_scope}
     )
-    logging_trails = [t for _, t in regional]
-    names = tuple(n for n, _ in regional)
-    verdicts.append(Verdict("aws.trail.s3_data_events", names, tuple(judges.s3_data_events(logging_trails, spaces))))
-    verdicts.append(Verdict("aws.trail.lambda_data_events", names, tuple(judges.lambda_data_events(logging_trails))))
-    verdicts.append(
-        Verdict("aws.trail.dynamodb_data_events", names, tuple(judges.dynamodb_data_events(logging_trails)))
-    )
+    all_trails = [t for _, t in trails]
+    names = tuple(n for n, _ in trails)
+    verdicts.append(Verdict("aws.trail.s3_data_events", names, tuple(judges.s3_data_events(all_trails, spaces))))
+    verdicts.append(Verdict("aws.trail.lambda_data_events", names, tuple(judges.lambda_data_events(all_trails))))
+    verdicts.append(Verdict("aws.trail.dynamodb_data_events", names, tuple(judges.dynamodb_data_events(all_trails))))
     for bucket in sorted({t.bucket for _, t in trails}):
         facts, used = bucket_facts(resources, bucket)
         verdicts.append(

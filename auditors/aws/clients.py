@@ -1,0 +1,117 @@
+"""boto3 sessions for scans: adaptive retries, timeouts, per-call accounting, failures as data."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from policies.aws.event_selectors import UnknownShape
+
+# Throttling is retried with client-side rate limiting before it becomes an ERROR finding.
+CLIENT_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 6},
+    connect_timeout=5,
+    read_timeout=20,
+    max_pool_connections=32,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something the scan could not read. Every failure becomes an ERROR finding, never a PASS."""
+
+    operation: str
+    region: str
+    resource: str
+    code: str
+    message: str
+
+    def describe(self) -> str:
+        return f"could not read {self.operation} ({self.resource}, {self.region}): {self.code}: {self.message}"
+
+
+@dataclass
+class CallLog:
+    """API calls made, by service:Operation (benchmarks and the least-privilege test read it)."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, model: Any, **_: Any) -> None:
+        with self.lock:
+            self.counts[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def classify(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        return str(err.get("Code", "ClientError")), str(err.get("Message", ""))
+    if isinstance(exc, (botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectTimeoutError)):
+        return "Timeout", str(exc)
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError):
+        return "Unreachable", str(exc)
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return "NoCredentials", str(exc)
+    if isinstance(exc, (UnknownShape, KeyError, TypeError, ValueError)):
+        return "UnexpectedResponse", f"{type(exc).__name__}: {exc}"
+    return type(exc).__name__, str(exc)
+
+
+def fetch(
+    call: Callable[[], T], operation: str, region: str, resource: str, absent: Iterable[str] = ()
+) -> tuple[T | None, Failure | None]:
+    """Run one API call. Codes in `absent` mean "not configured" (value None, no failure)."""
+    try:
+        return call(), None
+    except Exception as exc:  # every failure is data: the caller turns it into ERROR findings
+        code, message = classify(exc)
+        if code in absent:
+            return None, None
+        return None, Failure(operation, region, resource, code, message)
+
+
+class AccountSession:
+    """One AWS account: a boto3 session, its clients (cached per service and region) and its call log."""
+
+    def __init__(self, session: boto3.Session, calls: CallLog | None = None) -> None:
+        self.session = session
+        self.calls = calls or CallLog()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        session.events.register("before-call.*.*", self.calls.record)
+        self.default_region = session.region_name or "us-east-1"
+        self.account_id = ""
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.default_region)
+        with self._lock:  # boto3 sessions are not thread-safe; clients are
+            if key not in self._clients:
+                self._clients[key] = self.session.client(service, region_name=key[1], config=CLIENT_CONFIG)
+            return self._clients[key]
+
+    @classmethod
+    def open(cls, profile: str | None, region: str | None, calls: CallLog | None = None) -> AccountSession:
+        return cls(boto3.Session(profile_name=profile, region_name=region), calls)
+
+    def assume(self, role_arn: str, calls: CallLog | None = None) -> AccountSession:
+        creds = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="auditkit-scan")["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.default_region,
+        )
+        return AccountSession(session, calls or self.calls)

@@ -1,0 +1,245 @@
+"""Fetch the live state one account's audit logging depends on: paged, concurrent, failures kept.
+
+Calls grow with regions and trails, not with buckets: bucket lists are paged, tag scope uses
+the tagging API, and per-bucket calls are made only for the trails' destination buckets
+(and bucket locations only when a single-region trail makes a bucket's region matter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditors.aws.clients import AccountSession, Failure, fetch
+from policies.aws.event_selectors import S3_OBJECT
+
+# Per destination bucket: (API operation, boto3 method, error codes meaning "not configured").
+DESTINATION_CALLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "object_lock": (
+        "GetObjectLockConfiguration",
+        "get_object_lock_configuration",
+        ("ObjectLockConfigurationNotFoundError",),
+    ),
+    "lifecycle": (
+        "GetBucketLifecycleConfiguration",
+        "get_bucket_lifecycle_configuration",
+        ("NoSuchLifecycleConfiguration",),
+    ),
+    "versioning": ("GetBucketVersioning", "get_bucket_versioning", ()),
+    "public_access": ("GetPublicAccessBlock", "get_public_access_block", ("NoSuchPublicAccessBlockConfiguration",)),
+    "policy": ("GetBucketPolicy", "get_bucket_policy", ("NoSuchBucketPolicy",)),
+    "encryption": ("GetBucketEncryption", "get_bucket_encryption", ("ServerSideEncryptionConfigurationNotFoundError",)),
+    "logging": ("GetBucketLogging", "get_bucket_logging", ()),
+}
+
+
+@dataclass
+class TrailRecord:
+    description: dict[str, Any]
+    selectors: dict[str, Any] | None = None
+    status: dict[str, Any] | None = None
+    failures: dict[str, Failure] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return str(self.description.get("TrailARN", ""))
+
+    @property
+    def home_region(self) -> str:
+        return str(self.description.get("HomeRegion", ""))
+
+
+@dataclass
+class DestinationRecord:
+    name: str
+    region: str
+    responses: dict[str, Any] = field(default_factory=dict)
+    failures: dict[str, Failure] = field(default_factory=dict)
+
+
+@dataclass
+class BucketRef:
+    name: str
+    region: str | None = None
+
+
+@dataclass
+class AccountSnapshot:
+    account: str
+    regions: list[str]
+    trails: list[TrailRecord] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    buckets: list[BucketRef] | None = None
+    destinations: dict[str, DestinationRecord] = field(default_factory=dict)
+    bucket_region_failures: dict[str, Failure] = field(default_factory=dict)
+
+    @property
+    def trail_buckets(self) -> set[str]:
+        return {str(t.description.get("S3BucketName")) for t in self.trails if t.description.get("S3BucketName")}
+
+
+def _strip(resp: dict[str, Any] | None) -> dict[str, Any] | None:
+    if resp is not None:
+        resp.pop("ResponseMetadata", None)
+    return resp
+
+
+def _regions(acct: AccountSession, snap: AccountSnapshot) -> list[str]:
+    resp, failure = fetch(
+        lambda: acct.client("ec2").describe_regions(), "DescribeRegions", acct.default_region, "account"
+    )
+    if failure:
+        snap.failures.append(failure)
+        return [acct.default_region]
+    return sorted(r["RegionName"] for r in resp["Regions"])
+
+
+def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
+    def describe(region: str) -> tuple[str, Any, Failure | None]:
+        resp, failure = fetch(
+            lambda: acct.client("cloudtrail", region).describe_trails(includeShadowTrails=True),
+            "DescribeTrails",
+            region,
+            f"arn:aws:cloudtrail:{region}:{snap.account}:trail/*",
+        )
+        return region, resp, failure
+
+    seen: dict[str, TrailRecord] = {}
+    for _region, resp, failure in pool.map(describe, snap.regions):
+        if failure:
+            snap.failures.append(failure)
+            continue
+        for desc in resp.get("trailList", []):
+            seen.setdefault(desc.get("TrailARN", ""), TrailRecord(desc))
+    snap.trails = list(seen.values())
+
+    def details(t: TrailRecord) -> None:
+        ct = acct.client("cloudtrail", t.home_region or acct.default_region)
+        t.status, f1 = fetch(lambda: _strip(ct.get_trail_status(Name=t.arn)), "GetTrailStatus", t.home_region, t.arn)
+        t.selectors, f2 = fetch(
+            lambda: _strip(ct.get_event_selectors(TrailName=t.arn)), "GetEventSelectors", t.home_region, t.arn
+        )
+        t.failures.update({k: f for k, f in (("status", f1), ("selectors", f2)) if f})
+
+    list(pool.map(details, snap.trails))
+
+
+def _paged(call: Callable[[dict[str, Any]], dict[str, Any]], token_in: str, token_out: str) -> list[dict[str, Any]]:
+    pages, kwargs = [], {}
+    while True:
+        page = call(kwargs)
+        pages.append(page)
+        token = page.get(token_out)
+        if not token:
+            return pages
+        kwargs = {token_in: token}
+
+
+def _buckets(acct: AccountSession, snap: AccountSnapshot, scope_tag: tuple[str, str] | None, pool: Executor) -> None:
+    if scope_tag is None:
+        s3 = acct.client("s3")
+        pages, failure = fetch(
+            lambda: _paged(lambda kw: s3.list_buckets(MaxBuckets=1000, **kw), "ContinuationToken", "ContinuationToken"),
+            "ListBuckets",
+            acct.default_region,
+            "account",
+        )
+        if failure:
+            snap.failures.append(failure)
+            return
+        snap.buckets = [BucketRef(b["Name"], b.get("BucketRegion")) for p in pages for b in p.get("Buckets", [])]
+        return
+    key, value = scope_tag
+
+    def tagged(region: str) -> tuple[str, Any, Failure | None]:
+        tagging = acct.client("resourcegroupstaggingapi", region)
+        pages, failure = fetch(
+            lambda: _paged(
+                lambda kw: tagging.get_resources(
+                    ResourceTypeFilters=["s3:bucket"], TagFilters=[{"Key": key, "Values": [value]}], **kw
+                ),
+                "PaginationToken",
+                "PaginationToken",
+            ),
+            "GetResources",
+            region,
+            f"s3 buckets tagged {key}={value}",
+        )
+        return region, pages, failure
+
+    names: dict[str, str | None] = {}
+    for region, pages, failure in pool.map(tagged, snap.regions):
+        if failure:
+            snap.failures.append(failure)
+            continue
+        for page in pages:
+            for m in page.get("ResourceTagMappingList", []):
+                names.setdefault(m["ResourceARN"].split(":::", 1)[-1], None)
+    if any(f.operation == "GetResources" for f in snap.failures):
+        return  # a region we could not read may hold more tagged buckets
+    snap.buckets = [BucketRef(n) for n in sorted(names)]
+
+
+def _location(acct: AccountSession, bucket: str) -> tuple[str | None, Failure | None]:
+    resp, failure = fetch(
+        lambda: acct.client("s3").get_bucket_location(Bucket=bucket), "GetBucketLocation", acct.default_region, bucket
+    )
+    if failure:
+        return None, failure
+    # us-east-1 buckets report no LocationConstraint.
+    return (resp.get("LocationConstraint") or "us-east-1"), None
+
+
+def _destinations(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
+    def read(bucket: str) -> DestinationRecord:
+        region, failure = _location(acct, bucket)
+        rec = DestinationRecord(bucket, region or "")
+        if failure:
+            rec.failures["location"] = failure
+        s3 = acct.client("s3", region)
+        for kind, (operation, method, absent) in DESTINATION_CALLS.items():
+            resp, failure = fetch(
+                lambda m=method: _strip(getattr(s3, m)(Bucket=bucket)), operation, rec.region, bucket, absent
+            )
+            rec.responses[kind] = resp
+            if failure:
+                rec.failures[kind] = failure
+        return rec
+
+    for rec in pool.map(read, sorted(snap.trail_buckets)):
+        snap.destinations[rec.name] = rec
+
+
+def _single_region_s3_selectors(snap: AccountSnapshot) -> bool:
+    """Whether any single-region trail selects S3 data: only then does a bucket's region matter."""
+    for t in snap.trails:
+        if t.description.get("IsMultiRegionTrail") or not t.selectors:
+            continue
+        if S3_OBJECT in str(t.selectors):
+            return True
+    return False
+
+
+def collect_account(
+    acct: AccountSession, regions: list[str] | None, scope_tag: tuple[str, str] | None, pool: Executor
+) -> AccountSnapshot:
+    ident, failure = fetch(
+        lambda: acct.client("sts").get_caller_identity(), "GetCallerIdentity", acct.default_region, "account"
+    )
+    snap = AccountSnapshot(account=ident["Account"] if ident else "unknown", regions=[])
+    acct.account_id = snap.account
+    if failure:
+        snap.failures.append(failure)
+    snap.regions = list(regions) if regions else _regions(acct, snap)
+    _trails(acct, snap, pool)
+    _buckets(acct, snap, scope_tag, pool)
+    _destinations(acct, snap, pool)
+    if snap.buckets and _single_region_s3_selectors(snap):
+        unknown = [b for b in snap.buckets if b.region is None]
+        for b, (region, failure) in zip(unknown, pool.map(lambda b: _location(acct, b.name), unknown)):
+            b.region = region
+            if failure:
+                snap.bucket_region_failures[b.name] = failure
+    return snap

@@ -1,0 +1,94 @@
+"""`auditkit scan aws`: collect every account concurrently, judge each snapshot, one report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from auditors.aws.assess import assess
+from auditors.aws.clients import AccountSession, CallLog, Failure, classify
+from auditors.aws.collect import collect_account
+from auditors.findings import Finding, Report, Status
+from policies.retention import RetentionRequirement
+
+WORKERS = 16
+
+
+@dataclass(frozen=True)
+class AwsScanOptions:
+    required: RetentionRequirement
+    profile: str | None = None
+    role_arns: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    scope_tag: tuple[str, str] | None = None
+
+
+def _progress(total: int) -> Progress | nullcontext:
+    err = Console(stderr=True)
+    if not sys.stderr.isatty():
+        return nullcontext()
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
+
+
+def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
+    """Scan the caller's account, or each --role-arn account, and judge every AWS control."""
+    calls = calls or CallLog()
+    started = time.perf_counter()
+    base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls)
+    targets: list[tuple[str, AccountSession | None, Failure | None]] = []
+    if options.role_arns:
+        for role in options.role_arns:
+            try:
+                targets.append((role, base.assume(role), None))
+            except Exception as exc:  # an account we cannot enter is an ERROR, not a skipped account
+                code, message = classify(exc)
+                targets.append((role, None, Failure("AssumeRole", base.default_region, role, code, message)))
+    else:
+        targets.append(("caller", base, None))
+
+    findings: list[Finding] = []
+    regions_seen: set[str] = set()
+    with (
+        ThreadPoolExecutor(WORKERS) as pool,
+        ThreadPoolExecutor(min(4, len(targets))) as accounts,
+        _progress(len(targets)) as progress,
+    ):
+        task = (
+            progress.add_task(f"scanning {len(targets)} account(s)", total=len(targets))
+            if isinstance(progress, Progress)
+            else None
+        )
+
+        def one(target: tuple[str, AccountSession | None, Failure | None]) -> list[Finding]:
+            label, session, failure = target
+            if session is None:
+                assert failure is not None
+                return [Finding("aws.trail.multi_region", Status.ERROR, label, "", failure.region, failure.describe())]
+            snap = collect_account(session, list(options.regions) or None, options.scope_tag, pool)
+            regions_seen.update(snap.regions)
+            if task is not None:
+                progress.update(task, advance=1, description=f"account {snap.account}: {len(snap.trails)} trails")
+            return assess(snap, options.required)
+
+        for result in accounts.map(one, targets):
+            findings.extend(result)
+    report = Report(findings)
+    report.scanned = {
+        "accounts": len(targets),
+        "regions": len(regions_seen),
+        "api_calls": calls.total,
+        "seconds": round(time.perf_counter() - started, 3),
+        "required_retention": options.required.describe(),
+    }
+    return report
+
+
+def scan_targets_label(role_arns: Sequence[str]) -> str:
+    return f"{len(role_arns)} role(s)" if role_arns else "the caller's account"

@@ -1,0 +1,129 @@
+"""Findings: the one result shape of every scan, keyed by control id."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from policies.catalog import control
+
+
+class Status(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    # The scan could not judge (access denied, throttled, timed out, unknown shape): never a pass.
+    ERROR = "ERROR"
+
+
+@dataclass(frozen=True)
+class Finding:
+    control: str
+    status: Status
+    resource: str
+    account: str
+    region: str
+    message: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes two scans' findings the same gap (baseline diffs)."""
+        return (self.control, self.resource, self.account)
+
+    def as_dict(self) -> dict[str, Any]:
+        c = control(self.control)
+        return {
+            "control": self.control,
+            "status": self.status.value,
+            "resource": self.resource,
+            "account": self.account,
+            "region": self.region,
+            "message": self.message,
+            "title": c.title,
+            "severity": c.severity.value,
+            "citations": c.citations.as_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Finding:
+        return cls(
+            d["control"],
+            Status(d["status"]),
+            d["resource"],
+            d.get("account", ""),
+            d.get("region", ""),
+            d.get("message", ""),
+        )
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    scanned: dict[str, Any] = field(default_factory=dict)
+    # Set by a baseline comparison: key -> "new" | "open"; and gaps that went away.
+    baseline_state: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    resolved: list[Finding] = field(default_factory=list)
+
+    @property
+    def gaps(self) -> list[Finding]:
+        return [f for f in self.findings if f.status is not Status.PASS]
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(f.status.value for f in self.findings)
+        return {s.value: c.get(s.value, 0) for s in Status}
+
+    def exit_code(self, fail_on: str = "any") -> int:
+        """0 no gaps, 1 gaps found, 2 something could not be judged. fail_on='new' ignores known gaps."""
+        if any(f.status is Status.ERROR for f in self.findings):
+            return 2
+        fails = [f for f in self.findings if f.status is Status.FAIL]
+        if fail_on == "new" and self.baseline_state:
+            fails = [f for f in fails if self.baseline_state.get(f.key) == "new"]
+        return 1 if fails else 0
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {**self.counts(), "total": len(self.findings), **self.scanned}
+        out["failing_controls"] = sorted({f.control for f in self.gaps})
+        if self.baseline_state or self.resolved:
+            states = Counter(self.baseline_state.values())
+            out["baseline"] = {
+                "new": states.get("new", 0),
+                "open": states.get("open", 0),
+                "resolved": len(self.resolved),
+            }
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        findings = []
+        for f in sorted(self.findings, key=_order):
+            d = f.as_dict()
+            if f.key in self.baseline_state:
+                d["baseline"] = self.baseline_state[f.key]
+            findings.append(d)
+        doc: dict[str, Any] = {"findings": findings, "summary": self.summary()}
+        if self.resolved:
+            doc["resolved"] = [{**f.as_dict(), "baseline": "resolved"} for f in self.resolved]
+        return doc
+
+    def compare(self, previous: Iterable[Finding]) -> None:
+        """Mark each gap new or still open since `previous`, and list the gaps since resolved."""
+        before = {f.key: f for f in previous if f.status is not Status.PASS}
+        now = {f.key for f in self.gaps}
+        self.baseline_state = {f.key: ("open" if f.key in before else "new") for f in self.gaps}
+        self.resolved = [f for k, f in before.items() if k not in now]
+
+
+_RANK = {Status.ERROR: 0, Status.FAIL: 1, Status.PASS: 2}
+
+
+def _order(f: Finding) -> tuple:
+    return (_RANK[f.status], f.control, f.account, f.region, f.resource)
+
+
+def load_findings(doc: Mapping[str, Any]) -> list[Finding]:
+    """Findings from a previous JSON report (for --baseline); refuses anything else."""
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("findings"), list):
+        raise ValueError("not an auditkit JSON report: expected an object with a 'findings' list")
+    return [Finding.from_dict(d) for d in doc["findings"]]

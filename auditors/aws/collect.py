@@ -170,7 +170,7 @@ def _buckets(acct: AccountSession, snap: AccountSnapshot, scope_tag: tuple[str, 
         return region, pages, failure
 
     names: dict[str, str | None] = {}
-    for region, pages, failure in pool.map(tagged, snap.regions):
+    for _region, pages, failure in pool.map(tagged, snap.regions):
         if failure:
             snap.failures.append(failure)
             continue
@@ -238,7 +238,7 @@ def collect_account(
     _destinations(acct, snap, pool)
     if snap.buckets and _single_region_s3_selectors(snap):
         unknown = [b for b in snap.buckets if b.region is None]
-        for b, (region, failure) in zip(unknown, pool.map(lambda b: _location(acct, b.name), unknown)):
+        for b, (region, failure) in zip(unknown, pool.map(lambda b: _location(acct, b.name), unknown), strict=True):
             b.region = region
             if failure:
                 snap.bucket_region_failures[b.name] = failure

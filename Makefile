@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/auditkit plan --stack demo
+	$(BIN)/auditkit demo --reports reports
 
 plan: $(STAMP)
 	$(BIN)/auditkit plan --stack $(or $(STACK),demo)

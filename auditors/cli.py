@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from auditors.scan_command import add_common
 from policies.catalog import control
 from policies.errors import ConfigError
 
@@ -45,6 +46,30 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scan_aws(args: argparse.Namespace) -> int:
+    from auditors.aws.scan import AwsScanOptions, scan_aws
+    from auditors.scan_command import emit, load_baseline, required_from_args
+
+    required, source = required_from_args(args, default_stacks_dir())
+    baseline = load_baseline(args.baseline)
+    scope = None
+    if args.scope_tag:
+        key, sep, value = args.scope_tag.partition("=")
+        if not sep or not key:
+            raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
+        scope = (key, value)
+    report = scan_aws(AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), scope))
+    if baseline is not None:
+        report.compare(baseline)
+    return emit(report, args, source)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from auditors.demo import run_demo
+
+    return run_demo(Path(args.reports))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auditkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +78,24 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--stacks-dir", default=str(default_stacks_dir()))
     plan.add_argument("--format", choices=("table", "json"), default="table")
     plan.set_defaults(func=_plan)
+
+    scan = sub.add_parser("scan", help="scan live accounts for drift from the controls")
+    clouds = scan.add_subparsers(dest="cloud", required=True)
+    aws = clouds.add_parser("aws", help="scan AWS accounts (standard AWS environment, incl. AWS_ENDPOINT_URL)")
+    aws.add_argument("--profile")
+    aws.add_argument("--role-arn", action="append", default=[], help="scan this account via AssumeRole (repeatable)")
+    aws.add_argument(
+        "--region", action="append", default=[], help="regions to scan (repeatable; default: every enabled region)"
+    )
+    aws.add_argument("--scope-tag", help="only buckets with this tag are in scope, e.g. data-classification=phi")
+    add_common(aws)
+    aws.set_defaults(func=_scan_aws)
+
+    demo = sub.add_parser(
+        "demo", help="credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator"
+    )
+    demo.add_argument("--reports", default="reports", help="folder for the HTML, SARIF and JSON reports")
+    demo.set_defaults(func=_demo)
     return parser
 
 

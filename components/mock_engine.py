@@ -36,7 +36,8 @@ class AuditKitMocks(Mocks):
     resources: list[RenderedResource] = field(default_factory=list)
     parents: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def _outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The id and computed outputs a provider would return (deterministic per type and name)."""
         acct, region, part = self.account_id, self.region, self.partition
         digest = hashlib.sha256(f"{typ}/{name}".encode()).hexdigest()
         if typ == "aws:s3/bucket:Bucket":
@@ -57,7 +58,7 @@ class AuditKitMocks(Mocks):
         return f"{name}-{digest[:7]}", {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
-        rid, computed = self._outputs(args.typ, args.name, args.inputs)
+        rid, computed = self.outputs(args.typ, args.name, args.inputs)
         self.resources.append(
             RenderedResource(
                 args.typ, args.name, self.parents.get((args.typ, args.name)), dict(args.inputs), bool(args.custom)

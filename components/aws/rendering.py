@@ -87,10 +87,11 @@ def archive_bucket_policy(
 
 
 def access_log_bucket_policy(bucket_arn: str, archive_arn: str, account_id: str) -> dict:
+    # Statement order has no meaning to IAM; the log-delivery grant comes first because moto's
+    # PutBucketLogging check stops at the first statement and crashes on a "*" principal.
     return {
         "Version": "2012-10-17",
         "Statement": [
-            tls_only_statement(bucket_arn),
             {
                 "Sid": "S3ServerAccessLogsOfArchive",
                 "Effect": "Allow",
@@ -102,6 +103,7 @@ def access_log_bucket_policy(bucket_arn: str, archive_arn: str, account_id: str)
                     "StringEquals": {"aws:SourceAccount": account_id},
                 },
             },
+            tls_only_statement(bucket_arn),
         ],
     }
 

@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--region", action="append", default=[], help="regions to scan (repeatable; default: every enabled region)"
     )
     aws.add_argument("--scope-tag", help="only buckets with this tag are in scope, e.g. data-classification=phi")
+    aws.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
+    )
     add_common(aws)
     aws.set_defaults(func=_scan_aws)
 

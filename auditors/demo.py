@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
+import requests
 from rich.console import Console
 
 from auditors.aws.emulator_apply import apply_rendered
@@ -53,6 +54,8 @@ def aws_emulator() -> Iterator[str]:
         AWS_DEFAULT_REGION="us-east-1",
     )
     os.environ.pop("AWS_PROFILE", None)
+    # moto keeps its state per process, shared by every server started in it: start clean.
+    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10)
     try:
         yield os.environ["AWS_ENDPOINT_URL"]
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -14,13 +15,25 @@ from botocore.config import Config
 
 from policies.aws.event_selectors import UnknownShape
 
-# Throttling is retried with client-side rate limiting before it becomes an ERROR finding.
-CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive", "max_attempts": 6},
-    connect_timeout=5,
-    read_timeout=20,
-    max_pool_connections=32,
-)
+DEFAULT_TIMEOUT = 20.0
+
+
+def client_config(timeout: float = DEFAULT_TIMEOUT) -> Config:
+    """Throttling is retried with client-side rate limiting before it becomes an ERROR finding.
+
+    AWS's standard AWS_MAX_ATTEMPTS and AWS_RETRY_MODE override the defaults.
+    """
+    return Config(
+        retries={
+            "mode": os.environ.get("AWS_RETRY_MODE", "adaptive"),  # type: ignore[typeddict-item]
+            # AWS_MAX_ATTEMPTS counts the first attempt too (total_max_attempts, not max_attempts).
+            "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "6")),
+        },
+        connect_timeout=min(5.0, timeout),
+        read_timeout=timeout,
+        max_pool_connections=32,
+    )
+
 
 T = TypeVar("T")
 
@@ -86,8 +99,10 @@ def fetch(
 class AccountSession:
     """One AWS account: a boto3 session, its clients (cached per service and region) and its call log."""
 
-    def __init__(self, session: boto3.Session, calls: CallLog | None = None) -> None:
+    def __init__(self, session: boto3.Session, calls: CallLog | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.session = session
+        self.config = client_config(timeout)
+        self.timeout = timeout
         self.calls = calls or CallLog()
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -99,12 +114,14 @@ class AccountSession:
         key = (service, region or self.default_region)
         with self._lock:  # boto3 sessions are not thread-safe; clients are
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=key[1], config=CLIENT_CONFIG)
+                self._clients[key] = self.session.client(service, region_name=key[1], config=self.config)
             return self._clients[key]
 
     @classmethod
-    def open(cls, profile: str | None, region: str | None, calls: CallLog | None = None) -> AccountSession:
-        return cls(boto3.Session(profile_name=profile, region_name=region), calls)
+    def open(
+        cls, profile: str | None, region: str | None, calls: CallLog | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> AccountSession:
+        return cls(boto3.Session(profile_name=profile, region_name=region), calls, timeout)
 
     def assume(self, role_arn: str, calls: CallLog | None = None) -> AccountSession:
         creds = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="auditkit-scan")["Credentials"]
@@ -114,4 +131,4 @@ class AccountSession:
             aws_session_token=creds["SessionToken"],
             region_name=self.default_region,
         )
-        return AccountSession(session, calls or self.calls)
+        return AccountSession(session, calls or self.calls, self.timeout)

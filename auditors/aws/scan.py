@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from auditors.aws.assess import assess
-from auditors.aws.clients import AccountSession, CallLog, Failure, classify
+from auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify
 from auditors.aws.collect import collect_account
 from auditors.findings import Finding, Report, Status
 from policies.retention import RetentionRequirement
@@ -28,6 +28,7 @@ class AwsScanOptions:
     role_arns: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     scope_tag: tuple[str, str] | None = None
+    timeout: float = DEFAULT_TIMEOUT
 
 
 def _progress(total: int) -> Progress | nullcontext:
@@ -41,7 +42,7 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
     """Scan the caller's account, or each --role-arn account, and judge every AWS control."""
     calls = calls or CallLog()
     started = time.perf_counter()
-    base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls)
+    base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls, options.timeout)
     targets: list[tuple[str, AccountSession | None, Failure | None]] = []
     if options.role_arns:
         for role in options.role_arns:

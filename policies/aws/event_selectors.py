@@ -160,6 +160,10 @@ def _parse(basic: Any, advanced: Any, *, api: bool) -> EventSelectors:
             if unknown_with_values:
                 raise UnknownShape(f"advanced selector {i}: unknown operator(s) {sorted(unknown_with_values)}")
             ops = {known_ops[key]: _strings(fs[key], f"{fs[names['field']]}.{key}") for key in fs if key in known_ops}
+            if not any(ops.values()):
+                # The API requires an operator; botocore drops members it does not know, so an
+                # empty field selector means a shape newer than this evaluator.
+                raise UnknownShape(f"advanced selector {i}: field {fs[names['field']]!r} has no operator")
             conditions.append(FieldCondition(fs[names["field"]], **ops))
         advanced_out.append(AdvancedSelector(tuple(conditions), str(sel.get(names["name"]) or "")))
     basic_out = []

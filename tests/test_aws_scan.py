@@ -1,0 +1,307 @@
+"""The AWS drift scan against the emulator: every control, both verdicts."""
+
+import pytest
+
+from auditors.findings import Status
+from tests.aws_accounts import PHI, TRAIL, scan, set_s3_selector, shipped_baseline, statuses
+
+AWS_CONTROLS = {
+    "aws.trail.multi_region",
+    "aws.trail.logging",
+    "aws.trail.s3_data_events",
+    "aws.trail.lambda_data_events",
+    "aws.trail.dynamodb_data_events",
+    "aws.trail.log_validation",
+    "aws.trail.kms",
+    "aws.trail.cloudwatch",
+    "aws.bucket.object_lock",
+    "aws.bucket.lifecycle",
+    "aws.bucket.hardening",
+}
+
+
+@pytest.fixture
+def baseline(boto_session):
+    return shipped_baseline(boto_session)
+
+
+def test_shipped_baseline_passes_every_control(boto_session, baseline):
+    report = scan()
+    assert {f.control for f in report.findings} == AWS_CONTROLS
+    assert [f for f in report.findings if f.status is not Status.PASS] == []
+    # The archive and its access-log bucket are destinations, never in scope for data events.
+    assert set(statuses(report, "aws.trail.s3_data_events")) == {f"arn:aws:s3:::{b}" for b in PHI}
+    assert report.exit_code() == 0
+
+
+def test_console_defaults_fail_with_citations(boto_session):
+    s3, ct = boto_session.client("s3"), boto_session.client("cloudtrail")
+    s3.create_bucket(Bucket="console-logs")
+    s3.create_bucket(Bucket="phi-records")
+    ct.create_trail(Name="console", S3BucketName="console-logs", IsMultiRegionTrail=True)
+    ct.start_logging(Name="console")
+    report = scan()
+    failing = {f.control for f in report.findings if f.status is Status.FAIL}
+    assert failing == AWS_CONTROLS - {"aws.trail.multi_region", "aws.trail.logging"}
+    doc = report.as_json()
+    s3_gap = next(f for f in doc["findings"] if f["control"] == "aws.trail.s3_data_events")
+    assert s3_gap["resource"] == "arn:aws:s3:::phi-records"
+    assert s3_gap["message"] == "phi-records: S3 object reads not recorded, writes not recorded"
+    assert "45 CFR 164.312(b)" in s3_gap["citations"]["hipaa"]
+    assert report.exit_code() == 1
+
+
+def test_stopped_trail_fails_logging_only(boto_session, baseline):
+    boto_session.client("cloudtrail").stop_logging(Name=TRAIL)
+    report = scan()
+    assert {f.control for f in report.gaps} == {"aws.trail.logging"}
+
+
+@pytest.mark.parametrize(
+    ("field_selectors", "expected"),
+    [
+        (
+            [{"Field": "readOnly", "Equals": ["true"]}],
+            {"phi-records": "writes not recorded", "phi-imaging": "writes not recorded"},
+        ),
+        (
+            [{"Field": "readOnly", "Equals": ["false"]}],
+            {"phi-records": "reads not recorded", "phi-imaging": "reads not recorded"},
+        ),
+        (
+            [{"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]}],
+            {"phi-imaging": "reads not recorded, writes not recorded"},
+        ),
+        (
+            [{"Field": "resources.ARN", "NotStartsWith": ["arn:aws:s3:::phi-imaging/"]}],
+            {"phi-imaging": "reads not recorded, writes not recorded"},
+        ),
+        (
+            [{"Field": "resources.ARN", "NotEquals": ["arn:aws:s3:::phi-imaging/x.dcm"]}],
+            {"phi-imaging": "reads only partly recorded, writes only partly recorded"},
+        ),
+        (
+            [{"Field": "resources.ARN", "Equals": ["arn:aws:s3:::phi-records/one"]}],
+            {
+                "phi-records": "reads only partly recorded, writes only partly recorded",
+                "phi-imaging": "reads not recorded, writes not recorded",
+            },
+        ),
+        (
+            [{"Field": "eventName", "Equals": ["GetObject", "PutObject"]}],
+            {
+                "phi-records": "reads only partly recorded, writes only partly recorded",
+                "phi-imaging": "reads only partly recorded, writes only partly recorded",
+            },
+        ),
+        ([{"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-"]}], {}),
+    ],
+)
+def test_advanced_selector_forms_through_the_api(boto_session, baseline, field_selectors, expected):
+    set_s3_selector(boto_session, *field_selectors)
+    report = scan()
+    gaps = {f.resource.split(":::")[1]: f.message.split(": ", 1)[1] for f in report.gaps}
+    assert gaps == {b: f"S3 object {m}" for b, m in expected.items()}
+
+
+def test_basic_selectors_through_the_api(boto_session):
+    s3, ct = boto_session.client("s3"), boto_session.client("cloudtrail")
+    for b in ("basic-logs", *PHI):
+        s3.create_bucket(Bucket=b)
+    ct.create_trail(Name="basic", S3BucketName="basic-logs", IsMultiRegionTrail=True)
+    ct.put_event_selectors(
+        TrailName="basic",
+        EventSelectors=[
+            {
+                "ReadWriteType": "All",
+                "IncludeManagementEvents": True,
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::phi-records/"]}],
+            },
+            {
+                "ReadWriteType": "ReadOnly",
+                "IncludeManagementEvents": False,
+                "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::phi-imaging/"]}],
+            },
+        ],
+    )
+    ct.start_logging(Name="basic")
+    report = scan()
+    assert statuses(report, "aws.trail.s3_data_events") == {
+        "arn:aws:s3:::phi-records": Status.PASS,
+        "arn:aws:s3:::phi-imaging": Status.FAIL,
+    }
+    imaging = next(f for f in report.gaps if f.resource == "arn:aws:s3:::phi-imaging")
+    assert imaging.message == "phi-imaging: S3 object writes not recorded"
+    assert statuses(report, "aws.trail.multi_region") == {
+        "arn:aws:cloudtrail:us-east-1:123456789012:trail/basic": Status.PASS
+    }
+
+
+def test_basic_and_advanced_selectors_together_are_an_error_not_a_guess(boto_session, baseline):
+    # AWS applies one kind only; moto returns both after a basic put over advanced ones.
+    boto_session.client("cloudtrail").put_event_selectors(
+        TrailName=TRAIL, EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True}]
+    )
+    report = scan()
+    assert set(statuses(report, "aws.trail.s3_data_events").values()) == {Status.ERROR}
+    assert report.exit_code() == 2
+
+
+def test_multi_region_trail_is_seen_once_despite_shadow_copies(boto_session, baseline):
+    report = scan()
+    logging = [f for f in report.findings if f.control == "aws.trail.logging"]
+    assert [f.resource for f in logging] == [f"arn:aws:cloudtrail:us-east-1:123456789012:trail/{TRAIL}"]
+
+
+def test_single_region_trails_cover_only_their_region(boto_session):
+    s3, west = boto_session.client("s3"), boto_session.client("cloudtrail", region_name="us-west-2")
+    s3.create_bucket(Bucket="west-logs", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.create_bucket(Bucket="phi-west", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.create_bucket(Bucket="phi-east")
+    west.create_trail(Name="west-only", S3BucketName="west-logs")
+    west.put_event_selectors(
+        TrailName="west-only",
+        AdvancedEventSelectors=[
+            {
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+                ]
+            }
+        ],
+    )
+    west.start_logging(Name="west-only")
+    report = scan()
+    assert statuses(report, "aws.trail.s3_data_events") == {
+        "arn:aws:s3:::phi-west": Status.PASS,
+        "arn:aws:s3:::phi-east": Status.FAIL,
+    }
+    multi = [f for f in report.findings if f.control == "aws.trail.multi_region"]
+    assert [(f.status, f.message) for f in multi] == [
+        (
+            Status.FAIL,
+            "trail west-only records only its home region us-west-2; "
+            "trail west-only: management events reads not recorded, writes not recorded",
+        )
+    ]
+
+
+def test_trail_settings_and_type_wide_data_events(boto_session):
+    s3, ct = boto_session.client("s3"), boto_session.client("cloudtrail")
+    s3.create_bucket(Bucket="plain-logs")
+    ct.create_trail(
+        Name="plain",
+        S3BucketName="plain-logs",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/abc",
+    )
+    ct.put_event_selectors(
+        TrailName="plain",
+        AdvancedEventSelectors=[
+            {"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]},
+            {
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Data"]},
+                    {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+                ]
+            },
+        ],
+    )
+    ct.start_logging(Name="plain")
+    report = scan()
+    by_control = {
+        f.control: f.status
+        for f in report.findings
+        if f.control.startswith("aws.trail.") and f.control != "aws.trail.s3_data_events"
+    }
+    assert by_control == {
+        "aws.trail.logging": Status.PASS,
+        "aws.trail.log_validation": Status.PASS,
+        "aws.trail.kms": Status.PASS,
+        "aws.trail.cloudwatch": Status.FAIL,
+        "aws.trail.multi_region": Status.PASS,
+        "aws.trail.lambda_data_events": Status.PASS,
+        "aws.trail.dynamodb_data_events": Status.FAIL,
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "control", "message"),
+    [
+        (
+            lambda s3, b: s3.put_object_lock_configuration(
+                Bucket=b,
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Years": 7}},
+                },
+            ),
+            "aws.bucket.object_lock",
+            "default retention mode is GOVERNANCE; COMPLIANCE is required (GOVERNANCE can be bypassed)",
+        ),
+        (
+            lambda s3, b: s3.put_object_lock_configuration(
+                Bucket=b,
+                ObjectLockConfiguration={
+                    "ObjectLockEnabled": "Enabled",
+                    "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 1}},
+                },
+            ),
+            "aws.bucket.object_lock",
+            "default retention 1 years < required 7 years (2557 days) per 22 CCR 72543",
+        ),
+        (
+            lambda s3, b: s3.put_bucket_lifecycle_configuration(
+                Bucket=b,
+                LifecycleConfiguration={
+                    "Rules": [
+                        {
+                            "ID": "short",
+                            "Status": "Enabled",
+                            "Filter": {"Prefix": ""},
+                            "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}],
+                            "Expiration": {"Days": 365},
+                        }
+                    ]
+                },
+            ),
+            "aws.bucket.lifecycle",
+            "rule 'short' expires objects after 365 days < required 7 years (2557 days) per 22 CCR 72543",
+        ),
+        (
+            lambda s3, b: s3.delete_bucket_lifecycle(Bucket=b),
+            "aws.bucket.lifecycle",
+            "no enabled lifecycle rule: logs are never tiered to colder storage",
+        ),
+        (lambda s3, b: s3.delete_public_access_block(Bucket=b), "aws.bucket.hardening", "no public access block"),
+        (
+            lambda s3, b: s3.delete_bucket_policy(Bucket=b),
+            "aws.bucket.hardening",
+            "bucket policy does not deny requests without TLS (aws:SecureTransport=false)",
+        ),
+        (
+            lambda s3, b: s3.put_bucket_encryption(
+                Bucket=b,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+            ),
+            "aws.bucket.hardening",
+            "default encryption is AES256; SSE-KMS with a customer key is required",
+        ),
+    ],
+)
+def test_archive_drift_by_hand(boto_session, baseline, change, control, message):
+    change(boto_session.client("s3"), baseline)
+    report = scan()
+    gaps = [(f.control, f.resource, f.message) for f in report.gaps]
+    assert gaps == [(control, f"arn:aws:s3:::{baseline}", message)]
+
+
+def test_scope_tag_limits_buckets_in_scope(boto_session, baseline):
+    s3 = boto_session.client("s3")
+    s3.put_bucket_tagging(Bucket="phi-records", Tagging={"TagSet": [{"Key": "data-classification", "Value": "phi"}]})
+    set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
+    assert {f.resource for f in scan().gaps} == {"arn:aws:s3:::phi-imaging"}
+    assert scan(scope_tag=("data-classification", "phi")).gaps == []

@@ -1,0 +1,105 @@
+"""Fail closed: what the scan could not read is ERROR (exit 2), never PASS; the rest is still judged."""
+
+import pytest
+
+from auditors.findings import Status
+from tests.aws_accounts import TRAIL, scan, set_s3_selector, shipped_baseline, statuses
+from tests.fault_proxy import Fault, FaultProxy
+
+
+@pytest.fixture
+def proxy(aws_emulator, boto_session, monkeypatch):
+    shipped_baseline(boto_session)
+    p = FaultProxy(aws_emulator)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", p.endpoint)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    yield p
+    p.close()
+
+
+def test_access_denied_on_one_s3_call(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "GetObjectLockConfiguration", "denied"))
+    report = scan()
+    lock = [f for f in report.findings if f.control == "aws.bucket.object_lock"]
+    assert [f.status for f in lock] == [Status.ERROR]
+    assert "could not read GetObjectLockConfiguration" in lock[0].message and "AccessDenied" in lock[0].message
+    others = [f for f in report.findings if f.control != "aws.bucket.object_lock"]
+    assert others and all(f.status is Status.PASS for f in others)
+    assert report.exit_code() == 2
+
+
+def test_access_denied_on_cloudtrail_status(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "GetTrailStatus", "denied"))
+    report = scan()
+    logging = [f for f in report.findings if f.control == "aws.trail.logging"]
+    assert [(f.status, "AccessDeniedException" in f.message) for f in logging] == [(Status.ERROR, True)]
+    assert report.counts() == {"PASS": 11, "FAIL": 0, "ERROR": 1}
+
+
+def test_a_region_that_times_out_is_an_error_but_proven_coverage_still_passes(proxy):
+    proxy.faults.append(Fault(lambda c: c.service == "cloudtrail" and c.region == "us-west-2", "stall", seconds=3))
+    report = scan(timeout=1.0)
+    errors = [f for f in report.findings if f.status is Status.ERROR]
+    assert [(f.control, f.region) for f in errors] == [("aws.trail.multi_region", "us-west-2")]
+    assert "Timeout" in errors[0].message
+    # The multi-region trail from us-east-1 proves coverage; a trail we could not list can only add to it.
+    assert set(statuses(report, "aws.trail.s3_data_events").values()) == {Status.PASS}
+    assert report.exit_code() == 2
+
+
+def test_incomplete_coverage_with_an_unreadable_region_is_error_not_fail(proxy, boto_session):
+    set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
+    proxy.faults.append(
+        Fault(
+            lambda c: c.service == "cloudtrail" and c.region == "us-west-2" and c.operation == "DescribeTrails",
+            "denied",
+        )
+    )
+    report = scan()
+    assert statuses(report, "aws.trail.s3_data_events") == {
+        "arn:aws:s3:::phi-records": Status.PASS,
+        "arn:aws:s3:::phi-imaging": Status.ERROR,
+    }
+
+
+def test_throttling_after_retries_is_an_error(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "GetEventSelectors", "throttle"))
+    report = scan()
+    attempts = [c for c in proxy.seen if c.operation == "GetEventSelectors"]
+    assert len(attempts) == 2  # AWS_MAX_ATTEMPTS=2: retried once, then judged ERROR
+    assert statuses(report, "aws.trail.s3_data_events") == {
+        "arn:aws:s3:::phi-records": Status.ERROR,
+        "arn:aws:s3:::phi-imaging": Status.ERROR,
+    }
+    assert {f.control for f in report.findings if f.status is Status.ERROR} == {
+        "aws.trail.multi_region",
+        "aws.trail.s3_data_events",
+        "aws.trail.lambda_data_events",
+        "aws.trail.dynamodb_data_events",
+    }
+    assert "ThrottlingException" in report.findings[-1].message or any("Throttling" in f.message for f in report.gaps)
+
+
+def test_unknown_response_shape_is_an_error(proxy):
+    proxy.faults.append(
+        Fault(
+            lambda c: c.operation == "GetEventSelectors",
+            "respond",
+            payload={
+                "AdvancedEventSelectors": [
+                    {"Name": "odd", "FieldSelectors": [{"Field": "resources.ARN", "Matches": ["x"]}]}
+                ]
+            },
+        )
+    )
+    report = scan()
+    assert set(statuses(report, "aws.trail.s3_data_events").values()) == {Status.ERROR}
+    assert any("UnexpectedResponse" in f.message for f in report.gaps)
+
+
+def test_bucket_list_denied(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "ListBuckets", "denied"))
+    report = scan()
+    s3 = [f for f in report.findings if f.control == "aws.trail.s3_data_events"]
+    assert [(f.status, f.resource) for f in s3] == [(Status.ERROR, "arn:aws:iam::123456789012:root")]
+    assert f"trail/{TRAIL}" in next(f.resource for f in report.findings if f.control == "aws.trail.logging")

@@ -1,0 +1,96 @@
+"""`auditkit scan aws` and `auditkit demo` as a user runs them."""
+
+import json
+
+from auditors.cli import main
+from tests.aws_accounts import shipped_baseline
+
+
+def test_scan_writes_json_and_exits_by_verdict(boto_session, tmp_path, capsys):
+    shipped_baseline(boto_session)
+    out = tmp_path / "scan.json"
+    code = main(
+        ["scan", "aws", "--region", "us-east-1", "--jurisdiction", "CA", "--format", "json", "--output", str(out)]
+    )
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["FAIL"] == 0 and doc["summary"]["PASS"] == 12
+    assert "0 gaps" in capsys.readouterr().err
+
+    boto_session.client("cloudtrail").stop_logging(Name="auditkit-test")
+    assert (
+        main(
+            [
+                "scan",
+                "aws",
+                "--region",
+                "us-east-1",
+                "--jurisdiction",
+                "CA",
+                "--format",
+                "sarif",
+                "--baseline",
+                str(out),
+            ]
+        )
+        == 1
+    )
+    sarif = json.loads(capsys.readouterr().out)
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["aws.trail.logging"]
+    assert sarif["runs"][0]["results"][0]["properties"]["baseline"] == "new"
+    # Known gaps only: --fail-on new passes when nothing new appeared since the baseline.
+    second = tmp_path / "second.json"
+    main(["scan", "aws", "--region", "us-east-1", "--jurisdiction", "CA", "--format", "json", "--output", str(second)])
+    assert (
+        main(
+            [
+                "scan",
+                "aws",
+                "--region",
+                "us-east-1",
+                "--jurisdiction",
+                "CA",
+                "--baseline",
+                str(second),
+                "--fail-on",
+                "new",
+            ]
+        )
+        == 0
+    )
+
+
+def test_retention_comes_from_the_stack(boto_session, capsys):
+    shipped_baseline(boto_session)  # 7 years (CA)
+    assert main(["scan", "aws", "--region", "us-east-1", "--stack", "production", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    lock = next(f for f in doc["findings"] if f["control"] == "aws.bucket.object_lock")
+    assert (
+        lock["message"]
+        == "default retention 7 years < required 21 years (7671 days) per 8 NYCRR 29.2(a)(3) (minors: until age 21)"
+    )
+
+
+def test_bad_options_are_refused_before_any_call(capsys):
+    assert main(["scan", "aws", "--jurisdiction", "FL"]) == 2
+    assert "jurisdictions='FL' is not allowed" in capsys.readouterr().err
+    assert main(["scan", "aws", "--scope-tag", "novalue"]) == 2
+    assert "--scope-tag='novalue' is not allowed" in capsys.readouterr().err
+
+
+def test_demo_tells_the_whole_story(tmp_path, capsys):
+    assert main(["demo", "--reports", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "drift showed exactly the injected gaps" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{stem}.{ext}"
+        for stem in ("1-console-defaults", "2-shipped-baseline", "3-drift")
+        for ext in ("html", "sarif", "json", "md")
+    )
+    drift = json.loads((tmp_path / "3-drift.json").read_text())
+    assert sorted((f["control"], f["baseline"]) for f in drift["findings"] if f["status"] == "FAIL") == [
+        ("aws.trail.logging", "new"),
+        ("aws.trail.s3_data_events", "new"),
+    ]
+    clean = json.loads((tmp_path / "2-shipped-baseline.json").read_text())
+    assert clean["summary"]["FAIL"] == 0 and clean["summary"]["ERROR"] == 0

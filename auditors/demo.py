@@ -23,6 +23,7 @@ from auditors.aws.emulator_apply import apply_rendered
 from auditors.aws.scan import AwsScanOptions, scan_aws
 from auditors.findings import Report
 from auditors.reports import FORMATS
+from auditors.scan_command import write_all
 from components.mock_engine import render
 from components.settings import read_stack_file
 from components.stack import build_stack
@@ -103,13 +104,7 @@ def inject_drift(session: boto3.Session, trail: str) -> None:
 
 
 def _write(report: Report, folder: Path, stem: str) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt, ext in (("html", "html"), ("sarif", "sarif"), ("json", "json"), ("markdown", "md")):
-        path = folder / f"{stem}.{ext}"
-        path.write_text(FORMATS[fmt](report, "stacks/Pulumi.demo.yaml"))
-        paths.append(path)
-    return paths
+    return write_all(report, folder, stem, "stacks/Pulumi.demo.yaml")
 
 
 def _show(report: Report) -> None:
@@ -154,7 +149,7 @@ def run_demo(folder: Path) -> int:
         ok &= seen == EXPECTED_DRIFT and all(s == "new" for s in drift.baseline_state.values())
 
     err.rule("Reports")
-    err.print(f"HTML, SARIF, JSON and Markdown for each step are in {folder.resolve()}/ (e.g. {paths[0]})")
+    err.print(f"HTML, SARIF, JSON, JUnit and Markdown for each step are in {folder.resolve()}/ (e.g. {paths[0]})")
     if ok:
         err.print(
             "[green]demo: the console defaults showed gaps, the shipped baseline had none, and the drift showed exactly the injected gaps[/green]"

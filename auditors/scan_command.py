@@ -23,6 +23,7 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stacks-dir", default=None)
     p.add_argument("--format", choices=sorted(FORMATS), default="table")
     p.add_argument("--output", help="write the report here (default: stdout)")
+    p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
     p.add_argument("--baseline", help="a previous JSON report: mark gaps new / still open / resolved")
     p.add_argument(
         "--fail-on",
@@ -54,6 +55,19 @@ def load_baseline(path: str | None) -> list | None:
         ) from None
 
 
+EXTENSIONS = {"json": "json", "sarif": "sarif", "junit": "junit.xml", "markdown": "md", "html": "html"}
+
+
+def write_all(report: Report, folder: Path, stem: str, source: str) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt, ext in EXTENSIONS.items():
+        path = folder / f"{stem}.{ext}"
+        path.write_text(FORMATS[fmt](report, source))
+        paths.append(path)
+    return paths
+
+
 def emit(report: Report, args: argparse.Namespace, source: str) -> int:
     """Write the report (also when the scan had errors: partial results still count) and pick the exit code."""
     text = FORMATS[args.format](report, source)
@@ -62,8 +76,11 @@ def emit(report: Report, args: argparse.Namespace, source: str) -> int:
         Path(args.output).write_text(text)
     else:
         sys.stdout.write(text)
+    if args.report_dir:
+        write_all(report, Path(args.report_dir), "scan", source)
     c = report.counts()
-    where = f" -> {args.output}" if args.output else ""
+    where = f" -> {args.output or ''}{' ' if args.output and args.report_dir else ''}{args.report_dir or ''}"
+    where = where if where.strip(" ->") else ""
     print(
         f"auditkit: {c['FAIL']} gaps, {c['ERROR']} could not be judged, {c['PASS']} passing "
         f"({report.scanned.get('api_calls', '?')} API calls, {report.scanned.get('seconds', '?')} s){where}",

@@ -85,7 +85,7 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{stem}.{ext}"
         for stem in ("1-console-defaults", "2-shipped-baseline", "3-drift")
-        for ext in ("html", "sarif", "json", "md")
+        for ext in ("html", "sarif", "json", "md", "junit.xml")
     )
     drift = json.loads((tmp_path / "3-drift.json").read_text())
     assert sorted((f["control"], f["baseline"]) for f in drift["findings"] if f["status"] == "FAIL") == [
@@ -94,3 +94,22 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     ]
     clean = json.loads((tmp_path / "2-shipped-baseline.json").read_text())
     assert clean["summary"]["FAIL"] == 0 and clean["summary"]["ERROR"] == 0
+
+
+def test_drift_workflow_runs_a_command_the_cli_accepts():
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from auditors.cli import build_parser
+
+    wf = yaml.safe_load(Path(".github/workflows/drift-scan.yml").read_text())
+    steps = wf["jobs"]["scan"]["steps"]
+    script = next(s["run"] for s in steps if s.get("id") == "scan")
+    line = next(ln for ln in script.splitlines() if ln.strip().startswith("args=("))
+    argv = shlex.split(line.split("=(", 1)[1].rstrip(")")) + ["--baseline", "baseline/scan.json", "--fail-on", "new"]
+    args = build_parser().parse_args(argv)
+    assert (args.cloud, args.stack, args.report_dir, args.fail_on) == ("aws", "production", "reports", "new")
+    assert wf["permissions"]["id-token"] == "write"
+    assert any("upload-sarif" in s.get("uses", "") for s in steps)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
+from auditors.plan_command import add_plan_arguments
 from auditors.scan_command import add_common
-from policies.catalog import control
 from policies.errors import ConfigError
 
 
@@ -21,29 +17,11 @@ def default_stacks_dir() -> Path:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from components.plan import key_settings, plan_stack, short_type
-    from components.settings import read_stack_file
+    from auditors.plan_command import run_plan
 
-    settings = read_stack_file(Path(args.stacks_dir) / f"Pulumi.{args.stack}.yaml")
-    plan = plan_stack(settings)
-    err = Console(stderr=True)
-    if args.format == "json":
-        print(json.dumps(plan.as_json(), indent=2, default=str))
-    else:
-        out = Console(width=180) if not sys.stdout.isatty() else Console()
-        table = Table(title=f"auditkit plan: stack {plan.stack} — retention {plan.retention}", show_lines=False)
-        for col in ("component", "resource", "type", "controls", "settings that matter"):
-            table.add_column(col, overflow="fold")
-        for r in sorted(plan.resources, key=lambda r: (r.component or r.name, r.component is not None, r.name)):
-            table.add_row(r.component or "", r.name, short_type(r.type), "\n".join(r.controls), key_settings(r))
-        out.print(table)
-    for v in plan.gaps:
-        level = control(v.control_id).enforcement.value.upper()
-        print(f"GAP ({level}) {v.control_id}: {'; '.join(v.gaps)}", file=sys.stderr)
-    err.print(
-        f"{len(plan.resources)} resources; {len(plan.verdicts) - len(plan.gaps)} control checks pass, {len(plan.gaps)} gaps"
-    )
-    return 0
+    if args.state and not args.check:
+        raise ConfigError("--state", args.state, "use together with --check")
+    return run_plan(args, default_stacks_dir())
 
 
 def _scan_aws(args: argparse.Namespace) -> int:
@@ -74,9 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="auditkit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     plan = sub.add_parser("plan", help="render a stack offline (mock engine) and show resources with their control ids")
-    plan.add_argument("--stack", required=True, help="stack name: stacks/Pulumi.<stack>.yaml")
-    plan.add_argument("--stacks-dir", default=str(default_stacks_dir()))
-    plan.add_argument("--format", choices=("table", "json"), default="table")
+    add_plan_arguments(plan)
     plan.set_defaults(func=_plan)
 
     scan = sub.add_parser("scan", help="scan live accounts for drift from the controls")

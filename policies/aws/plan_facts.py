@@ -179,12 +179,24 @@ def destination_buckets(resources: Sequence[PlanResource]) -> list[str]:
 
 
 def judge_aws_plan(
-    resources: Sequence[PlanResource], required: RetentionRequirement, s3_scope: Sequence[str] | None = None
+    resources: Sequence[PlanResource],
+    required: RetentionRequirement,
+    s3_scope: Sequence[str] | None = None,
+    archive_buckets: Sequence[str] = (),
+    require_trail: bool = True,
 ) -> list[Verdict]:
-    """Every AWS control judged over a whole plan. s3_scope None means every bucket."""
+    """Every AWS control judged over a whole plan. s3_scope None means every bucket.
+
+    archive_buckets: log archives managed elsewhere in the plan's account (e.g. a central
+    logging stack) whose configuration resources this plan may still touch.
+    require_trail: False for stacks that do not declare AWS audit logging themselves.
+    """
     trails = [(r.name, trail_facts(r.props)) for r in resources if r.type == TRAIL]
-    if not trails:
-        return [
+    verdicts: list[Verdict] = []
+    if trails:
+        verdicts = _trail_verdicts(resources, trails, s3_scope)
+    elif require_trail:
+        verdicts = [
             Verdict(c, (), ("the plan has no CloudTrail trail",))
             for c in (
                 "aws.trail.multi_region",
@@ -193,24 +205,29 @@ def judge_aws_plan(
                 "aws.trail.dynamodb_data_events",
             )
         ]
-    verdicts: list[Verdict] = []
-    for check, control_id in (
-        (judges.logging, "aws.trail.logging"),
-        (judges.log_validation, "aws.trail.log_validation"),
-        (judges.kms, "aws.trail.kms"),
-        (judges.cloudwatch, "aws.trail.cloudwatch"),
-    ):
-        for name, t in trails:
-            verdicts.append(Verdict(control_id, (name,), tuple(check(t))))
+    destinations = {t.bucket for _, t in trails}
+    for bucket in sorted(destinations | set(archive_buckets)):
+        verdicts += _archive_verdicts(resources, bucket, required, whole=bucket in destinations)
+    return verdicts
+
+
+def _trail_verdicts(
+    resources: Sequence[PlanResource], trails: list[tuple[str, TrailFacts]], s3_scope: Sequence[str] | None
+) -> list[Verdict]:
+    verdicts = [
+        Verdict(control_id, (name,), tuple(check(t)))
+        for check, control_id in (
+            (judges.logging, "aws.trail.logging"),
+            (judges.log_validation, "aws.trail.log_validation"),
+            (judges.kms, "aws.trail.kms"),
+            (judges.cloudwatch, "aws.trail.cloudwatch"),
+        )
+        for name, t in trails
+    ]
     multi = {n: judges.multi_region(t) for n, t in trails}
     good = [n for n, gaps in multi.items() if not gaps]
-    verdicts.append(
-        Verdict(
-            "aws.trail.multi_region",
-            tuple(good or multi),
-            () if good else tuple(g for gs in multi.values() for g in gs),
-        )
-    )
+    gaps = () if good else tuple(g for gs in multi.values() for g in gs)
+    verdicts.append(Verdict("aws.trail.multi_region", tuple(good or multi), gaps))
     # Coverage is judged on what the trails are configured to record; whether each trail is
     # recording at all is aws.trail.logging's question. One cause, one gap.
     excluded = destination_buckets(resources)
@@ -222,24 +239,41 @@ def judge_aws_plan(
     verdicts.append(Verdict("aws.trail.s3_data_events", names, tuple(judges.s3_data_events(all_trails, spaces))))
     verdicts.append(Verdict("aws.trail.lambda_data_events", names, tuple(judges.lambda_data_events(all_trails))))
     verdicts.append(Verdict("aws.trail.dynamodb_data_events", names, tuple(judges.dynamodb_data_events(all_trails))))
-    for bucket in sorted({t.bucket for _, t in trails}):
-        facts, used = bucket_facts(resources, bucket)
-        verdicts.append(
+    return verdicts
+
+
+def _archive_verdicts(
+    resources: Sequence[PlanResource], bucket: str, required: RetentionRequirement, whole: bool
+) -> list[Verdict]:
+    """A trail's bucket is judged whole; an archive managed elsewhere only on what this plan sets."""
+    facts, used = bucket_facts(resources, bucket)
+    hardening_parts = ("versioning", "public_access", "encryption", "policy")
+    out = []
+    if whole or "object_lock" in used:
+        out.append(
             Verdict(
                 "aws.bucket.object_lock",
                 tuple(used.get("object_lock", [])),
                 tuple(judges.object_lock(facts.object_lock, required)),
             )
         )
-        verdicts.append(
+    if whole or "lifecycle" in used:
+        out.append(
             Verdict(
                 "aws.bucket.lifecycle",
                 tuple(used.get("lifecycle", [])),
                 tuple(judges.lifecycle(facts.lifecycle, required)),
             )
         )
-        hardening_by = tuple(
-            n for k in ("versioning", "public_access", "encryption", "policy") for n in used.get(k, [])
+    by = tuple(n for k in hardening_parts for n in used.get(k, []))
+    if whole:
+        out.append(Verdict("aws.bucket.hardening", by, tuple(judges.hardening(facts))))
+    elif by:
+        partial = (
+            (judges.versioning(facts.versioning) if "versioning" in used else [])
+            + (judges.public_access(facts.public_access_block) if "public_access" in used else [])
+            + (judges.encryption(facts.encryption) if "encryption" in used else [])
+            + (judges.tls_policy(facts.policy, bucket) if "policy" in used else [])
         )
-        verdicts.append(Verdict("aws.bucket.hardening", hardening_by, tuple(judges.hardening(facts))))
-    return verdicts
+        out.append(Verdict("aws.bucket.hardening", by, tuple(partial)))
+    return out

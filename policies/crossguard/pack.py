@@ -1,0 +1,13 @@
+"""Every policy of the pack, in one list (the entry point and the offline runner both read it)."""
+
+from __future__ import annotations
+
+from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
+
+from policies.crossguard.aws_policies import aws_policies
+
+PACK_NAME = "auditkit"
+
+
+def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    return [*aws_policies()]

@@ -1,0 +1,59 @@
+"""Policy-pack configuration: the same jurisdictions/minors as a stack, so retention is computed once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import PolicyConfigSchema
+
+from policies.errors import ConfigError
+from policies.retention import JURISDICTIONS, RetentionRequirement, resolve_retention
+
+SCHEMA = PolicyConfigSchema(
+    properties={
+        "jurisdictions": {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(JURISDICTIONS)},
+            "default": ["US"],
+        },
+        "minors": {"type": "boolean", "default": False},
+        "retentionYears": {"type": "integer", "minimum": 1},
+        "clouds": {"type": "array", "items": {"type": "string"}, "default": ["aws"]},
+        "s3Scope": {"description": "'all' or the bucket names whose S3 data events must be recorded", "default": "all"},
+        "archiveBuckets": {"type": "array", "items": {"type": "string"}, "default": []},
+    }
+)
+
+
+@dataclass(frozen=True)
+class PackConfig:
+    required: RetentionRequirement
+    clouds: tuple[str, ...]
+    s3_scope: tuple[str, ...] | None
+    archive_buckets: tuple[str, ...]
+
+
+def parse_pack_config(raw: Mapping[str, Any] | None) -> PackConfig:
+    raw = dict(raw or {})
+    raw.pop("enforcementLevel", None)
+    required = resolve_retention(
+        raw.get("jurisdictions") or ["US"], bool(raw.get("minors", False)), raw.get("retentionYears")
+    )
+    scope = raw.get("s3Scope", "all")
+    if scope != "all" and not (isinstance(scope, list) and all(isinstance(b, str) for b in scope)):
+        raise ConfigError("s3Scope", scope, "'all' or a list of bucket names")
+    return PackConfig(
+        required=required,
+        clouds=tuple(raw.get("clouds", ["aws"])),
+        s3_scope=None if scope == "all" else tuple(scope),
+        archive_buckets=tuple(raw.get("archiveBuckets") or ()),
+    )
+
+
+def config_for(jurisdictions: list[str], minors: bool, retention_years: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"jurisdictions": jurisdictions, "minors": minors}
+    if retention_years is not None:
+        out["retentionYears"] = retention_years
+    return out

@@ -1,0 +1,209 @@
+"""The CrossGuard pack: each policy fires on its non-compliant fixture, and only then."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
+
+from auditors.cli import main
+from auditors.plan_command import plan_resources
+from components.plan import plan_stack
+from components.settings import read_stack_file
+from policies.catalog import CONTROLS, controls_for
+from policies.controls import Enforcement
+from policies.crossguard.aws_policies import policy_name
+from policies.crossguard.offline import Resource, check, resources_from_state
+from policies.crossguard.pack import all_policies
+
+CA = {"jurisdictions": ["CA"], "minors": False}
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def compliant() -> list[Resource]:
+    return plan_resources(plan_stack(read_stack_file(Path("stacks/Pulumi.demo.yaml"))))
+
+
+def mutate(resources, name, change):
+    out = []
+    for r in resources:
+        if r.name == name:
+            props = copy.deepcopy(dict(r.inputs))
+            change(props)
+            r = Resource(r.type, r.name, r.urn, props, props)
+        out.append(r)
+    return out
+
+
+def _s3_write_only(p):
+    p["advancedEventSelectors"][1]["fieldSelectors"].append({"field": "readOnly", "equals": ["false"]})
+
+
+def _drop_selector(label):
+    def change(p):
+        p["advancedEventSelectors"] = [s for s in p["advancedEventSelectors"] if s["name"] != label]
+
+    return change
+
+
+BREAKS = {
+    "aws.trail.logging": ("audit-trail-trail", lambda p: p.update(enableLogging=False)),
+    "aws.trail.log_validation": ("audit-trail-trail", lambda p: p.update(enableLogFileValidation=False)),
+    "aws.trail.kms": ("audit-trail-trail", lambda p: p.pop("kmsKeyId")),
+    "aws.trail.cloudwatch": ("audit-trail-trail", lambda p: p.pop("cloudWatchLogsGroupArn")),
+    "aws.trail.multi_region": ("audit-trail-trail", lambda p: p.update(isMultiRegionTrail=False)),
+    "aws.trail.s3_data_events": ("audit-trail-trail", _s3_write_only),
+    "aws.trail.lambda_data_events": ("audit-trail-trail", _drop_selector("Lambda invocations")),
+    "aws.trail.dynamodb_data_events": ("audit-trail-trail", _drop_selector("DynamoDB item activity")),
+    "aws.bucket.object_lock": (
+        "audit-archive-object-lock",
+        lambda p: p["rule"]["defaultRetention"].update(mode="GOVERNANCE"),
+    ),
+    "aws.bucket.lifecycle": ("audit-archive-lifecycle", lambda p: p["rules"][0]["expiration"].update(days=365)),
+    "aws.bucket.hardening": ("audit-archive-public-access-block", lambda p: p.update(restrictPublicBuckets=False)),
+}
+
+
+def test_there_is_one_policy_per_aws_control():
+    assert sorted(p.tags[0] for p in all_policies()) == sorted(c.id for c in controls_for("aws"))
+    assert set(BREAKS) == {c.id for c in controls_for("aws")}
+
+
+def test_the_compliant_plan_has_no_violation(compliant):
+    assert check(compliant, CA) == []
+
+
+@pytest.mark.parametrize("control_id", sorted(BREAKS))
+def test_each_policy_fires_on_its_fixture_and_only_it(compliant, control_id):
+    name, change = BREAKS[control_id]
+    violations = check(mutate(compliant, name, change), CA)
+    assert {v.control for v in violations} == {control_id}
+    assert {v.policy for v in violations} == {policy_name(control_id)}
+    assert all(v.message.startswith(f"[{control_id}] ") for v in violations)
+    assert all(v.urn and v.urn.startswith("urn:pulumi:demo::auditkit::") for v in violations)
+
+
+def test_retention_follows_the_pack_config(compliant):
+    # The demo renders 7 years (CA); a NY pediatric stack needs 21.
+    ny = check(compliant, {"jurisdictions": ["NY"], "minors": True})
+    assert sorted({v.control for v in ny}) == ["aws.bucket.lifecycle", "aws.bucket.object_lock"]
+    assert any("21 years (7671 days)" in v.message for v in ny)
+
+
+def test_enforcement_severity_and_citations_come_from_the_catalog():
+    for p in all_policies():
+        c = CONTROLS[p.tags[0]]
+        expected = EnforcementLevel.MANDATORY if c.enforcement is Enforcement.MANDATORY else EnforcementLevel.ADVISORY
+        assert p.enforcement_level is expected, p.name
+        assert p.severity.value == c.severity.value
+        assert p.framework.name == "HIPAA Security Rule" and p.framework.reference == ", ".join(c.citations.hipaa)
+        assert {f"soc2:{x}" for x in c.citations.soc2} | {f"nist-800-53:{x}" for x in c.citations.nist} <= set(p.tags)
+        assert p.remediation_steps == c.remediation
+    kinds = {p.tags[0]: type(p) for p in all_policies()}
+    assert kinds["aws.trail.logging"] is ResourceValidationPolicy
+    assert kinds["aws.bucket.object_lock"] is StackValidationPolicy
+    assert {p.name for p in all_policies() if p.enforcement_level is EnforcementLevel.MANDATORY} >= {
+        "auditkit-aws-bucket-object-lock",
+        "auditkit-aws-bucket-lifecycle",
+        "auditkit-aws-trail-log-validation",
+    }
+
+
+def test_enforcement_overrides_and_disabling(compliant):
+    broken = mutate(compliant, "audit-trail-trail", lambda p: p.update(enableLogFileValidation=False))
+    assert [v.enforcement for v in check(broken, CA)] == ["mandatory"]
+    assert [v.enforcement for v in check(broken, CA, {"auditkit-aws-trail-log-validation": "advisory"})] == ["advisory"]
+    assert check(broken, CA, {"auditkit-aws-trail-log-validation": "disabled"}) == []
+
+
+def test_archive_managed_elsewhere_is_judged_on_what_the_plan_touches():
+    lifecycle = Resource(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "lc",
+        "urn:pulumi:s::p::x::lc",
+        {"bucket": "central-logs", "rules": [{"id": "r", "status": "Enabled", "expiration": {"days": 30}}]},
+        {},
+    )
+    lifecycle = Resource(lifecycle.type, lifecycle.name, lifecycle.urn, lifecycle.inputs, lifecycle.inputs)
+    cfg = {**CA, "clouds": [], "archiveBuckets": ["central-logs"]}
+    violations = check([lifecycle], cfg)
+    assert {v.control for v in violations} == {"aws.bucket.lifecycle"}
+    # An app stack that declares no AWS logging and touches no archive is not asked for a trail.
+    assert check([], {**CA, "clouds": []}) == []
+
+
+def test_weakened_state_fixture_exits_1_with_each_expected_control(capsys):
+    code = main(
+        [
+            "plan",
+            "--check",
+            "--state",
+            str(FIXTURES / "weakened-state.json"),
+            "--jurisdiction",
+            "CA",
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 1
+    doc = json.loads(capsys.readouterr().out)
+    failing = sorted({f["control"] for f in doc["findings"] if f["status"] == "FAIL"})
+    assert failing == ["aws.bucket.lifecycle", "aws.bucket.object_lock", "aws.trail.s3_data_events"]
+    messages = [f["message"] for f in doc["findings"] if f["status"] == "FAIL"]
+    assert (
+        "[aws.bucket.object_lock] default retention mode is GOVERNANCE; COMPLIANCE is required (GOVERNANCE can be bypassed)"
+        in messages
+    )
+    assert (
+        "[aws.bucket.object_lock] default retention 1 years < required 7 years (2557 days) per 22 CCR 72543" in messages
+    )
+    assert "[aws.trail.s3_data_events] every bucket: S3 object reads not recorded" in messages
+
+
+def test_state_reader_skips_engine_resources_and_refuses_other_files(tmp_path):
+    resources = resources_from_state(FIXTURES / "weakened-state.json")
+    assert len(resources) == 21 and not any(r.type.startswith("pulumi:") for r in resources)
+    bad = tmp_path / "old.json"
+    bad.write_text(json.dumps({"version": 2, "deployment": {}}))
+    assert main(["plan", "--check", "--state", str(bad)]) == 2
+
+
+def test_demo_stack_check_exits_0_and_sarif_or_junit_for_ci(capsys, tmp_path):
+    assert main(["plan", "--stack", "demo", "--check"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "check.sarif"
+    assert (
+        main(
+            [
+                "plan",
+                "--check",
+                "--state",
+                str(FIXTURES / "weakened-state.json"),
+                "--jurisdiction",
+                "CA",
+                "--format",
+                "sarif",
+                "--output",
+                str(out),
+            ]
+        )
+        == 1
+    )
+    sarif = json.loads(out.read_text())
+    assert sorted({r["ruleId"] for r in sarif["runs"][0]["results"]}) == [
+        "aws.bucket.lifecycle",
+        "aws.bucket.object_lock",
+        "aws.trail.s3_data_events",
+    ]
+    assert main(["plan", "--stack", "demo", "--check", "--format", "junit"]) == 0
+    assert 'failures="0"' in capsys.readouterr().out
+
+
+def test_pack_entry_point_only_assembles_and_its_project_file_is_valid():
+    source = Path("policies/__main__.py").read_text()
+    assert "PolicyPack(" in source and "all_policies()" in source and "def " not in source
+    project = yaml.safe_load(Path("policies/PulumiPolicy.yaml").read_text())
+    assert project["runtime"]["name"] == "python"

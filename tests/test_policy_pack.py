@@ -207,3 +207,30 @@ def test_pack_entry_point_only_assembles_and_its_project_file_is_valid():
     assert "PolicyPack(" in source and "all_policies()" in source and "def " not in source
     project = yaml.safe_load(Path("policies/PulumiPolicy.yaml").read_text())
     assert project["runtime"]["name"] == "python"
+
+
+def test_policy_check_workflow_runs_commands_the_cli_accepts():
+    import shlex
+
+    from auditors.cli import build_parser
+
+    wf = yaml.safe_load(Path(".github/workflows/policy-check.yml").read_text())
+    run = next(s["run"] for s in wf["jobs"]["offline-check"]["steps"] if s.get("id") == "check")
+    for line in run.splitlines():
+        if line.strip().startswith("auditkit "):
+            argv = shlex.split(line.split(">>")[0].replace('"${{ matrix.stack }}"', "production"))[1:]
+            args = build_parser().parse_args(argv)
+            assert args.check and args.stack == "production"
+    preview = next(s for s in wf["jobs"]["preview-policy-pack"]["steps"] if "pulumi/actions" in s.get("uses", ""))
+    assert preview["with"]["policyPacks"] == "policies"
+
+
+def test_example_policy_config_names_real_policies_and_parses():
+    from policies.crossguard.pack_config import parse_pack_config
+
+    cfg = json.loads(Path("policies/policy-config.example.json").read_text())
+    names = {p.name for p in all_policies()}
+    assert set(cfg) - {"all"} <= names
+    for value in cfg.values():
+        if isinstance(value, dict):
+            assert parse_pack_config(value).required.years == 21

@@ -97,15 +97,7 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        public_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access-block",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
+        public_block = self._block_public_access(f"{name}-public-access-block", self.bucket)
         aws.s3.BucketOwnershipControls(
             f"{name}-ownership", bucket=self.bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
         )
@@ -139,6 +131,17 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             }
         )
 
+    def _block_public_access(self, name: str, bucket: aws.s3.Bucket) -> aws.s3.BucketPublicAccessBlock:
+        return aws.s3.BucketPublicAccessBlock(
+            name,
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=ResourceOptions(parent=self),
+        )
+
     def _access_logs(self, name: str, args: ImmutableLogArchiveArgs, tags: dict[str, str]) -> aws.s3.Bucket:
         # S3 cannot deliver server access logs into an Object Lock bucket, and the target
         # must use SSE-S3: who read the audit logs is recorded in a bucket of its own.
@@ -158,15 +161,7 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child,
         )
-        block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-access-logs-public-access-block",
-            bucket=logs.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
+        block = self._block_public_access(f"{name}-access-logs-public-access-block", logs)
         aws.s3.BucketPolicy(
             f"{name}-access-logs-policy",
             bucket=logs.id,

@@ -36,7 +36,9 @@ def _scan_aws(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
         scope = (key, value)
-    report = scan_aws(AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), scope))
+    report = scan_aws(
+        AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), scope, args.timeout)
+    )
     if baseline is not None:
         report.compare(baseline)
     return emit(report, args, source)
@@ -84,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # fail closed: a crash must never read as "gaps found" (1) or "clean" (0)
+        print(f"error: auditkit could not finish: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
 
 

@@ -28,9 +28,9 @@ class Finding:
     message: str
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """What makes two scans' findings the same gap (baseline diffs)."""
-        return (self.control, self.resource, self.account)
+    def key(self) -> tuple[str, str, str, str]:
+        """What makes two scans' findings the same gap (baseline diffs, SARIF fingerprints)."""
+        return (self.control, self.resource, self.account, self.region)
 
     def as_dict(self) -> dict[str, Any]:
         c = control(self.control)
@@ -63,7 +63,7 @@ class Report:
     findings: list[Finding]
     scanned: dict[str, Any] = field(default_factory=dict)
     # Set by a baseline comparison: key -> "new" | "open"; and gaps that went away.
-    baseline_state: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    baseline_state: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     resolved: list[Finding] = field(default_factory=list)
 
     @property

@@ -29,7 +29,7 @@ def shipped_baseline(session: boto3.Session, **aws: object) -> str:
 
 
 def scan(**options: object) -> Report:
-    return scan_aws(AwsScanOptions(CA, regions=REGIONS, **options))  # type: ignore[arg-type]
+    return scan_aws(AwsScanOptions(CA, **{"regions": REGIONS, **options}))  # type: ignore[arg-type]
 
 
 def statuses(report: Report, control: str) -> dict[str, Status]:

@@ -131,8 +131,12 @@ def test_every_bucket_but_the_trails_own_is_full_when_only_destinations_are_excl
 
 
 def test_management_coverage():
-    default = EventSelectors.from_api({})
+    # moto's answer for a trail without custom selectors; AWS sends the default selector itself.
+    default = EventSelectors.from_api({"EventSelectors": [], "AdvancedEventSelectors": []})
     assert DataEventCoverage.management(default).complete
+    assert DataEventCoverage.management(EventSelectors.from_engine({})).complete
+    with pytest.raises(UnknownShape):
+        EventSelectors.from_api({"TrailARN": "arn:aws:cloudtrail:us-east-1:1:trail/t"})
     write_only = {"EventSelectors": [{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]}
     m = DataEventCoverage.management(EventSelectors.from_api(write_only))
     assert (m.read, m.write) == (NONE, FULL)

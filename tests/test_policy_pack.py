@@ -54,7 +54,7 @@ BREAKS = {
     "aws.trail.log_validation": ("audit-trail-trail", lambda p: p.update(enableLogFileValidation=False)),
     "aws.trail.kms": ("audit-trail-trail", lambda p: p.pop("kmsKeyId")),
     "aws.trail.cloudwatch": ("audit-trail-trail", lambda p: p.pop("cloudWatchLogsGroupArn")),
-    "aws.trail.multi_region": ("audit-trail-trail", lambda p: p.update(isMultiRegionTrail=False)),
+    "aws.trail.multi_region": ("audit-trail-trail", lambda p: p.update(includeGlobalServiceEvents=False)),
     "aws.trail.s3_data_events": ("audit-trail-trail", _s3_write_only),
     "aws.trail.lambda_data_events": ("audit-trail-trail", _drop_selector("Lambda invocations")),
     "aws.trail.dynamodb_data_events": ("audit-trail-trail", _drop_selector("DynamoDB item activity")),

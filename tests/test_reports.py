@@ -116,8 +116,11 @@ def test_baseline_marks_new_open_and_resolved(report):
         finding("aws.bucket.lifecycle", "FAIL", "arn:aws:s3:::archive"),
     ]
     report.compare(previous)
-    assert report.baseline_state[("aws.trail.logging", "arn:aws:cloudtrail:us-east-1:1:trail/t", ACCT)] == "open"
-    assert report.baseline_state[("aws.trail.s3_data_events", "arn:aws:s3:::phi-a", ACCT)] == "new"
+    assert (
+        report.baseline_state[("aws.trail.logging", "arn:aws:cloudtrail:us-east-1:1:trail/t", ACCT, "us-east-1")]
+        == "open"
+    )
+    assert report.baseline_state[("aws.trail.s3_data_events", "arn:aws:s3:::phi-a", ACCT, "us-east-1")] == "new"
     assert [f.control for f in report.resolved] == ["aws.bucket.lifecycle"]
     doc = report.as_json()
     assert doc["summary"]["baseline"] == {"new": 3, "open": 1, "resolved": 1}

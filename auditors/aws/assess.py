@@ -8,21 +8,29 @@ region failed; an incomplete one is an ERROR when anything unread could have clo
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from auditors.aws import api_facts
 from auditors.aws.clients import Failure, classify
-from auditors.aws.collect import AccountSnapshot, DestinationRecord, TrailRecord
+from auditors.aws.collect import AccountSnapshot, DestinationRecord
 from auditors.findings import Finding, Status
 from policies.aws import judges
-from policies.aws.event_selectors import ArnSpace, bucket_space
+from policies.aws.event_selectors import EventSelectors, bucket_space
 from policies.aws.facts import TrailFacts
 from policies.retention import RetentionRequirement
 
-TRAIL_CONTROLS: tuple[tuple[str, Callable[[TrailFacts], list[str]]], ...] = (
+PER_TRAIL: tuple[tuple[str, Callable[[TrailFacts], list[str]]], ...] = (
+    ("aws.trail.logging", judges.logging),
     ("aws.trail.log_validation", judges.log_validation),
     ("aws.trail.kms", judges.kms),
     ("aws.trail.cloudwatch", judges.cloudwatch),
 )
+ARCHIVE_NEEDS = {
+    "aws.bucket.object_lock": ("object_lock",),
+    "aws.bucket.lifecycle": ("lifecycle",),
+    "aws.bucket.hardening": ("versioning", "public_access", "policy", "encryption"),
+}
+ACCOUNT_FAILURES = ("GetCallerIdentity", "DescribeRegions", "DescribeTrails")
 
 
 class _Judge:
@@ -31,73 +39,105 @@ class _Judge:
         self.required = required
         self.findings: list[Finding] = []
         self.account_resource = f"arn:aws:iam::{snap.account}:root"
+        self.unread: list[str] = [
+            f.describe() for f in snap.failures if f.operation in ("DescribeTrails", "DescribeRegions")
+        ]
 
     def add(self, control: str, status: Status, resource: str, region: str, message: str) -> None:
         self.findings.append(Finding(control, status, resource, self.snap.account, region, message))
 
-    def verdict(self, control: str, gaps: list[str], resource: str, region: str, ok: str) -> None:
-        self.add(control, Status.FAIL if gaps else Status.PASS, resource, region, "; ".join(gaps) if gaps else ok)
-
-
-def _trail_facts(j: _Judge, t: TrailRecord) -> TrailFacts | None:
-    try:
-        return api_facts.trail_facts(t.description, t.selectors, t.status)
-    except Exception as exc:  # an unexpected response shape is an ERROR, never a guess
-        code, message = classify(exc)
-        j.add("aws.trail.multi_region", Status.ERROR, t.arn or "unknown trail", t.home_region, f"{code}: {message}")
-        return None
-
-
-def _per_trail(j: _Judge, trails: list[tuple[TrailRecord, TrailFacts]]) -> None:
-    for rec, facts in trails:
-        status_failure = rec.failures.get("status")
-        if status_failure:
-            j.add("aws.trail.logging", Status.ERROR, rec.arn, rec.home_region, status_failure.describe())
+    def verdict(
+        self, control: str, gaps: list[str], resource: str, region: str, ok: str, unread: list[str] | None = None
+    ) -> None:
+        """FAIL becomes ERROR when something unread could have changed it."""
+        unread = self.unread + (unread or [])
+        if gaps and unread:
+            self.add(control, Status.ERROR, resource, region, "; ".join(gaps + unread))
         else:
+            self.add(control, Status.FAIL if gaps else Status.PASS, resource, region, "; ".join(gaps) if gaps else ok)
+
+
+def _trails(j: _Judge) -> list[TrailFacts]:
+    """Per-trail findings; returns the trails whose selectors were read (the coverage evidence).
+
+    Description, status and selectors are parsed apart, so an odd answer to one call only
+    turns what depends on that call into ERROR.
+    """
+    known = []
+    for rec in j.snap.trails:
+        try:
+            facts = api_facts.trail_facts(rec.description, None, None)
+        except Exception as exc:  # an unexpected shape: ERROR for everything this trail decides
+            code, message = classify(exc)
+            for control, _ in PER_TRAIL:
+                j.add(control, Status.ERROR, rec.arn, rec.home_region, f"{code}: {message}")
+            j.unread.append(f"trail {rec.arn}: {code}: {message}")
+            continue
+        for control, judge in PER_TRAIL[1:]:
+            j.verdict(control, judge(facts), rec.arn, rec.home_region, f"trail {facts.name} passes", unread=[])
+        try:
+            if "status" in rec.failures:
+                raise _Unread(rec.failures["status"].describe())
+            logging = replace(facts, logging=api_facts.trail_facts(rec.description, None, rec.status).logging)
             j.verdict(
-                "aws.trail.logging", judges.logging(facts), rec.arn, rec.home_region, f"trail {facts.name} is logging"
+                "aws.trail.logging",
+                judges.logging(logging),
+                rec.arn,
+                rec.home_region,
+                f"trail {facts.name} is logging",
+                unread=[],
             )
-        for control, judge in TRAIL_CONTROLS:
-            j.verdict(control, judge(facts), rec.arn, rec.home_region, f"trail {facts.name} passes")
+        except Exception as exc:
+            j.add("aws.trail.logging", Status.ERROR, rec.arn, rec.home_region, _why(exc))
+        try:
+            if "selectors" in rec.failures:
+                raise _Unread(rec.failures["selectors"].describe())
+            known.append(replace(facts, selectors=EventSelectors.from_api(rec.selectors or {})))
+        except Exception as exc:
+            j.unread.append(f"trail {facts.name}: {_why(exc)}")
+    return known
 
 
-def _uncertain(j: _Judge, unread: list[TrailRecord], extra: list[Failure] | None = None) -> list[str]:
-    """What was not read and could have changed an incomplete verdict."""
-    reasons = [f.describe() for f in j.snap.failures if f.operation in ("DescribeTrails", "DescribeRegions")]
-    reasons += [t.failures["selectors"].describe() for t in unread]
-    reasons += [f.describe() for f in extra or ()]
-    return reasons
+class _Unread(Exception):
+    """A call that failed earlier (its Failure is already described)."""
 
 
-def _coverage(j: _Judge, known: list[tuple[TrailRecord, TrailFacts]], unread: list[TrailRecord]) -> None:
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, _Unread):
+        return str(exc)
+    code, message = classify(exc)
+    return f"{code}: {message}"
+
+
+def _coverage(j: _Judge, known: list[TrailFacts]) -> None:
     snap = j.snap
-    # multi-region management coverage: one good trail is enough.
-    multi = [(r, f, judges.multi_region(f)) for r, f in known]
-    good = next(((r, f) for r, f, gaps in multi if not gaps), None)
+    multi = [(t, judges.multi_region(t)) for t in known]
+    good = next((t for t, gaps in multi if not gaps), None)
     if good:
         j.add(
             "aws.trail.multi_region",
             Status.PASS,
-            good[0].arn,
-            good[0].home_region,
-            f"trail {good[1].name} records all management events in every region",
+            good.arn,
+            good.home_region,
+            f"trail {good.name} records all management events in every region",
         )
-    elif _uncertain(j, unread):
-        j.add("aws.trail.multi_region", Status.ERROR, j.account_resource, "", "; ".join(_uncertain(j, unread)))
     else:
-        gaps = [g for _, _, gs in multi for g in gs] or ["no CloudTrail trail in the account"]
-        j.add("aws.trail.multi_region", Status.FAIL, j.account_resource, "", "; ".join(gaps))
-
-    everywhere = [f for _, f in known if f.multi_region]
-    for control, judge in (
-        ("aws.trail.lambda_data_events", judges.lambda_data_events),
-        ("aws.trail.dynamodb_data_events", judges.dynamodb_data_events),
-    ):
-        gaps = judge(everywhere)
-        if gaps and _uncertain(j, unread):
-            j.add(control, Status.ERROR, j.account_resource, "", "; ".join(gaps + _uncertain(j, unread)))
-        else:
-            j.verdict(control, gaps, j.account_resource, "", "recorded by a multi-region trail")
+        gaps = [g for _, gs in multi for g in gs] or ["no CloudTrail trail in the account"]
+        j.verdict("aws.trail.multi_region", gaps, j.account_resource, "", "")
+    j.verdict(
+        "aws.trail.lambda_data_events",
+        judges.lambda_data_events(known),
+        j.account_resource,
+        "",
+        "recorded by a multi-region trail",
+    )
+    j.verdict(
+        "aws.trail.dynamodb_data_events",
+        judges.dynamodb_data_events(known),
+        j.account_resource,
+        "",
+        "recorded by a multi-region trail",
+    )
 
     if snap.buckets is None:
         failures = [f.describe() for f in snap.failures if f.operation in ("ListBuckets", "GetResources")]
@@ -109,58 +149,59 @@ def _coverage(j: _Judge, known: list[tuple[TrailRecord, TrailFacts]], unread: li
             "; ".join(failures) or "bucket list unavailable",
         )
         return
-    excluded = set(snap.trail_buckets) | {
-        str(((d.responses.get("logging") or {}).get("LoggingEnabled") or {}).get("TargetBucket"))
-        for d in snap.destinations.values()
-    }
+    excluded = set(snap.trail_buckets)
+    unread_logging = []
+    for d in snap.destinations.values():
+        if "logging" in d.failures:
+            # Its access-log bucket may be among the buckets judged below.
+            unread_logging.append(d.failures["logging"].describe())
+            continue
+        target = ((d.responses.get("logging") or {}).get("LoggingEnabled") or {}).get("TargetBucket")
+        if target:
+            excluded.add(str(target))
     in_scope = [b for b in snap.buckets if b.name not in excluded]
     if not in_scope:
-        j.add("aws.trail.s3_data_events", Status.PASS, j.account_resource, "", "no buckets in scope")
+        j.verdict("aws.trail.s3_data_events", [], j.account_resource, "", "no buckets in scope")
     for b in in_scope:
-        applicable = [f for _, f in known if f.multi_region or (b.region is not None and f.home_region == b.region)]
         region_failure = snap.bucket_region_failures.get(b.name)
-        space: ArnSpace = bucket_space(b.name)
-        gaps = judges.s3_data_events(applicable, {b.name: space})
-        resource = f"arn:aws:s3:::{b.name}"
-        uncertain = _uncertain(j, unread, [region_failure] if region_failure else [])
-        if gaps and uncertain:
-            j.add("aws.trail.s3_data_events", Status.ERROR, resource, b.region or "", "; ".join(gaps + uncertain))
-        else:
-            j.verdict("aws.trail.s3_data_events", gaps, resource, b.region or "", "object reads and writes recorded")
+        gaps = judges.s3_data_events(known, {b.name: bucket_space(b.name)}, b.region)
+        extra = unread_logging + ([region_failure.describe()] if region_failure else [])
+        j.verdict(
+            "aws.trail.s3_data_events",
+            gaps,
+            f"arn:aws:s3:::{b.name}",
+            b.region or "",
+            "object reads and writes recorded",
+            extra,
+        )
 
 
 def _destination(j: _Judge, d: DestinationRecord) -> None:
     resource = f"arn:aws:s3:::{d.name}"
-    needs = {
-        "aws.bucket.object_lock": ("object_lock",),
-        "aws.bucket.lifecycle": ("lifecycle",),
-        "aws.bucket.hardening": ("versioning", "public_access", "policy", "encryption"),
-    }
-    failed = {c: [d.failures[k] for k in kinds if k in d.failures] for c, kinds in needs.items()}
     try:
         facts = api_facts.bucket_facts(d.name, d.region, d.responses)
-    except Exception as exc:
+        results = {
+            "aws.bucket.object_lock": judges.object_lock(facts.object_lock, j.required),
+            "aws.bucket.lifecycle": judges.lifecycle(facts.lifecycle, j.required),
+            "aws.bucket.hardening": judges.hardening(facts),
+        }
+    except Exception as exc:  # unexpected shapes in any response: ERROR, never a guess
         code, message = classify(exc)
-        for control in needs:
+        for control in ARCHIVE_NEEDS:
             j.add(control, Status.ERROR, resource, d.region, f"{code}: {message}")
         return
-    results = {
-        "aws.bucket.object_lock": judges.object_lock(facts.object_lock, j.required),
-        "aws.bucket.lifecycle": judges.lifecycle(facts.lifecycle, j.required),
-        "aws.bucket.hardening": judges.hardening(facts),
-    }
+    ok = {"aws.bucket.hardening": "versioned, private, TLS-only, SSE-KMS"}
     for control, gaps in results.items():
-        if failed[control]:
-            j.add(control, Status.ERROR, resource, d.region, "; ".join(f.describe() for f in failed[control]))
+        failed = [d.failures[k] for k in ARCHIVE_NEEDS[control] if k in d.failures]
+        if failed:
+            j.add(control, Status.ERROR, resource, d.region, "; ".join(f.describe() for f in failed))
         else:
-            j.verdict(
+            j.add(
                 control,
-                gaps,
+                Status.FAIL if gaps else Status.PASS,
                 resource,
                 d.region,
-                f"holds for {j.required.describe()}"
-                if control != "aws.bucket.hardening"
-                else "versioned, private, TLS-only, SSE-KMS",
+                "; ".join(gaps) or ok.get(control, f"holds for {j.required.describe()}"),
             )
 
 
@@ -168,25 +209,18 @@ def assess(snap: AccountSnapshot, required: RetentionRequirement) -> list[Findin
     """Every AWS control judged for one account."""
     j = _Judge(snap, required)
     for f in snap.failures:
-        if f.operation in ("GetCallerIdentity", "DescribeRegions", "DescribeTrails"):
+        if f.operation in ACCOUNT_FAILURES:
             j.add("aws.trail.multi_region", Status.ERROR, f.resource, f.region, f.describe())
-    known: list[tuple[TrailRecord, TrailFacts]] = []
-    unread: list[TrailRecord] = []
-    for rec in snap.trails:
-        facts = _trail_facts(j, rec)
-        if facts is None:
-            unread.append(rec)
-            rec.failures.setdefault(
-                "selectors", Failure("DescribeTrails", rec.home_region, rec.arn, "UnexpectedResponse", "see above")
-            )
-            continue
-        if "selectors" in rec.failures:
-            unread.append(rec)
-            _per_trail(j, [(rec, facts)])
-            continue
-        known.append((rec, facts))
-    _per_trail(j, known)
-    _coverage(j, known, unread)
+    known = _trails(j)
+    _coverage(j, known)
     for d in snap.destinations.values():
         _destination(j, d)
     return j.findings
+
+
+def account_error(account: str, label: str, failure: Failure | None, exc: BaseException | None = None) -> Finding:
+    """A whole account that could not be scanned: one ERROR, so the exit code says so."""
+    if failure is None:
+        code, message = classify(exc) if exc else ("Error", "")
+        failure = Failure("scan", "", label, code, message)
+    return Finding("aws.trail.multi_region", Status.ERROR, label, account, failure.region, failure.describe())

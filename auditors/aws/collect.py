@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditors.aws.clients import AccountSession, Failure, fetch
-from policies.aws.event_selectors import S3_OBJECT
+from policies.aws.event_selectors import S3_OBJECT, UnknownShape
 
 # Per destination bucket: (API operation, boto3 method, error codes meaning "not configured").
 DESTINATION_CALLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -87,32 +87,36 @@ def _strip(resp: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _regions(acct: AccountSession, snap: AccountSnapshot) -> list[str]:
-    resp, failure = fetch(
-        lambda: acct.client("ec2").describe_regions(), "DescribeRegions", acct.default_region, "account"
+    regions, failure = fetch(
+        lambda: sorted(r["RegionName"] for r in acct.client("ec2").describe_regions()["Regions"]),
+        "DescribeRegions",
+        acct.default_region,
+        "ec2:DescribeRegions",
     )
     if failure:
         snap.failures.append(failure)
         return [acct.default_region]
-    return sorted(r["RegionName"] for r in resp["Regions"])
+    return regions
 
 
 def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
     def describe(region: str) -> tuple[str, Any, Failure | None]:
-        resp, failure = fetch(
-            lambda: acct.client("cloudtrail", region).describe_trails(includeShadowTrails=True),
-            "DescribeTrails",
-            region,
-            f"arn:aws:cloudtrail:{region}:{snap.account}:trail/*",
-        )
-        return region, resp, failure
+        def call() -> list[dict[str, Any]]:
+            trails = acct.client("cloudtrail", region).describe_trails(includeShadowTrails=True)["trailList"]
+            if not all(isinstance(t, dict) and t.get("TrailARN") for t in trails):
+                raise UnknownShape(f"DescribeTrails: a trail without TrailARN in {trails!r}"[:300])
+            return trails
+
+        trails, failure = fetch(call, "DescribeTrails", region, f"arn:aws:cloudtrail:{region}:{snap.account}:trail/*")
+        return region, trails, failure
 
     seen: dict[str, TrailRecord] = {}
-    for _region, resp, failure in pool.map(describe, snap.regions):
+    for _region, trails, failure in pool.map(describe, snap.regions):
         if failure:
             snap.failures.append(failure)
             continue
-        for desc in resp.get("trailList", []):
-            seen.setdefault(desc.get("TrailARN", ""), TrailRecord(desc))
+        for desc in trails:
+            seen.setdefault(desc["TrailARN"], TrailRecord(desc))
     snap.trails = list(seen.values())
 
     def details(t: TrailRecord) -> None:
@@ -137,49 +141,66 @@ def _paged(call: Callable[[dict[str, Any]], dict[str, Any]], token_in: str, toke
         kwargs = {token_in: token}
 
 
-def _buckets(acct: AccountSession, snap: AccountSnapshot, scope_tag: tuple[str, str] | None, pool: Executor) -> None:
+def _buckets(
+    acct: AccountSession,
+    snap: AccountSnapshot,
+    scope_tag: tuple[str, str] | None,
+    pool: Executor,
+    all_regions: list[str],
+) -> None:
     if scope_tag is None:
         s3 = acct.client("s3")
-        pages, failure = fetch(
-            lambda: _paged(lambda kw: s3.list_buckets(MaxBuckets=1000, **kw), "ContinuationToken", "ContinuationToken"),
+        buckets, failure = fetch(
+            lambda: [
+                BucketRef(b["Name"], b.get("BucketRegion"))
+                for p in _paged(
+                    lambda kw: s3.list_buckets(MaxBuckets=1000, **kw), "ContinuationToken", "ContinuationToken"
+                )
+                for b in p["Buckets"]
+            ],
             "ListBuckets",
             acct.default_region,
-            "account",
+            "s3:ListBuckets",
         )
         if failure:
             snap.failures.append(failure)
             return
-        snap.buckets = [BucketRef(b["Name"], b.get("BucketRegion")) for p in pages for b in p.get("Buckets", [])]
+        snap.buckets = buckets
         return
     key, value = scope_tag
 
     def tagged(region: str) -> tuple[str, Any, Failure | None]:
         tagging = acct.client("resourcegroupstaggingapi", region)
-        pages, failure = fetch(
-            lambda: _paged(
-                lambda kw: tagging.get_resources(
-                    ResourceTypeFilters=["s3:bucket"], TagFilters=[{"Key": key, "Values": [value]}], **kw
-                ),
-                "PaginationToken",
-                "PaginationToken",
-            ),
+        arns, failure = fetch(
+            lambda: [
+                m["ResourceARN"]
+                for page in _paged(
+                    lambda kw: tagging.get_resources(
+                        ResourceTypeFilters=["s3:bucket"], TagFilters=[{"Key": key, "Values": [value]}], **kw
+                    ),
+                    "PaginationToken",
+                    "PaginationToken",
+                )
+                for m in page["ResourceTagMappingList"]
+            ],
             "GetResources",
             region,
             f"s3 buckets tagged {key}={value}",
         )
-        return region, pages, failure
+        return region, arns, failure
 
-    names: dict[str, str | None] = {}
-    for _region, pages, failure in pool.map(tagged, snap.regions):
+    # Tagged buckets are looked for in every enabled region, whatever --region limits the trails
+    # to: a bucket elsewhere is still in scope.
+    names: dict[str, str] = {}
+    for region, arns, failure in pool.map(tagged, all_regions):
         if failure:
             snap.failures.append(failure)
             continue
-        for page in pages:
-            for m in page.get("ResourceTagMappingList", []):
-                names.setdefault(m["ResourceARN"].split(":::", 1)[-1], None)
+        for arn in arns:
+            names.setdefault(arn.split(":::", 1)[-1], region)
     if any(f.operation == "GetResources" for f in snap.failures):
         return  # a region we could not read may hold more tagged buckets
-    snap.buckets = [BucketRef(n) for n in sorted(names)]
+    snap.buckets = [BucketRef(n, r) for n, r in sorted(names.items())]
 
 
 def _location(acct: AccountSession, bucket: str) -> tuple[str | None, Failure | None]:
@@ -223,18 +244,26 @@ def _single_region_s3_selectors(snap: AccountSnapshot) -> bool:
 
 
 def collect_account(
-    acct: AccountSession, regions: list[str] | None, scope_tag: tuple[str, str] | None, pool: Executor
+    acct: AccountSession,
+    regions: list[str] | None,
+    scope_tag: tuple[str, str] | None,
+    pool: Executor,
+    account_hint: str = "unknown",
 ) -> AccountSnapshot:
-    ident, failure = fetch(
-        lambda: acct.client("sts").get_caller_identity(), "GetCallerIdentity", acct.default_region, "account"
+    account, failure = fetch(
+        lambda: str(acct.client("sts").get_caller_identity()["Account"]),
+        "GetCallerIdentity",
+        acct.default_region,
+        "sts:GetCallerIdentity",
     )
-    snap = AccountSnapshot(account=ident["Account"] if ident else "unknown", regions=[])
+    snap = AccountSnapshot(account=account or account_hint, regions=[])
     acct.account_id = snap.account
     if failure:
         snap.failures.append(failure)
     snap.regions = list(regions) if regions else _regions(acct, snap)
     _trails(acct, snap, pool)
-    _buckets(acct, snap, scope_tag, pool)
+    bucket_regions = _regions(acct, snap) if scope_tag and regions else snap.regions
+    _buckets(acct, snap, scope_tag, pool, bucket_regions)
     _destinations(acct, snap, pool)
     if snap.buckets and _single_region_s3_selectors(snap):
         unknown = [b for b in snap.buckets if b.region is None]

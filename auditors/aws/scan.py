@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from auditors.aws.assess import assess
+from auditors.aws.assess import account_error, assess
 from auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify
 from auditors.aws.collect import collect_account
-from auditors.findings import Finding, Report, Status
+from auditors.findings import Finding, Report
 from policies.retention import RetentionRequirement
 
 WORKERS = 16
@@ -67,19 +67,23 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
             else None
         )
 
-        def one(target: tuple[str, AccountSession | None, Failure | None]) -> list[Finding]:
+        def one(target: tuple[str, AccountSession | None, Failure | None]) -> tuple[list[Finding], list[str]]:
             label, session, failure = target
+            hint = label.split(":")[4] if label.startswith("arn:") and label.count(":") >= 5 else "unknown"
             if session is None:
-                assert failure is not None
-                return [Finding("aws.trail.multi_region", Status.ERROR, label, "", failure.region, failure.describe())]
-            snap = collect_account(session, list(options.regions) or None, options.scope_tag, pool)
-            regions_seen.update(snap.regions)
+                return [account_error(hint, label, failure)], []
+            try:
+                snap = collect_account(session, list(options.regions) or None, options.scope_tag, pool, hint)
+                findings = assess(snap, options.required)
+            except Exception as exc:  # a bug or an answer nobody expected: this account is ERROR, others go on
+                return [account_error(hint, label, None, exc)], []
             if task is not None:
                 progress.update(task, advance=1, description=f"account {snap.account}: {len(snap.trails)} trails")
-            return assess(snap, options.required)
+            return findings, snap.regions
 
-        for result in accounts.map(one, targets):
+        for result, regions in accounts.map(one, targets):
             findings.extend(result)
+            regions_seen.update(regions)
     report = Report(findings)
     report.scanned = {
         "accounts": len(targets),

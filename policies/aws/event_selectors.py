@@ -112,7 +112,15 @@ class EventSelectors:
 
     @classmethod
     def from_api(cls, response: Mapping[str, Any]) -> EventSelectors:
-        """From a CloudTrail GetEventSelectors response (boto3 shape)."""
+        """From a CloudTrail GetEventSelectors response (boto3 shape).
+
+        CloudTrail always answers with at least one of the two keys (the default selector for a
+        trail without custom ones); a response with neither is not one this evaluator knows.
+        """
+        if "EventSelectors" not in response and "AdvancedEventSelectors" not in response:
+            raise UnknownShape(
+                f"GetEventSelectors: neither EventSelectors nor AdvancedEventSelectors in {sorted(response)}"
+            )
         return _parse(response.get("EventSelectors"), response.get("AdvancedEventSelectors"), api=True)
 
     @classmethod
@@ -173,9 +181,12 @@ def _parse(basic: Any, advanced: Any, *, api: bool) -> EventSelectors:
         rw = sel.get(names["rw"]) or "All"
         if rw not in ("All", "ReadOnly", "WriteOnly"):
             raise UnknownShape(f"event selector {i}: ReadWriteType {rw!r}")
+        data = sel.get(names["data"]) or ()
+        if not all(isinstance(d, Mapping) for d in data):
+            raise UnknownShape(f"event selector {i}: data resources {data!r}")
         resources = tuple(
             DataResource(str(d.get(names["type"])), _strings(d.get(names["values"]), f"event selector {i} values"))
-            for d in sel.get(names["data"]) or ()
+            for d in data
         )
         mgmt = sel.get(names["mgmt"])
         basic_out.append(

@@ -62,6 +62,16 @@ def cloudwatch(trail: TrailFacts) -> list[str]:
     return [f"trail {trail.name} does not deliver to CloudWatch Logs"]
 
 
+def applicable_trails(trails: Iterable[TrailFacts], region: str | None = None) -> list[TrailFacts]:
+    """Trails whose data events can cover a resource in `region`.
+
+    A single-region trail records only its home region's events, so it counts only when the
+    resource's region is known to be that region; account-wide coverage (region None) needs a
+    multi-region trail. Shared by the plan judge and the live assessment.
+    """
+    return [t for t in trails if t.multi_region or (region is not None and t.home_region == region)]
+
+
 def data_event_coverage(
     trails: Iterable[TrailFacts], resource_type: str, space: ArnSpace, subject: str
 ) -> DataEventCoverage:
@@ -71,9 +81,14 @@ def data_event_coverage(
     )
 
 
-def s3_data_events(trails: Iterable[TrailFacts], spaces: Mapping[str, ArnSpace]) -> list[str]:
-    """Gaps over the buckets in scope; `spaces` maps a bucket (or 'every bucket') to its ARN space."""
-    trails = list(trails)
+def s3_data_events(
+    trails: Iterable[TrailFacts], spaces: Mapping[str, ArnSpace], region: str | None = None
+) -> list[str]:
+    """Gaps over the buckets in scope; `spaces` maps a bucket (or 'every bucket') to its ARN space.
+
+    region: where those buckets are, when known (live scans); None at plan time.
+    """
+    trails = applicable_trails(trails, region)
     gaps = []
     for subject, space in spaces.items():
         cov = data_event_coverage(trails, S3_OBJECT, space, subject)
@@ -83,7 +98,7 @@ def s3_data_events(trails: Iterable[TrailFacts], spaces: Mapping[str, ArnSpace])
 
 
 def _type_events(trails: Iterable[TrailFacts], resource_type: str, label: str) -> list[str]:
-    cov = data_event_coverage(trails, resource_type, all_of_type_space(resource_type), label)
+    cov = data_event_coverage(applicable_trails(trails), resource_type, all_of_type_space(resource_type), label)
     return [] if cov.complete else [f"{label} data events: {cov.missing()}"]
 
 
@@ -158,16 +173,24 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _denies_plaintext(stmt: Mapping[str, Any]) -> bool:
+def _denies_plaintext(stmt: Any) -> bool:
+    if not isinstance(stmt, Mapping) or "NotPrincipal" in stmt or "NotAction" in stmt:
+        return False
     principal = stmt.get("Principal")
     everyone = principal == "*" or (isinstance(principal, Mapping) and "*" in _as_list(principal.get("AWS")))
     actions = set(_as_list(stmt.get("Action")))
-    cond = stmt.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
+    # Conditions are ANDed: any condition beside SecureTransport narrows the deny (e.g. to one IP).
+    condition = stmt.get("Condition")
+    only_tls = isinstance(condition, Mapping) and list(condition) == ["Bool"] and isinstance(condition["Bool"], Mapping)
+    values = _as_list(condition["Bool"].get("aws:SecureTransport")) if only_tls else []
     return (
         stmt.get("Effect") == "Deny"
         and everyone
         and bool(actions & {"s3:*", "*"})
-        and str(_as_list(cond)[0]).lower() == "false"
+        and only_tls
+        and list(condition["Bool"]) == ["aws:SecureTransport"]
+        and len(values) == 1
+        and str(values[0]).lower() == "false"
     )
 
 
@@ -181,6 +204,9 @@ def tls_policy(policy: Mapping[str, Any] | None, bucket: str) -> list[str]:
     elif f"arn:aws:s3:::{bucket}/*" not in resources and "*" not in resources:
         gaps.append("the TLS-only deny does not cover the bucket's objects")
     for s in statements:
+        if not isinstance(s, Mapping):
+            gaps.append(f"bucket policy statement is not an object: {s!r}"[:200])
+            continue
         principal = s.get("Principal")
         services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
         conditions = str(s.get("Condition", {}))

@@ -1,0 +1,161 @@
+"""Regressions for holes a review found: each once let an unread or odd answer pass, or crashed."""
+
+import json
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from auditors.cli import main
+from auditors.findings import Finding, Report, Status
+from auditors.reports import FORMATS
+from policies.aws import judges
+from policies.aws.plan_facts import PlanResource, judge_aws_plan
+from policies.retention import required_retention
+from tests.aws_accounts import scan, shipped_baseline, statuses
+from tests.fault_proxy import Fault, FaultProxy
+
+TLS_DENY = {
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s["Condition"].update(IpAddress={"aws:SourceIp": "203.0.113.7/32"}),  # deny only from one IP
+        lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": []}),
+        lambda s: s.update(NotPrincipal={"AWS": "arn:aws:iam::1:root"}),
+        lambda s: s.update(Condition={"Bool": {"aws:SecureTransport": "true"}}),
+    ],
+)
+def test_a_narrowed_tls_deny_does_not_pass(change):
+    stmt = json.loads(json.dumps(TLS_DENY))
+    change(stmt)
+    assert judges.tls_policy({"Statement": [stmt]}, "b")
+    assert judges.tls_policy({"Statement": [TLS_DENY]}, "b") == []
+    assert judges.tls_policy({"Statement": "not-a-list-of-objects"}, "b")
+
+
+@pytest.fixture
+def proxy(aws_emulator, boto_session, monkeypatch):
+    shipped_baseline(boto_session)
+    p = FaultProxy(aws_emulator)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", p.endpoint)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    yield p
+    p.close()
+
+
+def test_describe_trails_without_trail_list_is_error_not_no_trail(proxy):
+    proxy.faults.append(
+        Fault(lambda c: c.operation == "DescribeTrails" and c.region == "us-east-1", "respond", payload={})
+    )
+    report = scan()
+    assert any(
+        f.status is Status.ERROR and "DescribeTrails" in f.message and f.region == "us-east-1" for f in report.findings
+    )
+    assert report.exit_code() == 2
+
+
+def test_get_trail_status_without_is_logging_errors_only_logging(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "GetTrailStatus", "respond", payload={}))
+    report = scan()
+    assert {f.control for f in report.findings if f.status is Status.ERROR} == {"aws.trail.logging"}
+    per_trail = {
+        f.control: f.status for f in report.findings if f.control in ("aws.trail.kms", "aws.trail.log_validation")
+    }
+    assert per_trail == {"aws.trail.kms": Status.PASS, "aws.trail.log_validation": Status.PASS}
+
+
+def test_selectors_response_without_selectors_is_error(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "GetEventSelectors", "respond", payload={"TrailARN": "x"}))
+    report = scan()
+    assert set(statuses(report, "aws.trail.s3_data_events").values()) == {Status.ERROR}
+    assert statuses(report, "aws.trail.multi_region") != {}
+    assert Status.PASS not in {f.status for f in report.findings if f.control == "aws.trail.multi_region"}
+
+
+def test_unreadable_access_logging_makes_incomplete_coverage_an_error(proxy, boto_session):
+    from tests.aws_accounts import set_s3_selector
+
+    set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
+    proxy.faults.append(Fault(lambda c: c.operation == "GetBucketLogging", "denied"))
+    report = scan()
+    # phi-imaging is uncovered, but it might be the archive's access-log bucket: ERROR, not FAIL.
+    assert statuses(report, "aws.trail.s3_data_events")["arn:aws:s3:::phi-imaging"] is Status.ERROR
+    assert statuses(report, "aws.trail.s3_data_events")["arn:aws:s3:::phi-records"] is Status.PASS
+
+
+def test_scope_tag_finds_buckets_outside_the_scanned_regions(boto_session):
+    shipped_baseline(boto_session)
+    s3 = boto_session.client("s3")
+    s3.create_bucket(Bucket="phi-west", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_bucket_tagging(Bucket="phi-west", Tagging={"TagSet": [{"Key": "data-classification", "Value": "phi"}]})
+    report = scan(regions=("us-east-1",), scope_tag=("data-classification", "phi"))
+    assert "arn:aws:s3:::phi-west" in statuses(report, "aws.trail.s3_data_events")
+
+
+def test_plan_and_live_agree_on_single_region_trails(boto_session):
+    west = boto_session.client("cloudtrail", region_name="us-west-2")
+    s3 = boto_session.client("s3")
+    s3.create_bucket(Bucket="west-logs", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    selectors = [
+        {
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+            ]
+        }
+    ]
+    west.create_trail(Name="west", S3BucketName="west-logs")
+    west.put_event_selectors(TrailName="west", AdvancedEventSelectors=selectors)
+    west.start_logging(Name="west")
+    live = statuses(scan(), "aws.trail.lambda_data_events")
+    plan = {
+        v.control_id: v.passed
+        for v in judge_aws_plan(
+            [
+                PlanResource(
+                    "aws:cloudtrail/trail:Trail",
+                    "west",
+                    {
+                        "name": "west",
+                        "s3BucketName": "west-logs",
+                        "region": "us-west-2",
+                        "advancedEventSelectors": [
+                            {
+                                "fieldSelectors": [
+                                    {"field": "eventCategory", "equals": ["Data"]},
+                                    {"field": "resources.type", "equals": ["AWS::Lambda::Function"]},
+                                ]
+                            }
+                        ],
+                    },
+                )
+            ],
+            required_retention(["US"]),
+        )
+    }
+    assert set(live.values()) == {Status.FAIL} and plan["aws.trail.lambda_data_events"] is False
+
+
+def test_a_crash_exits_2_never_1_or_0(capsys):
+    assert main(["scan", "aws", "--profile", "no-such-profile-anywhere"]) == 2
+    assert "auditkit could not finish" in capsys.readouterr().err
+
+
+def test_findings_in_different_regions_have_different_keys_and_fingerprints():
+    a = Finding("aws.trail.multi_region", Status.ERROR, "arn:aws:cloudtrail:*", "1", "us-east-1", "x")
+    b = Finding("aws.trail.multi_region", Status.ERROR, "arn:aws:cloudtrail:*", "1", "us-west-2", "x")
+    sarif = json.loads(FORMATS["sarif"](Report([a, b]), ""))
+    prints = {r["partialFingerprints"]["auditkitFinding/v1"] for r in sarif["runs"][0]["results"]}
+    assert a.key != b.key and len(prints) == 2
+
+
+def test_junit_survives_control_characters_in_cloud_messages():
+    f = Finding("aws.trail.logging", Status.ERROR, "t", "1", "r", "bad \x1b[31m byte \x00 here")
+    ET.fromstring(FORMATS["junit"](Report([f]), "").split("?>", 1)[1])

@@ -149,7 +149,9 @@ def run_demo(folder: Path) -> int:
         ok &= seen == EXPECTED_DRIFT and all(s == "new" for s in drift.baseline_state.values())
 
     err.rule("Reports")
-    err.print(f"HTML, SARIF, JSON, JUnit and Markdown for each step are in {folder.resolve()}/ (e.g. {paths[0]})")
+    err.print(
+        f"HTML, SARIF, JSON, JUnit and Markdown for each step are in {folder.resolve()}/ (open {paths[-1]} in a browser)"
+    )
     if ok:
         err.print(
             "[green]demo: the console defaults showed gaps, the shipped baseline had none, and the drift showed exactly the injected gaps[/green]"

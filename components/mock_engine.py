@@ -26,6 +26,8 @@ class RenderedResource:
     component: str | None
     inputs: dict[str, Any]
     custom: bool = True
+    # inputs plus what the provider computes (ids, ARNs, a sink's writer identity)
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +52,22 @@ class AuditKitMocks(Mocks):
             return inputs["name"], {"arn": f"arn:{part}:logs:{region}:{acct}:log-group:{inputs['name']}"}
         if typ == "aws:iam/role:Role":
             return name, {"arn": f"arn:{part}:iam::{acct}:role/{name}", "name": name}
+        if typ == "gcp:storage/bucket:Bucket":
+            return inputs["name"], {
+                "url": f"gs://{inputs['name']}",
+                "selfLink": f"https://www.googleapis.com/storage/v1/b/{inputs['name']}",
+            }
+        if typ in (
+            "gcp:logging/organizationSink:OrganizationSink",
+            "gcp:logging/folderSink:FolderSink",
+            "gcp:logging/projectSink:ProjectSink",
+        ):
+            owner = inputs.get("orgId") or inputs.get("folder") or inputs.get("project")
+            writer = f"serviceAccount:service-{digest[:12]}@gcp-sa-logging.iam.gserviceaccount.com"
+            return f"{owner}/sinks/{inputs.get('name', name)}", {"writerIdentity": writer}
+        if typ == "gcp:logging/projectBucketConfig:ProjectBucketConfig":
+            rid = f"projects/{inputs['project']}/locations/{inputs['location']}/buckets/{inputs['bucketId']}"
+            return rid, {"name": rid}
         if typ == "aws:cloudtrail/trail:Trail":
             return inputs["name"], {
                 "arn": f"arn:{part}:cloudtrail:{region}:{acct}:trail/{inputs['name']}",
@@ -59,12 +77,12 @@ class AuditKitMocks(Mocks):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
         rid, computed = self.outputs(args.typ, args.name, args.inputs)
+        state = {**args.inputs, **computed}
+        parent = self.parents.get((args.typ, args.name))
         self.resources.append(
-            RenderedResource(
-                args.typ, args.name, self.parents.get((args.typ, args.name)), dict(args.inputs), bool(args.custom)
-            )
+            RenderedResource(args.typ, args.name, parent, dict(args.inputs), bool(args.custom), state)
         )
-        return rid, {**args.inputs, **computed}
+        return rid, state
 
     def call(self, args: MockCallArgs) -> dict:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":

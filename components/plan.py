@@ -13,7 +13,9 @@ from typing import Any
 from components.mock_engine import render
 from components.settings import StackSettings
 from components.stack import build_stack
-from policies.aws.plan_facts import PlanResource, Verdict, judge_aws_plan
+from policies.aws.plan_facts import judge_aws_plan
+from policies.gcp.plan_facts import judge_gcp_plan
+from policies.verdicts import PlanResource, Verdict
 
 
 def _n(v: Any) -> str:
@@ -55,8 +57,44 @@ def _sse(i: dict[str, Any]) -> str:
     return f"{d.get('sseAlgorithm')}{' (customer key)' if d.get('kmsMasterKeyId') else ''}"
 
 
+def _gcs(i: dict[str, Any]) -> str:
+    ret = i.get("retentionPolicy") or {}
+    seconds = int(ret.get("retentionPeriod", 0) or 0)
+    steps = [
+        f"{(r.get('action') or {}).get('storageClass') or (r.get('action') or {}).get('type')}@{_n((r.get('condition') or {}).get('age'))}d"
+        for r in i.get("lifecycleRules", [])
+    ]
+    cmek = ", CMEK" if (i.get("encryption") or {}).get("defaultKmsKeyName") else ""
+    locked = "locked" if ret.get("isLocked") else "UNLOCKED"
+    return f"{i.get('name')}: retention {seconds // 86400}d {locked}; {' -> '.join(steps)}; PAP {i.get('publicAccessPrevention')}{cmek}"
+
+
+def _audit_config(i: dict[str, Any]) -> str:
+    configs = i.get("auditLogConfigs", [])
+    exempt = sum(len(c.get("exemptedMembers") or []) for c in configs)
+    return f"{i.get('service')}: {', '.join(c.get('logType', '?') for c in configs)}" + (
+        f" ({exempt} exempted)" if exempt else ""
+    )
+
+
+def _sink(i: dict[str, Any]) -> str:
+    children = ", include children" if i.get("includeChildren") else ""
+    return f"-> {i.get('destination')}; filter {i.get('filter')}{children}"
+
+
 # What a reviewer looks at first, per resource type.
 SUMMARIES = {
+    "gcp:storage/bucket:Bucket": _gcs,
+    "gcp:organizations/iamAuditConfig:IamAuditConfig": _audit_config,
+    "gcp:folder/iamAuditConfig:IamAuditConfig": _audit_config,
+    "gcp:projects/iAMAuditConfig:IAMAuditConfig": _audit_config,
+    "gcp:logging/organizationSink:OrganizationSink": _sink,
+    "gcp:logging/folderSink:FolderSink": _sink,
+    "gcp:logging/projectSink:ProjectSink": _sink,
+    "gcp:storage/bucketIAMMember:BucketIAMMember": lambda i: f"{i.get('role')} -> {i.get('member')}",
+    "gcp:logging/projectBucketConfig:ProjectBucketConfig": lambda i: (
+        f"{i.get('bucketId')}: {_n(i.get('retentionDays'))}d{' locked' if i.get('locked') else ''}"
+    ),
     "aws:cloudtrail/trail:Trail": _trail,
     "aws:s3/bucket:Bucket": lambda i: f"{i.get('bucket')}{' (object lock)' if i.get('objectLockEnabled') else ''}",
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _lock,
@@ -111,10 +149,13 @@ class Plan:
 def plan_stack(settings: StackSettings) -> Plan:
     region = settings.aws.region if settings.aws else "us-east-1"
     rendered = render(lambda: build_stack(settings), settings.name, region=region)
-    plan_resources = [PlanResource(r.type, r.name, r.inputs) for r in rendered if r.custom]
+    plan_resources = [PlanResource(r.type, r.name, r.state) for r in rendered if r.custom]
     verdicts: list[Verdict] = []
     if settings.aws is not None:
         verdicts += judge_aws_plan(plan_resources, settings.retention, settings.aws.s3_buckets)
+    if settings.gcp is not None:
+        g = settings.gcp
+        verdicts += judge_gcp_plan(plan_resources, settings.retention, dict(g.exemptions), g.kms_key_name)
     satisfied: dict[str, set[str]] = {}
     for v in verdicts:
         if v.passed:

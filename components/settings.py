@@ -16,8 +16,8 @@ import yaml
 from policies.errors import ConfigError
 from policies.retention import RetentionRequirement, resolve_retention
 
-CLOUDS = ("aws",)
-TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws")
+CLOUDS = ("aws", "gcp")
+TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp")
 AWS_DEFAULTS: dict[str, Any] = {
     "trailName": "auditkit",
     "organizationTrail": False,
@@ -53,12 +53,49 @@ class AwsSettings:
     protect: bool
 
 
+GCP_DEFAULTS: dict[str, Any] = {
+    "scope": None,
+    "organizationId": None,
+    "folderId": None,
+    "projectId": None,
+    "archiveProject": None,
+    "location": "US",
+    "bucketName": None,
+    "lock": True,
+    "nearlineDays": 30,
+    "coldlineDays": 90,
+    "archiveDays": 365,
+    "kmsKeyName": None,
+    "exemptedMembers": [],
+    "logBucketRetentionDays": None,
+    "protect": True,
+}
+
+
+@dataclass(frozen=True)
+class GcpSettings:
+    scope: str
+    scope_id: str
+    archive_project: str
+    location: str
+    bucket_name: str
+    lock: bool
+    nearline_days: int
+    coldline_days: int
+    archive_days: int
+    kms_key_name: str | None
+    exemptions: tuple[tuple[str, str], ...]
+    log_bucket_retention_days: int | None
+    protect: bool
+
+
 @dataclass(frozen=True)
 class StackSettings:
     name: str
     retention: RetentionRequirement
     clouds: tuple[str, ...]
     aws: AwsSettings | None
+    gcp: GcpSettings | None = None
 
 
 def _check_keys(where: str, given: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
@@ -118,6 +155,43 @@ def _aws(raw: Any, region: str) -> AwsSettings:
     )
 
 
+def _gcp(raw: Any, stack: str) -> GcpSettings:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("gcp", raw, "a mapping of GCP settings with at least scope and archiveProject")
+    _check_keys("gcp.", raw, list(GCP_DEFAULTS))
+    v = {**GCP_DEFAULTS, **raw}
+    scopes = ("organization", "folder", "project")
+    if v["scope"] not in scopes:
+        raise ConfigError("gcp.scope", v["scope"], scopes)
+    id_key = {"organization": "organizationId", "folder": "folderId", "project": "projectId"}[v["scope"]]
+    if v[id_key] in (None, ""):
+        raise ConfigError(f"gcp.{id_key}", v[id_key], f"the {v['scope']} to turn Data Access logs on for")
+    if not isinstance(v["archiveProject"], str):
+        raise ConfigError("gcp.archiveProject", v["archiveProject"], "the project id that holds the archive bucket")
+    exemptions = []
+    for e in v["exemptedMembers"] or []:
+        if not isinstance(e, Mapping) or set(e) != {"member", "reason"}:
+            raise ConfigError(
+                "gcp.exemptedMembers", e, "entries {member: serviceAccount:..., reason: why it is exempt}"
+            )
+        exemptions.append((str(e["member"]), str(e["reason"])))
+    return GcpSettings(
+        scope=v["scope"],
+        scope_id=str(v[id_key]),
+        archive_project=v["archiveProject"],
+        location=str(v["location"]),
+        bucket_name=v["bucketName"] or f"auditkit-{stack}-{v['archiveProject']}-audit",
+        lock=_bool("gcp.lock", v["lock"]),
+        nearline_days=_int("gcp.nearlineDays", v["nearlineDays"]),
+        coldline_days=_int("gcp.coldlineDays", v["coldlineDays"]),
+        archive_days=_int("gcp.archiveDays", v["archiveDays"]),
+        kms_key_name=v["kmsKeyName"],
+        exemptions=tuple(exemptions),
+        log_bucket_retention_days=v["logBucketRetentionDays"],
+        protect=_bool("gcp.protect", v["protect"]),
+    )
+
+
 def parse_settings(name: str, config: Mapping[str, Any], aws_region: str | None = None) -> StackSettings:
     """Settings from the `auditkit:` namespace of a stack's config (keys without the namespace).
 
@@ -138,7 +212,8 @@ def parse_settings(name: str, config: Mapping[str, Any], aws_region: str | None 
     if not isinstance(aws_region, (str, type(None))):
         raise ConfigError("aws:region", aws_region, "an AWS region name such as us-east-1")
     aws = _aws(config.get("aws"), aws_region or "us-east-1") if "aws" in clouds else None
-    return StackSettings(name, retention, tuple(clouds), aws)
+    gcp = _gcp(config.get("gcp"), name) if "gcp" in clouds else None
+    return StackSettings(name, retention, tuple(clouds), aws, gcp)
 
 
 def read_stack_file(path: Path) -> StackSettings:

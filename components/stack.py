@@ -10,7 +10,9 @@ import pulumi_aws as aws
 from components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
 from components.aws.limits import check_bucket_name
 from components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
-from components.settings import AwsSettings, StackSettings
+from components.gcp import log_archive as gcp_archive
+from components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
+from components.settings import AwsSettings, GcpSettings, StackSettings
 
 
 @dataclass
@@ -63,6 +65,34 @@ def _aws(
     return archive_args, trail_args
 
 
+def _gcp_args(
+    settings: StackSettings, g: GcpSettings
+) -> tuple[gcp_archive.ImmutableLogArchiveArgs, DataAccessAuditLogsArgs]:
+    archive = gcp_archive.ImmutableLogArchiveArgs(
+        retention=settings.retention,
+        project=g.archive_project,
+        bucket_name=g.bucket_name,
+        location=g.location,
+        lock=g.lock,
+        nearline_days=g.nearline_days,
+        coldline_days=g.coldline_days,
+        archive_days=g.archive_days,
+        kms_key_name=g.kms_key_name,
+        protect=g.protect,
+        labels={"auditkit-stack": settings.name},
+    )
+    logs = DataAccessAuditLogsArgs(
+        scope=g.scope,
+        scope_id=g.scope_id,
+        archive_bucket=g.bucket_name,
+        exemptions=tuple(Exemption(m, r) for m, r in g.exemptions),
+        log_bucket_project=g.archive_project if g.log_bucket_retention_days else None,
+        log_bucket_retention_days=g.log_bucket_retention_days,
+        log_bucket_locked=g.lock,
+    )
+    return archive, logs
+
+
 def build_stack(settings: StackSettings) -> dict[str, object]:
     """Register every component the settings ask for.
 
@@ -70,6 +100,7 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
     the first cloud call or resource registration.
     """
     built: dict[str, object] = {}
+    gcp_args = _gcp_args(settings, settings.gcp) if settings.gcp is not None else None
     if settings.aws is not None:
         _aws(settings, settings.aws, "123456789012")
         account_id = aws.get_caller_identity_output().account_id
@@ -79,6 +110,11 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
         pulumi.export("aws_trail_arn", trail.trail.arn)
         pulumi.export("aws_archive_bucket", archive.bucket.bucket)
         built["aws"] = AwsAuditLogging(archive, trail)
+    if gcp_args is not None:
+        gcp_bucket = gcp_archive.ImmutableLogArchive("gcp-audit-archive", gcp_args[0])
+        gcp_logs = DataAccessAuditLogs("gcp-audit-logs", gcp_args[1], pulumi.ResourceOptions(depends_on=[gcp_bucket]))
+        pulumi.export("gcp_archive_bucket", gcp_bucket.bucket.name)
+        built["gcp"] = (gcp_bucket, gcp_logs)
     return built
 
 
@@ -88,7 +124,7 @@ def settings_from_pulumi_config() -> StackSettings:
 
     config = pulumi.Config("auditkit")
     raw = {}
-    for key in ("jurisdictions", "clouds", "aws", "minors", "retentionYears"):
+    for key in ("jurisdictions", "clouds", "aws", "gcp", "minors", "retentionYears"):
         value = config.get_object(key)
         if value is not None:
             raw[key] = value

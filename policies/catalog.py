@@ -127,7 +127,59 @@ _AWS = (
     ),
 )
 
-CONTROLS: dict[str, Control] = {c.id: c for c in _AWS}
+_GCP = (
+    Control(
+        "gcp.audit.data_access",
+        "Data Access audit logs (DATA_READ, DATA_WRITE, ADMIN_READ) are on for allServices",
+        Severity.HIGH,
+        M,
+        "GCP turns Data Access logs off by default (BigQuery aside): reads of ePHI in Cloud Storage, Cloud SQL or "
+        "the Healthcare API are unrecorded until an audit config asks for them.",
+        "Add an IAM audit config for allServices with DATA_READ, DATA_WRITE and ADMIN_READ at the organization, "
+        "folder or project; exempt members only with a recorded reason.",
+        Citations((_AUDIT, _REVIEW), ("CC7.2", "CC6.1"), ("AU-2", "AU-12")),
+    ),
+    Control(
+        "gcp.sink.export",
+        "A sink exports every audit log to the archive, its writer granted only object creation",
+        Severity.HIGH,
+        M,
+        "Cloud Logging keeps Data Access logs 30 days; the legal retention needs an export to storage nobody can shorten.",
+        'Create a sink with filter logName:"cloudaudit.googleapis.com" to the archive bucket (include children at '
+        "organization or folder scope) and grant its writer identity roles/storage.objectCreator only.",
+        Citations((_AUDIT, _RETENTION), ("CC7.2",), ("AU-4", "AU-9", "AU-11")),
+    ),
+    Control(
+        "gcp.bucket.retention_lock",
+        "The archive bucket has a locked retention policy >= the required retention",
+        Severity.CRITICAL,
+        M,
+        "An unlocked retention policy can be shortened or removed; a locked one makes audit logs write-once for its period.",
+        "Set a retention policy of at least the required seconds and lock it (irreversible).",
+        Citations((_INTEGRITY, _RETENTION), ("CC6.1", "CC7.2"), ("AU-9", "AU-11")),
+    ),
+    Control(
+        "gcp.bucket.lifecycle",
+        "The archive is tiered and nothing is deleted before the required retention",
+        Severity.HIGH,
+        M,
+        "A Delete rule younger than the legal retention destroys records the law requires.",
+        "Use SetStorageClass NEARLINE/COLDLINE/ARCHIVE and Delete only at age >= the required retention days.",
+        Citations((_RETENTION,), ("CC7.2", "C1.2"), ("AU-11", "SI-12")),
+    ),
+    Control(
+        "gcp.bucket.hardening",
+        "The archive has uniform access, enforced public access prevention, CMEK when configured, and overwrite protection",
+        Severity.HIGH,
+        M,
+        "Audit logs are evidence: no ACL surprises, no public reads, the customer's key when the stack names one.",
+        "Enable uniform bucket-level access, set public_access_prevention=enforced, set the CMEK key; keep versioning "
+        "or a retention policy (GCS allows only one of the two).",
+        Citations((_ACCESS, _ENCRYPTION), ("CC6.1",), ("AC-3", "AC-6", "SC-28")),
+    ),
+)
+
+CONTROLS: dict[str, Control] = {c.id: c for c in (*_AWS, *_GCP)}
 
 
 def control(control_id: str) -> Control:

@@ -78,7 +78,7 @@ def test_component_limits_refused_before_any_registration(config, message):
         ({"retentionYears": 5}, "retentionYears", "a whole number of years >= 6"),
         ({"clouds": ["aws", "oracle"]}, "clouds", "aws"),
         ({"minors": "yes"}, "minors", "true or false"),
-        ({"retention": 7}, "retention", "aws, clouds, jurisdictions, minors, retentionYears"),
+        ({"retention": 7}, "retention", "aws, clouds, gcp, jurisdictions, minors, retentionYears"),
         ({"aws": {"trailname": "x"}}, "aws.trailname", "accessLogs, archiveBucketName"),
         ({"aws": {"s3DataEvents": "some"}}, "aws.s3DataEvents", "'all' or a list of bucket names"),
         ({"aws": {"organizationTrail": True}}, "aws.organizationId", "an organization id"),

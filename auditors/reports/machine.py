@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from auditors.findings import Finding, Report, Status
@@ -27,9 +27,7 @@ def _fingerprint(f: Finding) -> str:
 def _rule(control_id: str) -> dict:
     c = control(control_id)
     cites = c.citations
-    help_text = (
-        f"{c.remediation}\n\nHIPAA: {', '.join(cites.hipaa)}\nSOC 2: {', '.join(cites.soc2)}\nNIST 800-53: {', '.join(cites.nist)}"
-    )
+    help_text = f"{c.remediation}\n\nHIPAA: {', '.join(cites.hipaa)}\nSOC 2: {', '.join(cites.soc2)}\nNIST 800-53: {', '.join(cites.nist)}"
     return {
         "id": c.id,
         "name": "".join(part.capitalize() for part in c.id.replace(".", "_").split("_")),
@@ -69,9 +67,12 @@ def to_sarif(report: Report, source: str = "Pulumi.yaml") -> str:
                     }
                 ],
                 "partialFingerprints": {"auditkitFinding/v1": _fingerprint(f)},
-                "properties": {"status": f.status.value, "account": f.account, "region": f.region, **(
-                    {"baseline": report.baseline_state[f.key]} if f.key in report.baseline_state else {}
-                )},
+                "properties": {
+                    "status": f.status.value,
+                    "account": f.account,
+                    "region": f.region,
+                    **({"baseline": report.baseline_state[f.key]} if f.key in report.baseline_state else {}),
+                },
             }
         )
     doc = {
@@ -107,7 +108,13 @@ def _xml_text(text: str) -> str:
 def to_junit(report: Report, source: str = "") -> str:
     """One testcase per control x resource; FAIL is a failure, ERROR an error."""
     counts = report.counts()
-    suites = ET.Element("testsuites", name="auditkit", tests=str(len(report.findings)), failures=str(counts["FAIL"]), errors=str(counts["ERROR"]))
+    suites = ET.Element(
+        "testsuites",
+        name="auditkit",
+        tests=str(len(report.findings)),
+        failures=str(counts["FAIL"]),
+        errors=str(counts["ERROR"]),
+    )
     by_control: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_control.setdefault(f.control, []).append(f)
@@ -123,8 +130,15 @@ def to_junit(report: Report, source: str = "") -> str:
         )
         cites = control(control_id).citations
         for f in sorted(items, key=lambda f: f.resource):
-            case = ET.SubElement(suite, "testcase", classname=control_id, name=_xml_text(f"{f.resource} ({f.account} {f.region})".replace(" ()", "")))
-            detail = _xml_text(f"{f.message}\nHIPAA {', '.join(cites.hipaa)}; SOC 2 {', '.join(cites.soc2)}; NIST {', '.join(cites.nist)}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=control_id,
+                name=_xml_text(f"{f.resource} ({f.account} {f.region})".replace(" ()", "")),
+            )
+            detail = _xml_text(
+                f"{f.message}\nHIPAA {', '.join(cites.hipaa)}; SOC 2 {', '.join(cites.soc2)}; NIST {', '.join(cites.nist)}"
+            )
             if f.status is Status.FAIL:
                 ET.SubElement(case, "failure", message=_xml_text(f.message[:500]), type="gap").text = detail
             elif f.status is Status.ERROR:

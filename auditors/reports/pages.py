@@ -39,7 +39,9 @@ def to_table(report: Report, source: str = "") -> str:
     for f in _rows(report):
         if f.status is not Status.PASS:
             state = report.baseline_state.get(f.key)
-            table.add_row(_ICON[f.status] + (f" ({state})" if state else ""), f.control, f.resource, f.region, f.message)
+            table.add_row(
+                _ICON[f.status] + (f" ({state})" if state else ""), f.control, f.resource, f.region, f.message
+            )
     if passing:
         table.add_row("PASS", f"{len(passing)} checks", "", "", ", ".join(sorted({f.control for f in passing})))
     console.print(table)
@@ -105,10 +107,10 @@ def to_html(report: Report, source: str = "") -> str:
 <html lang="en"><head><meta charset="utf-8"><title>AuditKit drift scan</title><style>{_CSS}</style></head>
 <body><h1>AuditKit drift scan</h1>
 <p><strong>{e(_headline(report))}</strong></p>
-<p class="muted">{s.get('accounts', '?')} account(s) · {s.get('regions', '?')} region(s) · {s.get('api_calls', '?')} API calls in
-{s.get('seconds', '?')} s · required retention {e(str(s.get('required_retention', '?')))}</p>
+<p class="muted">{s.get("accounts", "?")} account(s) · {s.get("regions", "?")} region(s) · {s.get("api_calls", "?")} API calls in
+{s.get("seconds", "?")} s · required retention {e(str(s.get("required_retention", "?")))}</p>
 <table><thead><tr><th>status</th><th>control</th><th>resource</th><th>finding</th><th>citations</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
-{'<h2>Resolved since the baseline</h2><ul>' + resolved + '</ul>' if resolved else ''}
+<tbody>{"".join(rows)}</tbody></table>
+{"<h2>Resolved since the baseline</h2><ul>" + resolved + "</ul>" if resolved else ""}
 </body></html>
 """

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from policies.aws import judges
@@ -22,6 +21,9 @@ from policies.aws.facts import (
     Transition,
 )
 from policies.retention import RetentionRequirement
+from policies.verdicts import PlanResource, Verdict
+
+__all__ = ["PlanResource", "Verdict", "judge_aws_plan", "trail_facts"]
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -32,24 +34,6 @@ PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 LOGGING = "aws:s3/bucketLogging:BucketLogging"
-
-
-@dataclass(frozen=True)
-class PlanResource:
-    type: str
-    name: str
-    props: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    control_id: str
-    resources: tuple[str, ...]
-    gaps: tuple[str, ...]
-
-    @property
-    def passed(self) -> bool:
-        return not self.gaps
 
 
 def _int(value: Any) -> int | None:

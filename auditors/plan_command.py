@@ -28,6 +28,10 @@ def pack_config(settings: StackSettings) -> dict:
     cfg["clouds"] = list(settings.clouds)
     if settings.aws is not None and settings.aws.s3_buckets is not None:
         cfg["s3Scope"] = list(settings.aws.s3_buckets)
+    if settings.gcp is not None:
+        cfg["gcpExemptedMembers"] = dict(settings.gcp.exemptions)
+        if settings.gcp.kms_key_name:
+            cfg["gcpKmsKey"] = settings.gcp.kms_key_name
     return cfg
 
 

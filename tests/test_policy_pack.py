@@ -67,8 +67,10 @@ BREAKS = {
 }
 
 
-def test_there_is_one_policy_per_aws_control():
-    assert sorted(p.tags[0] for p in all_policies()) == sorted(c.id for c in controls_for("aws"))
+def test_there_is_one_policy_per_control():
+    assert sorted(p.tags[0] for p in all_policies()) == sorted(
+        c.id for c in (*controls_for("aws"), *controls_for("gcp"))
+    )
     assert set(BREAKS) == {c.id for c in controls_for("aws")}
 
 
@@ -89,7 +91,9 @@ def test_each_policy_fires_on_its_fixture_and_only_it(compliant, control_id):
 def test_retention_follows_the_pack_config(compliant):
     # The demo renders 7 years (CA); a NY pediatric stack needs 21.
     ny = check(compliant, {"jurisdictions": ["NY"], "minors": True})
-    assert sorted({v.control for v in ny}) == ["aws.bucket.lifecycle", "aws.bucket.object_lock"]
+    assert sorted({v.control for v in ny}) == [
+        "aws.bucket.lifecycle", "aws.bucket.object_lock", "gcp.bucket.lifecycle", "gcp.bucket.retention_lock"
+    ]
     assert any("21 years (7671 days)" in v.message for v in ny)
 
 
@@ -234,3 +238,52 @@ def test_example_policy_config_names_real_policies_and_parses():
     for value in cfg.values():
         if isinstance(value, dict):
             assert parse_pack_config(value).required.years == 21
+
+
+GCP_BREAKS = {
+    "gcp.audit.data_access": ("gcp-audit-logs-config", lambda p: p["auditLogConfigs"].pop(2)),
+    "gcp.sink.export": ("gcp-audit-logs-sink", lambda p: p.update(disabled=True)),
+    "gcp.bucket.retention_lock": ("gcp-audit-archive-bucket", lambda p: p["retentionPolicy"].update(isLocked=False)),
+    "gcp.bucket.lifecycle": ("gcp-audit-archive-bucket", lambda p: p["lifecycleRules"][3]["condition"].update(age=30)),
+    "gcp.bucket.hardening": ("gcp-audit-archive-bucket", lambda p: p.update(uniformBucketLevelAccess=False)),
+}
+
+
+@pytest.mark.parametrize("control_id", sorted(GCP_BREAKS))
+def test_each_gcp_policy_fires_on_its_fixture_and_only_it(compliant, control_id):
+    name, change = GCP_BREAKS[control_id]
+    violations = check(mutate(compliant, name, change), {**CA, "clouds": ["aws", "gcp"]})
+    assert {v.control for v in violations} == {control_id}
+    assert all(v.mandatory for v in violations)
+
+
+def test_gcp_raw_resources_without_components_are_judged():
+    bucket = {
+        "name": "raw-logs",
+        "retentionPolicy": {"retentionPeriod": "86400", "isLocked": False},
+        "uniformBucketLevelAccess": True,
+        "publicAccessPrevention": "enforced",
+        "lifecycleRules": [],
+    }
+    sink = {
+        "name": "s",
+        "project": "p",
+        "destination": "storage.googleapis.com/raw-logs",
+        "filter": 'logName:"cloudaudit.googleapis.com"',
+    }
+    resources = [
+        Resource("gcp:storage/bucket:Bucket", "raw", "urn:pulumi:s::p::gcp:storage/bucket:Bucket::raw", bucket, bucket),
+        Resource(
+            "gcp:logging/projectSink:ProjectSink",
+            "sink",
+            "urn:pulumi:s::p::gcp:logging/projectSink:ProjectSink::sink",
+            sink,
+            sink,
+        ),
+    ]
+    violations = check(resources, {**CA, "clouds": ["gcp"]})
+    assert sorted({v.control for v in violations}) == [
+        "gcp.audit.data_access",
+        "gcp.bucket.lifecycle",
+        "gcp.bucket.retention_lock",
+    ]

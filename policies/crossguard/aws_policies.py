@@ -46,7 +46,7 @@ def frameworks(c: Control) -> list[PolicyComplianceFramework]:
     ]
 
 
-def _metadata(control_id: str) -> dict:
+def metadata(control_id: str) -> dict:
     c = control(control_id)
     cites = c.citations
     return {
@@ -76,7 +76,7 @@ def _trail_policy(control_id: str, judge: Callable[[TrailFacts], list[str]]) -> 
         for gap in judge(trail_facts(args.props)):
             report(f"[{control_id}] {gap}", None)
 
-    return ResourceValidationPolicy(name=policy_name(control_id), validate=validate, **_metadata(control_id))
+    return ResourceValidationPolicy(name=policy_name(control_id), validate=validate, **metadata(control_id))
 
 
 def _stack_policy(control_id: str) -> StackValidationPolicy:
@@ -95,7 +95,7 @@ def _stack_policy(control_id: str) -> StackValidationPolicy:
             for gap in v.gaps:
                 report(f"[{control_id}] {gap}", urn)
 
-    return StackValidationPolicy(name=policy_name(control_id), validate=validate, **_metadata(control_id))
+    return StackValidationPolicy(name=policy_name(control_id), validate=validate, **metadata(control_id))
 
 
 def aws_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from policies.crossguard.aws_policies import aws_policies
+from policies.crossguard.gcp_policies import gcp_policies
 
 PACK_NAME = "auditkit"
 
 
 def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    return [*aws_policies()]
+    return [*aws_policies(), *gcp_policies()]

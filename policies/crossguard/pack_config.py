@@ -23,6 +23,13 @@ SCHEMA = PolicyConfigSchema(
         "clouds": {"type": "array", "items": {"type": "string"}, "default": ["aws"]},
         "s3Scope": {"description": "'all' or the bucket names whose S3 data events must be recorded", "default": "all"},
         "archiveBuckets": {"type": "array", "items": {"type": "string"}, "default": []},
+        "gcpExemptedMembers": {
+            "type": "object",
+            "description": "members allowed to be exempted from Data Access logs, with the reason",
+            "additionalProperties": {"type": "string"},
+            "default": {},
+        },
+        "gcpKmsKey": {"type": "string", "description": "the CMEK key the GCS archive must use"},
     }
 )
 
@@ -33,6 +40,8 @@ class PackConfig:
     clouds: tuple[str, ...]
     s3_scope: tuple[str, ...] | None
     archive_buckets: tuple[str, ...]
+    gcp_exemptions: dict[str, str]
+    gcp_kms_key: str | None
 
 
 def parse_pack_config(raw: Mapping[str, Any] | None) -> PackConfig:
@@ -49,6 +58,8 @@ def parse_pack_config(raw: Mapping[str, Any] | None) -> PackConfig:
         clouds=tuple(raw.get("clouds", ["aws"])),
         s3_scope=None if scope == "all" else tuple(scope),
         archive_buckets=tuple(raw.get("archiveBuckets") or ()),
+        gcp_exemptions=dict(raw.get("gcpExemptedMembers") or {}),
+        gcp_kms_key=raw.get("gcpKmsKey"),
     )
 
 

@@ -37,6 +37,7 @@ class AuditKitMocks(Mocks):
     partition: str = "aws"
     resources: list[RenderedResource] = field(default_factory=list)
     parents: dict[tuple[str, str], str] = field(default_factory=dict)
+    azure_subscription: str = "00000000-0000-0000-0000-000000000000"
 
     def outputs(self, typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The id and computed outputs a provider would return (deterministic per type and name)."""
@@ -68,6 +69,10 @@ class AuditKitMocks(Mocks):
         if typ == "gcp:logging/projectBucketConfig:ProjectBucketConfig":
             rid = f"projects/{inputs['project']}/locations/{inputs['location']}/buckets/{inputs['bucketId']}"
             return rid, {"name": rid}
+        if typ.startswith("azure-native:"):
+            # Azure returns the resource's own name as the `name` output; children reference it.
+            natural = inputs.get(_NAME_INPUT.get(typ.rsplit(":", 1)[-1], "name")) or name
+            return _arm_id(typ, inputs, self.azure_subscription), {"name": natural}
         if typ == "aws:cloudtrail/trail:Trail":
             return inputs["name"], {
                 "arn": f"arn:{part}:cloudtrail:{region}:{acct}:trail/{inputs['name']}",
@@ -95,6 +100,33 @@ class AuditKitMocks(Mocks):
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
         raise NotImplementedError(f"the plan renderer has no mock for invoke {args.token}")
+
+
+_NAME_INPUT = {
+    "StorageAccount": "accountName",
+    "BlobContainer": "containerName",
+    "BlobContainerImmutabilityPolicy": "immutabilityPolicyName",
+    "ManagementPolicy": "managementPolicyName",
+    "Workspace": "workspaceName",
+    "Table": "tableName",
+    "ResourceGroup": "resourceGroupName",
+}
+_ARM = {
+    "azure-native:resources:ResourceGroup": ("", "resourceGroupName"),
+    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
+    "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces", "workspaceName"),
+}
+
+
+def _arm_id(typ: str, inputs: dict[str, Any], subscription: str) -> str:
+    """ARM ids as Azure returns them, for the resources whose ids other resources reference."""
+    group = inputs.get("resourceGroupName", "")
+    kind, key = _ARM.get(typ, ("", ""))
+    if typ == "azure-native:resources:ResourceGroup":
+        return f"/subscriptions/{subscription}/resourceGroups/{inputs[key]}"
+    if kind:
+        return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/{kind}/{inputs[key]}"
+    return f"/subscriptions/{subscription}/{typ.rsplit(':', 1)[-1]}/{hashlib.sha256(str(sorted(inputs.items())).encode()).hexdigest()[:12]}"
 
 
 def _record_parent(mocks: AuditKitMocks) -> Callable[[pulumi.ResourceTransformationArgs], None]:

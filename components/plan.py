@@ -14,6 +14,7 @@ from components.mock_engine import render
 from components.settings import StackSettings
 from components.stack import build_stack
 from policies.aws.plan_facts import judge_aws_plan
+from policies.azure.plan_facts import judge_azure_plan
 from policies.gcp.plan_facts import judge_gcp_plan
 from policies.verdicts import PlanResource, Verdict
 
@@ -82,8 +83,40 @@ def _sink(i: dict[str, Any]) -> str:
     return f"-> {i.get('destination')}; filter {i.get('filter')}{children}"
 
 
+def _diag(i: dict[str, Any]) -> str:
+    logs = ", ".join(x.get("categoryGroup") or x.get("category") or "?" for x in i.get("logs", []))
+    to = [k for k in ("storageAccountId", "workspaceId") if i.get(k)]
+    target = i.get("resourceUri", "subscription").rsplit("/providers/", 1)[-1]
+    return f"{target}: {logs} -> {' + '.join(t.replace('Id', '') for t in to)}"
+
+
+def _azure_lifecycle(i: dict[str, Any]) -> str:
+    parts = []
+    for rule in (i.get("policy") or {}).get("rules", []):
+        d = rule.get("definition", {})
+        base = d.get("actions", {}).get("baseBlob", {})
+        steps = [f"{k.replace('tierTo', '')}@{_n(v.get('daysAfterModificationGreaterThan'))}d" for k, v in base.items()]
+        parts.append(f"{'/'.join(d.get('filters', {}).get('blobTypes', []))}: {' -> '.join(steps)}")
+    return "; ".join(parts)
+
+
 # What a reviewer looks at first, per resource type.
 SUMMARIES = {
+    "azure-native:monitor:DiagnosticSetting": _diag,
+    "azure-native:monitor:SubscriptionDiagnosticSetting": _diag,
+    "azure-native:storage:ManagementPolicy": _azure_lifecycle,
+    "azure-native:storage:BlobContainerImmutabilityPolicy": lambda i: (
+        f"{i.get('containerName')}: {_n(i.get('immutabilityPeriodSinceCreationInDays'))}d, append writes {'on' if i.get('allowProtectedAppendWrites') else 'off'} (lock after deploy)"
+    ),
+    "azure-native:storage:StorageAccount": lambda i: (
+        f"{i.get('accountName')}: https-only {i.get('enableHttpsTrafficOnly')}, {i.get('minimumTlsVersion')}, public blobs {i.get('allowBlobPublicAccess')}, shared key {i.get('allowSharedKeyAccess')}"
+    ),
+    "azure-native:operationalinsights:Workspace": lambda i: (
+        f"{i.get('workspaceName')}: retention {_n(i.get('retentionInDays'))}d"
+    ),
+    "azure-native:operationalinsights:Table": lambda i: (
+        f"{i.get('tableName')}: total retention {_n(i.get('totalRetentionInDays'))}d"
+    ),
     "gcp:storage/bucket:Bucket": _gcs,
     "gcp:organizations/iamAuditConfig:IamAuditConfig": _audit_config,
     "gcp:folder/iamAuditConfig:IamAuditConfig": _audit_config,
@@ -156,6 +189,9 @@ def plan_stack(settings: StackSettings) -> Plan:
     if settings.gcp is not None:
         g = settings.gcp
         verdicts += judge_gcp_plan(plan_resources, settings.retention, dict(g.exemptions), g.kms_key_name)
+    if settings.azure is not None:
+        a = settings.azure
+        verdicts += judge_azure_plan(plan_resources, settings.retention, a.diagnostic_resources, a.shared_key_access)
     satisfied: dict[str, set[str]] = {}
     for v in verdicts:
         if v.passed:

@@ -16,8 +16,8 @@ import yaml
 from policies.errors import ConfigError
 from policies.retention import RetentionRequirement, resolve_retention
 
-CLOUDS = ("aws", "gcp")
-TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp")
+CLOUDS = ("aws", "gcp", "azure")
+TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp", "azure")
 AWS_DEFAULTS: dict[str, Any] = {
     "trailName": "auditkit",
     "organizationTrail": False,
@@ -89,6 +89,43 @@ class GcpSettings:
     protect: bool
 
 
+AZURE_DEFAULTS: dict[str, Any] = {
+    "resourceGroup": "auditkit-audit",
+    "storageAccountName": None,
+    "sharedKeyAccess": False,
+    "coolDays": 30,
+    "coldDays": 90,
+    "archiveDays": 180,
+    "diagnosticResources": [],
+    "workspace": None,
+    "protect": True,
+}
+WORKSPACE_KEYS = ("name", "retentionDays", "totalRetentionDays", "tables")
+
+
+@dataclass(frozen=True)
+class AzureWorkspaceSettings:
+    name: str
+    retention_days: int
+    total_retention_days: int
+    tables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AzureSettings:
+    subscription_id: str
+    location: str
+    resource_group: str
+    storage_account_name: str
+    shared_key_access: bool
+    cool_days: int
+    cold_days: int
+    archive_days: int
+    diagnostic_resources: tuple[str, ...]
+    workspace: AzureWorkspaceSettings | None
+    protect: bool
+
+
 @dataclass(frozen=True)
 class StackSettings:
     name: str
@@ -96,6 +133,7 @@ class StackSettings:
     clouds: tuple[str, ...]
     aws: AwsSettings | None
     gcp: GcpSettings | None = None
+    azure: AzureSettings | None = None
 
 
 def _check_keys(where: str, given: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
@@ -192,7 +230,48 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
     )
 
 
-def parse_settings(name: str, config: Mapping[str, Any], aws_region: str | None = None) -> StackSettings:
+def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequirement) -> AzureSettings:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("azure", raw, "a mapping of Azure settings with at least storageAccountName")
+    _check_keys("azure.", raw, list(AZURE_DEFAULTS))
+    v = {**AZURE_DEFAULTS, **raw}
+    if not isinstance(subscription, str) or not subscription:
+        raise ConfigError(
+            "azure-native:subscriptionId", subscription, "the subscription id whose Activity Log is exported"
+        )
+    resources = v["diagnosticResources"] or []
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        raise ConfigError("azure.diagnosticResources", resources, "a list of resource ids")
+    ws = None
+    if v["workspace"] is not None:
+        w = v["workspace"]
+        if not isinstance(w, Mapping) or "name" not in w:
+            raise ConfigError("azure.workspace", w, "a mapping with name, retentionDays, totalRetentionDays, tables")
+        _check_keys("azure.workspace.", w, WORKSPACE_KEYS)
+        ws = AzureWorkspaceSettings(
+            name=str(w["name"]),
+            retention_days=w.get("retentionDays", 90),
+            total_retention_days=w.get("totalRetentionDays", min(retention.days, 4383)),
+            tables=tuple(w.get("tables", ("AzureActivity", "AzureDiagnostics"))),
+        )
+    return AzureSettings(
+        subscription_id=subscription,
+        location=str(location or "eastus"),
+        resource_group=str(v["resourceGroup"]),
+        storage_account_name=v["storageAccountName"],
+        shared_key_access=_bool("azure.sharedKeyAccess", v["sharedKeyAccess"]),
+        cool_days=_int("azure.coolDays", v["coolDays"]),
+        cold_days=_int("azure.coldDays", v["coldDays"]),
+        archive_days=_int("azure.archiveDays", v["archiveDays"]),
+        diagnostic_resources=tuple(resources),
+        workspace=ws,
+        protect=_bool("azure.protect", v["protect"]),
+    )
+
+
+def parse_settings(
+    name: str, config: Mapping[str, Any], aws_region: str | None = None, azure: Mapping[str, Any] | None = None
+) -> StackSettings:
     """Settings from the `auditkit:` namespace of a stack's config (keys without the namespace).
 
     The AWS region is the provider's own `aws:region`, so the program and the provider agree.
@@ -213,7 +292,13 @@ def parse_settings(name: str, config: Mapping[str, Any], aws_region: str | None 
         raise ConfigError("aws:region", aws_region, "an AWS region name such as us-east-1")
     aws = _aws(config.get("aws"), aws_region or "us-east-1") if "aws" in clouds else None
     gcp = _gcp(config.get("gcp"), name) if "gcp" in clouds else None
-    return StackSettings(name, retention, tuple(clouds), aws, gcp)
+    provider = azure or {}
+    az = (
+        _azure(config.get("azure"), provider.get("subscriptionId"), provider.get("location"), retention)
+        if "azure" in clouds
+        else None
+    )
+    return StackSettings(name, retention, tuple(clouds), aws, gcp, az)
 
 
 def read_stack_file(path: Path) -> StackSettings:
@@ -229,4 +314,5 @@ def read_stack_file(path: Path) -> StackSettings:
     doc = yaml.safe_load(path.read_text()) or {}
     raw = doc.get("config") or {}
     config = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("auditkit:")}
-    return parse_settings(path.name[len("Pulumi.") : -len(".yaml")], config, raw.get("aws:region"))
+    azure = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("azure-native:")}
+    return parse_settings(path.name[len("Pulumi.") : -len(".yaml")], config, raw.get("aws:region"), azure)

@@ -6,13 +6,23 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from pulumi_azure_native import resources as azure_resources
 
 from components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
 from components.aws.limits import check_bucket_name
 from components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
+from components.azure import log_archive as azure_archive
+from components.azure.limits import check_resource_group, check_resource_id
+from components.azure.log_export import (
+    AuditLogExport,
+    AuditLogExportArgs,
+    AuditWorkspace,
+    AuditWorkspaceArgs,
+    monitor_containers,
+)
 from components.gcp import log_archive as gcp_archive
 from components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
-from components.settings import AwsSettings, GcpSettings, StackSettings
+from components.settings import AwsSettings, AzureSettings, GcpSettings, StackSettings
 
 
 @dataclass
@@ -93,6 +103,55 @@ def _gcp_args(
     return archive, logs
 
 
+def _azure_args(
+    settings: StackSettings, a: AzureSettings
+) -> tuple[azure_archive.ImmutableLogArchiveArgs, AuditWorkspaceArgs | None]:
+    check_resource_group(a.resource_group)
+    for rid in a.diagnostic_resources:
+        check_resource_id(rid)
+    archive = azure_archive.ImmutableLogArchiveArgs(
+        retention=settings.retention,
+        resource_group_name=a.resource_group,
+        location=a.location,
+        account_name=a.storage_account_name,
+        containers=monitor_containers(a.diagnostic_resources),
+        shared_key_access=a.shared_key_access,
+        cool_days=a.cool_days,
+        cold_days=a.cold_days,
+        archive_days=a.archive_days,
+        protect=a.protect,
+        tags={"auditkit-stack": settings.name},
+    )
+    ws = a.workspace
+    workspace = (
+        AuditWorkspaceArgs(a.resource_group, a.location, ws.name, ws.retention_days, ws.total_retention_days, ws.tables)
+        if ws
+        else None
+    )
+    return archive, workspace
+
+
+def _azure(settings: StackSettings, a: AzureSettings, checked: tuple) -> tuple:
+    archive_args, workspace_args = checked
+    group = azure_resources.ResourceGroup(
+        "azure-audit-group", resource_group_name=a.resource_group, location=a.location
+    )
+    archive_args.resource_group_name = group.name
+    archive = azure_archive.ImmutableLogArchive("azure-audit-archive", archive_args)
+    workspace = AuditWorkspace("azure-audit-workspace", workspace_args) if workspace_args else None
+    export = AuditLogExport(
+        "azure-audit-export",
+        AuditLogExportArgs(
+            storage_account_id=archive.account.id,
+            resource_ids=a.diagnostic_resources,
+            workspace_id=workspace.workspace.id if workspace else None,
+        ),
+        pulumi.ResourceOptions(depends_on=archive.policies),
+    )
+    pulumi.export("azure_archive_account", archive.account.name)
+    return archive, export, workspace
+
+
 def build_stack(settings: StackSettings) -> dict[str, object]:
     """Register every component the settings ask for.
 
@@ -101,6 +160,7 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
     """
     built: dict[str, object] = {}
     gcp_args = _gcp_args(settings, settings.gcp) if settings.gcp is not None else None
+    azure_args = _azure_args(settings, settings.azure) if settings.azure is not None else None
     if settings.aws is not None:
         _aws(settings, settings.aws, "123456789012")
         account_id = aws.get_caller_identity_output().account_id
@@ -115,6 +175,8 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
         gcp_logs = DataAccessAuditLogs("gcp-audit-logs", gcp_args[1], pulumi.ResourceOptions(depends_on=[gcp_bucket]))
         pulumi.export("gcp_archive_bucket", gcp_bucket.bucket.name)
         built["gcp"] = (gcp_bucket, gcp_logs)
+    if settings.azure is not None and azure_args is not None:
+        built["azure"] = _azure(settings, settings.azure, azure_args)
     return built
 
 
@@ -124,8 +186,10 @@ def settings_from_pulumi_config() -> StackSettings:
 
     config = pulumi.Config("auditkit")
     raw = {}
-    for key in ("jurisdictions", "clouds", "aws", "gcp", "minors", "retentionYears"):
+    for key in ("jurisdictions", "clouds", "aws", "gcp", "azure", "minors", "retentionYears"):
         value = config.get_object(key)
         if value is not None:
             raw[key] = value
-    return parse_settings(pulumi.get_stack(), raw, pulumi.Config("aws").get("region"))
+    azure = pulumi.Config("azure-native")
+    provider = {"subscriptionId": azure.get("subscriptionId"), "location": azure.get("location")}
+    return parse_settings(pulumi.get_stack(), raw, pulumi.Config("aws").get("region"), provider)

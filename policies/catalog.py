@@ -179,7 +179,68 @@ _GCP = (
     ),
 )
 
-CONTROLS: dict[str, Control] = {c.id: c for c in (*_AWS, *_GCP)}
+_AZURE = (
+    Control(
+        "azure.activity_log.export",
+        "A subscription diagnostic setting exports every Activity Log category",
+        Severity.HIGH,
+        M,
+        "Azure keeps the Activity Log 90 days; who changed access, keys and policies must be kept for the legal retention.",
+        "Create a subscription diagnostic setting with Administrative, Security, ServiceHealth, Alert, Recommendation, "
+        "Policy, Autoscale and ResourceHealth to the immutable archive (and a workspace for queries).",
+        Citations((_AUDIT, _REVIEW), ("CC7.2", "CC6.3", "CC8.1"), ("AU-2", "AU-11", "AU-12")),
+    ),
+    Control(
+        "azure.diagnostics.resources",
+        "Every ePHI resource in scope sends its audit logs to the archive or workspace",
+        Severity.HIGH,
+        M,
+        "Azure collects no resource logs until a diagnostic setting asks: Key Vault, Storage, SQL, FHIR and Cosmos DB "
+        "access to ePHI is otherwise unrecorded.",
+        "Add a diagnostic setting with category group 'audit' (or 'allLogs', or the type's audit categories) to the "
+        "archive storage account and/or the Log Analytics workspace.",
+        Citations((_AUDIT, _REVIEW), ("CC7.2", "CC6.1"), ("AU-2", "AU-12")),
+    ),
+    Control(
+        "azure.storage.immutability",
+        "Every log container has a locked time-based retention policy >= the required retention",
+        Severity.CRITICAL,
+        M,
+        "An unlocked immutability policy can be shortened or deleted; only a locked one makes the logs write-once.",
+        "Set a container immutability policy of at least the required days with protected append writes, then lock it.",
+        Citations((_INTEGRITY, _RETENTION), ("CC6.1", "CC7.2"), ("AU-9", "AU-11")),
+    ),
+    Control(
+        "azure.storage.lifecycle",
+        "The archive is tiered and nothing is deleted before the required retention",
+        Severity.HIGH,
+        M,
+        "A lifecycle delete shorter than the legal retention destroys records the law requires.",
+        "Tier block blobs cool -> cold -> archive and delete only after the required retention days.",
+        Citations((_RETENTION,), ("CC7.2", "C1.2"), ("AU-11", "SI-12")),
+    ),
+    Control(
+        "azure.storage.hardening",
+        "The archive account is HTTPS-only, TLS 1.2+, without public blob access or shared keys",
+        Severity.HIGH,
+        M,
+        "Audit logs are evidence: no plaintext transport, no anonymous reads, no account keys that bypass Entra ID.",
+        "Set supportsHttpsTrafficOnly, minimumTlsVersion TLS1_2, allowBlobPublicAccess false and allowSharedKeyAccess false.",
+        Citations((_ACCESS, _TRANSMISSION), ("CC6.1", "CC6.7"), ("AC-3", "SC-8", "IA-2")),
+    ),
+    Control(
+        "azure.workspace.retention",
+        "Log Analytics interactive and total retention are set (total at most 12 years)",
+        Severity.MEDIUM,
+        A,
+        "The workspace is where alerts and investigations run; its retention must be a decision, and anything beyond "
+        "its 12-year ceiling has to come from the immutable archive.",
+        "Set the workspace's retentionInDays (30-730) and each audit table's totalRetentionInDays (<= 4383).",
+        Citations((_REVIEW,), ("CC7.2", "CC7.3"), ("AU-6", "AU-11")),
+    ),
+)
+
+CONTROLS: dict[str, Control] = {c.id: c for c in (*_AWS, *_GCP, *_AZURE)}
 
 
 def control(control_id: str) -> Control:

@@ -92,7 +92,10 @@ def test_retention_follows_the_pack_config(compliant):
     # The demo renders 7 years (CA); a NY pediatric stack needs 21.
     ny = check(compliant, {"jurisdictions": ["NY"], "minors": True})
     assert sorted({v.control for v in ny}) == [
-        "aws.bucket.lifecycle", "aws.bucket.object_lock", "gcp.bucket.lifecycle", "gcp.bucket.retention_lock"
+        "aws.bucket.lifecycle",
+        "aws.bucket.object_lock",
+        "gcp.bucket.lifecycle",
+        "gcp.bucket.retention_lock",
     ]
     assert any("21 years (7671 days)" in v.message for v in ny)
 

@@ -11,7 +11,7 @@ from components.stack import build_stack
 from policies.errors import ConfigError
 
 
-def registered_before_error(config: dict) -> tuple[ConfigError, list]:
+def registered_before_error(config: dict, azure: dict | None = None) -> tuple[ConfigError, list]:
     mocks = AuditKitMocks()
     pulumi.runtime.set_mocks(mocks, preview=False, monitor=MockMonitor(mocks))
     caught = []
@@ -19,7 +19,7 @@ def registered_before_error(config: dict) -> tuple[ConfigError, list]:
     @pulumi.runtime.test
     def run():
         try:
-            build_stack(parse_settings("test", {"clouds": ["aws"], **config}))
+            build_stack(parse_settings("test", {"clouds": ["aws"], **config}, None, azure))
         except ConfigError as exc:
             caught.append(exc)
 
@@ -78,7 +78,7 @@ def test_component_limits_refused_before_any_registration(config, message):
         ({"retentionYears": 5}, "retentionYears", "a whole number of years >= 6"),
         ({"clouds": ["aws", "oracle"]}, "clouds", "aws"),
         ({"minors": "yes"}, "minors", "true or false"),
-        ({"retention": 7}, "retention", "aws, clouds, gcp, jurisdictions, minors, retentionYears"),
+        ({"retention": 7}, "retention", "aws, azure, clouds, gcp, jurisdictions, minors, retentionYears"),
         ({"aws": {"trailname": "x"}}, "aws.trailname", "accessLogs, archiveBucketName"),
         ({"aws": {"s3DataEvents": "some"}}, "aws.s3DataEvents", "'all' or a list of bucket names"),
         ({"aws": {"organizationTrail": True}}, "aws.organizationId", "an organization id"),

@@ -1,0 +1,106 @@
+"""Activity Log export and resource diagnostic settings, and the optional Log Analytics workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi import Input, ResourceOptions
+from pulumi_azure_native import monitor, operationalinsights
+
+from components.azure.limits import check_resource_group, check_resource_id, check_workspace
+from policies.azure.facts import ACTIVITY_LOG_CATEGORIES, AUDIT_LOGS, resource_type
+
+
+def monitor_containers(resource_ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The containers Azure Monitor will write: activity log, then one per exported category."""
+    categories = sorted({c for rid in resource_ids for c in AUDIT_LOGS[resource_type(rid)]["categories"]})
+    return ("insights-activity-logs", *(f"insights-logs-{c.lower()}" for c in categories))
+
+
+@dataclass
+class AuditLogExportArgs:
+    storage_account_id: Input[str]
+    resource_ids: tuple[str, ...] = ()
+    workspace_id: Input[str] | None = None
+    setting_name: str = "auditkit-audit"
+
+    def __post_init__(self) -> None:
+        for rid in self.resource_ids:
+            check_resource_id(rid)
+
+
+class AuditLogExport(pulumi.ComponentResource):
+    """Every Activity Log category, and each ePHI resource's audit category group, to the archive (and workspace)."""
+
+    def __init__(self, name: str, args: AuditLogExportArgs, opts: ResourceOptions | None = None) -> None:
+        super().__init__("auditkit:azure:AuditLogExport", name, None, opts)
+        destinations = {"storage_account_id": args.storage_account_id, "workspace_id": args.workspace_id}
+        monitor.SubscriptionDiagnosticSetting(
+            f"{name}-activity-log",
+            name=f"{args.setting_name}-activity-log",
+            logs=[{"category": c, "enabled": True} for c in ACTIVITY_LOG_CATEGORIES],
+            opts=ResourceOptions(parent=self),
+            **destinations,
+        )
+        for i, rid in enumerate(args.resource_ids):
+            spec = AUDIT_LOGS[resource_type(rid)]
+            logs = (
+                [{"category_group": spec["group"], "enabled": True}]
+                if spec["group"]
+                else [{"category": c, "enabled": True} for c in spec["categories"]]
+            )
+            monitor.DiagnosticSetting(
+                f"{name}-{i}-{rid.rstrip('/').rsplit('/', 1)[-1].lower()}",
+                name=args.setting_name,
+                resource_uri=rid + spec.get("suffix", ""),
+                logs=logs,
+                opts=ResourceOptions(parent=self),
+                **destinations,
+            )
+        self.register_outputs({})
+
+
+@dataclass
+class AuditWorkspaceArgs:
+    resource_group_name: str
+    location: str
+    workspace_name: str
+    retention_days: int = 90
+    total_retention_days: int = 2557
+    tables: tuple[str, ...] = ("AzureActivity", "AzureDiagnostics")
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_resource_group(self.resource_group_name)
+        check_workspace(self.retention_days, self.total_retention_days)
+
+
+class AuditWorkspace(pulumi.ComponentResource):
+    """Log Analytics workspace for queries and alerts; its audit tables keep logs for the total retention."""
+
+    workspace: operationalinsights.Workspace
+
+    def __init__(self, name: str, args: AuditWorkspaceArgs, opts: ResourceOptions | None = None) -> None:
+        super().__init__("auditkit:azure:AuditWorkspace", name, None, opts)
+        self.workspace = operationalinsights.Workspace(
+            f"{name}-workspace",
+            workspace_name=args.workspace_name,
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku={"name": "PerGB2018"},
+            retention_in_days=args.retention_days,
+            tags=args.tags,
+            opts=ResourceOptions(parent=self),
+        )
+        for table in args.tables:
+            operationalinsights.Table(
+                f"{name}-{table.lower()}",
+                resource_group_name=args.resource_group_name,
+                workspace_name=self.workspace.name,
+                table_name=table,
+                retention_in_days=args.retention_days,
+                total_retention_in_days=args.total_retention_days,
+                opts=ResourceOptions(parent=self),
+            )
+        self.register_outputs({"workspace_id": self.workspace.id})

@@ -1,0 +1,105 @@
+"""Plain data about Azure audit logging, from a plan or from live state; and the audit categories per type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ACTIVITY_LOG_CATEGORIES = (
+    "Administrative",
+    "Security",
+    "ServiceHealth",
+    "Alert",
+    "Recommendation",
+    "Policy",
+    "Autoscale",
+    "ResourceHealth",
+)
+# Resource types holding ePHI: how their audit logs are asked for (category group, else categories),
+# and the sub-resource the setting attaches to (Storage logs live on the blob service).
+AUDIT_LOGS: dict[str, dict] = {
+    "microsoft.keyvault/vaults": {"group": "audit", "categories": ("AuditEvent",)},
+    "microsoft.storage/storageaccounts": {
+        "group": "audit",
+        "categories": ("StorageRead", "StorageWrite", "StorageDelete"),
+        "suffix": "/blobServices/default",
+    },
+    "microsoft.sql/servers/databases": {
+        "group": "audit",
+        "categories": ("SQLSecurityAuditEvents", "DevOpsOperationsAudit"),
+    },
+    "microsoft.healthcareapis/workspaces/fhirservices": {"group": None, "categories": ("AuditLogs",)},
+    "microsoft.healthcareapis/services": {"group": None, "categories": ("AuditLogs",)},
+    "microsoft.documentdb/databaseaccounts": {
+        "group": "audit",
+        "categories": ("DataPlaneRequests", "ControlPlaneRequests"),
+    },
+}
+
+
+def resource_type(resource_id: str) -> str:
+    """'/subscriptions/s/resourceGroups/g/providers/Microsoft.Sql/servers/a/databases/b' -> 'microsoft.sql/servers/databases'"""
+    parts = resource_id.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    if "providers" not in lowered:
+        return ""
+    i = len(lowered) - 1 - lowered[::-1].index("providers")
+    rest = parts[i + 1 :]
+    if len(rest) < 3:
+        return ""
+    types = [rest[0]] + rest[1::2]
+    return "/".join(types).lower()
+
+
+@dataclass(frozen=True)
+class LogSetting:
+    category: str | None
+    category_group: str | None
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class DiagnosticSettingFacts:
+    name: str
+    resource_uri: str
+    logs: tuple[LogSetting, ...]
+    storage_account_id: str | None
+    workspace_id: str | None
+
+    def enabled_categories(self) -> set[str]:
+        return {x.category for x in self.logs if x.enabled and x.category}
+
+    def enabled_groups(self) -> set[str]:
+        return {x.category_group.lower() for x in self.logs if x.enabled and x.category_group}
+
+
+@dataclass(frozen=True)
+class ImmutabilityFacts:
+    container: str
+    days: int | None
+    state: str | None  # Locked | Unlocked | None when a plan cannot know
+    allow_protected_append_writes: bool
+
+
+@dataclass(frozen=True)
+class LifecycleActionFacts:
+    rule: str
+    blob_types: tuple[str, ...]
+    tier_to: str | None  # Cool | Cold | Archive | None for delete
+    days: float | None
+    delete: bool = False
+
+
+@dataclass(frozen=True)
+class StorageAccountFacts:
+    name: str
+    https_only: bool | None
+    minimum_tls: str | None
+    allow_blob_public_access: bool | None
+    allow_shared_key_access: bool | None
+
+
+@dataclass(frozen=True)
+class WorkspaceFacts:
+    name: str
+    retention_days: int | None
+    total_retention: dict[str, int | None] = field(default_factory=dict)

@@ -1,0 +1,169 @@
+"""Azure facts from a Pulumi plan (engine props), and the whole-plan Azure judgement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from policies.azure import judges
+from policies.azure.facts import (
+    DiagnosticSettingFacts,
+    ImmutabilityFacts,
+    LifecycleActionFacts,
+    LogSetting,
+    StorageAccountFacts,
+    WorkspaceFacts,
+)
+from policies.retention import RetentionRequirement
+from policies.verdicts import PlanResource, Verdict
+
+SUBSCRIPTION_SETTING = "azure-native:monitor:SubscriptionDiagnosticSetting"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+ACCOUNT = "azure-native:storage:StorageAccount"
+CONTAINER = "azure-native:storage:BlobContainer"
+IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
+MANAGEMENT_POLICY = "azure-native:storage:ManagementPolicy"
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+TABLE = "azure-native:operationalinsights:Table"
+AZURE_CONTROLS = (
+    "azure.activity_log.export",
+    "azure.diagnostics.resources",
+    "azure.storage.immutability",
+    "azure.storage.lifecycle",
+    "azure.storage.hardening",
+    "azure.workspace.retention",
+)
+_TIERS = {"tierToCool": "Cool", "tierToCold": "Cold", "tierToArchive": "Archive"}
+
+
+def setting_facts(r: PlanResource) -> DiagnosticSettingFacts:
+    p = r.props
+    logs = tuple(
+        LogSetting(x.get("category"), x.get("categoryGroup"), bool(x.get("enabled", False)))
+        for x in p.get("logs") or ()
+    )
+    return DiagnosticSettingFacts(
+        name=str(p.get("name") or r.name),
+        resource_uri=str(p.get("resourceUri") or ""),
+        logs=logs,
+        storage_account_id=p.get("storageAccountId") or None,
+        workspace_id=p.get("workspaceId") or None,
+    )
+
+
+def lifecycle_facts(props: Mapping[str, Any]) -> list[LifecycleActionFacts]:
+    out = []
+    for rule in (props.get("policy") or {}).get("rules") or ():
+        if rule.get("enabled") is False:
+            continue
+        definition = rule.get("definition") or {}
+        types = tuple((definition.get("filters") or {}).get("blobTypes") or ())
+        base = (definition.get("actions") or {}).get("baseBlob") or {}
+        for key, tier in _TIERS.items():
+            if key in base:
+                out.append(
+                    LifecycleActionFacts(
+                        str(rule.get("name")), types, tier, base[key].get("daysAfterModificationGreaterThan")
+                    )
+                )
+        if "delete" in base:
+            days = base["delete"].get(
+                "daysAfterModificationGreaterThan", base["delete"].get("daysAfterCreationGreaterThan")
+            )
+            out.append(LifecycleActionFacts(str(rule.get("name")), types, None, days, delete=True))
+    return out
+
+
+def account_facts(props: Mapping[str, Any]) -> StorageAccountFacts:
+    return StorageAccountFacts(
+        name=str(props.get("accountName")),
+        https_only=props.get("enableHttpsTrafficOnly"),
+        minimum_tls=props.get("minimumTlsVersion"),
+        allow_blob_public_access=props.get("allowBlobPublicAccess"),
+        allow_shared_key_access=props.get("allowSharedKeyAccess"),
+    )
+
+
+def _account_name(resource_id: str | None) -> str:
+    parts = (resource_id or "").rstrip("/").split("/")
+    return parts[-1] if len(parts) > 1 and parts[-2].lower() == "storageaccounts" else ""
+
+
+def judge_azure_plan(
+    resources: Sequence[PlanResource],
+    required: RetentionRequirement,
+    resource_ids: Sequence[str] = (),
+    shared_key_allowed: bool = False,
+    require_activity_log: bool = True,
+) -> list[Verdict]:
+    of = lambda t: [r for r in resources if r.type == t]  # noqa: E731
+    sub_settings = [(r.name, setting_facts(r)) for r in of(SUBSCRIPTION_SETTING)]
+    settings = [(r.name, setting_facts(r)) for r in of(DIAGNOSTIC_SETTING)]
+    verdicts = []
+    if sub_settings or require_activity_log:
+        verdicts.append(
+            Verdict(
+                "azure.activity_log.export",
+                tuple(n for n, _ in sub_settings),
+                tuple(judges.activity_log_export([s for _, s in sub_settings])),
+            )
+        )
+    # Every resource the stack names, and every resource the plan already sends logs from.
+    in_scope = list(dict.fromkeys([*resource_ids, *(s.resource_uri.split("/blobServices/")[0] for _, s in settings)]))
+    if in_scope:
+        verdicts.append(
+            Verdict(
+                "azure.diagnostics.resources",
+                tuple(n for n, _ in settings),
+                tuple(judges.resource_diagnostics(in_scope, [s for _, s in settings])),
+            )
+        )
+    archives = {_account_name(s.storage_account_id) for _, s in (*sub_settings, *settings)} - {""}
+    for account in of(ACCOUNT):
+        name = str(account.props.get("accountName"))
+        if name not in archives:
+            continue
+        containers = [str(c.props.get("containerName")) for c in of(CONTAINER) if c.props.get("accountName") == name]
+        policies = [
+            ImmutabilityFacts(
+                str(p.props.get("containerName")),
+                p.props.get("immutabilityPeriodSinceCreationInDays"),
+                p.props.get("state"),
+                bool(p.props.get("allowProtectedAppendWrites") or p.props.get("allowProtectedAppendWritesAll")),
+            )
+            for p in of(IMMUTABILITY)
+            if p.props.get("accountName") == name
+        ]
+        policy_names = tuple(p.name for p in of(IMMUTABILITY) if p.props.get("accountName") == name)
+        verdicts.append(
+            Verdict(
+                "azure.storage.immutability", policy_names, tuple(judges.immutability(policies, containers, required))
+            )
+        )
+        lifecycles = [m for m in of(MANAGEMENT_POLICY) if m.props.get("accountName") == name]
+        actions = [a for m in lifecycles for a in lifecycle_facts(m.props)]
+        verdicts.append(
+            Verdict(
+                "azure.storage.lifecycle", tuple(m.name for m in lifecycles), tuple(judges.lifecycle(actions, required))
+            )
+        )
+        verdicts.append(
+            Verdict(
+                "azure.storage.hardening",
+                (account.name,),
+                tuple(judges.hardening(account_facts(account.props), shared_key_allowed)),
+            )
+        )
+    for ws in of(WORKSPACE):
+        wname = str(ws.props.get("workspaceName"))
+        tables = {
+            str(t.props.get("tableName")): t.props.get("totalRetentionInDays")
+            for t in of(TABLE)
+            if t.props.get("workspaceName") == wname
+        }
+        facts = WorkspaceFacts(wname, ws.props.get("retentionInDays"), tables)
+        table_names = tuple(t.name for t in of(TABLE) if t.props.get("workspaceName") == wname)
+        verdicts.append(
+            Verdict("azure.workspace.retention", (ws.name, *table_names), tuple(judges.workspace_retention(facts)))
+        )
+    return verdicts

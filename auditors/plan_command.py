@@ -32,6 +32,9 @@ def pack_config(settings: StackSettings) -> dict:
         cfg["gcpExemptedMembers"] = dict(settings.gcp.exemptions)
         if settings.gcp.kms_key_name:
             cfg["gcpKmsKey"] = settings.gcp.kms_key_name
+    if settings.azure is not None:
+        cfg["azureResources"] = list(settings.azure.diagnostic_resources)
+        cfg["azureSharedKeyAccess"] = settings.azure.shared_key_access
     return cfg
 
 
@@ -111,6 +114,9 @@ def run_plan(args: argparse.Namespace, stacks_dir: Path) -> int:
         else:
             req = resolve_retention(args.jurisdiction or ["US"], bool(args.minors))
             config = config_for(list(req.jurisdictions), req.minors)
+            config["clouds"] = args.cloud or ["aws"]
+            if args.azure_resource:
+                config["azureResources"] = args.azure_resource
         return run_check(resources_from_state(Path(args.state)), config, Path(args.state).name, args, args.state)
     if not args.stack:
         raise ConfigError("--stack", None, "a stack name (stacks/Pulumi.<stack>.yaml), or --check --state FILE")
@@ -149,3 +155,12 @@ def add_plan_arguments(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("--state", help="with --check: judge a `pulumi stack export` file instead of rendering a stack")
     plan.add_argument("--jurisdiction", action="append", default=[], help="with --state: US, CA, TX, NY (repeatable)")
     plan.add_argument("--minors", action="store_true", default=None)
+    plan.add_argument(
+        "--cloud", action="append", default=[], help="with --state: clouds the state declares (aws, gcp, azure)"
+    )
+    plan.add_argument(
+        "--azure-resource",
+        action="append",
+        default=[],
+        help="with --state: an Azure ePHI resource id that needs audit logs",
+    )

@@ -68,9 +68,7 @@ BREAKS = {
 
 
 def test_there_is_one_policy_per_control():
-    assert sorted(p.tags[0] for p in all_policies()) == sorted(
-        c.id for c in (*controls_for("aws"), *controls_for("gcp"))
-    )
+    assert sorted(p.tags[0] for p in all_policies()) == sorted(CONTROLS)
     assert set(BREAKS) == {c.id for c in controls_for("aws")}
 
 
@@ -94,6 +92,8 @@ def test_retention_follows_the_pack_config(compliant):
     assert sorted({v.control for v in ny}) == [
         "aws.bucket.lifecycle",
         "aws.bucket.object_lock",
+        "azure.storage.immutability",
+        "azure.storage.lifecycle",
         "gcp.bucket.lifecycle",
         "gcp.bucket.retention_lock",
     ]
@@ -172,7 +172,7 @@ def test_weakened_state_fixture_exits_1_with_each_expected_control(capsys):
 
 def test_state_reader_skips_engine_resources_and_refuses_other_files(tmp_path):
     resources = resources_from_state(FIXTURES / "weakened-state.json")
-    assert len(resources) == 21 and not any(r.type.startswith("pulumi:") for r in resources)
+    assert len(resources) == 34 and not any(r.type.startswith("pulumi:") for r in resources)
     bad = tmp_path / "old.json"
     bad.write_text(json.dumps({"version": 2, "deployment": {}}))
     assert main(["plan", "--check", "--state", str(bad)]) == 2
@@ -290,3 +290,61 @@ def test_gcp_raw_resources_without_components_are_judged():
         "gcp.bucket.lifecycle",
         "gcp.bucket.retention_lock",
     ]
+
+
+def test_weakened_fixture_with_its_stack_config_fails_exactly_the_four_weakenings(capsys):
+    code = main(
+        [
+            "plan",
+            "--check",
+            "--state",
+            str(FIXTURES / "weakened-state.json"),
+            "--stack",
+            "weakened",
+            "--stacks-dir",
+            str(FIXTURES),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted({f["control"] for f in doc["findings"] if f["status"] == "FAIL"}) == [
+        "aws.bucket.lifecycle",
+        "aws.bucket.object_lock",
+        "aws.trail.s3_data_events",
+        "azure.diagnostics.resources",
+    ]
+    azure = [
+        f["message"] for f in doc["findings"] if f["control"] == "azure.diagnostics.resources" and f["status"] == "FAIL"
+    ]
+    assert azure == [
+        "[azure.diagnostics.resources] /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-phi"
+        "/providers/Microsoft.Sql/servers/sql-clinic/databases/records: no diagnostic setting"
+    ]
+
+
+KV = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-telehealth/providers/Microsoft.KeyVault/vaults/kv-telehealth"
+AZURE_BREAKS = {
+    "azure.activity_log.export": ("azure-audit-export-activity-log", lambda p: p.update(logs=p["logs"][:3])),
+    "azure.diagnostics.resources": (
+        "azure-audit-export-0-kv-telehealth",
+        lambda p: p.update(logs=[{"category": "AzurePolicyEvaluationDetails", "enabled": True}]),
+    ),
+    "azure.storage.immutability": (
+        "azure-audit-archive-insights-logs-auditevent-immutability",
+        lambda p: p.update(immutabilityPeriodSinceCreationInDays=30),
+    ),
+    "azure.storage.lifecycle": ("azure-audit-archive-lifecycle", lambda p: p["policy"]["rules"].pop(0)),
+    "azure.storage.hardening": ("azure-audit-archive-account", lambda p: p.update(allowBlobPublicAccess=True)),
+    "azure.workspace.retention": ("azure-audit-workspace-workspace", lambda p: p.update(retentionInDays=7)),
+}
+
+
+@pytest.mark.parametrize("control_id", sorted(AZURE_BREAKS))
+def test_each_azure_policy_fires_on_its_fixture_and_only_it(compliant, control_id):
+    name, change = AZURE_BREAKS[control_id]
+    cfg = {**CA, "clouds": ["aws", "gcp", "azure"], "azureResources": [KV]}
+    assert check(compliant, cfg) == []
+    violations = check(mutate(compliant, name, change), cfg)
+    assert {v.control for v in violations} == {control_id}

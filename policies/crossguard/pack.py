@@ -5,10 +5,11 @@ from __future__ import annotations
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
 from policies.crossguard.aws_policies import aws_policies
+from policies.crossguard.azure_policies import azure_policies
 from policies.crossguard.gcp_policies import gcp_policies
 
 PACK_NAME = "auditkit"
 
 
 def all_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
-    return [*aws_policies(), *gcp_policies()]
+    return [*aws_policies(), *gcp_policies(), *azure_policies()]

@@ -30,6 +30,13 @@ SCHEMA = PolicyConfigSchema(
             "default": {},
         },
         "gcpKmsKey": {"type": "string", "description": "the CMEK key the GCS archive must use"},
+        "azureResources": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "ids of Azure resources holding ePHI; each needs a diagnostic setting with its audit logs",
+            "default": [],
+        },
+        "azureSharedKeyAccess": {"type": "boolean", "default": False},
     }
 )
 
@@ -42,6 +49,8 @@ class PackConfig:
     archive_buckets: tuple[str, ...]
     gcp_exemptions: dict[str, str]
     gcp_kms_key: str | None
+    azure_resources: tuple[str, ...]
+    azure_shared_key_access: bool
 
 
 def parse_pack_config(raw: Mapping[str, Any] | None) -> PackConfig:
@@ -60,6 +69,8 @@ def parse_pack_config(raw: Mapping[str, Any] | None) -> PackConfig:
         archive_buckets=tuple(raw.get("archiveBuckets") or ()),
         gcp_exemptions=dict(raw.get("gcpExemptedMembers") or {}),
         gcp_kms_key=raw.get("gcpKmsKey"),
+        azure_resources=tuple(raw.get("azureResources") or ()),
+        azure_shared_key_access=bool(raw.get("azureSharedKeyAccess", False)),
     )
 
 

@@ -44,6 +44,22 @@ def _scan_aws(args: argparse.Namespace) -> int:
     return emit(report, args, source)
 
 
+def _scan_azure(args: argparse.Namespace) -> int:
+    from auditors.azure.scan import AzureScanOptions, scan_azure
+    from auditors.scan_command import emit, load_baseline, required_from_args
+
+    if not args.subscription:
+        raise ConfigError("--subscription", None, "one or more subscription ids")
+    required, source = required_from_args(args, default_stacks_dir())
+    baseline = load_baseline(args.baseline)
+    report = scan_azure(
+        AzureScanOptions(required, tuple(args.subscription), args.arm_endpoint, args.shared_key_allowed)
+    )
+    if baseline is not None:
+        report.compare(baseline)
+    return emit(report, args, source)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from auditors.demo import run_demo
 
@@ -71,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_common(aws)
     aws.set_defaults(func=_scan_aws)
+    azure = clouds.add_parser("azure", help="scan Azure subscriptions (DefaultAzureCredential)")
+    azure.add_argument("--subscription", action="append", default=[], help="subscription id (repeatable)")
+    azure.add_argument("--arm-endpoint", default="https://management.azure.com", help="ARM endpoint (sovereign clouds)")
+    azure.add_argument(
+        "--shared-key-allowed", action="store_true", help="do not report shared-key access on the archive"
+    )
+    add_common(azure)
+    azure.set_defaults(func=_scan_azure)
 
     demo = sub.add_parser(
         "demo", help="credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator"

@@ -13,7 +13,11 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from auditors import failures
+from auditors.failures import Failure
 from policies.aws.event_selectors import UnknownShape
+
+__all__ = ["AccountSession", "CallLog", "Failure", "classify", "client_config", "fetch"]
 
 DEFAULT_TIMEOUT = 20.0
 
@@ -36,20 +40,6 @@ def client_config(timeout: float = DEFAULT_TIMEOUT) -> Config:
 
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Something the scan could not read. Every failure becomes an ERROR finding, never a PASS."""
-
-    operation: str
-    region: str
-    resource: str
-    code: str
-    message: str
-
-    def describe(self) -> str:
-        return f"could not read {self.operation} ({self.resource}, {self.region}): {self.code}: {self.message}"
 
 
 @dataclass
@@ -86,14 +76,8 @@ def classify(exc: BaseException) -> tuple[str, str]:
 def fetch(
     call: Callable[[], T], operation: str, region: str, resource: str, absent: Iterable[str] = ()
 ) -> tuple[T | None, Failure | None]:
-    """Run one API call. Codes in `absent` mean "not configured" (value None, no failure)."""
-    try:
-        return call(), None
-    except Exception as exc:  # every failure is data: the caller turns it into ERROR findings
-        code, message = classify(exc)
-        if code in absent:
-            return None, None
-        return None, Failure(operation, region, resource, code, message)
+    """Run one AWS API call; failures become data (see auditors.failures)."""
+    return failures.fetch(call, operation, region, resource, classify, absent)
 
 
 class AccountSession:

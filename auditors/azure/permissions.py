@@ -1,0 +1,34 @@
+"""The read-only Azure RBAC actions the scan needs, and how ARM request paths map to them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROLE_FILE = Path(__file__).with_name("scan-role.json")
+
+# (pattern over the lower-cased request path, RBAC action), most specific first.
+_ACTIONS = (
+    (r"/providers/microsoft\.insights/diagnosticsettings$", "Microsoft.Insights/diagnosticSettings/read"),
+    (r"^/subscriptions/[^/]+/resources$", "Microsoft.Resources/subscriptions/resources/read"),
+    (
+        r"/storageaccounts/[^/]+/blobservices/default/containers$",
+        "Microsoft.Storage/storageAccounts/blobServices/containers/read",
+    ),
+    (r"/storageaccounts/[^/]+/managementpolicies/[^/]+$", "Microsoft.Storage/storageAccounts/managementPolicies/read"),
+    (r"/providers/microsoft\.storage/storageaccounts/[^/]+$", "Microsoft.Storage/storageAccounts/read"),
+    (r"/workspaces/[^/]+/tables/[^/]+$", "Microsoft.OperationalInsights/workspaces/tables/read"),
+    (r"/providers/microsoft\.operationalinsights/workspaces/[^/]+$", "Microsoft.OperationalInsights/workspaces/read"),
+)
+
+
+def rbac_action(method: str, path: str) -> str:
+    for pattern, action in _ACTIONS:
+        if method == "GET" and re.search(pattern, path.lower()):
+            return action
+    return f"(unmapped) {method} {path}"
+
+
+def role_actions() -> set[str]:
+    return set(json.loads(ROLE_FILE.read_text())["Actions"])

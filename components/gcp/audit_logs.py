@@ -101,7 +101,15 @@ class DataAccessAuditLogs(pulumi.ComponentResource):
                 opts=child,
             )
             hot = Output.concat("logging.googleapis.com/", log_bucket.id)
-            self._sink(f"{name}-hot-sink", args, hot, f"{args.sink_name}-hot")
+            hot_sink = self._sink(f"{name}-hot-sink", args, hot, f"{args.sink_name}-hot")
+            # A sink writing to a log bucket needs logging.bucketWriter in that bucket's project.
+            gcp.projects.IAMMember(
+                f"{name}-hot-sink-writer",
+                project=args.log_bucket_project,
+                role="roles/logging.bucketWriter",
+                member=hot_sink.writer_identity,
+                opts=child,
+            )
         self.register_outputs({"sink_writer_identity": self.sink.writer_identity})
 
     def _sink(

@@ -14,11 +14,11 @@ def _stack_policy(control_id: str) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         config = parse_pack_config(args.get_config())
         gcp = [r for r in args.resources if r.resource_type.startswith("gcp:")]
-        if "gcp" not in config.clouds and not gcp:
-            return
         plan = [PlanResource(r.resource_type, r.name, r.props) for r in gcp]
         urns = {r.name: r.urn for r in gcp}
-        for v in judge_gcp_plan(plan, config.required, config.gcp_exemptions, config.gcp_kms_key):
+        for v in judge_gcp_plan(
+            plan, config.required, config.gcp_exemptions, config.gcp_kms_key, "gcp" in config.clouds
+        ):
             if v.control_id != control_id or v.passed:
                 continue
             urn = next((urns[n] for n in v.resources if n in urns), None)

@@ -14,18 +14,24 @@ WRITER_ROLE = "roles/storage.objectCreator"
 COLD = {"NEARLINE", "COLDLINE", "ARCHIVE"}
 
 
-def data_access(configs: Iterable[AuditConfigFacts], allowed_exemptions: Mapping[str, str] | None = None) -> list[str]:
-    """allServices must log all three types; exemptions only for members the stack lists with a reason."""
-    allowed = allowed_exemptions or {}
+def data_access(
+    configs: Iterable[AuditConfigFacts], allowed_exemptions: Mapping[str, str] | None = None, scopes: Iterable[str] = ()
+) -> list[str]:
+    """allServices must log all three types at each exported scope (or the organization above it);
+    exemptions only for members the stack lists with a reason."""
+    allowed = {m: r for m, r in (allowed_exemptions or {}).items() if str(r).strip()}
     configs = list(configs)
-    every = [c for c in configs if c.service == "allServices"]
-    if not every:
-        return ["no audit config for allServices: Data Access logs are off (GCP's default)"]
-    merged: dict[str, set[str]] = {}
-    for c in every:
-        for log_type, exempted in c.log_types.items():
-            merged.setdefault(log_type, set()).update(exempted)
-    gaps = [f"{t} is not logged for allServices" for t in REQUIRED_LOG_TYPES if t not in merged]
+    wanted = list(scopes) or sorted({c.scope for c in configs}) or ["(no scope)"]
+    gaps = []
+    for scope in wanted:
+        every = [
+            c for c in configs if c.service == "allServices" and (c.scope == scope or c.scope.startswith("orgId:"))
+        ]
+        if not every:
+            gaps.append(f"no audit config for allServices at {scope}: Data Access logs are off (GCP's default)")
+            continue
+        merged = {t for c in every for t in c.log_types}
+        gaps += [f"{t} is not logged for allServices at {scope}" for t in REQUIRED_LOG_TYPES if t not in merged]
     for c in configs:  # exemptions anywhere (a per-service config too) silence those members
         for log_type, exempted in c.log_types.items():
             for member in exempted:
@@ -34,17 +40,33 @@ def data_access(configs: Iterable[AuditConfigFacts], allowed_exemptions: Mapping
     return gaps
 
 
+_COMPARISON = re.compile(r'^[A-Za-z_][\w.]*\s*(:|=|!=|>=|<=|>|<)\s*("[^"]*"|[^\s()"]+)$')
+
+
+def _or_terms(text: str) -> list[str] | None:
+    """The terms of a filter that is nothing but `a OR b OR c` (one optional outer pair of parentheses).
+
+    Logging ANDs terms separated by whitespace and binds OR tighter than AND, so anything else
+    (AND, NOT, '-', a second parenthesised group, a bare extra term) may narrow the export: None.
+    """
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")") and text.count("(") == 1 and text.count(")") == 1:
+        text = text[1:-1].strip()
+    if "(" in text or ")" in text:
+        return None
+    terms = [t.strip() for t in re.split(r"\s+OR\s+", text)]
+    if not all(_COMPARISON.match(t) for t in terms):
+        return None
+    return terms
+
+
 def exports_every_audit_log(sink: SinkFacts) -> list[str]:
-    """Whether the sink's filter lets every Cloud Audit log through (no AND, NOT or exclusions)."""
+    """Whether the sink's filter lets every Cloud Audit log through (no narrowing, no exclusions)."""
     text = " ".join(sink.filter.split())
-    if not text:
-        terms_ok = True
-    elif re.search(r"\bAND\b|\bNOT\b|(^|\s)-", text):
-        terms_ok = False
-    else:
-        terms_ok = any(AUDIT_TERM.match(t.strip().strip("()")) for t in re.split(r"\bOR\b", text))
+    terms = _or_terms(text) if text else []
+    ok = terms is not None and (not text or any(AUDIT_TERM.match(t) for t in terms))
     gaps = []
-    if not terms_ok:
+    if not ok:
         gaps.append(
             f'sink {sink.name} filter {sink.filter!r} does not export every audit log (logName:"cloudaudit.googleapis.com")'
         )

@@ -22,6 +22,7 @@ SINKS = {
 }
 BUCKET = "gcp:storage/bucket:Bucket"
 BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
+BUCKET_BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding"
 GCP_CONTROLS = (
     "gcp.audit.data_access",
     "gcp.sink.export",
@@ -34,7 +35,14 @@ GCP_CONTROLS = (
 def audit_config_facts(r: PlanResource) -> AuditConfigFacts:
     p = r.props
     log_types = {str(c.get("logType")): tuple(c.get("exemptedMembers") or ()) for c in p.get("auditLogConfigs") or ()}
-    return AuditConfigFacts(f"{AUDIT_CONFIGS[r.type]}:{p.get(AUDIT_CONFIGS[r.type])}", str(p.get("service")), log_types)
+    return AuditConfigFacts(
+        f"{AUDIT_CONFIGS[r.type]}:{_bare(p.get(AUDIT_CONFIGS[r.type]))}", str(p.get("service")), log_types
+    )
+
+
+def _bare(value: Any) -> str:
+    """folders/123 and 123 name the same folder."""
+    return str(value).rsplit("/", 1)[-1]
 
 
 def sink_facts(r: PlanResource) -> SinkFacts:
@@ -42,7 +50,7 @@ def sink_facts(r: PlanResource) -> SinkFacts:
     exclusions = tuple(str(e.get("filter")) for e in p.get("exclusions") or () if not e.get("disabled"))
     return SinkFacts(
         name=str(p.get("name") or r.name),
-        scope=f"{SINKS[r.type]}:{p.get(SINKS[r.type])}",
+        scope=f"{SINKS[r.type]}:{_bare(p.get(SINKS[r.type]))}",
         destination=str(p.get("destination") or ""),
         filter=str(p.get("filter") or ""),
         disabled=bool(p.get("disabled", False)),
@@ -69,7 +77,8 @@ def bucket_facts(r: PlanResource, members: Sequence[PlanResource]) -> GcsBucketF
     bindings: dict[str, list[str]] = {}
     for m in members:
         if m.props.get("bucket") == p.get("name"):
-            bindings.setdefault(str(m.props.get("role")), []).append(str(m.props.get("member")))
+            granted = m.props.get("members") if m.type == BUCKET_BINDING else [m.props.get("member")]
+            bindings.setdefault(str(m.props.get("role")), []).extend(str(x) for x in granted or ())
     return GcsBucketFacts(
         name=str(p.get("name") or r.name),
         retention_seconds=_int(retention.get("retentionPeriod")),
@@ -88,18 +97,18 @@ def judge_gcp_plan(
     required: RetentionRequirement,
     allowed_exemptions: Mapping[str, str] | None = None,
     kms_key: str | None = None,
+    require_audit: bool = True,
 ) -> list[Verdict]:
+    """require_audit: False for stacks that do not declare GCP audit logging themselves."""
     configs = [(r.name, audit_config_facts(r)) for r in resources if r.type in AUDIT_CONFIGS]
     sinks = [(r.name, sink_facts(r)) for r in resources if r.type in SINKS]
-    members = [r for r in resources if r.type == BUCKET_MEMBER]
+    members = [r for r in resources if r.type in (BUCKET_MEMBER, BUCKET_BINDING)]
+    if not require_audit and not configs and not sinks:
+        return []
     buckets = {str(r.props.get("name") or r.name): r for r in resources if r.type == BUCKET}
-    verdicts = [
-        Verdict(
-            "gcp.audit.data_access",
-            tuple(n for n, _ in configs),
-            tuple(judges.data_access([c for _, c in configs], allowed_exemptions)),
-        )
-    ]
+    scopes = sorted({s.scope for _, s in sinks})
+    data_access = judges.data_access([c for _, c in configs], allowed_exemptions, scopes)
+    verdicts = [Verdict("gcp.audit.data_access", tuple(n for n, _ in configs), tuple(data_access))]
     archives = sorted(
         {s.destination.split("/", 1)[1] for _, s in sinks if s.destination.startswith("storage.googleapis.com/")}
     )

@@ -6,6 +6,7 @@ names the field, the value and what is allowed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +207,14 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
         raise ConfigError(f"gcp.{id_key}", v[id_key], f"the {v['scope']} to turn Data Access logs on for")
     if not isinstance(v["archiveProject"], str):
         raise ConfigError("gcp.archiveProject", v["archiveProject"], "the project id that holds the archive bucket")
+    if not isinstance(v["exemptedMembers"] or [], list):
+        raise ConfigError("gcp.exemptedMembers", v["exemptedMembers"], "a list of {member, reason} entries")
+    key = v["kmsKeyName"]
+    if key is not None and (
+        not isinstance(key, str)
+        or not re.fullmatch(r"projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+", key)
+    ):
+        raise ConfigError("gcp.kmsKeyName", key, "projects/P/locations/L/keyRings/R/cryptoKeys/K")
     exemptions = []
     for e in v["exemptedMembers"] or []:
         if not isinstance(e, Mapping) or set(e) != {"member", "reason"}:
@@ -242,17 +251,35 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
     resources = v["diagnosticResources"] or []
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
         raise ConfigError("azure.diagnosticResources", resources, "a list of resource ids")
+    seen: set[str] = set()
+    for rid in resources:
+        if rid.lower() in seen:
+            raise ConfigError("azure.diagnosticResources", rid, "each resource id once", "listed twice")
+        seen.add(rid.lower())
     ws = None
     if v["workspace"] is not None:
         w = v["workspace"]
         if not isinstance(w, Mapping) or "name" not in w:
             raise ConfigError("azure.workspace", w, "a mapping with name, retentionDays, totalRetentionDays, tables")
         _check_keys("azure.workspace.", w, WORKSPACE_KEYS)
+        tables = w.get("tables", ["AzureActivity", "AzureDiagnostics"])
+        if not isinstance(tables, list) or not tables or not all(isinstance(t, str) and t for t in tables):
+            raise ConfigError(
+                "azure.workspace.tables",
+                tables,
+                "a non-empty list of table names, e.g. [AzureActivity, AzureDiagnostics]",
+            )
+        if len({t.lower() for t in tables}) != len(tables):
+            raise ConfigError("azure.workspace.tables", tables, "each table once (names are case-insensitive)")
+        if not isinstance(w["name"], str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]", w["name"]):
+            raise ConfigError(
+                "azure.workspace.name", w["name"], "4-63 letters, digits and '-', starting and ending alphanumeric"
+            )
         ws = AzureWorkspaceSettings(
-            name=str(w["name"]),
+            name=w["name"],
             retention_days=w.get("retentionDays", 90),
             total_retention_days=w.get("totalRetentionDays", min(retention.days, 4383)),
-            tables=tuple(w.get("tables", ("AzureActivity", "AzureDiagnostics"))),
+            tables=tuple(tables),
         )
     return AzureSettings(
         subscription_id=subscription,

@@ -131,16 +131,19 @@ def test_activity_log_account_and_workspace():
             "azure.archiveDays=2100 is not allowed: the archive tier keeps blobs 180 days before the delete at day 2192",
         ),
         (
-            {"workspace": {"name": "w", "retentionDays": 14}},
+            {"workspace": {"name": "law-test", "retentionDays": 14}},
             "azure.workspace.retentionDays=14 is not allowed: allowed: 30-730 days",
         ),
         (
-            {"workspace": {"name": "w", "retentionDays": 90, "totalRetentionDays": 7671}},
+            {"workspace": {"name": "law-test", "retentionDays": 90, "totalRetentionDays": 7671}},
             "azure.workspace.totalRetentionDays=7671 is not allowed: Log Analytics total retention tops out at 12 years",
         ),
         ({"diagnosticResources": [f"{RG}/Microsoft.Web/sites/app"]}, "azure.diagnosticResources='/subscriptions/"),
         ({"resourceGroup": "bad/group"}, "azure.resourceGroup='bad/group' is not allowed"),
-        ({"workspace": {"name": "w", "retention": 30}}, "azure.workspace.retention=30 is not allowed: unknown setting"),
+        (
+            {"workspace": {"name": "law-test", "retention": 30}},
+            "azure.workspace.retention=30 is not allowed: unknown setting",
+        ),
     ],
 )
 def test_refused_azure_inputs(azure, message):
@@ -177,7 +180,7 @@ def test_immutability_beyond_146000_days_is_refused():
 @pytest.fixture(scope="module")
 def azure_plan():
     s = azure_settings(
-        jurisdictions=["TX"], diagnosticResources=[KV, SQL], workspace={"name": "law", "retentionDays": 90}
+        jurisdictions=["TX"], diagnosticResources=[KV, SQL], workspace={"name": "law-test", "retentionDays": 90}
     )
     return [PlanResource(r.type, r.name, r.state) for r in rendered(s).values() if r.custom], s
 
@@ -211,7 +214,7 @@ def _weaken(resources, name, change):
         ),
         (
             "azure-audit-export-0-kv-phi",
-            lambda p: p.update(logs=[{"category": "AzurePolicyEvaluationDetails", "enabled": True}]),
+            lambda p: p.update(logs=[{"categoryGroup": "audit", "enabled": False}]),
             "azure.diagnostics.resources",
             "kv-phi: its diagnostic settings do not send the audit category group",
         ),

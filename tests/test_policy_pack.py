@@ -329,7 +329,7 @@ AZURE_BREAKS = {
     "azure.activity_log.export": ("azure-audit-export-activity-log", lambda p: p.update(logs=p["logs"][:3])),
     "azure.diagnostics.resources": (
         "azure-audit-export-0-kv-telehealth",
-        lambda p: p.update(logs=[{"category": "AzurePolicyEvaluationDetails", "enabled": True}]),
+        lambda p: p.update(logs=[{"categoryGroup": "audit", "enabled": False}]),
     ),
     "azure.storage.immutability": (
         "azure-audit-archive-insights-logs-auditevent-immutability",

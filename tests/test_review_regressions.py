@@ -239,3 +239,98 @@ def test_hot_log_bucket_sink_writer_is_granted_bucket_writer():
     grant = r["gcp-audit-logs-hot-sink-writer"].inputs
     assert (grant["role"], grant["project"]) == ("roles/logging.bucketWriter", "acme-audit")
     assert grant["member"] == r["gcp-audit-logs-hot-sink"].state["writerIdentity"]
+
+
+def test_azure_containers_are_derived_from_what_the_settings_write():
+    from policies.azure import judges as az
+    from policies.azure.facts import DiagnosticSettingFacts, LogSetting
+
+    kv = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv"
+    audit = DiagnosticSettingFacts("a", kv, (LogSetting(None, "audit", True),), "acct", None)
+    every = DiagnosticSettingFacts("b", kv, (LogSetting(None, "allLogs", True),), "acct", None)
+    assert az.monitor_containers([audit], activity=True) == ({"insights-activity-logs", "insights-logs-auditevent"}, [])
+    containers, unknown = az.monitor_containers([every], activity=False)
+    assert containers == set() and "allLogs writes containers that cannot be protected in advance" in unknown[0]
+    assert az.immutability([], set(), required_retention(["US"])) == [
+        "no log container to protect: diagnostic settings write to containers with no immutability policy"
+    ]
+
+
+def test_azure_settings_on_unaudited_types_or_in_other_case_do_not_create_scope():
+    from policies.azure.plan_facts import judge_azure_plan
+
+    vnet = PlanResource(
+        "azure-native:monitor:DiagnosticSetting",
+        "vnet",
+        {
+            "resourceUri": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v",
+            "logs": [{"categoryGroup": "allLogs", "enabled": True}],
+            "workspaceId": "/w",
+        },
+    )
+    blob = PlanResource(
+        "azure-native:monitor:DiagnosticSetting",
+        "blob",
+        {
+            "resourceUri": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/BLOBSERVICES/default",
+            "logs": [{"categoryGroup": "audit", "enabled": True}],
+            "workspaceId": "/w",
+        },
+    )
+    verdicts = judge_azure_plan([vnet, blob], required_retention(["US"]), require_activity_log=False)
+    assert [(v.control_id, v.gaps) for v in verdicts] == [("azure.diagnostics.resources", ())]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "section", "message"),
+    [
+        (
+            "azure",
+            {"storageAccountName": "auditarchive", "workspace": {"name": "law-audit", "tables": "AzureActivity"}},
+            "azure.workspace.tables='AzureActivity'",
+        ),
+        (
+            "azure",
+            {"storageAccountName": "auditarchive", "workspace": {"name": "law-audit", "tables": ["A1", "a1"]}},
+            "each table once",
+        ),
+        (
+            "azure",
+            {"storageAccountName": "auditarchive", "workspace": {"name": "a b/c"}},
+            "azure.workspace.name='a b/c'",
+        ),
+        (
+            "azure",
+            {
+                "storageAccountName": "auditarchive",
+                "diagnosticResources": [
+                    "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv",
+                    "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/KV",
+                ],
+            },
+            "listed twice",
+        ),
+        (
+            "gcp",
+            {
+                "scope": "project",
+                "projectId": "acme-prod",
+                "archiveProject": "acme-audit",
+                "exemptedMembers": "serviceAccount:x",
+            },
+            "gcp.exemptedMembers='serviceAccount:x' is not allowed: allowed: a list of {member, reason} entries",
+        ),
+        (
+            "gcp",
+            {"scope": "project", "projectId": "acme-prod", "archiveProject": "acme-audit", "kmsKeyName": "my-key"},
+            "gcp.kmsKeyName='my-key' is not allowed: allowed: projects/P/locations/L/keyRings/R/cryptoKeys/K",
+        ),
+    ],
+)
+def test_more_refused_settings(cloud, section, message):
+    from components.settings import parse_settings
+    from policies.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        parse_settings("t", {"clouds": [cloud], cloud: section}, None, {"subscriptionId": "s"})
+    assert message in str(err.value)

@@ -34,7 +34,9 @@ class _Judge:
             self.add(control, Status.ERROR, resource, f"{code}: {message}")
 
 
-def _archive(j: _Judge, rec: AccountRecord, required: RetentionRequirement, shared_key_allowed: bool) -> None:
+def _archive(
+    j: _Judge, rec: AccountRecord, required: RetentionRequirement, shared_key_allowed: bool, snap: AzureSnapshot
+) -> None:
     def failed(control: str, key: str) -> bool:
         if key in rec.failures:
             j.add(control, Status.ERROR, rec.id, rec.failures[key].describe())
@@ -73,7 +75,14 @@ def _archive(j: _Judge, rec: AccountRecord, required: RetentionRequirement, shar
                             bool(props.get("allowProtectedAppendWrites") or props.get("allowProtectedAppendWritesAll")),
                         )
                     )
-            return judges.immutability(policies, [str(c["name"]) for c in logs], required)
+            writing = [
+                s
+                for s in _settings([x for group in snap.settings.values() for x in group])
+                if (s.storage_account_id or "").lower() == rec.id.lower()
+            ]
+            activity = any(str(a.get("storageAccountId", "")).lower() == rec.id.lower() for a in snap.activity or [])
+            needed, unknown = judges.monitor_containers(writing, activity)
+            return judges.immutability(policies, {str(c["name"]) for c in logs} | needed, required) + unknown
 
         j.guarded(
             "azure.storage.immutability",
@@ -131,7 +140,7 @@ def assess(snap: AzureSnapshot, required: RetentionRequirement, shared_key_allow
             "audit logs exported",
         )
     for rec in snap.accounts.values():
-        _archive(j, rec, required, shared_key_allowed)
+        _archive(j, rec, required, shared_key_allowed, snap)
     for ws in snap.workspaces.values():
         _workspace(j, ws)
     return j.findings

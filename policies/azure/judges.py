@@ -58,7 +58,7 @@ def resource_diagnostics(resource_ids: Iterable[str], settings: Iterable[Diagnos
         if rtype not in AUDIT_LOGS:
             gaps.append(f"{rid}: resource type {rtype or '?'} has no known audit categories")
             continue
-        uri = (rid + AUDIT_LOGS[rtype].get("suffix", "")).lower()
+        uri = (rid + AUDIT_LOGS[rtype].get("suffix", "")).lower().rstrip("/")
         mine = [s for s in settings if s.resource_uri.lower().rstrip("/") == uri]
         if not any(audits(s, rtype) and _has_destination(s) for s in mine):
             why = (
@@ -68,12 +68,35 @@ def resource_diagnostics(resource_ids: Iterable[str], settings: Iterable[Diagnos
     return gaps
 
 
+def monitor_containers(settings: Iterable[DiagnosticSettingFacts], activity: bool) -> tuple[set[str], list[str]]:
+    """The containers Azure Monitor will write for these settings, and what cannot be known in advance."""
+    containers = {"insights-activity-logs"} if activity else set()
+    unknown = []
+    for s in settings:
+        rtype = resource_type(s.resource_uri.lower().split("/blobservices/")[0])
+        spec = AUDIT_LOGS.get(rtype)
+        for log in s.logs:
+            if not log.enabled:
+                continue
+            if log.category:
+                containers.add(f"insights-logs-{log.category.lower()}")
+            elif spec and log.category_group and log.category_group.lower() == (spec["group"] or ""):
+                containers.update(f"insights-logs-{c.lower()}" for c in spec["categories"])
+            else:
+                unknown.append(
+                    f"{s.resource_uri}: category group {log.category_group} writes containers that cannot be protected in advance"
+                )
+    return containers, unknown
+
+
 def immutability(
     policies: Iterable[ImmutabilityFacts], containers: Iterable[str], required: RetentionRequirement
 ) -> list[str]:
     by_container = {p.container: p for p in policies}
     gaps = []
-    for c in containers:
+    if not containers:
+        gaps.append("no log container to protect: diagnostic settings write to containers with no immutability policy")
+    for c in sorted(containers):
         p = by_container.get(c)
         if p is None:
             gaps.append(f"container {c} has no time-based retention policy")

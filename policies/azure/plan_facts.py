@@ -7,12 +7,14 @@ from typing import Any
 
 from policies.azure import judges
 from policies.azure.facts import (
+    AUDIT_LOGS,
     DiagnosticSettingFacts,
     ImmutabilityFacts,
     LifecycleActionFacts,
     LogSetting,
     StorageAccountFacts,
     WorkspaceFacts,
+    resource_type,
 )
 from policies.retention import RetentionRequirement
 from policies.verdicts import PlanResource, Verdict
@@ -109,7 +111,10 @@ def judge_azure_plan(
             )
         )
     # Every resource the stack names, and every resource the plan already sends logs from.
-    in_scope = list(dict.fromkeys([*resource_ids, *(s.resource_uri.split("/blobServices/")[0] for _, s in settings)]))
+    from_settings = [s.resource_uri[: len(s.resource_uri.lower().split("/blobservices/")[0])] for _, s in settings]
+    audited = [rid for rid in from_settings if resource_type(rid) in AUDIT_LOGS]
+    in_scope = list(dict.fromkeys(r.lower() for r in (*resource_ids, *audited)))
+    in_scope = [next(x for x in (*resource_ids, *audited) if x.lower() == r) for r in in_scope]
     if in_scope:
         verdicts.append(
             Verdict(
@@ -123,7 +128,11 @@ def judge_azure_plan(
         name = str(account.props.get("accountName"))
         if name not in archives:
             continue
-        containers = [str(c.props.get("containerName")) for c in of(CONTAINER) if c.props.get("accountName") == name]
+        declared = {str(c.props.get("containerName")) for c in of(CONTAINER) if c.props.get("accountName") == name}
+        writing = [s for _, s in settings if _account_name(s.storage_account_id) == name]
+        activity = any(_account_name(s.storage_account_id) == name for _, s in sub_settings)
+        needed, unknown = judges.monitor_containers(writing, activity)
+        containers = declared | needed
         policies = [
             ImmutabilityFacts(
                 str(p.props.get("containerName")),
@@ -137,7 +146,9 @@ def judge_azure_plan(
         policy_names = tuple(p.name for p in of(IMMUTABILITY) if p.props.get("accountName") == name)
         verdicts.append(
             Verdict(
-                "azure.storage.immutability", policy_names, tuple(judges.immutability(policies, containers, required))
+                "azure.storage.immutability",
+                policy_names,
+                tuple(judges.immutability(policies, containers, required) + unknown),
             )
         )
         lifecycles = [m for m in of(MANAGEMENT_POLICY) if m.props.get("accountName") == name]

@@ -277,3 +277,18 @@ def test_a_missing_diagnostic_setting_is_a_gap(azure_plan):
     without_sql = [r for r in resources if r.name != "azure-audit-export-1-records"]
     gaps = _failing(without_sql, s)
     assert gaps == {"azure.diagnostics.resources": (f"{SQL}: no diagnostic setting",)}
+
+
+def test_sql_databases_get_server_auditing_to_azure_monitor(azure_plan):
+    resources, s = azure_plan
+    auditing = [r for r in resources if r.type == "azure-native:sql:ExtendedServerBlobAuditingPolicy"]
+    assert [
+        (r.props["serverName"], r.props["resourceGroupName"], r.props["state"], r.props["isAzureMonitorTargetEnabled"])
+        for r in auditing
+    ] == [("sql", "rg-phi", "Enabled", True)]
+    gaps = _failing([r for r in resources if r.type != "azure-native:sql:ExtendedServerBlobAuditingPolicy"], s)
+    assert gaps == {
+        "azure.diagnostics.resources": (
+            f"{SQL}: server sql does not audit to Azure Monitor (SQLSecurityAuditEvents stays empty)",
+        )
+    }

@@ -183,3 +183,18 @@ def test_scan_azure_command_without_credentials_fails_closed(capsys, monkeypatch
 
     doc = json.loads(capsys.readouterr().out)
     assert doc["summary"]["ERROR"] >= 1 and doc["summary"]["PASS"] == 0
+
+
+def test_sql_database_without_server_auditing_to_monitor_is_a_gap(arm):
+    required = deploy(arm)
+    server = SQL.rsplit("/databases/", 1)[0]
+    arm.set(
+        f"{server}/extendedAuditingSettings/default",
+        {"id": "x", "name": "default", "properties": {"state": "Disabled"}},
+    )
+    found = by(scan(arm, required), "azure.diagnostics.resources")
+    assert found[KV][0] is Status.PASS
+    assert found[SQL] == (
+        Status.FAIL,
+        f"{SQL}: server sql does not audit to Azure Monitor (SQLSecurityAuditEvents stays empty)",
+    )

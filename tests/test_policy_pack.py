@@ -172,7 +172,7 @@ def test_weakened_state_fixture_exits_1_with_each_expected_control(capsys):
 
 def test_state_reader_skips_engine_resources_and_refuses_other_files(tmp_path):
     resources = resources_from_state(FIXTURES / "weakened-state.json")
-    assert len(resources) == 34 and not any(r.type.startswith("pulumi:") for r in resources)
+    assert len(resources) == 35 and not any(r.type.startswith("pulumi:") for r in resources)
     bad = tmp_path / "old.json"
     bad.write_text(json.dumps({"version": 2, "deployment": {}}))
     assert main(["plan", "--check", "--state", str(bad)]) == 2

@@ -112,6 +112,14 @@ def _workspace(j: _Judge, rec: WorkspaceRecord) -> None:
     )
 
 
+def _auditing_servers(snap: AzureSnapshot) -> set[str]:
+    return {
+        s
+        for s, p in snap.sql_auditing.items()
+        if str(p.get("state", "")).lower() == "enabled" and p.get("isAzureMonitorTargetEnabled")
+    }
+
+
 def assess(snap: AzureSnapshot, required: RetentionRequirement, shared_key_allowed: bool = False) -> list[Finding]:
     j = _Judge(snap)
     sub = f"/subscriptions/{snap.subscription}"
@@ -133,10 +141,17 @@ def assess(snap: AzureSnapshot, required: RetentionRequirement, shared_key_allow
         if rid in snap.setting_failures:
             j.add("azure.diagnostics.resources", Status.ERROR, rid, snap.setting_failures[rid].describe())
             continue
+        server = rid.rsplit("/databases/", 1)[0].lower()
+        if server in snap.sql_failures:
+            j.add("azure.diagnostics.resources", Status.ERROR, rid, snap.sql_failures[server].describe())
+            continue
         j.guarded(
             "azure.diagnostics.resources",
             rid,
-            lambda r=rid: judges.resource_diagnostics([r], _settings(snap.settings.get(r, []))),
+            lambda r=rid: (
+                judges.resource_diagnostics([r], _settings(snap.settings.get(r, [])))
+                + judges.sql_auditing([r], _auditing_servers(snap))
+            ),
             "audit logs exported",
         )
     for rec in snap.accounts.values():

@@ -23,6 +23,7 @@ from auditors.failures import Failure, fetch
 from policies.azure.facts import AUDIT_LOGS, resource_type
 
 WORKSPACE_API = "2023-09-01"
+SQL_API = "2021-11-01"
 WORKSPACE_TABLES = ("AzureActivity", "AzureDiagnostics")
 _TYPES = {
     "microsoft.keyvault/vaults": "Microsoft.KeyVault/vaults",
@@ -94,6 +95,9 @@ class AzureSnapshot:
     settings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     setting_failures: dict[str, Failure] = field(default_factory=dict)
+    # SQL server id (lower) -> auditing properties, for the servers of SQL databases in scope
+    sql_auditing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sql_failures: dict[str, Failure] = field(default_factory=dict)
     accounts: dict[str, AccountRecord] = field(default_factory=dict)
     workspaces: dict[str, WorkspaceRecord] = field(default_factory=dict)
 
@@ -149,6 +153,27 @@ def collect_subscription(clients: AzureClients, subscription: str, pool: Executo
             snap.setting_failures[rid] = failure
         else:
             snap.settings[rid] = [{**s, "resourceUri": _setting_uri(rid)} for s in found]
+    servers = sorted(
+        {
+            rid.rsplit("/databases/", 1)[0]
+            for rid in ids or []
+            if resource_type(rid) == "microsoft.sql/servers/databases"
+        }
+    )
+    for server in servers:
+        props, failure = get(
+            lambda s=server: (
+                clients.resources.resources.get_by_id(
+                    f"{s}/extendedAuditingSettings/default", api_version=SQL_API
+                ).properties
+            ),
+            "ExtendedServerBlobAuditingPolicies.Get",
+            server,
+        )
+        if failure:
+            snap.sql_failures[server.lower()] = failure
+        else:
+            snap.sql_auditing[server.lower()] = props or {}
     for account_id in sorted(snap.destinations("storageAccountId"), key=str.lower):
         snap.accounts[account_id.lower()] = _account(clients, account_id)
     for ws in sorted(snap.destinations("workspaceId"), key=str.lower):

@@ -19,6 +19,10 @@ _ACTIONS = (
     (r"/storageaccounts/[^/]+/managementpolicies/[^/]+$", "Microsoft.Storage/storageAccounts/managementPolicies/read"),
     (r"/providers/microsoft\.storage/storageaccounts/[^/]+$", "Microsoft.Storage/storageAccounts/read"),
     (r"/workspaces/[^/]+/tables/[^/]+$", "Microsoft.OperationalInsights/workspaces/tables/read"),
+    (
+        r"/microsoft\.sql/servers/[^/]+/extendedauditingsettings/default$",
+        "Microsoft.Sql/servers/extendedAuditingSettings/read",
+    ),
     (r"/providers/microsoft\.operationalinsights/workspaces/[^/]+$", "Microsoft.OperationalInsights/workspaces/read"),
 )
 

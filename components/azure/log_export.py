@@ -6,10 +6,27 @@ from dataclasses import dataclass, field
 
 import pulumi
 from pulumi import Input, ResourceOptions
-from pulumi_azure_native import monitor, operationalinsights
+from pulumi_azure_native import monitor, operationalinsights, sql
 
 from components.azure.limits import check_resource_group, check_resource_id, check_workspace
 from policies.azure.facts import ACTIVITY_LOG_CATEGORIES, AUDIT_LOGS, resource_type
+
+# Microsoft's default audit action groups for SQL auditing.
+SQL_AUDIT_GROUPS = [
+    "SUCCESSFUL_DATABASE_AUTHENTICATION_GROUP",
+    "FAILED_DATABASE_AUTHENTICATION_GROUP",
+    "BATCH_COMPLETED_GROUP",
+]
+
+
+def sql_servers(resource_ids: tuple[str, ...]) -> list[str]:
+    """The SQL servers of the listed databases (auditing is a server setting)."""
+    servers = {
+        rid.rsplit("/databases/", 1)[0]
+        for rid in resource_ids
+        if resource_type(rid) == "microsoft.sql/servers/databases"
+    }
+    return sorted(servers, key=str.lower)
 
 
 def monitor_containers(resource_ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -43,6 +60,19 @@ class AuditLogExport(pulumi.ComponentResource):
             opts=ResourceOptions(parent=self),
             **destinations,
         )
+        # SQLSecurityAuditEvents stays empty unless the server audits to Azure Monitor.
+        for server_id in sql_servers(args.resource_ids):
+            parts = server_id.strip("/").split("/")
+            sql.ExtendedServerBlobAuditingPolicy(
+                f"{name}-sql-auditing-{parts[-1].lower()}",
+                resource_group_name=parts[3],
+                server_name=parts[-1],
+                blob_auditing_policy_name="default",
+                state="Enabled",
+                is_azure_monitor_target_enabled=True,
+                audit_actions_and_groups=SQL_AUDIT_GROUPS,
+                opts=ResourceOptions(parent=self),
+            )
         for i, rid in enumerate(args.resource_ids):
             spec = AUDIT_LOGS[resource_type(rid)]
             logs = (

@@ -89,6 +89,21 @@ def monitor_containers(settings: Iterable[DiagnosticSettingFacts], activity: boo
     return containers, unknown
 
 
+def sql_auditing(database_ids: Iterable[str], enabled_servers: Iterable[str]) -> list[str]:
+    """SQL databases: the diagnostic setting only carries SQLSecurityAuditEvents when the server audits to Azure Monitor."""
+    enabled = {s.lower().rstrip("/") for s in enabled_servers}
+    gaps = []
+    for rid in database_ids:
+        if resource_type(rid) != "microsoft.sql/servers/databases":
+            continue
+        server = rid.rsplit("/databases/", 1)[0]
+        if server.lower() not in enabled:
+            gaps.append(
+                f"{rid}: server {server.rsplit('/', 1)[-1]} does not audit to Azure Monitor (SQLSecurityAuditEvents stays empty)"
+            )
+    return gaps
+
+
 def immutability(
     policies: Iterable[ImmutabilityFacts], containers: Iterable[str], required: RetentionRequirement
 ) -> list[str]:

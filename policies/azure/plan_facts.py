@@ -27,6 +27,7 @@ IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
 MANAGEMENT_POLICY = "azure-native:storage:ManagementPolicy"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 TABLE = "azure-native:operationalinsights:Table"
+SQL_AUDITING = "azure-native:sql:ExtendedServerBlobAuditingPolicy"
 AZURE_CONTROLS = (
     "azure.activity_log.export",
     "azure.diagnostics.resources",
@@ -86,6 +87,16 @@ def account_facts(props: Mapping[str, Any]) -> StorageAccountFacts:
     )
 
 
+def _groups(resource_ids: Sequence[str], group: Any) -> set[str]:
+    """'/subscriptions/S/resourceGroups/G' prefixes of the resources in scope that live in `group`."""
+    out = set()
+    for rid in resource_ids:
+        parts = rid.strip("/").split("/")
+        if len(parts) > 3 and parts[3].lower() == str(group).lower():
+            out.add(f"/subscriptions/{parts[1]}/resourcegroups/{parts[3]}".lower())
+    return out
+
+
 def _account_name(resource_id: str | None) -> str:
     parts = (resource_id or "").rstrip("/").split("/")
     return parts[-1] if len(parts) > 1 and parts[-2].lower() == "storageaccounts" else ""
@@ -116,13 +127,19 @@ def judge_azure_plan(
     in_scope = list(dict.fromkeys(r.lower() for r in (*resource_ids, *audited)))
     in_scope = [next(x for x in (*resource_ids, *audited) if x.lower() == r) for r in in_scope]
     if in_scope:
-        verdicts.append(
-            Verdict(
-                "azure.diagnostics.resources",
-                tuple(n for n, _ in settings),
-                tuple(judges.resource_diagnostics(in_scope, [s for _, s in settings])),
-            )
-        )
+        auditing = [
+            r
+            for r in of(SQL_AUDITING)
+            if str(r.props.get("state", "")).lower() == "enabled" and r.props.get("isAzureMonitorTargetEnabled")
+        ]
+        servers = {
+            f"{g}/providers/microsoft.sql/servers/{r.props.get('serverName')}".lower()
+            for r in auditing
+            for g in _groups(in_scope, r.props.get("resourceGroupName"))
+        }
+        gaps = judges.resource_diagnostics(in_scope, [s for _, s in settings]) + judges.sql_auditing(in_scope, servers)
+        names = tuple(n for n, _ in settings) + tuple(r.name for r in auditing)
+        verdicts.append(Verdict("azure.diagnostics.resources", names, tuple(gaps)))
     archives = {_account_name(s.storage_account_id) for _, s in (*sub_settings, *settings)} - {""}
     for account in of(ACCOUNT):
         name = str(account.props.get("accountName"))

@@ -117,6 +117,23 @@ def load_rendered(
                     "properties": {"policy": m.state["policy"]},
                 },
             )
+    for a in (x for x in resources if x.type == "azure-native:sql:ExtendedServerBlobAuditingPolicy"):
+        server = next(
+            rid.rsplit("/databases/", 1)[0]
+            for rid in resource_ids
+            if f"/servers/{a.state['serverName']}/".lower() in rid.lower()
+        )
+        arm.set(
+            f"{server}/extendedAuditingSettings/default",
+            {
+                "id": f"{server}/extendedAuditingSettings/default",
+                "name": "default",
+                "properties": {
+                    "state": a.state["state"],
+                    "isAzureMonitorTargetEnabled": a.state["isAzureMonitorTargetEnabled"],
+                },
+            },
+        )
     for w in (x for x in resources if x.type == "azure-native:operationalinsights:Workspace"):
         wid = f"/subscriptions/{subscription}/resourceGroups/{w.state['resourceGroupName']}/providers/Microsoft.OperationalInsights/workspaces/{w.state['workspaceName']}"
         arm.set(

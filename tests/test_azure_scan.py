@@ -198,3 +198,12 @@ def test_sql_database_without_server_auditing_to_monitor_is_a_gap(arm):
         Status.FAIL,
         f"{SQL}: server sql does not audit to Azure Monitor (SQLSecurityAuditEvents stays empty)",
     )
+
+
+def test_reports_count_the_arm_requests(arm):
+    required = deploy(arm)
+    report = scan(arm, required)
+    assert report.scanned["api_calls"] == len(arm.requests) > 0
+    from auditors.reports import FORMATS
+
+    assert f"1 subscription(s) · {len(arm.requests)} API calls" in FORMATS["markdown"](report, "")

@@ -19,6 +19,25 @@ def _rows(report: Report) -> list[Finding]:
     return sorted(report.findings, key=lambda f: (rank[f.status], f.control, f.resource))
 
 
+def _scope(s: dict) -> str:
+    """What was scanned, in the words of the clouds that were (accounts and regions, subscriptions...)."""
+    parts = [
+        f"{s[k]} {label}"
+        for k, label in (
+            ("accounts", "account(s)"),
+            ("subscriptions", "subscription(s)"),
+            ("regions", "region(s)"),
+            ("api_calls", "API calls"),
+        )
+        if k in s
+    ]
+    if "seconds" in s:
+        parts.append(f"{s['seconds']} s")
+    if "required_retention" in s:
+        parts.append(f"required retention {s['required_retention']}")
+    return " · ".join(parts)
+
+
 def _headline(report: Report) -> str:
     c = report.counts()
     s = report.summary()
@@ -58,8 +77,7 @@ def to_markdown(report: Report, source: str = "") -> str:
     lines = [
         "# AuditKit drift scan",
         "",
-        f"**{_headline(report)}** · {s.get('accounts', '?')} account(s), {s.get('regions', '?')} region(s), "
-        f"{s.get('api_calls', '?')} API calls in {s.get('seconds', '?')} s · required retention {s.get('required_retention', '?')}",
+        f"**{_headline(report)}** · {_scope(s)}",
         "",
     ]
     gaps = [f for f in _rows(report) if f.status is not Status.PASS]
@@ -107,8 +125,7 @@ def to_html(report: Report, source: str = "") -> str:
 <html lang="en"><head><meta charset="utf-8"><title>AuditKit drift scan</title><style>{_CSS}</style></head>
 <body><h1>AuditKit drift scan</h1>
 <p><strong>{e(_headline(report))}</strong></p>
-<p class="muted">{s.get("accounts", "?")} account(s) · {s.get("regions", "?")} region(s) · {s.get("api_calls", "?")} API calls in
-{s.get("seconds", "?")} s · required retention {e(str(s.get("required_retention", "?")))}</p>
+<p class="muted">{e(_scope(s))}</p>
 <table><thead><tr><th>status</th><th>control</th><th>resource</th><th>finding</th><th>citations</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 {"<h2>Resolved since the baseline</h2><ul>" + resolved + "</ul>" if resolved else ""}

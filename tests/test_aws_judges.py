@@ -1,6 +1,5 @@
 """The AWS judges over a rendered plan: the shipped components pass; each weakening fails its control."""
 
-import copy
 import json
 
 import pytest
@@ -11,6 +10,7 @@ from policies.aws.plan_facts import PlanResource, judge_aws_plan
 from policies.catalog import CONTROLS, controls_for
 from policies.retention import required_retention
 from tests.conftest import rendered, settings
+from tests.plan_helpers import weaken
 
 CA = required_retention(["CA"])
 
@@ -26,16 +26,6 @@ def plan():
 
 def failing(resources, scope=None):
     return {v.control_id: v.gaps for v in judge_aws_plan(resources, CA, scope) if not v.passed}
-
-
-def weaken(plan, name, change):
-    out = copy.deepcopy(plan)
-    for i, r in enumerate(out):
-        if r.name == name:
-            props = dict(r.props)
-            change(props)
-            out[i] = PlanResource(r.type, r.name, props)
-    return out
 
 
 def test_every_aws_control_is_judged_and_the_shipped_plan_passes(plan):

@@ -1,7 +1,5 @@
 """Azure components under the mock engine: per resource type, per jurisdiction, refused inputs, plan judgement."""
 
-import copy
-
 import pytest
 
 from components.settings import parse_settings
@@ -9,6 +7,7 @@ from policies.azure.facts import ACTIVITY_LOG_CATEGORIES
 from policies.azure.plan_facts import judge_azure_plan
 from policies.verdicts import PlanResource
 from tests.conftest import rendered
+from tests.plan_helpers import weaken
 
 SUB = "11111111-2222-3333-4444-555555555555"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-phi/providers"
@@ -193,16 +192,6 @@ def _failing(resources, s, **kw):
     }
 
 
-def _weaken(resources, name, change):
-    out = copy.deepcopy(resources)
-    for i, r in enumerate(out):
-        if r.name == name:
-            props = dict(r.props)
-            change(props)
-            out[i] = PlanResource(r.type, r.name, props)
-    return out
-
-
 @pytest.mark.parametrize(
     ("name", "change", "control", "fragment"),
     [
@@ -267,7 +256,7 @@ def _weaken(resources, name, change):
 def test_plan_judge_fails_exactly_the_weakened_control(azure_plan, name, change, control, fragment):
     resources, s = azure_plan
     assert _failing(resources, s) == {}
-    gaps = _failing(_weaken(resources, name, change), s)
+    gaps = _failing(weaken(resources, name, change), s)
     assert list(gaps) == [control], gaps
     assert any(fragment in g for g in gaps[control]), gaps
 

@@ -1,7 +1,5 @@
 """GCP components under the mock engine: scopes, retention by jurisdiction, refused inputs, plan judgement."""
 
-import copy
-
 import pytest
 
 from components.settings import parse_settings
@@ -9,6 +7,7 @@ from policies.errors import ConfigError
 from policies.gcp.plan_facts import judge_gcp_plan
 from policies.verdicts import PlanResource
 from tests.conftest import rendered
+from tests.plan_helpers import weaken
 
 BASE = {"archiveProject": "acme-audit", "bucketName": "acme-audit-archive"}
 
@@ -209,16 +208,6 @@ def _failing(resources, required, **kw):
     return {v.control_id: v.gaps for v in judge_gcp_plan(resources, required, **kw) if not v.passed}
 
 
-def _weaken(resources, name, change):
-    out = copy.deepcopy(resources)
-    for i, r in enumerate(out):
-        if r.name == name:
-            props = dict(r.props)
-            change(props)
-            out[i] = PlanResource(r.type, r.name, props)
-    return out
-
-
 @pytest.mark.parametrize(
     ("name", "change", "control", "fragment"),
     [
@@ -281,7 +270,7 @@ def _weaken(resources, name, change):
 def test_plan_judge_fails_exactly_the_weakened_control(gcp_plan, name, change, control, fragment):
     resources, required = gcp_plan
     assert _failing(resources, required) == {}
-    gaps = _failing(_weaken(resources, name, change), required)
+    gaps = _failing(weaken(resources, name, change), required)
     assert list(gaps) == [control]
     assert any(fragment in g for g in gaps[control]), gaps
 

@@ -1,0 +1,30 @@
+"""One stack policy per control over a cloud's whole-plan judge: the loop every cloud shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pulumi_policy import ReportViolation, StackValidationArgs, StackValidationPolicy
+
+from policies.crossguard.metadata import metadata, policy_name
+from policies.crossguard.pack_config import PackConfig, parse_pack_config
+from policies.verdicts import PlanResource, Verdict
+
+PlanJudge = Callable[[Sequence[PlanResource], PackConfig], list[Verdict]]
+
+
+def stack_policy(control_id: str, type_prefix: str, judge: PlanJudge) -> StackValidationPolicy:
+    """Report each gap of `control_id` that `judge` finds among the plan's `type_prefix` resources."""
+
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        config = parse_pack_config(args.get_config())
+        mine = [r for r in args.resources if r.resource_type.startswith(type_prefix)]
+        urns = {r.name: r.urn for r in mine}
+        for v in judge([PlanResource(r.resource_type, r.name, r.props) for r in mine], config):
+            if v.control_id != control_id or v.passed:
+                continue
+            urn = next((urns[n] for n in v.resources if n in urns), None)
+            for gap in v.gaps:
+                report(f"[{control_id}] {gap}", urn)
+
+    return StackValidationPolicy(name=policy_name(control_id), validate=validate, **metadata(control_id))

@@ -60,6 +60,34 @@ def _scan_azure(args: argparse.Namespace) -> int:
     return emit(report, args, source)
 
 
+def _scan_gcp(args: argparse.Namespace) -> int:
+    from auditors.gcp.scan import GcpScanOptions, scan_gcp
+    from auditors.scan_command import emit, load_baseline, required_from_args
+
+    targets = (
+        [f"organizations/{o}" for o in args.organization]
+        + [f"folders/{f}" for f in args.folder]
+        + [f"projects/{p}" for p in args.project]
+    )
+    if not targets:
+        raise ConfigError(
+            "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
+        )
+    required, source = required_from_args(args, default_stacks_dir())
+    exemptions, kms_key = {}, None
+    if args.stack:
+        from components.settings import read_stack_file
+
+        settings = read_stack_file(Path(args.stacks_dir or default_stacks_dir()) / f"Pulumi.{args.stack}.yaml")
+        if settings.gcp is not None:
+            exemptions, kms_key = dict(settings.gcp.exemptions), settings.gcp.kms_key_name
+    baseline = load_baseline(args.baseline)
+    report = scan_gcp(GcpScanOptions(required, tuple(targets), exemptions, kms_key))
+    if baseline is not None:
+        report.compare(baseline)
+    return emit(report, args, source)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from auditors.demo import run_demo
 
@@ -87,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_common(aws)
     aws.set_defaults(func=_scan_aws)
+    gcp = clouds.add_parser(
+        "gcp", help="scan GCP organizations, folders and projects (Application Default Credentials)"
+    )
+    gcp.add_argument("--organization", action="append", default=[], help="organization id (repeatable)")
+    gcp.add_argument("--folder", action="append", default=[], help="folder id (repeatable)")
+    gcp.add_argument("--project", action="append", default=[], help="project id (repeatable)")
+    add_common(gcp)
+    gcp.set_defaults(func=_scan_gcp)
     azure = clouds.add_parser("azure", help="scan Azure subscriptions (DefaultAzureCredential)")
     azure.add_argument("--subscription", action="append", default=[], help="subscription id (repeatable)")
     azure.add_argument("--arm-endpoint", default="https://management.azure.com", help="ARM endpoint (sovereign clouds)")

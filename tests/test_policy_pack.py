@@ -350,7 +350,9 @@ def test_each_azure_policy_fires_on_its_fixture_and_only_it(compliant, control_i
     assert {v.control for v in violations} == {control_id}
 
 
-@pytest.mark.parametrize("stack", sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in Path("stacks").glob("Pulumi.*.yaml")))
+@pytest.mark.parametrize(
+    "stack", sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in Path("stacks").glob("Pulumi.*.yaml"))
+)
 def test_every_shipped_stack_has_no_mandatory_violation(stack, capsys):
     assert main(["plan", "--stack", stack, "--check", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)

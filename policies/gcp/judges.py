@@ -15,7 +15,10 @@ COLD = {"NEARLINE", "COLDLINE", "ARCHIVE"}
 
 
 def data_access(
-    configs: Iterable[AuditConfigFacts], allowed_exemptions: Mapping[str, str] | None = None, scopes: Iterable[str] = ()
+    configs: Iterable[AuditConfigFacts],
+    allowed_exemptions: Mapping[str, str] | None = None,
+    scopes: Iterable[str] = (),
+    ancestors: Mapping[str, Iterable[str]] | None = None,
 ) -> list[str]:
     """allServices must log all three types at each exported scope (or the organization above it);
     exemptions only for members the stack lists with a reason."""
@@ -24,8 +27,13 @@ def data_access(
     wanted = list(scopes) or sorted({c.scope for c in configs}) or ["(no scope)"]
     gaps = []
     for scope in wanted:
+        # A plan cannot know the hierarchy: any organization config counts there. A live scan knows it.
+        above = set(ancestors.get(scope, ())) if ancestors is not None else None
         every = [
-            c for c in configs if c.service == "allServices" and (c.scope == scope or c.scope.startswith("orgId:"))
+            c
+            for c in configs
+            if c.service == "allServices"
+            and (c.scope == scope or (c.scope in above if above is not None else c.scope.startswith("orgId:")))
         ]
         if not every:
             gaps.append(f"no audit config for allServices at {scope}: Data Access logs are off (GCP's default)")

@@ -88,6 +88,49 @@ def _scan_gcp(args: argparse.Namespace) -> int:
     return emit(report, args, source)
 
 
+def _scan_all(args: argparse.Namespace) -> int:
+    """Every cloud the stack declares, one merged report (exit code from the worst of them)."""
+    from auditors.aws.scan import AwsScanOptions, scan_aws
+    from auditors.azure.scan import AzureScanOptions, scan_azure
+    from auditors.findings import Report
+    from auditors.gcp.scan import GcpScanOptions, scan_gcp
+    from auditors.scan_command import emit, load_baseline
+    from components.settings import read_stack_file
+
+    if not args.stack:
+        raise ConfigError("--stack", None, "a stack name: its config says which clouds to scan")
+    settings = read_stack_file(Path(args.stacks_dir or default_stacks_dir()) / f"Pulumi.{args.stack}.yaml")
+    required = settings.retention
+    reports = []
+    if settings.aws is not None:
+        reports.append(
+            scan_aws(
+                AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), None, args.timeout)
+            )
+        )
+    if settings.gcp is not None:
+        g = settings.gcp
+        kind = {"organization": "organizations", "folder": "folders", "project": "projects"}[g.scope]
+        reports.append(
+            scan_gcp(GcpScanOptions(required, (f"{kind}/{g.scope_id}",), dict(g.exemptions), g.kms_key_name))
+        )
+    if settings.azure is not None:
+        a = settings.azure
+        reports.append(
+            scan_azure(AzureScanOptions(required, (a.subscription_id,), args.arm_endpoint, a.shared_key_access))
+        )
+    report = Report([f for r in reports for f in r.findings])
+    report.scanned = {
+        "clouds": len(reports),
+        "seconds": round(sum(r.scanned.get("seconds", 0) for r in reports), 3),
+        "required_retention": required.describe(),
+    }
+    baseline = load_baseline(args.baseline)
+    if baseline is not None:
+        report.compare(baseline)
+    return emit(report, args, f"stacks/Pulumi.{args.stack}.yaml")
+
+
 def _demo(args: argparse.Namespace) -> int:
     from auditors.demo import run_demo
 
@@ -131,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_common(azure)
     azure.set_defaults(func=_scan_azure)
+    every = clouds.add_parser("all", help="scan every cloud the stack declares and merge the reports")
+    every.add_argument("--profile")
+    every.add_argument("--role-arn", action="append", default=[])
+    every.add_argument("--region", action="append", default=[])
+    every.add_argument("--timeout", type=float, default=20.0)
+    every.add_argument("--arm-endpoint", default="https://management.azure.com")
+    add_common(every)
+    every.set_defaults(func=_scan_all)
 
     demo = sub.add_parser(
         "demo", help="credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator"

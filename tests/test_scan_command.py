@@ -113,3 +113,33 @@ def test_drift_workflow_runs_a_command_the_cli_accepts():
     assert (args.cloud, args.stack, args.report_dir, args.fail_on) == ("aws", "production", "reports", "new")
     assert wf["permissions"]["id-token"] == "write"
     assert any("upload-sarif" in s.get("uses", "") for s in steps)
+
+
+def test_scan_all_merges_every_declared_cloud(boto_session, capsys, tmp_path, monkeypatch):
+    """AWS against the emulator; GCP and Azure have no credentials here, so they must come back ERROR, merged."""
+    shipped_baseline(boto_session)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path))
+    monkeypatch.setenv("AZURE_CONFIG_DIR", str(tmp_path))
+    for var in ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"):
+        monkeypatch.delenv(var, raising=False)
+    code = main(
+        [
+            "scan",
+            "all",
+            "--stack",
+            "demo",
+            "--region",
+            "us-east-1",
+            "--format",
+            "json",
+            "--arm-endpoint",
+            "https://127.0.0.1:9",
+        ]
+    )
+    assert code == 2
+    doc = json.loads(capsys.readouterr().out)
+    clouds = {f["control"].split(".")[0] for f in doc["findings"]}
+    assert clouds == {"aws", "gcp", "azure"}
+    assert {f["status"] for f in doc["findings"] if f["control"].startswith(("gcp.", "azure."))} == {"ERROR"}
+    assert main(["scan", "all"]) == 2

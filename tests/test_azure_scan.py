@@ -207,3 +207,29 @@ def test_reports_count_the_arm_requests(arm):
     from auditors.reports import FORMATS
 
     assert f"1 subscription(s) · {len(arm.requests)} API calls" in FORMATS["markdown"](report, "")
+
+
+@pytest.mark.parametrize(
+    ("path_suffix", "change", "control", "fragment"),
+    [
+        (
+            "/resourcegroups/auditkit-audit/providers/microsoft.storage/storageaccounts/auditarchive",
+            lambda body: body["properties"].update(minimumTlsVersion="TLS1_0"),
+            "azure.storage.hardening",
+            "minimum TLS version is TLS1_0",
+        ),
+        (
+            "/resourcegroups/auditkit-audit/providers/microsoft.operationalinsights/workspaces/law-audit",
+            lambda body: body["properties"].update(retentionInDays=7),
+            "azure.workspace.retention",
+            "interactive retention 7 days",
+        ),
+    ],
+)
+def test_archive_hardening_and_workspace_retention_fail_when_weakened(arm, path_suffix, change, control, fragment):
+    required = deploy(arm)
+    change(arm.routes[f"/subscriptions/{SUB}{path_suffix}"])
+    report = scan(arm, required)
+    ((status, message),) = by(report, control).values()
+    assert status is Status.FAIL and fragment in message
+    assert {f.control for f in report.gaps} == {control}

@@ -140,7 +140,7 @@ def test_denied_sinks_over_grpc_and_denied_bucket_are_errors(gcp):
 def test_the_shipped_gcp_role_is_exactly_what_the_scan_uses(gcp):
     from auditors.gcp.permissions import gcp_permission, role_permissions
 
-    scan(gcp, deploy(gcp, "organization"), targets=(PROJECT, ORG))
+    scan(gcp, deploy(gcp, "organization", logBucketRetentionDays=400), targets=(PROJECT, ORG))
     used = {gcp_permission(r) for r in gcp.requests}
     assert used == role_permissions()
 
@@ -158,3 +158,40 @@ def test_scan_gcp_command_refuses_no_target_and_fails_closed_without_credentials
     assert main(["scan", "gcp", "--project", "acme-prod", "--format", "json"]) == 2
     doc = json.loads(capsys.readouterr().out)
     assert [(f["control"], f["status"]) for f in doc["findings"]] == [("gcp.audit.data_access", "ERROR")]
+
+
+@pytest.mark.parametrize(
+    ("change", "control", "fragment"),
+    [
+        (
+            lambda body: body["lifecycle"]["rule"][3]["condition"].update(age=365),
+            "gcp.bucket.lifecycle",
+            "a Delete rule (age 365)",
+        ),
+        (
+            lambda body: body["iamConfiguration"].update(publicAccessPrevention="inherited"),
+            "gcp.bucket.hardening",
+            "public access prevention is inherited",
+        ),
+    ],
+)
+def test_archive_lifecycle_and_hardening_fail_when_weakened(gcp, change, control, fragment):
+    s = deploy(gcp, "organization")
+    change(gcp.buckets["acme-audit-archive"][0])
+    report = scan(gcp, s)
+    status, message = by(report, control)["gs://acme-audit-archive"]
+    assert status is Status.FAIL and fragment in message
+    assert {f.control for f in report.gaps} == {control}
+
+
+def test_hot_log_bucket_must_be_locked(gcp):
+    s = deploy(gcp, "organization", logBucketRetentionDays=400)
+    assert by(scan(gcp, s), "gcp.sink.export")[PROJECT][0] is Status.PASS
+    name = next(iter(gcp.log_buckets))
+    gcp.log_buckets[name]["locked"] = False
+    status, message = by(scan(gcp, s), "gcp.sink.export")[PROJECT]
+    assert status is Status.FAIL
+    assert (
+        message
+        == f"log bucket {name} (retention 400 days) is not locked: its retention can be shortened or the bucket deleted"
+    )

@@ -63,6 +63,11 @@ def assess(
             if any(r == [] for r in results)
             else [g for r in results for g in r] or ["no sink exports audit logs to a Cloud Storage archive"]
         )
+        hot = sorted(
+            {s.destination.split("/", 1)[1] for s in covering if s.destination.startswith("logging.googleapis.com/")}
+        )
+        gaps += judges.log_buckets({h: snap.log_buckets[h] for h in hot if h in snap.log_buckets})
+        bucket_unread += [f.describe() for h in hot if h not in snap.log_buckets for f in snap.failures.get(h, [])]
         _verdict(
             findings,
             "gcp.sink.export",

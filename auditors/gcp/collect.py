@@ -57,6 +57,8 @@ class GcpSnapshot:
     configs: dict[str, list[AuditConfigFacts]] = field(default_factory=dict)
     sinks: dict[str, list[SinkFacts]] = field(default_factory=dict)
     buckets: dict[str, GcsBucketFacts] = field(default_factory=dict)
+    # Cloud Logging buckets that sinks write to: name -> (retention days, locked)
+    log_buckets: dict[str, tuple[int | None, bool]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
 
     def fail(self, key: str, failure: Failure) -> None:
@@ -165,6 +167,20 @@ def collect(clients: GcpClients, targets: list[str], pool: Executor) -> GcpSnaps
             snap.fail(name, f2)
         else:
             snap.sinks[name] = [sink_facts(s, name) for s in sinks]
+    hot = sorted(
+        {
+            s.destination.split("/", 1)[1]
+            for group in snap.sinks.values()
+            for s in group
+            if s.destination.startswith("logging.googleapis.com/")
+        }
+    )
+    for name in hot:
+        log_bucket, failure = get(lambda n=name: clients.logging.get_bucket(request={"name": n}), "GetBucket", name)
+        if failure:
+            snap.fail(name, failure)
+        else:
+            snap.log_buckets[name] = (log_bucket.retention_days, bool(log_bucket.locked))
     archives = sorted(
         {
             s.destination.split("/", 1)[1]

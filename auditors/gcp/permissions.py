@@ -15,6 +15,7 @@ _PERMISSIONS = (
     (r"^GET /v3/projects/[^/]+$", "resourcemanager.projects.get"),
     (r"^GET /v3/folders/[^/]+$", "resourcemanager.folders.get"),
     (r"^ListSinks ", "logging.sinks.list"),
+    (r"^GetBucket ", "logging.buckets.get"),
     (r"^GET /storage/v1/b/[^/]+/iam$", "storage.buckets.getIamPolicy"),
     (r"^GET /storage/v1/b/[^/]+$", "storage.buckets.get"),
 )

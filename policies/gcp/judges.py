@@ -111,6 +111,16 @@ def sink_export(sinks: Iterable[SinkFacts], archive: GcsBucketFacts | None, scop
     return [g for gaps in problems for g in gaps]
 
 
+def log_buckets(buckets: Mapping[str, tuple[int | None, bool]]) -> list[str]:
+    """Cloud Logging buckets that receive audit logs must be locked (their <=3650-day retention is for
+    queries; the locked GCS archive carries the legal retention)."""
+    return [
+        f"log bucket {name} (retention {days} days) is not locked: its retention can be shortened or the bucket deleted"
+        for name, (days, locked) in sorted(buckets.items())
+        if not locked
+    ]
+
+
 def retention_lock(bucket: GcsBucketFacts, required: RetentionRequirement) -> list[str]:
     if bucket.retention_seconds is None:
         return [f"bucket {bucket.name} has no retention policy"]

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
 import grpc
-from google.cloud.logging_v2.types import ListSinksRequest, ListSinksResponse, LogSink
+from google.cloud.logging_v2.types import GetBucketRequest, ListSinksRequest, ListSinksResponse, LogBucket, LogSink
 
 
 @dataclass
@@ -20,6 +20,8 @@ class FakeGcp:
     nodes: dict[str, dict] = field(default_factory=dict)
     # parent ("projects/p") -> [LogSink dicts]
     sinks: dict[str, list[dict]] = field(default_factory=dict)
+    # Cloud Logging bucket name -> {"retention_days": N, "locked": bool}
+    log_buckets: dict[str, dict] = field(default_factory=dict)
     # bucket name -> (bucket JSON, IAM bindings)
     buckets: dict[str, tuple[dict, list[dict]]] = field(default_factory=dict)
     # request-path prefix or "ListSinks:<parent>" -> (HTTP status, gRPC code)
@@ -69,12 +71,21 @@ class FakeGcp:
                 context.abort(grpc.StatusCode.PERMISSION_DENIED, "injected denial")
             return ListSinksResponse(sinks=[LogSink(**s) for s in fake.sinks.get(request.parent, [])])
 
+        def get_bucket(request: GetBucketRequest, context: grpc.ServicerContext) -> LogBucket:
+            fake.requests.append(f"GetBucket {request.name}")
+            if request.name not in fake.log_buckets:
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+            return LogBucket(name=request.name, **fake.log_buckets[request.name])
+
         handler = grpc.method_handlers_generic_handler(
             "google.logging.v2.ConfigServiceV2",
             {
                 "ListSinks": grpc.unary_unary_rpc_method_handler(
                     list_sinks, ListSinksRequest.deserialize, ListSinksResponse.serialize
-                )
+                ),
+                "GetBucket": grpc.unary_unary_rpc_method_handler(
+                    get_bucket, GetBucketRequest.deserialize, LogBucket.serialize
+                ),
             },
         )
         self.grpc = grpc.server(ThreadPoolExecutor(4))

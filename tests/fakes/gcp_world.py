@@ -45,6 +45,11 @@ def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
                     "writer_identity": p["writerIdentity"],
                 }
             )
+    for lb in (r for r in resources if r.type == "gcp:logging/projectBucketConfig:ProjectBucketConfig"):
+        fake.log_buckets[lb.state["name"]] = {
+            "retention_days": int(lb.state["retentionDays"]),
+            "locked": bool(lb.state.get("locked")),
+        }
     for b in (r for r in resources if r.type == "gcp:storage/bucket:Bucket"):
         p = b.state
         rules = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ class AwsScanOptions:
     timeout: float = DEFAULT_TIMEOUT
 
 
-def _progress(total: int) -> Progress | nullcontext:
+def _progress() -> Progress | nullcontext:
     err = Console(stderr=True)
     if not sys.stderr.isatty():
         return nullcontext()
@@ -59,7 +58,7 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
     with (
         ThreadPoolExecutor(WORKERS) as pool,
         ThreadPoolExecutor(min(4, len(targets))) as accounts,
-        _progress(len(targets)) as progress,
+        _progress() as progress,
     ):
         task = (
             progress.add_task(f"scanning {len(targets)} account(s)", total=len(targets))
@@ -93,7 +92,3 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
         "required_retention": options.required.describe(),
     }
     return report
-
-
-def scan_targets_label(role_arns: Sequence[str]) -> str:
-    return f"{len(role_arns)} role(s)" if role_arns else "the caller's account"

@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from auditors.findings import Finding, Report, Status
 from auditors.gcp.assess import assess
@@ -54,6 +53,3 @@ def scan_gcp(options: GcpScanOptions, clients: Callable[[], GcpClients] = defaul
         "required_retention": options.required.describe(),
     }
     return report
-
-
-Clients = Callable[[], Any]

@@ -103,3 +103,30 @@ def test_bucket_list_denied(proxy):
     s3 = [f for f in report.findings if f.control == "aws.trail.s3_data_events"]
     assert [(f.status, f.resource) for f in s3] == [(Status.ERROR, "arn:aws:iam::123456789012:root")]
     assert f"trail/{TRAIL}" in next(f.resource for f in report.findings if f.control == "aws.trail.logging")
+
+
+def test_a_failed_region_does_not_blur_what_a_trail_itself_says(proxy, boto_session):
+    # The trail's own settings were read: validation off is a FAIL, whatever another region answered.
+    boto_session.client("cloudtrail").update_trail(Name="auditkit-test", EnableLogFileValidation=False)
+    proxy.faults.append(
+        Fault(
+            lambda c: c.service == "cloudtrail" and c.region == "us-west-2" and c.operation == "DescribeTrails",
+            "denied",
+        )
+    )
+    report = scan()
+    assert statuses(report, "aws.trail.log_validation") == {
+        "arn:aws:cloudtrail:us-east-1:123456789012:trail/auditkit-test": Status.FAIL
+    }
+    assert report.exit_code() == 2  # the unread region still says so
+
+
+def test_a_stopped_trail_is_a_fail_even_with_a_region_unread(proxy, boto_session):
+    boto_session.client("cloudtrail").stop_logging(Name="auditkit-test")
+    proxy.faults.append(
+        Fault(
+            lambda c: c.service == "cloudtrail" and c.region == "us-west-2" and c.operation == "DescribeTrails",
+            "denied",
+        )
+    )
+    assert set(statuses(scan(), "aws.trail.logging").values()) == {Status.FAIL}

@@ -47,10 +47,21 @@ class _Judge:
         self.findings.append(Finding(control, status, resource, self.snap.account, region, message))
 
     def verdict(
-        self, control: str, gaps: list[str], resource: str, region: str, ok: str, unread: list[str] | None = None
+        self,
+        control: str,
+        gaps: list[str],
+        resource: str,
+        region: str,
+        ok: str,
+        unread: list[str] | None = None,
+        account_wide: bool = True,
     ) -> None:
-        """FAIL becomes ERROR when something unread could have changed it."""
-        unread = self.unread + (unread or [])
+        """FAIL becomes ERROR when something unread could have changed it.
+
+        account_wide: the verdict depends on every trail and region (coverage); False for what
+        one trail's own description decides, which an unread region cannot change.
+        """
+        unread = (self.unread if account_wide else []) + (unread or [])
         if gaps and unread:
             self.add(control, Status.ERROR, resource, region, "; ".join(gaps + unread))
         else:
@@ -74,7 +85,7 @@ def _trails(j: _Judge) -> list[TrailFacts]:
             j.unread.append(f"trail {rec.arn}: {code}: {message}")
             continue
         for control, judge in PER_TRAIL[1:]:
-            j.verdict(control, judge(facts), rec.arn, rec.home_region, f"trail {facts.name} passes", unread=[])
+            j.verdict(control, judge(facts), rec.arn, rec.home_region, f"trail {facts.name} passes", account_wide=False)
         try:
             if "status" in rec.failures:
                 raise _Unread(rec.failures["status"].describe())
@@ -85,7 +96,7 @@ def _trails(j: _Judge) -> list[TrailFacts]:
                 rec.arn,
                 rec.home_region,
                 f"trail {facts.name} is logging",
-                unread=[],
+                account_wide=False,
             )
         except Exception as exc:
             j.add("aws.trail.logging", Status.ERROR, rec.arn, rec.home_region, _why(exc))

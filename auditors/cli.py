@@ -6,18 +6,22 @@ import argparse
 import sys
 from pathlib import Path
 
-from auditors.plan_command import add_plan_arguments
-from auditors.scan_command import add_common
-from policies.errors import ConfigError
+from auditkit.auditors.plan_command import add_plan_arguments
+from auditkit.auditors.scan_command import add_common
+from auditkit.policies.errors import ConfigError
 
 
 def default_stacks_dir() -> Path:
     here = Path.cwd() / "stacks"
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "stacks"
+    if here.is_dir():
+        return here
+    from auditkit import stacks
+
+    return Path(stacks.__file__).resolve().parent
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from auditors.plan_command import run_plan
+    from auditkit.auditors.plan_command import run_plan
 
     if args.state and not args.check:
         raise ConfigError("--state", args.state, "use together with --check")
@@ -25,8 +29,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _scan_aws(args: argparse.Namespace) -> int:
-    from auditors.aws.scan import AwsScanOptions, scan_aws
-    from auditors.scan_command import emit, load_baseline, required_from_args
+    from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
+    from auditkit.auditors.scan_command import emit, load_baseline, required_from_args
 
     required, source = required_from_args(args, default_stacks_dir())
     baseline = load_baseline(args.baseline)
@@ -45,8 +49,8 @@ def _scan_aws(args: argparse.Namespace) -> int:
 
 
 def _scan_azure(args: argparse.Namespace) -> int:
-    from auditors.azure.scan import AzureScanOptions, scan_azure
-    from auditors.scan_command import emit, load_baseline, required_from_args
+    from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
+    from auditkit.auditors.scan_command import emit, load_baseline, required_from_args
 
     if not args.subscription:
         raise ConfigError("--subscription", None, "one or more subscription ids")
@@ -61,8 +65,8 @@ def _scan_azure(args: argparse.Namespace) -> int:
 
 
 def _scan_gcp(args: argparse.Namespace) -> int:
-    from auditors.gcp.scan import GcpScanOptions, scan_gcp
-    from auditors.scan_command import emit, load_baseline, required_from_args
+    from auditkit.auditors.gcp.scan import GcpScanOptions, scan_gcp
+    from auditkit.auditors.scan_command import emit, load_baseline, required_from_args
 
     targets = (
         [f"organizations/{o}" for o in args.organization]
@@ -76,7 +80,7 @@ def _scan_gcp(args: argparse.Namespace) -> int:
     required, source = required_from_args(args, default_stacks_dir())
     exemptions, kms_key = {}, None
     if args.stack:
-        from components.settings import read_stack_file
+        from auditkit.components.settings import read_stack_file
 
         settings = read_stack_file(Path(args.stacks_dir or default_stacks_dir()) / f"Pulumi.{args.stack}.yaml")
         if settings.gcp is not None:
@@ -90,12 +94,12 @@ def _scan_gcp(args: argparse.Namespace) -> int:
 
 def _scan_all(args: argparse.Namespace) -> int:
     """Every cloud the stack declares, one merged report (exit code from the worst of them)."""
-    from auditors.aws.scan import AwsScanOptions, scan_aws
-    from auditors.azure.scan import AzureScanOptions, scan_azure
-    from auditors.findings import Report
-    from auditors.gcp.scan import GcpScanOptions, scan_gcp
-    from auditors.scan_command import emit, load_baseline
-    from components.settings import read_stack_file
+    from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
+    from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
+    from auditkit.auditors.findings import Report
+    from auditkit.auditors.gcp.scan import GcpScanOptions, scan_gcp
+    from auditkit.auditors.scan_command import emit, load_baseline
+    from auditkit.components.settings import read_stack_file
 
     if not args.stack:
         raise ConfigError("--stack", None, "a stack name: its config says which clouds to scan")
@@ -132,7 +136,7 @@ def _scan_all(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from auditors.demo import run_demo
+    from auditkit.auditors.demo import run_demo
 
     return run_demo(Path(args.reports))
 

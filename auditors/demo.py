@@ -19,16 +19,17 @@ import boto3
 import requests
 from rich.console import Console
 
-from auditors.aws.emulator_apply import apply_rendered
-from auditors.aws.scan import AwsScanOptions, scan_aws
-from auditors.findings import Report
-from auditors.reports import FORMATS
-from auditors.scan_command import write_all
-from components.mock_engine import render
-from components.settings import read_stack_file
-from components.stack import build_stack
+from auditkit import stacks as example_stacks
+from auditkit.auditors.aws.emulator_apply import apply_rendered
+from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
+from auditkit.auditors.findings import Report
+from auditkit.auditors.reports import FORMATS
+from auditkit.auditors.scan_command import write_all
+from auditkit.components.mock_engine import render
+from auditkit.components.settings import read_stack_file
+from auditkit.components.stack import build_stack
 
-STACKS = Path(__file__).resolve().parent.parent / "stacks"
+STACKS = Path(example_stacks.__file__).resolve().parent
 PHI_BUCKETS = ("acme-phi-records", "acme-phi-imaging", "acme-patient-uploads")
 CONSOLE_TRAIL, CONSOLE_BUCKET = "management-events", "aws-cloudtrail-logs-123456789012-acme"
 REGIONS = ("us-east-1", "us-west-2")

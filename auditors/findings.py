@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from policies.catalog import control
+from auditkit.policies.catalog import control
 
 
 class Status(str, Enum):

@@ -11,16 +11,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from auditors.findings import Finding, Report, Status
-from auditors.reports import FORMATS
-from components.plan import Plan, key_settings, plan_stack, short_type
-from components.settings import StackSettings, read_stack_file
-from policies.catalog import control
-from policies.crossguard.offline import Resource, Violation, check, resources_from_state, urn_for
-from policies.crossguard.pack import all_policies
-from policies.crossguard.pack_config import config_for
-from policies.errors import ConfigError
-from policies.retention import resolve_retention
+from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.auditors.reports import FORMATS
+from auditkit.components.plan import Plan, key_settings, plan_stack, short_type
+from auditkit.components.settings import StackSettings, read_stack_file
+from auditkit.policies.catalog import control
+from auditkit.policies.crossguard.offline import Resource, Violation, check, resources_from_state, urn_for
+from auditkit.policies.crossguard.pack import all_policies
+from auditkit.policies.crossguard.pack_config import config_for
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import resolve_retention
 
 
 def pack_config(settings: StackSettings) -> dict:

@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from auditors.findings import Report, load_findings
-from auditors.reports import FORMATS
-from components.settings import read_stack_file
-from policies.errors import ConfigError
-from policies.retention import RetentionRequirement, resolve_retention
+from auditkit.auditors.findings import Report, load_findings
+from auditkit.auditors.reports import FORMATS
+from auditkit.components.settings import read_stack_file
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import RetentionRequirement, resolve_retention
 
 
 def add_common(p: argparse.ArgumentParser) -> None:

@@ -10,13 +10,13 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components.mock_engine import render
-from components.settings import StackSettings
-from components.stack import build_stack
-from policies.aws.plan_facts import judge_aws_plan
-from policies.azure.plan_facts import judge_azure_plan
-from policies.gcp.plan_facts import judge_gcp_plan
-from policies.verdicts import PlanResource, Verdict
+from auditkit.components.mock_engine import render
+from auditkit.components.settings import StackSettings
+from auditkit.components.stack import build_stack
+from auditkit.policies.aws.plan_facts import judge_aws_plan
+from auditkit.policies.azure.plan_facts import judge_azure_plan
+from auditkit.policies.gcp.plan_facts import judge_gcp_plan
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 
 def _n(v: Any) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from policies.errors import ConfigError
-from policies.retention import RetentionRequirement, resolve_retention
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import RetentionRequirement, resolve_retention
 
 CLOUDS = ("aws", "gcp", "azure")
 TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp", "azure")

@@ -8,21 +8,21 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_azure_native import resources as azure_resources
 
-from components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
-from components.aws.limits import check_bucket_name
-from components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
-from components.azure import log_archive as azure_archive
-from components.azure.limits import check_resource_group, check_resource_id
-from components.azure.log_export import (
+from auditkit.components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
+from auditkit.components.aws.limits import check_bucket_name
+from auditkit.components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
+from auditkit.components.azure import log_archive as azure_archive
+from auditkit.components.azure.limits import check_resource_group, check_resource_id
+from auditkit.components.azure.log_export import (
     AuditLogExport,
     AuditLogExportArgs,
     AuditWorkspace,
     AuditWorkspaceArgs,
     monitor_containers,
 )
-from components.gcp import log_archive as gcp_archive
-from components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
-from components.settings import AwsSettings, AzureSettings, GcpSettings, StackSettings
+from auditkit.components.gcp import log_archive as gcp_archive
+from auditkit.components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
+from auditkit.components.settings import AwsSettings, AzureSettings, GcpSettings, StackSettings
 
 
 @dataclass
@@ -182,7 +182,7 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
 
 def settings_from_pulumi_config() -> StackSettings:
     """Settings from the running Pulumi program's config (the `pulumi up` path)."""
-    from components.settings import parse_settings
+    from auditkit.components.settings import parse_settings
 
     config = pulumi.Config("auditkit")
     raw = {}

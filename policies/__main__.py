@@ -3,15 +3,9 @@
 Never import this module from tests: PolicyPack(...) starts the analyzer server and blocks.
 """
 
-import sys
-from pathlib import Path
+from pulumi_policy import EnforcementLevel, PolicyPack
 
-# The pack directory is also the project's `policies` package; make the project importable.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
-
-from policies.crossguard.pack import PACK_NAME, all_policies  # noqa: E402
+from auditkit.policies.crossguard.pack import PACK_NAME, all_policies
 
 PolicyPack(
     name=PACK_NAME,

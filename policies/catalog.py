@@ -6,8 +6,8 @@ auditor and every report format. Never rename one.
 
 from __future__ import annotations
 
-from policies.controls import Citations, Control, Enforcement, Severity
-from policies.errors import ConfigError
+from auditkit.policies.controls import Citations, Control, Enforcement, Severity
+from auditkit.policies.errors import ConfigError
 
 _AUDIT = "45 CFR 164.312(b)"
 _REVIEW = "45 CFR 164.308(a)(1)(ii)(D)"

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from policies.errors import ConfigError
+from auditkit.policies.errors import ConfigError
 
 
 @dataclass(frozen=True)

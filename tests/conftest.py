@@ -8,10 +8,10 @@ import boto3
 import pytest
 import requests
 
-from auditors.demo import aws_emulator as aws_emulator_server
-from components.mock_engine import RenderedResource, render
-from components.settings import StackSettings, parse_settings
-from components.stack import build_stack
+from auditkit.auditors.demo import aws_emulator as aws_emulator_server
+from auditkit.components.mock_engine import RenderedResource, render
+from auditkit.components.settings import StackSettings, parse_settings
+from auditkit.components.stack import build_stack
 
 
 @pytest.fixture(scope="session")

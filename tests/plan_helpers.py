@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Sequence
 
-from policies.verdicts import PlanResource
+from auditkit.policies.verdicts import PlanResource
 
 
 def weaken(resources: Sequence[PlanResource], name: str, change: Callable[[dict], object]) -> list[PlanResource]:

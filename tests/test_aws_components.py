@@ -4,7 +4,13 @@ import json
 
 import pytest
 
-from policies.aws.event_selectors import S3_OBJECT, DataEventCoverage, EventSelectors, all_buckets_space, bucket_space
+from auditkit.policies.aws.event_selectors import (
+    S3_OBJECT,
+    DataEventCoverage,
+    EventSelectors,
+    all_buckets_space,
+    bucket_space,
+)
 from tests.conftest import rendered, settings
 
 

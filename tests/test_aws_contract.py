@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from components.aws import api_requests
+from auditkit.components.aws import api_requests
 from tests.conftest import rendered, settings
 
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from policies.aws import judges
-from policies.aws.facts import Encryption, LifecycleRule, ObjectLockFacts, PublicAccessBlock, Transition
-from policies.aws.plan_facts import PlanResource, judge_aws_plan
-from policies.catalog import CONTROLS, controls_for
-from policies.retention import required_retention
+from auditkit.policies.aws import judges
+from auditkit.policies.aws.facts import Encryption, LifecycleRule, ObjectLockFacts, PublicAccessBlock, Transition
+from auditkit.policies.aws.plan_facts import PlanResource, judge_aws_plan
+from auditkit.policies.catalog import CONTROLS, controls_for
+from auditkit.policies.retention import required_retention
 from tests.conftest import rendered, settings
 from tests.plan_helpers import weaken
 

@@ -2,8 +2,8 @@
 
 import json
 
-from auditors.aws.clients import CallLog
-from auditors.aws.permissions import POLICY_FILE, allowed_actions, iam_action
+from auditkit.auditors.aws.clients import CallLog
+from auditkit.auditors.aws.permissions import POLICY_FILE, allowed_actions, iam_action
 from tests.aws_accounts import shipped_baseline
 
 
@@ -29,7 +29,7 @@ def test_every_call_of_a_full_scan_is_allowed_by_the_shipped_policy(boto_session
     used: set[str] = set()
     for options in ({}, {"scope_tag": ("k", "v")}, {"regions": ()}):
         calls = CallLog()
-        from auditors.aws.scan import AwsScanOptions, scan_aws
+        from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
         from tests.aws_accounts import CA, REGIONS
 
         opts = {"regions": REGIONS, **options}

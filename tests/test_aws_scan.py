@@ -2,7 +2,7 @@
 
 import pytest
 
-from auditors.findings import Status
+from auditkit.auditors.findings import Status
 from tests.aws_accounts import PHI, TRAIL, scan, set_s3_selector, shipped_baseline, statuses
 
 AWS_CONTROLS = {

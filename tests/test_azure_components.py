@@ -2,10 +2,10 @@
 
 import pytest
 
-from components.settings import parse_settings
-from policies.azure.facts import ACTIVITY_LOG_CATEGORIES
-from policies.azure.plan_facts import judge_azure_plan
-from policies.verdicts import PlanResource
+from auditkit.components.settings import parse_settings
+from auditkit.policies.azure.facts import ACTIVITY_LOG_CATEGORIES
+from auditkit.policies.azure.plan_facts import judge_azure_plan
+from auditkit.policies.verdicts import PlanResource
 from tests.conftest import rendered
 from tests.plan_helpers import weaken
 
@@ -156,14 +156,14 @@ def test_refused_azure_inputs(azure, message):
 
 
 def test_subscription_is_required():
-    from policies.errors import ConfigError
+    from auditkit.policies.errors import ConfigError
 
     with pytest.raises(ConfigError, match="azure-native:subscriptionId=None"):
         parse_settings("z", {"clouds": ["azure"], "azure": {"storageAccountName": "auditarchive"}})
 
 
 def test_immutability_beyond_146000_days_is_refused():
-    from policies.errors import ConfigError
+    from auditkit.policies.errors import ConfigError
 
     with pytest.raises(ConfigError, match="Azure container immutability limit"):
         rendered(

@@ -2,11 +2,11 @@
 
 import pytest
 
-from auditors.azure.scan import AzureScanOptions, scan_azure
-from auditors.findings import Status
-from components.mock_engine import render
-from components.settings import parse_settings
-from components.stack import build_stack
+from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
+from auditkit.auditors.findings import Status
+from auditkit.components.mock_engine import render
+from auditkit.components.settings import parse_settings
+from auditkit.components.stack import build_stack
 from tests.fakes.arm import FakeArm, FakeCredential
 from tests.fakes.arm_world import INSIGHTS, load_rendered
 
@@ -108,7 +108,7 @@ def test_activity_log_missing_categories_and_retention_gaps(arm):
 
 def test_retention_is_judged_against_the_scan_jurisdictions(arm):
     deploy(arm, jurisdictions=("TX",))  # 2557 days deployed
-    from policies.retention import required_retention
+    from auditkit.policies.retention import required_retention
 
     immutability = by(scan(arm, required_retention(["NY"], minors=True)), "azure.storage.immutability")
     ((status, message),) = immutability.values()
@@ -154,7 +154,7 @@ def test_unreachable_arm_is_error_for_everything(arm):
 
 
 def test_the_shipped_role_is_exactly_what_the_scan_uses(arm):
-    from auditors.azure.permissions import rbac_action, role_actions
+    from auditkit.auditors.azure.permissions import rbac_action, role_actions
 
     required = deploy(arm)
     scan(arm, required)
@@ -164,7 +164,7 @@ def test_the_shipped_role_is_exactly_what_the_scan_uses(arm):
 
 
 def test_scan_azure_command_without_credentials_fails_closed(capsys, monkeypatch, arm):
-    from auditors.cli import main
+    from auditkit.auditors.cli import main
 
     # No credential source at all on this machine: every call fails to authenticate -> ERROR, exit 2.
     for var in (
@@ -204,7 +204,7 @@ def test_reports_count_the_arm_requests(arm):
     required = deploy(arm)
     report = scan(arm, required)
     assert report.scanned["api_calls"] == len(arm.requests) > 0
-    from auditors.reports import FORMATS
+    from auditkit.auditors.reports import FORMATS
 
     assert f"1 subscription(s) · {len(arm.requests)} API calls" in FORMATS["markdown"](report, "")
 

@@ -1,6 +1,6 @@
 import pytest
 
-from policies.aws.event_selectors import (
+from auditkit.policies.aws.event_selectors import (
     DYNAMODB_TABLE,
     LAMBDA_FUNCTION,
     S3_OBJECT,

@@ -2,10 +2,10 @@
 
 import pytest
 
-from components.settings import parse_settings
-from policies.errors import ConfigError
-from policies.gcp.plan_facts import judge_gcp_plan
-from policies.verdicts import PlanResource
+from auditkit.components.settings import parse_settings
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.gcp.plan_facts import judge_gcp_plan
+from auditkit.policies.verdicts import PlanResource
 from tests.conftest import rendered
 from tests.plan_helpers import weaken
 
@@ -276,7 +276,7 @@ def test_plan_judge_fails_exactly_the_weakened_control(gcp_plan, name, change, c
 
 
 def test_plan_lists_gcp_resources_with_control_ids(capsys):
-    from auditors.cli import main
+    from auditkit.auditors.cli import main
 
     assert main(["plan", "--stack", "demo", "--format", "json"]) == 0
     import json

@@ -7,12 +7,12 @@ from google.cloud import resourcemanager_v3, storage
 from google.cloud.logging_v2.services.config_service_v2 import ConfigServiceV2Client
 from google.cloud.logging_v2.services.config_service_v2.transports import ConfigServiceV2GrpcTransport
 
-from auditors.findings import Status
-from auditors.gcp.collect import GcpClients
-from auditors.gcp.scan import GcpScanOptions, scan_gcp
-from components.mock_engine import render
-from components.settings import parse_settings
-from components.stack import build_stack
+from auditkit.auditors.findings import Status
+from auditkit.auditors.gcp.collect import GcpClients
+from auditkit.auditors.gcp.scan import GcpScanOptions, scan_gcp
+from auditkit.components.mock_engine import render
+from auditkit.components.settings import parse_settings
+from auditkit.components.stack import build_stack
 from tests.fakes.gcp import FakeGcp
 from tests.fakes.gcp_world import load_rendered
 
@@ -138,7 +138,7 @@ def test_denied_sinks_over_grpc_and_denied_bucket_are_errors(gcp):
 
 
 def test_the_shipped_gcp_role_is_exactly_what_the_scan_uses(gcp):
-    from auditors.gcp.permissions import gcp_permission, role_permissions
+    from auditkit.auditors.gcp.permissions import gcp_permission, role_permissions
 
     scan(gcp, deploy(gcp, "organization", logBucketRetentionDays=400), targets=(PROJECT, ORG))
     used = {gcp_permission(r) for r in gcp.requests}
@@ -148,7 +148,7 @@ def test_the_shipped_gcp_role_is_exactly_what_the_scan_uses(gcp):
 def test_scan_gcp_command_refuses_no_target_and_fails_closed_without_credentials(capsys, monkeypatch, tmp_path):
     import json
 
-    from auditors.cli import main
+    from auditkit.auditors.cli import main
 
     assert main(["scan", "gcp"]) == 2
     assert "at least one organization, folder or project" in capsys.readouterr().err

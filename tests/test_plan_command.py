@@ -1,6 +1,6 @@
 import json
 
-from auditors.cli import main
+from auditkit.auditors.cli import main
 
 
 def test_plan_demo_table_lists_aws_resources_with_control_ids(capsys):

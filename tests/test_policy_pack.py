@@ -8,15 +8,15 @@ import pytest
 import yaml
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
-from auditors.cli import main
-from auditors.plan_command import plan_resources
-from components.plan import plan_stack
-from components.settings import read_stack_file
-from policies.catalog import CONTROLS, controls_for
-from policies.controls import Enforcement
-from policies.crossguard.aws_policies import policy_name
-from policies.crossguard.offline import Resource, check, resources_from_state
-from policies.crossguard.pack import all_policies
+from auditkit.auditors.cli import main
+from auditkit.auditors.plan_command import plan_resources
+from auditkit.components.plan import plan_stack
+from auditkit.components.settings import read_stack_file
+from auditkit.policies.catalog import CONTROLS, controls_for
+from auditkit.policies.controls import Enforcement
+from auditkit.policies.crossguard.aws_policies import policy_name
+from auditkit.policies.crossguard.offline import Resource, check, resources_from_state
+from auditkit.policies.crossguard.pack import all_policies
 
 CA = {"jurisdictions": ["CA"], "minors": False}
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -219,7 +219,7 @@ def test_pack_entry_point_only_assembles_and_its_project_file_is_valid():
 def test_policy_check_workflow_runs_commands_the_cli_accepts():
     import shlex
 
-    from auditors.cli import build_parser
+    from auditkit.auditors.cli import build_parser
 
     wf = yaml.safe_load(Path(".github/workflows/policy-check.yml").read_text())
     run = next(s["run"] for s in wf["jobs"]["offline-check"]["steps"] if s.get("id") == "check")
@@ -233,7 +233,7 @@ def test_policy_check_workflow_runs_commands_the_cli_accepts():
 
 
 def test_example_policy_config_names_real_policies_and_parses():
-    from policies.crossguard.pack_config import parse_pack_config
+    from auditkit.policies.crossguard.pack_config import parse_pack_config
 
     cfg = json.loads(Path("policies/policy-config.example.json").read_text())
     names = {p.name for p in all_policies()}

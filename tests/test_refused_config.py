@@ -4,11 +4,11 @@ import pulumi
 import pytest
 from pulumi.runtime.mocks import MockMonitor
 
-from auditors.cli import main
-from components.mock_engine import AuditKitMocks
-from components.settings import parse_settings
-from components.stack import build_stack
-from policies.errors import ConfigError
+from auditkit.auditors.cli import main
+from auditkit.components.mock_engine import AuditKitMocks
+from auditkit.components.settings import parse_settings
+from auditkit.components.stack import build_stack
+from auditkit.policies.errors import ConfigError
 
 
 def registered_before_error(config: dict, azure: dict | None = None) -> tuple[ConfigError, list]:

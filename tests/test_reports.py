@@ -6,8 +6,8 @@ from xml.etree import ElementTree as ET
 import pytest
 from sarif_pydantic import Sarif
 
-from auditors.findings import Finding, Report, Status, load_findings
-from auditors.reports import FORMATS
+from auditkit.auditors.findings import Finding, Report, Status, load_findings
+from auditkit.auditors.reports import FORMATS
 
 ACCT = "123456789012"
 

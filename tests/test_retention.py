@@ -1,7 +1,7 @@
 import pytest
 
-from policies.errors import ConfigError
-from policies.retention import days_for_years, required_retention, resolve_retention
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import days_for_years, required_retention, resolve_retention
 
 
 @pytest.mark.parametrize(

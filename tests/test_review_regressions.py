@@ -5,12 +5,12 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from auditors.cli import main
-from auditors.findings import Finding, Report, Status
-from auditors.reports import FORMATS
-from policies.aws import judges
-from policies.aws.plan_facts import PlanResource, judge_aws_plan
-from policies.retention import required_retention
+from auditkit.auditors.cli import main
+from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.auditors.reports import FORMATS
+from auditkit.policies.aws import judges
+from auditkit.policies.aws.plan_facts import PlanResource, judge_aws_plan
+from auditkit.policies.retention import required_retention
 from tests.aws_accounts import scan, shipped_baseline, statuses
 from tests.fault_proxy import Fault, FaultProxy
 
@@ -162,8 +162,8 @@ def test_junit_survives_control_characters_in_cloud_messages():
 
 
 # Second review (GCP/Azure judges).
-from policies.gcp import judges as gcp_judges  # noqa: E402
-from policies.gcp.facts import AuditConfigFacts, SinkFacts  # noqa: E402
+from auditkit.policies.gcp import judges as gcp_judges  # noqa: E402
+from auditkit.policies.gcp.facts import AuditConfigFacts, SinkFacts  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -198,7 +198,7 @@ def test_data_access_must_be_on_at_the_exported_scope():
 
 
 def test_a_broad_binding_for_the_sink_writer_fails_sink_export():
-    from policies.gcp.plan_facts import judge_gcp_plan
+    from auditkit.policies.gcp.plan_facts import judge_gcp_plan
     from tests.conftest import rendered
     from tests.test_gcp_components import gcp_settings
 
@@ -215,7 +215,7 @@ def test_a_broad_binding_for_the_sink_writer_fails_sink_export():
 
 
 def test_gcp_resources_in_a_stack_that_does_not_declare_gcp_are_not_asked_for_audit_logs():
-    from policies.crossguard.offline import Resource, check
+    from auditkit.policies.crossguard.offline import Resource, check
 
     network = {"name": "vpc"}
     resources = [
@@ -242,8 +242,8 @@ def test_hot_log_bucket_sink_writer_is_granted_bucket_writer():
 
 
 def test_azure_containers_are_derived_from_what_the_settings_write():
-    from policies.azure import judges as az
-    from policies.azure.facts import DiagnosticSettingFacts, LogSetting
+    from auditkit.policies.azure import judges as az
+    from auditkit.policies.azure.facts import DiagnosticSettingFacts, LogSetting
 
     kv = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv"
     audit = DiagnosticSettingFacts("a", kv, (LogSetting(None, "audit", True),), "acct", None)
@@ -257,7 +257,7 @@ def test_azure_containers_are_derived_from_what_the_settings_write():
 
 
 def test_azure_settings_on_unaudited_types_or_in_other_case_do_not_create_scope():
-    from policies.azure.plan_facts import judge_azure_plan
+    from auditkit.policies.azure.plan_facts import judge_azure_plan
 
     vnet = PlanResource(
         "azure-native:monitor:DiagnosticSetting",
@@ -328,8 +328,8 @@ def test_azure_settings_on_unaudited_types_or_in_other_case_do_not_create_scope(
     ],
 )
 def test_more_refused_settings(cloud, section, message):
-    from components.settings import parse_settings
-    from policies.errors import ConfigError
+    from auditkit.components.settings import parse_settings
+    from auditkit.policies.errors import ConfigError
 
     with pytest.raises(ConfigError) as err:
         parse_settings("t", {"clouds": [cloud], cloud: section}, None, {"subscriptionId": "s"})

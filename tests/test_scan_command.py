@@ -2,7 +2,7 @@
 
 import json
 
-from auditors.cli import main
+from auditkit.auditors.cli import main
 from tests.aws_accounts import shipped_baseline
 
 
@@ -102,7 +102,7 @@ def test_drift_workflow_runs_a_command_the_cli_accepts():
 
     import yaml
 
-    from auditors.cli import build_parser
+    from auditkit.auditors.cli import build_parser
 
     wf = yaml.safe_load(Path(".github/workflows/drift-scan.yml").read_text())
     steps = wf["jobs"]["scan"]["steps"]

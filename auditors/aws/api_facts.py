@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from policies.aws.event_selectors import EventSelectors, UnknownShape
-from policies.aws.facts import (
+from auditkit.policies.aws.event_selectors import EventSelectors, UnknownShape
+from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
     LifecycleRule,

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from auditors.aws import api_facts
-from auditors.aws.clients import Failure, classify
-from auditors.aws.collect import AccountSnapshot, DestinationRecord
-from auditors.findings import Finding, Status
-from policies.aws import judges
-from policies.aws.event_selectors import EventSelectors, bucket_space
-from policies.aws.facts import TrailFacts
-from policies.retention import RetentionRequirement
+from auditkit.auditors.aws import api_facts
+from auditkit.auditors.aws.clients import Failure, classify
+from auditkit.auditors.aws.collect import AccountSnapshot, DestinationRecord
+from auditkit.auditors.findings import Finding, Status
+from auditkit.policies.aws import judges
+from auditkit.policies.aws.event_selectors import EventSelectors, bucket_space
+from auditkit.policies.aws.facts import TrailFacts
+from auditkit.policies.retention import RetentionRequirement
 
 PER_TRAIL: tuple[tuple[str, Callable[[TrailFacts], list[str]]], ...] = (
     ("aws.trail.logging", judges.logging),

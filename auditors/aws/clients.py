@@ -13,9 +13,9 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
-from auditors import failures
-from auditors.failures import Failure
-from policies.aws.event_selectors import UnknownShape
+from auditkit.auditors import failures
+from auditkit.auditors.failures import Failure
+from auditkit.policies.aws.event_selectors import UnknownShape
 
 __all__ = ["AccountSession", "CallLog", "Failure", "classify", "client_config", "fetch"]
 

@@ -12,8 +12,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditors.aws.clients import AccountSession, Failure, fetch
-from policies.aws.event_selectors import S3_OBJECT, UnknownShape
+from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
+from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape
 
 # Per destination bucket: (API operation, boto3 method, error codes meaning "not configured").
 DESTINATION_CALLS: dict[str, tuple[str, str, tuple[str, ...]]] = {

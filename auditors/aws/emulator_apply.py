@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 
-from components.aws import api_requests
-from components.mock_engine import AuditKitMocks, RenderedResource
+from auditkit.components.aws import api_requests
+from auditkit.components.mock_engine import AuditKitMocks, RenderedResource
 
 ORDER = (
     "aws:kms/key:Key",

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from auditors.aws.assess import account_error, assess
-from auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify
-from auditors.aws.collect import collect_account
-from auditors.findings import Finding, Report
-from policies.retention import RetentionRequirement
+from auditkit.auditors.aws.assess import account_error, assess
+from auditkit.auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify
+from auditkit.auditors.aws.collect import collect_account
+from auditkit.auditors.findings import Finding, Report
+from auditkit.policies.retention import RetentionRequirement
 
 WORKERS = 16
 

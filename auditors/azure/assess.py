@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from auditors.azure.collect import AccountRecord, AzureSnapshot, WorkspaceRecord, classify
-from auditors.findings import Finding, Status
-from policies.azure import judges
-from policies.azure.facts import ImmutabilityFacts, StorageAccountFacts, WorkspaceFacts
-from policies.azure.plan_facts import lifecycle_facts, setting_facts
-from policies.retention import RetentionRequirement
-from policies.verdicts import PlanResource
+from auditkit.auditors.azure.collect import AccountRecord, AzureSnapshot, WorkspaceRecord, classify
+from auditkit.auditors.findings import Finding, Status
+from auditkit.policies.azure import judges
+from auditkit.policies.azure.facts import ImmutabilityFacts, StorageAccountFacts, WorkspaceFacts
+from auditkit.policies.azure.plan_facts import lifecycle_facts, setting_facts
+from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.verdicts import PlanResource
 
 
 def _settings(props: list[dict]) -> list:

@@ -19,8 +19,8 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from auditors.failures import Failure, fetch
-from policies.azure.facts import AUDIT_LOGS, resource_type
+from auditkit.auditors.failures import Failure, fetch
+from auditkit.policies.azure.facts import AUDIT_LOGS, resource_type
 
 WORKSPACE_API = "2023-09-01"
 SQL_API = "2021-11-01"

@@ -11,10 +11,10 @@ from typing import Any
 
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-from auditors.azure.assess import assess
-from auditors.azure.collect import AzureClients, classify, collect_subscription
-from auditors.findings import Finding, Report, Status
-from policies.retention import RetentionRequirement
+from auditkit.auditors.azure.assess import assess
+from auditkit.auditors.azure.collect import AzureClients, classify, collect_subscription
+from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.policies.retention import RetentionRequirement
 
 ARM = "https://management.azure.com"
 WORKERS = 16

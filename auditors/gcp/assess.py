@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditors.findings import Finding, Status
-from auditors.gcp.collect import GcpSnapshot, scope_key
-from policies.gcp import judges
-from policies.retention import RetentionRequirement
+from auditkit.auditors.findings import Finding, Status
+from auditkit.auditors.gcp.collect import GcpSnapshot, scope_key
+from auditkit.policies.gcp import judges
+from auditkit.policies.retention import RetentionRequirement
 
 
 def _add(findings: list[Finding], control: str, status: Status, resource: str, message: str) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 from google.api_core import exceptions as gexc
 from google.iam.v1 import policy_pb2
 
-from auditors.failures import Failure, fetch
-from policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
+from auditkit.auditors.failures import Failure, fetch
+from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
 
 _SCOPE = {"organizations": "orgId", "folders": "folder", "projects": "project"}
 

@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from auditors.findings import Finding, Report, Status
-from auditors.gcp.assess import assess
-from auditors.gcp.collect import GcpClients, classify, collect
-from policies.retention import RetentionRequirement
+from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.auditors.gcp.assess import assess
+from auditkit.auditors.gcp.collect import GcpClients, classify, collect
+from auditkit.policies.retention import RetentionRequirement
 
 
 @dataclass(frozen=True)

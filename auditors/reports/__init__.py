@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from auditors.findings import Report
-from auditors.reports.machine import to_json, to_junit, to_sarif
-from auditors.reports.pages import to_html, to_markdown, to_table
+from auditkit.auditors.findings import Report
+from auditkit.auditors.reports.machine import to_json, to_junit, to_sarif
+from auditkit.auditors.reports.pages import to_html, to_markdown, to_table
 
 FORMATS: dict[str, Callable[[Report, str], str]] = {
     "json": to_json,

@@ -7,9 +7,9 @@ import json
 import re
 from xml.etree import ElementTree as ET
 
-from auditors.findings import Finding, Report, Status
-from policies.catalog import control
-from policies.controls import Enforcement, Severity
+from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.policies.catalog import control
+from auditkit.policies.controls import Enforcement, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub ranks code-scanning alerts by this number (critical >= 9.0, high >= 7.0, medium >= 4.0).

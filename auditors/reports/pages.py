@@ -8,8 +8,8 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from auditors.findings import Finding, Report, Status
-from policies.catalog import control
+from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.policies.catalog import control
 
 _ICON = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERROR"}
 

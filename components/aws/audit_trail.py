@@ -10,10 +10,15 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
-from components.aws import rendering
-from components.aws.limits import check_bucket_name, check_log_retention, check_selector_values, check_trail_name
-from components.aws.log_archive import ImmutableLogArchive
-from policies.errors import ConfigError
+from auditkit.components.aws import rendering
+from auditkit.components.aws.limits import (
+    check_bucket_name,
+    check_log_retention,
+    check_selector_values,
+    check_trail_name,
+)
+from auditkit.components.aws.log_archive import ImmutableLogArchive
+from auditkit.policies.errors import ConfigError
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from policies.errors import ConfigError
+from auditkit.policies.errors import ConfigError
 
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
 LOG_GROUP_RETENTION_DAYS = (

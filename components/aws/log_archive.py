@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
-from components.aws import rendering
-from components.aws.limits import check_bucket_name, check_tiers
-from policies.retention import RetentionRequirement
+from auditkit.components.aws import rendering
+from auditkit.components.aws.limits import check_bucket_name, check_tiers
+from auditkit.policies.retention import RetentionRequirement
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from policies.retention import RetentionRequirement
+from auditkit.policies.retention import RetentionRequirement
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 NONCURRENT_TO_DEEP_ARCHIVE_DAYS = 30

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from policies.azure.facts import AUDIT_LOGS, resource_type
-from policies.errors import ConfigError
+from auditkit.policies.azure.facts import AUDIT_LOGS, resource_type
+from auditkit.policies.errors import ConfigError
 
 IMMUTABILITY_DAYS = (1, 146_000)
 WORKSPACE_RETENTION_DAYS = (30, 730)

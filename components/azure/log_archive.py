@@ -8,8 +8,8 @@ import pulumi
 from pulumi import Input, ResourceOptions
 from pulumi_azure_native import storage
 
-from components.azure.limits import check_account_name, check_immutability_days, check_tiers
-from policies.retention import RetentionRequirement
+from auditkit.components.azure.limits import check_account_name, check_immutability_days, check_tiers
+from auditkit.policies.retention import RetentionRequirement
 
 
 @dataclass

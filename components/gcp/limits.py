@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from policies.errors import ConfigError
+from auditkit.policies.errors import ConfigError
 
 # "retention_period must be less than 3,155,760,000 seconds" (Cloud Storage bucket lock).
 GCS_MAX_RETENTION_SECONDS = 3_155_760_000

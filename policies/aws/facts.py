@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from policies.aws.event_selectors import EventSelectors
+from auditkit.policies.aws.event_selectors import EventSelectors
 
 
 @dataclass(frozen=True)

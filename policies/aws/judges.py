@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from policies.aws.event_selectors import (
+from auditkit.policies.aws.event_selectors import (
     DYNAMODB_TABLE,
     LAMBDA_FUNCTION,
     S3_OBJECT,
@@ -17,7 +17,7 @@ from policies.aws.event_selectors import (
     DataEventCoverage,
     all_of_type_space,
 )
-from policies.aws.facts import (
+from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
     LifecycleRule,
@@ -25,7 +25,7 @@ from policies.aws.facts import (
     PublicAccessBlock,
     TrailFacts,
 )
-from policies.retention import RetentionRequirement
+from auditkit.policies.retention import RetentionRequirement
 
 COLD_CLASSES = {"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
 

@@ -9,9 +9,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from policies.aws import judges
-from policies.aws.event_selectors import EventSelectors, all_buckets_space, bucket_space
-from policies.aws.facts import (
+from auditkit.policies.aws import judges
+from auditkit.policies.aws.event_selectors import EventSelectors, all_buckets_space, bucket_space
+from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
     LifecycleRule,
@@ -20,8 +20,8 @@ from policies.aws.facts import (
     TrailFacts,
     Transition,
 )
-from policies.retention import RetentionRequirement
-from policies.verdicts import PlanResource, Verdict
+from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 __all__ = ["PlanResource", "Verdict", "judge_aws_plan", "trail_facts"]
 

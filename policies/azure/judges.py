@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policies.azure.facts import (
+from auditkit.policies.azure.facts import (
     ACTIVITY_LOG_CATEGORIES,
     AUDIT_LOGS,
     DiagnosticSettingFacts,
@@ -14,7 +14,7 @@ from policies.azure.facts import (
     WorkspaceFacts,
     resource_type,
 )
-from policies.retention import RetentionRequirement
+from auditkit.policies.retention import RetentionRequirement
 
 WORKSPACE_RETENTION = (30, 730)
 TOTAL_RETENTION_MAX = 4383

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from policies.azure import judges
-from policies.azure.facts import (
+from auditkit.policies.azure import judges
+from auditkit.policies.azure.facts import (
     AUDIT_LOGS,
     DiagnosticSettingFacts,
     ImmutabilityFacts,
@@ -16,8 +16,8 @@ from policies.azure.facts import (
     WorkspaceFacts,
     resource_type,
 )
-from policies.retention import RetentionRequirement
-from policies.verdicts import PlanResource, Verdict
+from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 SUBSCRIPTION_SETTING = "azure-native:monitor:SubscriptionDiagnosticSetting"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"

@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy
 
-from policies.aws import judges
-from policies.aws.facts import TrailFacts
-from policies.aws.plan_facts import TRAIL, judge_aws_plan, trail_facts
-from policies.crossguard.metadata import metadata, policy_name
-from policies.crossguard.pack_config import PackConfig
-from policies.crossguard.stack_policy import stack_policy
-from policies.verdicts import PlanResource, Verdict
+from auditkit.policies.aws import judges
+from auditkit.policies.aws.facts import TrailFacts
+from auditkit.policies.aws.plan_facts import TRAIL, judge_aws_plan, trail_facts
+from auditkit.policies.crossguard.metadata import metadata, policy_name
+from auditkit.policies.crossguard.pack_config import PackConfig
+from auditkit.policies.crossguard.stack_policy import stack_policy
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 __all__ = ["aws_policies", "metadata", "policy_name"]
 

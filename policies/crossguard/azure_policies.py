@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from pulumi_policy import StackValidationPolicy
 
-from policies.azure.plan_facts import AZURE_CONTROLS, judge_azure_plan
-from policies.crossguard.pack_config import PackConfig
-from policies.crossguard.stack_policy import stack_policy
-from policies.verdicts import PlanResource, Verdict
+from auditkit.policies.azure.plan_facts import AZURE_CONTROLS, judge_azure_plan
+from auditkit.policies.crossguard.pack_config import PackConfig
+from auditkit.policies.crossguard.stack_policy import stack_policy
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 
 def _judge(plan: Sequence[PlanResource], config: PackConfig) -> list[Verdict]:

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from pulumi_policy import StackValidationPolicy
 
-from policies.crossguard.pack_config import PackConfig
-from policies.crossguard.stack_policy import stack_policy
-from policies.gcp.plan_facts import GCP_CONTROLS, judge_gcp_plan
-from policies.verdicts import PlanResource, Verdict
+from auditkit.policies.crossguard.pack_config import PackConfig
+from auditkit.policies.crossguard.stack_policy import stack_policy
+from auditkit.policies.gcp.plan_facts import GCP_CONTROLS, judge_gcp_plan
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 
 def _judge(plan: Sequence[PlanResource], config: PackConfig) -> list[Verdict]:

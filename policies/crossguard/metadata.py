@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, PolicyComplianceFramework, Severity
 
-from policies.catalog import control
-from policies.controls import Control, Enforcement
-from policies.crossguard.pack_config import SCHEMA
+from auditkit.policies.catalog import control
+from auditkit.policies.controls import Control, Enforcement
+from auditkit.policies.crossguard.pack_config import SCHEMA
 
 _SEVERITY = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
 

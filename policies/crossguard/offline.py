@@ -24,8 +24,8 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from policies.crossguard.pack import all_policies
-from policies.errors import ConfigError
+from auditkit.policies.crossguard.pack import all_policies
+from auditkit.policies.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from policies.crossguard.aws_policies import aws_policies
-from policies.crossguard.azure_policies import azure_policies
-from policies.crossguard.gcp_policies import gcp_policies
+from auditkit.policies.crossguard.aws_policies import aws_policies
+from auditkit.policies.crossguard.azure_policies import azure_policies
+from auditkit.policies.crossguard.gcp_policies import gcp_policies
 
 PACK_NAME = "auditkit"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pulumi_policy import PolicyConfigSchema
 
-from policies.errors import ConfigError
-from policies.retention import JURISDICTIONS, RetentionRequirement, resolve_retention
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import JURISDICTIONS, RetentionRequirement, resolve_retention
 
 SCHEMA = PolicyConfigSchema(
     properties={

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 from pulumi_policy import ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from policies.crossguard.metadata import metadata, policy_name
-from policies.crossguard.pack_config import PackConfig, parse_pack_config
-from policies.verdicts import PlanResource, Verdict
+from auditkit.policies.crossguard.metadata import metadata, policy_name
+from auditkit.policies.crossguard.pack_config import PackConfig, parse_pack_config
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 PlanJudge = Callable[[Sequence[PlanResource], PackConfig], list[Verdict]]
 

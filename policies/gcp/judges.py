@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, SinkFacts
-from policies.retention import RetentionRequirement
+from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, SinkFacts
+from auditkit.policies.retention import RetentionRequirement
 
 REQUIRED_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 AUDIT_TERM = re.compile(r'^logName\s*:\s*"?cloudaudit\.googleapis\.com"?$')

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from policies.gcp import judges
-from policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
-from policies.retention import RetentionRequirement
-from policies.verdicts import PlanResource, Verdict
+from auditkit.policies.gcp import judges
+from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
+from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.verdicts import PlanResource, Verdict
 
 AUDIT_CONFIGS = {
     "gcp:organizations/iamAuditConfig:IamAuditConfig": "orgId",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from components.mock_engine import RenderedResource
-from policies.azure.facts import resource_type
+from auditkit.components.mock_engine import RenderedResource
+from auditkit.policies.azure.facts import resource_type
 from tests.fakes.arm import FakeArm
 
 INSIGHTS = "providers/microsoft.insights/diagnosticsettings"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from components.mock_engine import RenderedResource
+from auditkit.components.mock_engine import RenderedResource
 from tests.fakes.gcp import FakeGcp
 
 _OWNER = {"orgId": "organizations", "folder": "folders", "project": "projects"}

@@ -1,0 +1,1 @@
+"""Example stack files (Pulumi.<stack>.yaml), shipped as package data for `--stack`."""

@@ -19,7 +19,9 @@ class Verdict:
     control_id: str
     resources: tuple[str, ...]
     gaps: tuple[str, ...]
+    # Fields computed at apply that some part of the control needed (a preview of new resources).
+    undetermined: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not self.gaps
+        return not self.gaps and not self.undetermined

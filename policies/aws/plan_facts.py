@@ -20,41 +20,63 @@ from auditkit.policies.aws.facts import (
     TrailFacts,
     Transition,
 )
+from auditkit.policies.aws.resource_types import (
+    BUCKET,
+    ENCRYPTION,
+    LIFECYCLE,
+    LOGGING,
+    OBJECT_LOCK,
+    POLICY,
+    PUBLIC_ACCESS,
+    TRAIL,
+    VERSIONING,
+    bucket_name,
+    canonical_plan,
+)
+from auditkit.policies.computed import Computed, NotYetKnown, first_computed, flag, judged, lazily
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
 
-__all__ = ["PlanResource", "Verdict", "judge_aws_plan", "trail_facts"]
-
-TRAIL = "aws:cloudtrail/trail:Trail"
-BUCKET = "aws:s3/bucket:Bucket"
-OBJECT_LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
-LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-LOGGING = "aws:s3/bucketLogging:BucketLogging"
-
+__all__ = ["TRAIL", "PlanResource", "Verdict", "judge_aws_plan", "trail_facts"]
 
 def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    """Engine numbers arrive as floats (google.protobuf.Struct); a count of days is whole."""
+    if value is None or isinstance(value, Computed):
+        return value
+    return int(value)
+
+
+def _text(value: Any, default: str = "") -> Any:
+    return value if isinstance(value, Computed) else str(value or default)
+
+
+def _optional(value: Any) -> Any:
+    return value if isinstance(value, Computed) else (value or None)
+
+
+def _selectors(props: Mapping[str, Any]) -> EventSelectors:
+    computed = first_computed([props.get("eventSelectors"), props.get("advancedEventSelectors")])
+    if computed is not None:
+        raise NotYetKnown(computed.field)
+    return EventSelectors.from_engine(props)
 
 
 def trail_facts(props: Mapping[str, Any], region: str = "") -> TrailFacts:
+    """Fields computed at apply stay markers: only the judges that read them are undetermined."""
     return TrailFacts(
-        name=str(props.get("name") or ""),
-        arn=str(props.get("arn") or ""),
-        home_region=str(props.get("region") or region),
-        bucket=str(props.get("s3BucketName") or ""),
-        multi_region=bool(props.get("isMultiRegionTrail", False)),
-        include_global_events=bool(props.get("includeGlobalServiceEvents", True)),
-        organization=bool(props.get("isOrganizationTrail", False)),
-        log_validation=bool(props.get("enableLogFileValidation", False)),
-        kms_key_id=props.get("kmsKeyId") or None,
-        cloudwatch_log_group_arn=props.get("cloudWatchLogsGroupArn") or None,
-        cloudwatch_role_arn=props.get("cloudWatchLogsRoleArn") or None,
-        selectors=EventSelectors.from_engine(props),
-        logging=bool(props.get("enableLogging", True)),
+        name=_text(props.get("name")),
+        arn=_text(props.get("arn")),
+        home_region=_text(props.get("region"), region),
+        bucket=_text(props.get("s3BucketName")),
+        multi_region=flag(props.get("isMultiRegionTrail"), False),
+        include_global_events=flag(props.get("includeGlobalServiceEvents"), True),
+        organization=flag(props.get("isOrganizationTrail"), False),
+        log_validation=flag(props.get("enableLogFileValidation"), False),
+        kms_key_id=_optional(props.get("kmsKeyId")),
+        cloudwatch_log_group_arn=_optional(props.get("cloudWatchLogsGroupArn")),
+        cloudwatch_role_arn=_optional(props.get("cloudWatchLogsRoleArn")),
+        selectors=lazily(_selectors, props),
+        logging=flag(props.get("enableLogging"), True),
     )
 
 
@@ -117,14 +139,19 @@ def policy_facts(props: Mapping[str, Any]) -> dict | None:
     return json.loads(policy) if isinstance(policy, str) else policy
 
 
-def _bucket_of(r: PlanResource) -> str | None:
-    return r.props.get("bucket") if r.type != BUCKET else (r.props.get("bucket") or r.name)
+def _bucket_of(r: PlanResource) -> Any:
+    return r.props.get("bucket") if r.type != BUCKET else bucket_name(r)
 
 
 def bucket_facts(resources: Sequence[PlanResource], bucket: str) -> tuple[BucketFacts, dict[str, list[str]]]:
-    """Assemble one bucket from its configuration resources; also say which resource set what."""
-    mine = [r for r in resources if _bucket_of(r) == bucket]
+    """Assemble one bucket from its configuration resources; also say which resource set what.
+
+    A configuration resource whose bucket is computed at apply (and could not be resolved in
+    the plan) may be this bucket's: that part of the bucket is undetermined, never "unset".
+    """
+    mine = [r for r in resources if isinstance(_bucket_of(r), str) and _bucket_of(r) == bucket]
     by_type = {r.type: r for r in mine}
+    unresolved = {r.type: r for r in resources if isinstance(_bucket_of(r), Computed)}
     used = {
         kind: [by_type[t].name]
         for kind, t in (
@@ -139,7 +166,9 @@ def bucket_facts(resources: Sequence[PlanResource], bucket: str) -> tuple[Bucket
     }
 
     def get(t: str, parse: Any) -> Any:
-        return parse(by_type[t].props) if t in by_type else None
+        if t in by_type:
+            return lazily(parse, by_type[t].props)
+        return Computed(f"{unresolved[t].name}.bucket") if t in unresolved else None
 
     facts = BucketFacts(
         name=bucket,
@@ -155,11 +184,15 @@ def bucket_facts(resources: Sequence[PlanResource], bucket: str) -> tuple[Bucket
 
 def destination_buckets(resources: Sequence[PlanResource]) -> list[str]:
     """The trails' buckets, and the buckets their server access logs go to."""
-    trails = {str(r.props.get("s3BucketName")) for r in resources if r.type == TRAIL and r.props.get("s3BucketName")}
-    access = {
-        str(r.props.get("targetBucket")) for r in resources if r.type == LOGGING and r.props.get("bucket") in trails
+    trails = {
+        r.props["s3BucketName"] for r in resources if r.type == TRAIL and isinstance(r.props.get("s3BucketName"), str)
     }
-    return sorted(trails | access)
+    access = {
+        r.props["targetBucket"]
+        for r in resources
+        if r.type == LOGGING and isinstance(r.props.get("targetBucket"), str) and r.props.get("bucket") in trails
+    }
+    return sorted((trails | access) - {""})
 
 
 def judge_aws_plan(
@@ -174,44 +207,56 @@ def judge_aws_plan(
     archive_buckets: log archives managed elsewhere in the plan's account (e.g. a central
     logging stack) whose configuration resources this plan may still touch.
     require_trail: False for stacks that do not declare AWS audit logging themselves.
+    Resource types are read through the one alias table (resource_types.canonical_plan).
     """
+    resources = canonical_plan(resources)
     trails = [(r.name, trail_facts(r.props)) for r in resources if r.type == TRAIL]
     verdicts: list[Verdict] = []
     if trails:
         verdicts = _trail_verdicts(resources, trails, s3_scope)
     elif require_trail:
-        verdicts = [
-            Verdict(c, (), ("the plan has no CloudTrail trail",))
-            for c in (
-                "aws.trail.multi_region",
-                "aws.trail.s3_data_events",
-                "aws.trail.lambda_data_events",
-                "aws.trail.dynamodb_data_events",
-            )
-        ]
-    destinations = {t.bucket for _, t in trails}
+        verdicts = [Verdict(c, (), ("the plan has no CloudTrail trail",)) for c in _COVERAGE]
+    destinations = {t.bucket for _, t in trails if isinstance(t.bucket, str)}
+    for name, t in trails:
+        if isinstance(t.bucket, Computed):
+            # The trail's bucket is computed outside this plan: its archive cannot be judged yet.
+            verdicts += [Verdict(c, (name,), (), (t.bucket.field,)) for c in _ARCHIVE]
     for bucket in sorted(destinations | set(archive_buckets)):
         verdicts += _archive_verdicts(resources, bucket, required, whole=bucket in destinations)
     return verdicts
+
+
+_COVERAGE = (
+    "aws.trail.multi_region",
+    "aws.trail.s3_data_events",
+    "aws.trail.lambda_data_events",
+    "aws.trail.dynamodb_data_events",
+)
+_ARCHIVE = ("aws.bucket.object_lock", "aws.bucket.lifecycle", "aws.bucket.hardening")
+TRAIL_JUDGES = {
+    "aws.trail.logging": judges.logging,
+    "aws.trail.log_validation": judges.log_validation,
+    "aws.trail.kms": judges.kms,
+    "aws.trail.cloudwatch": judges.cloudwatch,
+}
 
 
 def _trail_verdicts(
     resources: Sequence[PlanResource], trails: list[tuple[str, TrailFacts]], s3_scope: Sequence[str] | None
 ) -> list[Verdict]:
     verdicts = [
-        Verdict(control_id, (name,), tuple(check(t)))
-        for check, control_id in (
-            (judges.logging, "aws.trail.logging"),
-            (judges.log_validation, "aws.trail.log_validation"),
-            (judges.kms, "aws.trail.kms"),
-            (judges.cloudwatch, "aws.trail.cloudwatch"),
-        )
+        judged(control_id, (name,), lambda check=check, t=t: check(t))
+        for control_id, check in TRAIL_JUDGES.items()
         for name, t in trails
     ]
-    multi = {n: judges.multi_region(t) for n, t in trails}
-    good = [n for n, gaps in multi.items() if not gaps]
-    gaps = () if good else tuple(g for gs in multi.values() for g in gs)
-    verdicts.append(Verdict("aws.trail.multi_region", tuple(good or multi), gaps))
+    multi = {n: judged("aws.trail.multi_region", (n,), lambda t=t: judges.multi_region(t)) for n, t in trails}
+    good = [n for n, v in multi.items() if v.passed]
+    if good:
+        verdicts.append(Verdict("aws.trail.multi_region", tuple(good), ()))
+    else:
+        gaps = tuple(g for v in multi.values() for g in v.gaps)
+        undetermined = tuple(f for v in multi.values() for f in v.undetermined)
+        verdicts.append(Verdict("aws.trail.multi_region", tuple(multi), gaps, undetermined))
     # Coverage is judged on what the trails are configured to record; whether each trail is
     # recording at all is aws.trail.logging's question. One cause, one gap.
     excluded = destination_buckets(resources)
@@ -220,9 +265,11 @@ def _trail_verdicts(
     )
     all_trails = [t for _, t in trails]
     names = tuple(n for n, _ in trails)
-    verdicts.append(Verdict("aws.trail.s3_data_events", names, tuple(judges.s3_data_events(all_trails, spaces))))
-    verdicts.append(Verdict("aws.trail.lambda_data_events", names, tuple(judges.lambda_data_events(all_trails))))
-    verdicts.append(Verdict("aws.trail.dynamodb_data_events", names, tuple(judges.dynamodb_data_events(all_trails))))
+    verdicts += [
+        judged("aws.trail.s3_data_events", names, lambda: judges.s3_data_events(all_trails, spaces)),
+        judged("aws.trail.lambda_data_events", names, lambda: judges.lambda_data_events(all_trails)),
+        judged("aws.trail.dynamodb_data_events", names, lambda: judges.dynamodb_data_events(all_trails)),
+    ]
     return verdicts
 
 
@@ -231,33 +278,22 @@ def _archive_verdicts(
 ) -> list[Verdict]:
     """A trail's bucket is judged whole; an archive managed elsewhere only on what this plan sets."""
     facts, used = bucket_facts(resources, bucket)
-    hardening_parts = ("versioning", "public_access", "encryption", "policy")
     out = []
     if whole or "object_lock" in used:
-        out.append(
-            Verdict(
-                "aws.bucket.object_lock",
-                tuple(used.get("object_lock", [])),
-                tuple(judges.object_lock(facts.object_lock, required)),
-            )
-        )
+        lock = lambda: judges.object_lock(facts.object_lock, required)  # noqa: E731
+        out.append(judged("aws.bucket.object_lock", used.get("object_lock", []), lock))
     if whole or "lifecycle" in used:
-        out.append(
-            Verdict(
-                "aws.bucket.lifecycle",
-                tuple(used.get("lifecycle", [])),
-                tuple(judges.lifecycle(facts.lifecycle, required)),
-            )
-        )
-    by = tuple(n for k in hardening_parts for n in used.get(k, []))
-    if whole:
-        out.append(Verdict("aws.bucket.hardening", by, tuple(judges.hardening(facts))))
-    elif by:
-        partial = (
-            (judges.versioning(facts.versioning) if "versioning" in used else [])
-            + (judges.public_access(facts.public_access_block) if "public_access" in used else [])
-            + (judges.encryption(facts.encryption) if "encryption" in used else [])
-            + (judges.tls_policy(facts.policy, bucket) if "policy" in used else [])
-        )
-        out.append(Verdict("aws.bucket.hardening", by, tuple(partial)))
+        rules = lambda: judges.lifecycle(facts.lifecycle, required)  # noqa: E731
+        out.append(judged("aws.bucket.lifecycle", used.get("lifecycle", []), rules))
+    # Each part of hardening is judged on its own, so one computed value hides no other gap.
+    parts = {
+        "versioning": lambda: judges.versioning(facts.versioning),
+        "public_access": lambda: judges.public_access(facts.public_access_block),
+        "encryption": lambda: judges.encryption(facts.encryption),
+        "policy": lambda: judges.tls_policy(facts.policy, bucket),
+    }
+    by = tuple(n for k in parts for n in used.get(k, []))
+    if whole or by:
+        chosen = [part for k, part in parts.items() if whole or k in used]
+        out.append(judged("aws.bucket.hardening", by, *chosen))
     return out

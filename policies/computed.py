@@ -1,0 +1,98 @@
+"""Values a plan cannot know yet: what the engine computes at apply (an id, an ARN).
+
+At preview the Pulumi engine sends such values as unknowns. The policy pack turns each into
+a `Computed` marker naming its field. Fact builders pass markers through untouched; a judge
+that needs the value touches it and raises `NotYetKnown`, so only the controls that depend on
+a computed fact are left undetermined, and every control whose inputs are literal is judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NoReturn
+
+from auditkit.policies.verdicts import Verdict
+
+
+class NotYetKnown(Exception):
+    """A judgement needed a value that is computed at apply."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is computed at apply")
+        self.field = field
+
+
+class Computed:
+    """Stands for a value computed at apply. Any use of it (truth, comparison, text) raises NotYetKnown."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        object.__setattr__(self, "field", field)
+
+    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
+        raise NotYetKnown(self.field)
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __int__ = __float__ = __index__ = __str__ = __format__ = __hash__ = _refuse
+    __iter__ = __len__ = __contains__ = __getitem__ = _refuse
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise NotYetKnown(self.field)
+
+    def __repr__(self) -> str:
+        return f"Computed({self.field!r})"
+
+
+def first_computed(value: Any) -> Computed | None:
+    """The first marker anywhere inside a plain value, if any."""
+    if isinstance(value, Computed):
+        return value
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = value.values()
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        items = value
+    else:
+        return None
+    return next((c for c in (first_computed(v) for v in items) if c is not None), None)
+
+
+def known(value: Any) -> Any:
+    """The value itself; raises NotYetKnown if it (or anything inside it) is computed at apply."""
+    marker = first_computed(value)
+    if marker is not None:
+        raise NotYetKnown(marker.field)
+    return value
+
+
+Part = Callable[[], Iterable[str]]
+
+
+def judged(control_id: str, resources: Sequence[str], *parts: Part) -> Verdict:
+    """A control's verdict from independent parts: a part that needs a computed value is
+    undetermined, and the gaps the other parts found still stand."""
+    gaps: list[str] = []
+    undetermined: list[str] = []
+    for part in parts:
+        try:
+            gaps += list(part())
+        except NotYetKnown as exc:
+            undetermined.append(exc.field)
+    return Verdict(control_id, tuple(resources), tuple(gaps), tuple(dict.fromkeys(undetermined)))
+
+
+def lazily(build: Callable[..., Any], *args: Any) -> Any:
+    """build(*args), or a marker for the first computed field it needed."""
+    try:
+        return build(*args)
+    except NotYetKnown as exc:
+        return Computed(exc.field)
+
+
+def flag(value: Any, default: bool) -> Any:
+    """A boolean input as the engine sends it; a marker stays a marker."""
+    if isinstance(value, Computed):
+        return value
+    return default if value is None else bool(value)

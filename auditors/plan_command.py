@@ -16,26 +16,39 @@ from auditkit.auditors.reports import FORMATS
 from auditkit.components.plan import Plan, key_settings, plan_stack, short_type
 from auditkit.components.settings import StackSettings, read_stack_file
 from auditkit.policies.catalog import control
-from auditkit.policies.crossguard.offline import Resource, Violation, check, resources_from_state, urn_for
+from auditkit.policies.crossguard.offline import (
+    Resource,
+    Violation,
+    check,
+    declared_clouds,
+    resources_from_state,
+    urn_for,
+)
 from auditkit.policies.crossguard.pack import all_policies
-from auditkit.policies.crossguard.pack_config import config_for
+from auditkit.policies.crossguard.pack_config import config_for, settings_config
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import resolve_retention
 
 
 def pack_config(settings: StackSettings) -> dict:
-    cfg = config_for(list(settings.retention.jurisdictions), settings.retention.minors, settings.retention.years)
-    cfg["clouds"] = list(settings.clouds)
-    if settings.aws is not None and settings.aws.s3_buckets is not None:
-        cfg["s3Scope"] = list(settings.aws.s3_buckets)
-    if settings.gcp is not None:
-        cfg["gcpExemptedMembers"] = dict(settings.gcp.exemptions)
-        if settings.gcp.kms_key_name:
-            cfg["gcpKmsKey"] = settings.gcp.kms_key_name
-    if settings.azure is not None:
-        cfg["azureResources"] = list(settings.azure.diagnostic_resources)
-        cfg["azureSharedKeyAccess"] = settings.azure.shared_key_access
-    return cfg
+    """The same mapping the policy pack applies to the stack's config under the real engine."""
+    return settings_config(settings)
+
+
+CLOUDS = ("aws", "gcp", "azure")
+
+
+def state_clouds(given: list[str], state: Path) -> list[str]:
+    """--cloud values (any case), or the clouds the export holds provider resources for."""
+    if not given:
+        return declared_clouds(state)
+    clouds = []
+    for value in given:
+        cloud = value.strip().lower()
+        if cloud not in CLOUDS:
+            raise ConfigError("--cloud", value, CLOUDS, "unknown cloud")
+        clouds.append(cloud)
+    return list(dict.fromkeys(clouds))
 
 
 def plan_resources(plan: Plan) -> list[Resource]:
@@ -114,7 +127,7 @@ def run_plan(args: argparse.Namespace, stacks_dir: Path) -> int:
         else:
             req = resolve_retention(args.jurisdiction or ["US"], bool(args.minors))
             config = config_for(list(req.jurisdictions), req.minors)
-            config["clouds"] = args.cloud or ["aws"]
+            config["clouds"] = state_clouds(args.cloud, Path(args.state))
             if args.azure_resource:
                 config["azureResources"] = args.azure_resource
         return run_check(resources_from_state(Path(args.state)), config, Path(args.state).name, args, args.state)
@@ -156,7 +169,10 @@ def add_plan_arguments(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("--jurisdiction", action="append", default=[], help="with --state: US, CA, TX, NY (repeatable)")
     plan.add_argument("--minors", action="store_true", default=None)
     plan.add_argument(
-        "--cloud", action="append", default=[], help="with --state: clouds the state declares (aws, gcp, azure)"
+        "--cloud",
+        action="append",
+        default=[],
+        help="with --state: clouds the state declares (aws, gcp, azure); default: its provider resources",
     )
     plan.add_argument(
         "--azure-resource",

@@ -182,14 +182,8 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
 
 def settings_from_pulumi_config() -> StackSettings:
     """Settings from the running Pulumi program's config (the `pulumi up` path)."""
-    from auditkit.components.settings import parse_settings
+    from auditkit.components.stack_config import settings_from_pulumi_config as read
 
-    config = pulumi.Config("auditkit")
-    raw = {}
-    for key in ("jurisdictions", "clouds", "aws", "gcp", "azure", "minors", "retentionYears"):
-        value = config.get_object(key)
-        if value is not None:
-            raw[key] = value
-    azure = pulumi.Config("azure-native")
-    provider = {"subscriptionId": azure.get("subscriptionId"), "location": azure.get("location")}
-    return parse_settings(pulumi.get_stack(), raw, pulumi.Config("aws").get("region"), provider)
+    settings = read()
+    assert settings is not None  # required=True never answers None
+    return settings

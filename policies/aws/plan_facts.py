@@ -39,6 +39,7 @@ from auditkit.policies.verdicts import PlanResource, Verdict
 
 __all__ = ["TRAIL", "PlanResource", "Verdict", "judge_aws_plan", "trail_facts"]
 
+
 def _int(value: Any) -> int | None:
     """Engine numbers arrive as floats (google.protobuf.Struct); a count of days is whole."""
     if value is None or isinstance(value, Computed):

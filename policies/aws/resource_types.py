@@ -116,7 +116,9 @@ def _inline(bucket: PlanResource) -> list[PlanResource]:
     if isinstance(versioning, Computed):
         add(VERSIONING, "inline versioning", {"versioningConfiguration": versioning})
     elif isinstance(versioning, Mapping):
-        add(VERSIONING, "inline versioning", {"versioningConfiguration": {"status": _status(versioning.get("enabled"))}})
+        add(
+            VERSIONING, "inline versioning", {"versioningConfiguration": {"status": _status(versioning.get("enabled"))}}
+        )
     elif lock_enabled:
         # S3 turns versioning on for a bucket created with Object Lock, and it cannot be suspended
         # (S3 User Guide, "Object Lock considerations").

@@ -12,9 +12,11 @@ from collections.abc import Callable, Sequence
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy
 
-from auditkit.policies.aws import judges
 from auditkit.policies.aws.facts import TrailFacts
-from auditkit.policies.aws.plan_facts import TRAIL, judge_aws_plan, trail_facts
+from auditkit.policies.aws.plan_facts import TRAIL_JUDGES, judge_aws_plan, trail_facts
+from auditkit.policies.aws.resource_types import TRAIL, canonical_type
+from auditkit.policies.computed import judged
+from auditkit.policies.crossguard.engine_values import before_apply, judged_safely, plain
 from auditkit.policies.crossguard.metadata import metadata, policy_name
 from auditkit.policies.crossguard.pack_config import PackConfig
 from auditkit.policies.crossguard.stack_policy import stack_policy
@@ -25,10 +27,15 @@ __all__ = ["aws_policies", "metadata", "policy_name"]
 
 def _trail_policy(control_id: str, judge: Callable[[TrailFacts], list[str]]) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        if args.resource_type != TRAIL:
+        if canonical_type(args.resource_type) != TRAIL:
             return
-        for gap in judge(trail_facts(args.props)):
-            report(f"[{control_id}] {gap}", None)
+        with judged_safely(control_id, report):
+            facts = trail_facts(plain(args.props))
+            verdict = judged(control_id, (args.name,), lambda: judge(facts))
+            for gap in verdict.gaps:
+                report(f"[{control_id}] {gap}", None)
+            if verdict.undetermined:
+                raise before_apply(control_id, verdict.undetermined)
 
     return ResourceValidationPolicy(name=policy_name(control_id), validate=validate, **metadata(control_id))
 
@@ -39,10 +46,7 @@ def _judge(plan: Sequence[PlanResource], config: PackConfig) -> list[Verdict]:
 
 def aws_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
     return [
-        _trail_policy("aws.trail.logging", judges.logging),
-        _trail_policy("aws.trail.log_validation", judges.log_validation),
-        _trail_policy("aws.trail.kms", judges.kms),
-        _trail_policy("aws.trail.cloudwatch", judges.cloudwatch),
+        *(_trail_policy(control_id, judge) for control_id, judge in TRAIL_JUDGES.items()),
         *(
             stack_policy(c, "aws:", _judge)
             for c in (

@@ -23,6 +23,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     StackValidationArgs,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.policies.errors import ConfigError
@@ -59,6 +60,14 @@ def _settle(result: Any) -> None:
         asyncio.run(result)  # type: ignore[arg-type]
 
 
+def _run(validate: Any, advisory: Any) -> None:
+    """As the analyzer does: a value unknown before apply becomes an advisory, not a crash."""
+    try:
+        _settle(validate())
+    except UnknownValueError as exc:
+        advisory(exc.message)
+
+
 def check(
     resources: Sequence[Resource], config: Mapping[str, Any], enforcement: Mapping[str, str] | None = None
 ) -> list[Violation]:
@@ -75,13 +84,18 @@ def check(
         ) -> None:
             out.append(Violation(_p, _c, _l, message, urn))
 
+        def advisory(message: str, _p: str = policy.name, _c: str = control_id) -> None:
+            out.append(Violation(_p, _c, EnforcementLevel.ADVISORY.value, message, None))
+
         if isinstance(policy, ResourceValidationPolicy):
             for r in resources:
                 args = ResourceValidationArgs(r.type, r.inputs, r.urn, r.name, _opts(), None, config=dict(config))
-                _settle(policy.validate(args, lambda msg, urn=None, _r=r: report(msg, urn or _r.urn)))
+                rep = lambda msg, urn=None, _r=r: report(msg, urn or _r.urn)  # noqa: E731
+                _run(lambda p=policy, a=args, rp=rep: p.validate(a, rp), advisory)
         else:
             stack = [PolicyResource(r.type, r.outputs, r.urn, r.name, _opts(), None, None, [], {}) for r in resources]
-            _settle(policy.validate(StackValidationArgs(stack, config=dict(config)), report))
+            args = StackValidationArgs(stack, config=dict(config))
+            _run(lambda p=policy, a=args: p.validate(a, report), advisory)
     return out
 
 
@@ -89,8 +103,20 @@ def urn_for(stack: str, type_chain: str, name: str, project: str = "auditkit") -
     return f"urn:pulumi:{stack}::{project}::{type_chain}::{name}"
 
 
-def resources_from_state(path: Path) -> list[Resource]:
-    """Resources of a `pulumi stack export` (deployment version 3), raw provider resources included."""
+PROVIDER_CLOUDS = {
+    "pulumi:providers:aws": "aws",
+    "pulumi:providers:gcp": "gcp",
+    "pulumi:providers:azure-native": "azure",
+}
+
+
+def declared_clouds(path: Path) -> list[str]:
+    """The clouds an export declares: those it holds a provider resource for (default or explicit)."""
+    found = {PROVIDER_CLOUDS.get(str(r.get("type"))) for r in _deployment(path).get("resources") or []}
+    return sorted(c for c in found if c)
+
+
+def _deployment(path: Path) -> Mapping[str, Any]:
     try:
         doc = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -101,8 +127,13 @@ def resources_from_state(path: Path) -> list[Resource]:
         raise ConfigError(
             "--state", str(path), "a `pulumi stack export` file with version 3", f"found version {version!r}"
         )
+    return deployment
+
+
+def resources_from_state(path: Path) -> list[Resource]:
+    """Resources of a `pulumi stack export` (deployment version 3), raw provider resources included."""
     out = []
-    for r in deployment.get("resources") or []:
+    for r in _deployment(path).get("resources") or []:
         rtype = str(r.get("type", ""))
         if rtype.startswith("pulumi:") or r.get("delete"):
             continue

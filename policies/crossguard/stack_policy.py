@@ -6,25 +6,35 @@ from collections.abc import Callable, Sequence
 
 from pulumi_policy import ReportViolation, StackValidationArgs, StackValidationPolicy
 
+from auditkit.policies.crossguard.engine_values import before_apply, engine_plan, judged_safely
 from auditkit.policies.crossguard.metadata import metadata, policy_name
-from auditkit.policies.crossguard.pack_config import PackConfig, parse_pack_config
+from auditkit.policies.crossguard.pack_config import PackConfig, parse_pack_config, stack_settings
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 PlanJudge = Callable[[Sequence[PlanResource], PackConfig], list[Verdict]]
 
 
 def stack_policy(control_id: str, type_prefix: str, judge: PlanJudge) -> StackValidationPolicy:
-    """Report each gap of `control_id` that `judge` finds among the plan's `type_prefix` resources."""
+    """Report each gap of `control_id` that `judge` finds among the plan's `type_prefix` resources.
+
+    Gaps are reported first; fields computed at apply then end the policy with the analyzer's
+    advisory "cannot judge before apply", naming them.
+    """
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        config = parse_pack_config(args.get_config())
-        mine = [r for r in args.resources if r.resource_type.startswith(type_prefix)]
-        urns = {r.name: r.urn for r in mine}
-        for v in judge([PlanResource(r.resource_type, r.name, r.props) for r in mine], config):
-            if v.control_id != control_id or v.passed:
-                continue
-            urn = next((urns[n] for n in v.resources if n in urns), None)
-            for gap in v.gaps:
-                report(f"[{control_id}] {gap}", urn)
+        with judged_safely(control_id, report):
+            config = parse_pack_config(args.get_config(), stack_settings())
+            mine = [r for r in args.resources if r.resource_type.startswith(type_prefix)]
+            urns = {r.name: r.urn for r in mine}
+            undetermined: list[str] = []
+            for v in judge(engine_plan(mine), config):
+                if v.control_id != control_id:
+                    continue
+                urn = next((urns[n] for n in v.resources if n in urns), None)
+                for gap in v.gaps:
+                    report(f"[{control_id}] {gap}", urn)
+                undetermined += v.undetermined
+            if undetermined:
+                raise before_apply(control_id, list(dict.fromkeys(undetermined)))
 
     return StackValidationPolicy(name=policy_name(control_id), validate=validate, **metadata(control_id))

@@ -1,0 +1,33 @@
+"""The stack's `auditkit:*` configuration as the Pulumi runtime holds it: one reader for the
+stack program (`pulumi up`) and the policy pack (`pulumi preview --policy-pack`).
+
+The engine passes the stack's config to both processes as PULUMI_CONFIG (values as strings,
+structured values as JSON; pulumi/pulumi sdk/go/common/resource/plugin/analyzer_plugin.go
+`constructEnv`), and `pulumi.Config.get_object` decodes them. Both then call
+settings.parse_settings, so the pack and the stack can never disagree on retention.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from auditkit.components.settings import TOP_KEYS, StackSettings, parse_settings
+
+
+def settings_from_pulumi_config(stack: str | None = None, *, required: bool = True) -> StackSettings | None:
+    """Settings from the running process's Pulumi config.
+
+    required=False: None when the stack declares no `auditkit:*` setting at all (a stack the
+    pack checks that does not use AuditKit's components).
+    """
+    config = pulumi.Config("auditkit")
+    raw = {}
+    for key in TOP_KEYS:
+        value = config.get_object(key)
+        if value is not None:
+            raw[key] = value
+    if not raw and not required:
+        return None
+    azure = pulumi.Config("azure-native")
+    provider = {"subscriptionId": azure.get("subscriptionId"), "location": azure.get("location")}
+    return parse_settings(stack or pulumi.get_stack(), raw, pulumi.Config("aws").get("region"), provider)

@@ -1,0 +1,97 @@
+"""Resource properties as the analyzer receives them, turned into plain data for the judges.
+
+The engine marshals properties with unknowns kept (MarshalOptions{KeepUnknowns, KeepSecrets},
+pulumi/pulumi sdk/go/common/resource/plugin/analyzer_plugin.go); pulumi-policy unwraps secrets
+and wraps the result in `unknown_checking_proxy`, which raises on reading an unknown. Here every
+unknown becomes a `Computed` marker naming its path, so a judge that does not need it still
+runs. An unknown that names another resource of the plan (a trail's `s3BucketName` is the
+bucket created beside it) is resolved through the plan's property dependencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from pulumi_policy import PolicyResource, ReportViolation
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
+
+from auditkit.policies.aws.resource_types import BUCKET, REFERENCES, canonical_type, unnamed_bucket
+from auditkit.policies.computed import Computed, NotYetKnown
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.verdicts import PlanResource
+
+Resolve = Callable[[tuple[str, ...]], Any]
+
+
+def plain(value: Any, resolve: Resolve | None = None, path: tuple[str, ...] = ()) -> Any:
+    """Proxies as dicts and lists; each unknown as `resolve(path)` or a Computed marker."""
+    if isinstance(value, str) and _is_unknown(value):
+        return (resolve(path) if resolve else None) or Computed(".".join(path))
+    if isinstance(value, Mapping):
+        return {str(k): _item(value, k, resolve, (*path, str(k))) for k in value}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_item(value, i, resolve, (*path, str(i))) for i in range(len(value))]
+    return value
+
+
+def _item(container: Any, key: Any, resolve: Resolve | None, path: tuple[str, ...]) -> Any:
+    try:
+        item = container[key]
+    except UnknownValueError:
+        return (resolve(path) if resolve else None) or Computed(".".join(path))
+    return plain(item, resolve, path)
+
+
+def _bucket_identity(r: PolicyResource) -> str:
+    try:
+        name = r.props.get("bucket")
+    except UnknownValueError:
+        name = None
+    return name if isinstance(name, str) and name else unnamed_bucket(r.name)
+
+
+def _resolver(r: PolicyResource) -> Resolve:
+    """A reference field's unknown, as what it names in the plan: a bucket's name, another resource's URN."""
+
+    def resolve(path: tuple[str, ...]) -> Any:
+        wanted = REFERENCES.get(path[-1]) if path else None
+        deps = (r.property_dependencies or {}).get(path[0], []) if wanted else []
+        named = [d for d in deps if canonical_type(d.resource_type) in (wanted or ())]
+        if len(named) != 1:
+            return None
+        target = named[0]
+        return _bucket_identity(target) if canonical_type(target.resource_type) == BUCKET else target.urn
+
+    return resolve
+
+
+def engine_plan(resources: Iterable[PolicyResource]) -> list[PlanResource]:
+    """The stack's resources as plain plan data, references resolved inside the plan."""
+    return [PlanResource(r.resource_type, r.name, plain(r.props, _resolver(r))) for r in resources]
+
+
+def before_apply(control_id: str, fields: Sequence[str]) -> UnknownValueError:
+    """The analyzer's own advisory for a control that needs values computed at apply."""
+    error = UnknownValueError(UNKNOWN_STRING_VALUE, [fields[0]])
+    error.message = f"cannot judge {control_id} before apply: {', '.join(fields)} computed at apply"
+    return error
+
+
+@contextmanager
+def judged_safely(control_id: str, report: ReportViolation):
+    """No exception leaves a policy: what could not be judged is reported, never a crash or a pass.
+
+    Reported at the policy's enforcement level (every archive and integrity control is mandatory).
+    """
+    try:
+        yield
+    except UnknownValueError:
+        raise
+    except NotYetKnown as exc:
+        raise before_apply(control_id, [exc.field]) from None
+    except ConfigError as exc:
+        report(f"[{control_id}] cannot be judged: the configuration is refused: {exc}", None)
+    except Exception as exc:  # noqa: BLE001 - the analyzer must answer, whatever the plan holds
+        report(f"[{control_id}] cannot be judged: {type(exc).__name__}: {exc}"[:1000], None)

@@ -80,6 +80,8 @@ def judged(control_id: str, resources: Sequence[str], *parts: Part) -> Verdict:
             gaps += list(part())
         except NotYetKnown as exc:
             undetermined.append(exc.field)
+        except Exception as exc:  # noqa: BLE001 - what could not be read is a gap, never a pass
+            gaps.append(f"could not be judged: {type(exc).__name__}: {exc}"[:500])
     return Verdict(control_id, tuple(resources), tuple(gaps), tuple(dict.fromkeys(undetermined)))
 
 
@@ -96,3 +98,20 @@ def flag(value: Any, default: bool) -> Any:
     if isinstance(value, Computed):
         return value
     return default if value is None else bool(value)
+
+
+class Unreadable:
+    """Stands for a value in a shape no judge understands: any use raises the error that said so."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        object.__setattr__(self, "error", error)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise self.error
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self.error!r})"

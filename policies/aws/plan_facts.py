@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditkit.policies.aws import judges
-from auditkit.policies.aws.event_selectors import EventSelectors, all_buckets_space, bucket_space
+from auditkit.policies.aws.event_selectors import EventSelectors, UnknownShape, all_buckets_space, bucket_space
 from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
@@ -33,7 +33,7 @@ from auditkit.policies.aws.resource_types import (
     bucket_name,
     canonical_plan,
 )
-from auditkit.policies.computed import Computed, NotYetKnown, first_computed, flag, judged, lazily
+from auditkit.policies.computed import Computed, NotYetKnown, Unreadable, first_computed, flag, judged, lazily
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -55,11 +55,15 @@ def _optional(value: Any) -> Any:
     return value if isinstance(value, Computed) else (value or None)
 
 
-def _selectors(props: Mapping[str, Any]) -> EventSelectors:
+def _selectors(props: Mapping[str, Any]) -> Any:
+    """The trail's selectors; a shape the evaluator refuses only fails the controls that read them."""
     computed = first_computed([props.get("eventSelectors"), props.get("advancedEventSelectors")])
     if computed is not None:
         raise NotYetKnown(computed.field)
-    return EventSelectors.from_engine(props)
+    try:
+        return EventSelectors.from_engine(props)
+    except UnknownShape as exc:
+        return Unreadable(exc)
 
 
 def trail_facts(props: Mapping[str, Any], region: str = "") -> TrailFacts:

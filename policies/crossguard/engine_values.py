@@ -29,6 +29,8 @@ def plain(value: Any, resolve: Resolve | None = None, path: tuple[str, ...] = ()
     """Proxies as dicts and lists; each unknown as `resolve(path)` or a Computed marker."""
     if isinstance(value, str) and _is_unknown(value):
         return (resolve(path) if resolve else None) or Computed(".".join(path))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # a Struct carries every number as a double; days and years are whole
     if isinstance(value, Mapping):
         return {str(k): _item(value, k, resolve, (*path, str(k))) for k in value}
     if isinstance(value, Sequence) and not isinstance(value, str):

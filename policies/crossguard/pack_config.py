@@ -126,7 +126,8 @@ def _agree(raw: Mapping[str, Any], stack: Mapping[str, Any]) -> dict[str, Any]:
     """The stack's values; a policy-config value that disagrees with them is refused."""
     given = [k for k in RETENTION_KEYS if k in raw]
     if given:
-        mine, theirs = _retention({**stack, **{k: raw[k] for k in given}}), _retention(stack)
+        declared = {"jurisdictions": stack["jurisdictions"], "minors": stack["minors"]}
+        mine, theirs = _retention({**declared, **{k: raw[k] for k in given}}), _retention(stack)
         if mine.years != theirs.years:
             raise ConfigError(
                 given[0],

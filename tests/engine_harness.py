@@ -167,9 +167,7 @@ class Analyzer:
 
 
 def _diagnostics(response: proto.AnalyzeResponse) -> list[Diagnostic]:
-    return [
-        Diagnostic(d.policyName, LEVEL_NAMES[d.enforcementLevel], d.message, d.urn) for d in response.diagnostics
-    ]
+    return [Diagnostic(d.policyName, LEVEL_NAMES[d.enforcementLevel], d.message, d.urn) for d in response.diagnostics]
 
 
 @contextmanager

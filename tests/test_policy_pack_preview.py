@@ -129,7 +129,9 @@ def new_stack(**overrides) -> list[EngineResource]:
             "sse",
             {
                 "bucket": COMPUTED,
-                "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": COMPUTED}}],
+                "rules": [
+                    {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": COMPUTED}}
+                ],
             },
             {"bucket": ["archive"], "rules": ["key"]},
         ),
@@ -161,8 +163,9 @@ def test_a_new_stack_is_judged_on_what_it_writes_and_only_computed_facts_wait_fo
     }
     messages = {d.policy: d.message for d in diagnostics}
     assert "cannot judge aws.trail.kms before apply: kmsKeyId computed at apply" in messages["auditkit-aws-trail-kms"]
-    assert "cannot judge aws.bucket.hardening before apply: policy computed at apply" in (
-        messages["auditkit-aws-bucket-hardening"]
+    assert (
+        "cannot judge aws.bucket.hardening before apply: policy computed at apply"
+        in (messages["auditkit-aws-bucket-hardening"])
     )
 
 
@@ -210,7 +213,10 @@ ALIAS_CONFIG = [
     EngineResource(
         "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
         "sse",
-        {"bucket": ARCHIVE, "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY}}]},
+        {
+            "bucket": ARCHIVE,
+            "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY}}],
+        },
     ),
     EngineResource(
         "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
@@ -231,12 +237,20 @@ ALIAS_CONFIG = [
 PUBLIC_ACCESS = EngineResource(
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "public-access",
-    {"bucket": ARCHIVE, "blockPublicAcls": True, "ignorePublicAcls": True, "blockPublicPolicy": True, "restrictPublicBuckets": True},
+    {
+        "bucket": ARCHIVE,
+        "blockPublicAcls": True,
+        "ignorePublicAcls": True,
+        "blockPublicPolicy": True,
+        "restrictPublicBuckets": True,
+    },
 )
 POLICY = EngineResource("aws:s3/bucketPolicy:BucketPolicy", "tls", {"bucket": ARCHIVE, "policy": tls_policy(ARCHIVE)})
 
 
-def inline_bucket(lock_mode: str = "COMPLIANCE", expiration_days: int = 2557, versioning: bool = True) -> EngineResource:
+def inline_bucket(
+    lock_mode: str = "COMPLIANCE", expiration_days: int = 2557, versioning: bool = True
+) -> EngineResource:
     """A v6-era aws.s3.Bucket that carries its archive settings inline (deprecated, still shipped in v7)."""
     return EngineResource(
         "aws:s3/bucket:Bucket",

@@ -233,14 +233,18 @@ def test_policy_check_workflow_runs_commands_the_cli_accepts():
 
 
 def test_example_policy_config_names_real_policies_and_parses():
-    from auditkit.policies.crossguard.pack_config import parse_pack_config
+    """Enforcement levels and pack-wide settings only: retention and scopes come from the stack's config."""
+    from auditkit.policies.crossguard.pack_config import RETENTION_KEYS, parse_pack_config
 
     cfg = json.loads(Path("policies/policy-config.example.json").read_text())
     names = {p.name for p in all_policies()}
     assert set(cfg) - {"all"} <= names
+    settings = read_stack_file(Path("stacks/Pulumi.demo.yaml"))
     for value in cfg.values():
         if isinstance(value, dict):
-            assert parse_pack_config(value).required.years == 21
+            assert not set(value) & set(RETENTION_KEYS)
+            parsed = parse_pack_config(value, settings)
+            assert parsed.required == settings.retention and parsed.archive_buckets == ("acme-central-audit-logs",)
 
 
 GCP_BREAKS = {

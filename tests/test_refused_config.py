@@ -105,4 +105,7 @@ def test_cli_names_the_available_stacks(tmp_path, capsys):
     (tmp_path / "Pulumi.one.yaml").write_text("config: {}\n")
     assert main(["plan", "--stack", "two", "--stacks-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert f"stack='two' is not allowed: no such stack file; allowed: a stack file Pulumi.<stack>.yaml in: {tmp_path} (one)" in err
+    assert (
+        f"stack='two' is not allowed: no such stack file; allowed: a stack file Pulumi.<stack>.yaml in: {tmp_path} (one)"
+        in err
+    )

@@ -121,6 +121,10 @@ def _deployment(path: Path) -> Mapping[str, Any]:
         doc = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError("--state", str(path), "a JSON file written by `pulumi stack export`", str(exc)) from None
+    if not isinstance(doc, Mapping):
+        raise ConfigError(
+            "--state", str(path), "a `pulumi stack export` file (a JSON object)", f"found a JSON {type(doc).__name__}"
+        )
     version = doc.get("version")
     deployment = doc.get("deployment")
     if version != 3 or not isinstance(deployment, Mapping):
@@ -130,10 +134,17 @@ def _deployment(path: Path) -> Mapping[str, Any]:
     return deployment
 
 
+def _resources(path: Path) -> list[Mapping[str, Any]]:
+    resources = _deployment(path).get("resources") or []
+    if not isinstance(resources, list) or not all(isinstance(r, Mapping) for r in resources):
+        raise ConfigError("--state", str(path), "deployment.resources as a list of objects", "unexpected shape")
+    return resources
+
+
 def resources_from_state(path: Path) -> list[Resource]:
     """Resources of a `pulumi stack export` (deployment version 3), raw provider resources included."""
     out = []
-    for r in _deployment(path).get("resources") or []:
+    for r in _resources(path):
         rtype = str(r.get("type", ""))
         if rtype.startswith("pulumi:") or r.get("delete"):
             continue

@@ -86,11 +86,14 @@ def judged(control_id: str, resources: Sequence[str], *parts: Part) -> Verdict:
 
 
 def lazily(build: Callable[..., Any], *args: Any) -> Any:
-    """build(*args), or a marker for the first computed field it needed."""
+    """build(*args); or a marker for the first computed field it needed, or for the error that
+    stopped it, so only the judges that read this fact are affected."""
     try:
         return build(*args)
     except NotYetKnown as exc:
         return Computed(exc.field)
+    except Exception as exc:  # noqa: BLE001 - an unexpected shape fails the controls that read it
+        return Unreadable(exc)
 
 
 def flag(value: Any, default: bool) -> Any:
@@ -107,6 +110,13 @@ class Unreadable:
 
     def __init__(self, error: Exception) -> None:
         object.__setattr__(self, "error", error)
+
+    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
+        raise self.error
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __int__ = __float__ = __index__ = __str__ = __format__ = __hash__ = _refuse
+    __iter__ = __len__ = __contains__ = __getitem__ = _refuse
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):

@@ -123,3 +123,24 @@ def test_a_selector_shape_the_evaluator_does_not_know_fails_only_the_controls_th
         "auditkit-aws-trail-dynamodb-data-events",
     }
     assert all("could not be judged: UnknownShape" in d.message for d in diagnostics)
+
+
+def test_a_malformed_resource_is_reported_as_not_judged_never_raised(monkeypatch, demo_plan):
+    """An AttributeError deep in a fact builder: the analyzer still answers, the policy that reads it says why."""
+
+    def malformed(p):
+        p["rules"] = "expire everything"
+
+    diagnostics = preview(monkeypatch, engine(mutate(demo_plan, "audit-archive-lifecycle", malformed)))
+    assert [(d.policy, d.level) for d in diagnostics] == [("auditkit-aws-bucket-lifecycle", "mandatory")]
+    assert "could not be judged: AttributeError: 'str' object has no attribute 'get'" in diagnostics[0].message
+
+
+def test_the_analyzer_describes_every_policy_without_stack_setting_defaults():
+    """GetAnalyzerInfo is what `pulumi policy publish` and the engine read; the engine fills schema
+    defaults into each policy's config, so stack settings must have none."""
+    info = Analyzer().servicer.GetAnalyzerInfo(None, None)
+    assert sorted(p.name for p in info.policies) == sorted(policy_name(c) for c in CONTROLS)
+    for p in info.policies:
+        schema = dict(p.configSchema.properties)
+        assert "default" not in schema["jurisdictions"] and "default" not in schema["clouds"]

@@ -86,7 +86,7 @@ def _scan_gcp(args: argparse.Namespace) -> int:
         if settings.gcp is not None:
             exemptions, kms_key = dict(settings.gcp.exemptions), settings.gcp.kms_key_name
     baseline = load_baseline(args.baseline)
-    report = scan_gcp(GcpScanOptions(required, tuple(targets), exemptions, kms_key))
+    report = scan_gcp(GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout))
     if baseline is not None:
         report.compare(baseline)
     return emit(report, args, source)
@@ -116,7 +116,9 @@ def _scan_all(args: argparse.Namespace) -> int:
         g = settings.gcp
         kind = {"organization": "organizations", "folder": "folders", "project": "projects"}[g.scope]
         reports.append(
-            scan_gcp(GcpScanOptions(required, (f"{kind}/{g.scope_id}",), dict(g.exemptions), g.kms_key_name))
+            scan_gcp(
+                GcpScanOptions(required, (f"{kind}/{g.scope_id}",), dict(g.exemptions), g.kms_key_name, args.timeout)
+            )
         )
     if settings.azure is not None:
         a = settings.azure
@@ -168,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     gcp.add_argument("--organization", action="append", default=[], help="organization id (repeatable)")
     gcp.add_argument("--folder", action="append", default=[], help="folder id (repeatable)")
     gcp.add_argument("--project", action="append", default=[], help="project id (repeatable)")
+    gcp.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
+    )
     add_common(gcp)
     gcp.set_defaults(func=_scan_gcp)
     azure = clouds.add_parser("azure", help="scan Azure subscriptions (DefaultAzureCredential)")

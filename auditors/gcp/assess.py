@@ -41,8 +41,9 @@ def _sink_export(findings: list[Finding], snap: GcpSnapshot, target: str, chain:
     """A sink counts if it is enabled, keeps every audit log and its route ends in a Cloud Storage archive
     its writer can write to and not delete from. Returns the archives the target's routes end in."""
     routes, note = _routes(snap, chain)
-    unread = snap.unread([f"node:{n}" for n in chain] + [f"sinks:{n}" for n in chain])
-    passed, gaps, others = [], [], []
+    # Unread sinks up the hierarchy could intercept the logs of every route: no route proves anything then.
+    chain_unread = snap.unread([f"node:{n}" for n in chain] + [f"sinks:{n}" for n in chain])
+    passed, gaps, others, unread = [], [], [], list(chain_unread)
     for r in routes:
         if r.unread:
             unread.append(f"route {r.describe()}: {r.unread}")
@@ -58,13 +59,15 @@ def _sink_export(findings: list[Finding], snap: GcpSnapshot, target: str, chain:
             unread.append(f"route {r.describe()}: the writer's grants on the archive's project: {iam_unread[0]}")
         else:
             passed.append(r)
-    if passed and not unread:
+    if passed and not chain_unread:  # an unread route elsewhere cannot undo a proven one
         _add(findings, "gcp.sink.export", Status.PASS, target, f"every audit log reaches {passed[0].describe()}")
+    elif unread:  # what could not be read might have been the route that holds
+        _add(findings, "gcp.sink.export", Status.ERROR, target, "; ".join(unread + gaps + ([note] if note else [])))
     else:
-        if not passed and not gaps:
+        if not gaps:
             seen = f" (routes seen: {'; '.join(others)})" if others else ""
             gaps.append(f"no enabled sink routes every audit log to a Cloud Storage archive{seen}")
-        _verdict(findings, "gcp.sink.export", gaps + ([note] if note else []), unread, target, "")
+        _add(findings, "gcp.sink.export", Status.FAIL, target, "; ".join(gaps + ([note] if note else [])))
     return sorted({r.archive for r in routes if r.archive})
 
 

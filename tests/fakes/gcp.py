@@ -34,6 +34,8 @@ class FakeGcp:
     # bucket name -> (bucket JSON resource, IAM bindings JSON)
     buckets: dict[str, tuple[dict, list[dict]]] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)  # request-path prefixes answered 403
+    # request-path prefix -> how many more times to answer 503 (a transient failure) before serving it
+    unavailable: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,7 +51,11 @@ class FakeGcp:
                 parts = urlsplit(self.path)
                 path = unquote(parts.path)
                 fake.requests.append(f"{method} {path}")
-                if any(path.startswith(d) for d in fake.denied):
+                busy = [p for p, n in fake.unavailable.items() if n > 0 and path.startswith(p)]
+                if busy:
+                    fake.unavailable[busy[0]] -= 1
+                    status, body = _error(503, "UNAVAILABLE", "injected outage")
+                elif any(path.startswith(d) for d in fake.denied):
                     status, body = _error(403, "PERMISSION_DENIED", "injected denial")
                 else:
                     status, body = fake.answer(method, path, parse_qs(parts.query))

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from google.auth.credentials import AnonymousCredentials
+
+from auditkit.auditors.findings import Report, Status
+from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
 from auditkit.components.mock_engine import RenderedResource
+from auditkit.policies.retention import required_retention
 from tests.fakes import gcp_published as pub
 from tests.fakes.gcp import FakeGcp
 
@@ -108,3 +113,13 @@ def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
             body,
             pub.bucket_bindings(str(p["project"]), *(pub.grant(m.state["role"], m.state["member"]) for m in members)),
         )
+
+
+def scan(fake: FakeGcp, targets: Iterable[str] = (PROJECT,), timeout: float = 5.0) -> Report:
+    """`auditkit scan gcp` over the fake with the real clients (anonymous credentials), CA retention."""
+    options = GcpScanOptions(required_retention(["CA"]), tuple(targets), timeout=timeout, endpoint=fake.http_endpoint)
+    return scan_gcp(options, lambda o: default_clients(o, AnonymousCredentials()))
+
+
+def verdicts(report: Report, control: str) -> dict[str, tuple[Status, str]]:
+    return {f.resource: (f.status, f.message) for f in report.findings if f.control == control}

@@ -47,6 +47,19 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _unwrap(part: str) -> str:
+    """Drop parentheses around the whole conjunct (not the ones closing timestamp(...))."""
+    part = part.strip()
+    while part.startswith("(") and part.endswith(")"):
+        depth, inner = 0, part[1:-1]
+        for ch in inner:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth < 0:
+                return part
+        part = inner.strip()
+    return part
+
+
 def condition_holds(expression: str | None, now: datetime) -> Holds:
     if not expression or not expression.strip():
         return Holds.NOW
@@ -54,7 +67,7 @@ def condition_holds(expression: str | None, now: datetime) -> Holds:
         return Holds.MAYBE
     states = []
     for part in expression.split("&&"):
-        m = _TIME_BOUND.match(part.strip().strip("()").strip())
+        m = _TIME_BOUND.match(_unwrap(part))
         if not m:
             states.append(Holds.MAYBE)
             continue

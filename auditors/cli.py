@@ -77,6 +77,8 @@ def _scan_gcp(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
         )
+    if not args.timeout > 0:
+        raise ConfigError("--timeout", args.timeout, "a number of seconds greater than 0")
     required, source = required_from_args(args, default_stacks_dir())
     exemptions, kms_key = {}, None
     if args.stack:

@@ -130,9 +130,7 @@ def _scan_all(args: argparse.Namespace) -> int:
         g = settings.gcp
         kind = {"organization": "organizations", "folder": "folders", "project": "projects"}[g.scope]
         target = f"{kind}/{g.scope_id}"
-        reports.append(
-            scan_gcp(GcpScanOptions(required, (target,), dict(g.exemptions), g.kms_key_name, args.timeout))
-        )
+        reports.append(scan_gcp(GcpScanOptions(required, (target,), dict(g.exemptions), g.kms_key_name, args.timeout)))
         scope["targets"] = [target]
     if settings.azure is not None:
         a = settings.azure

@@ -177,3 +177,23 @@ def test_an_intercepting_organization_sink_is_judged_on_its_own_route(gcp):
     gcp.sinks[ORG][0]["filter"] = 'LOG_ID("cloudaudit.googleapis.com/activity")'
     status, message = export(scan(gcp))
     assert status is Status.FAIL and "sink org-intercept filter" in message and "narrow" not in message
+
+
+def test_a_route_longer_than_the_hop_bound_is_not_followed():
+    """Pure: projects/p0 -> p1 -> p2 -> p3 -> archive needs 3 project hops; one more is refused."""
+    from auditkit.policies.gcp.facts import SinkFacts
+    from auditkit.policies.gcp.routes import MAX_HOPS, follow
+
+    def chain(hops):
+        sinks = {
+            f"projects/p{i}": [SinkFacts(f"s{i}", f"projects/p{i}", f"logging.googleapis.com/projects/p{i + 1}", "")]
+            for i in range(hops)
+        }
+        sinks[f"projects/p{hops}"] = [SinkFacts("last", f"projects/p{hops}", GCS, "")]
+        first = SinkFacts("first", ORG, "logging.googleapis.com/projects/p1", "", include_children=True)
+        return follow(first, lambda p: (sinks.get(p), None if p in sinks else "unread"))
+
+    [ok] = chain(MAX_HOPS)
+    assert ok.archive == ARCHIVE and len(ok.sinks) == MAX_HOPS + 1
+    [refused] = chain(MAX_HOPS + 1)
+    assert refused.archive is None and refused.problem == f"the route is longer than {MAX_HOPS} project hops"

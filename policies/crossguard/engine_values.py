@@ -46,9 +46,15 @@ def _item(container: Any, key: Any, resolve: Resolve | None, path: tuple[str, ..
     return plain(item, resolve, path)
 
 
-def _bucket_identity(r: PolicyResource) -> str:
+GCS_BUCKET = "gcp:storage/bucket:Bucket"
+# The input that holds a bucket's name, by type: a reference to the bucket stands for that name.
+NAME_FIELDS = {BUCKET: "bucket", GCS_BUCKET: "name"}
+TARGETS = {**REFERENCES, "bucket": (*REFERENCES["bucket"], GCS_BUCKET)}
+
+
+def _bucket_identity(r: PolicyResource, field: str) -> str:
     try:
-        name = r.props.get("bucket")
+        name = r.props.get(field)
     except UnknownValueError:
         name = None
     return name if isinstance(name, str) and name else unnamed_bucket(r.name)
@@ -58,13 +64,14 @@ def _resolver(r: PolicyResource) -> Resolve:
     """A reference field's unknown, as what it names in the plan: a bucket's name, another resource's URN."""
 
     def resolve(path: tuple[str, ...]) -> Any:
-        wanted = REFERENCES.get(path[-1]) if path else None
+        wanted = TARGETS.get(path[-1]) if path else None
         deps = (r.property_dependencies or {}).get(path[0], []) if wanted else []
         named = [d for d in deps if canonical_type(d.resource_type) in (wanted or ())]
         if len(named) != 1:
             return None
         target = named[0]
-        return _bucket_identity(target) if canonical_type(target.resource_type) == BUCKET else target.urn
+        field = NAME_FIELDS.get(canonical_type(target.resource_type))
+        return _bucket_identity(target, field) if field else target.urn
 
     return resolve
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from auditkit.policies.computed import judged, lazily
 from auditkit.policies.gcp import judges
 from auditkit.policies.gcp.facts import (
     AuditConfigFacts,
@@ -113,7 +114,8 @@ def bucket_facts(r: PlanResource, members: Sequence[PlanResource]) -> GcsBucketF
         public_access_prevention=p.get("publicAccessPrevention"),
         kms_key=(p.get("encryption") or {}).get("defaultKmsKeyName"),
         versioning=bool((p.get("versioning") or {}).get("enabled", False)),
-        bindings=tuple(_binding(m) for m in members if m.props.get("bucket") == p.get("name")),
+        # A grant to a writer identity computed at apply leaves only the controls that read grants waiting.
+        bindings=lazily(lambda: tuple(_binding(m) for m in members if m.props.get("bucket") == p.get("name"))),
         storage_class=str(p.get("storageClass") or "STANDARD"),
         autoclass=bool((p.get("autoclass") or {}).get("enabled", False)),
     )
@@ -134,8 +136,8 @@ def judge_gcp_plan(
         return []
     buckets = {str(r.props.get("name") or r.name): r for r in resources if r.type == BUCKET}
     scopes = sorted({s.scope for _, s in sinks})
-    data_access = judges.data_access([c for _, c in configs], allowed_exemptions, scopes)
-    verdicts = [Verdict("gcp.audit.data_access", tuple(n for n, _ in configs), tuple(data_access))]
+    data_access = lambda: judges.data_access([c for _, c in configs], allowed_exemptions, scopes)  # noqa: E731
+    verdicts = [judged("gcp.audit.data_access", tuple(n for n, _ in configs), data_access)]
     archives = sorted(
         {s.destination.split("/", 1)[1] for _, s in sinks if s.destination.startswith("storage.googleapis.com/")}
     )
@@ -152,19 +154,16 @@ def judge_gcp_plan(
         facts = bucket_facts(bucket, members) if bucket else None
         to_it = [(n, s) for n, s in sinks if s.destination == f"storage.googleapis.com/{name}"]
         parent = any(not s.scope.startswith("project:") for _, s in to_it)
-        writers = tuple(m.name for m in members if m.props.get("bucket") == name)
-        verdicts.append(
-            Verdict(
-                "gcp.sink.export",
-                tuple(n for n, _ in to_it) + writers,
-                tuple(judges.sink_export([s for _, s in to_it], facts, parent)),
-            )
+        writers = tuple(m.name for m in members if isinstance(m.props.get("bucket"), str) and m.props["bucket"] == name)
+        export = lambda to_it=to_it, facts=facts, parent=parent: judges.sink_export(  # noqa: E731
+            [s for _, s in to_it], facts, parent
         )
+        verdicts.append(judged("gcp.sink.export", tuple(n for n, _ in to_it) + writers, export))
         if facts is None or bucket is None:
             continue  # the archive is managed by another stack: judged live by the auditor
         verdicts += [
-            Verdict("gcp.bucket.retention_lock", (bucket.name,), tuple(judges.retention_lock(facts, required))),
-            Verdict("gcp.bucket.lifecycle", (bucket.name,), tuple(judges.lifecycle(facts, required))),
-            Verdict("gcp.bucket.hardening", (bucket.name,), tuple(judges.hardening(facts, kms_key))),
+            judged("gcp.bucket.retention_lock", (bucket.name,), lambda f=facts: judges.retention_lock(f, required)),
+            judged("gcp.bucket.lifecycle", (bucket.name,), lambda f=facts: judges.lifecycle(f, required)),
+            judged("gcp.bucket.hardening", (bucket.name,), lambda f=facts: judges.hardening(f, kms_key)),
         ]
     return verdicts

@@ -1,0 +1,106 @@
+"""Which digest chains a run must verify: trails -> accounts x regions, each with its expectation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from auditkit.auditors.aws.clients import AccountSession, Failure
+from auditkit.auditors.aws.verify import collect
+from auditkit.auditors.aws.verify.chain import Expectation
+from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key
+from auditkit.auditors.aws.verify.layout import ChainId, iso
+
+# Other regions' digests may land a little after the home region's latest delivery.
+REMOTE_GRACE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+@dataclass(eq=False)  # identity: specs key the run's lookups
+class ChainSpec:
+    chain: ChainId
+    acct: AccountSession
+    start: datetime
+    expect: Expectation
+    anchor: ChainState | None = None
+
+
+@dataclass
+class TrailScope:
+    """A trail's chains, or why some of them cannot be judged."""
+
+    trail: dict[str, Any]
+    chains: list[ChainSpec] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # FAIL verdicts about the trail itself
+
+
+def _expectation(status: dict[str, Any] | None, start: datetime, end: datetime, remote: bool) -> Expectation:
+    delivered = (status or {}).get("LatestDigestDeliveryTime")
+    if not isinstance(delivered, datetime):
+        return Expectation(start, None)
+    why = f"CloudTrail reports its latest digest delivery for the trail at {iso(delivered)} (GetTrailStatus)"
+    return Expectation(start, min(delivered, end), REMOTE_GRACE if remote else timedelta(0), why)
+
+
+def trail_scope(
+    acct: AccountSession,
+    trail: dict[str, Any],
+    regions: list[str],
+    window: Window,
+    members: Callable[[], dict[str, datetime] | Failure] | None,
+    anchors: dict[str, ChainState],
+) -> TrailScope:
+    scope = TrailScope(trail)
+    arn = str(trail["TrailARN"])
+    home = str(trail.get("HomeRegion") or arn.split(":")[3])
+    if not trail.get("LogFileValidationEnabled"):
+        scope.notes.append(
+            "log file validation is off: CloudTrail writes no digests, so no hour after it was turned off can be "
+            "proven complete or unaltered"
+        )
+    status = collect.trail_status(acct, trail)
+    if isinstance(status, Failure):
+        scope.failures.append(status)
+        status = None
+    accounts: dict[str, datetime | None] = {arn.split(":")[4]: None}
+    org_id = ""
+    if trail.get("IsOrganizationTrail"):
+        found = collect.organization_id(acct)
+        if isinstance(found, Failure):
+            scope.failures.append(found)
+            return scope
+        org_id = found
+        if members is not None:
+            listed = members()
+            if isinstance(listed, Failure):
+                scope.failures.append(listed)
+            else:
+                accounts.update(listed)
+    chain_regions = regions if trail.get("IsMultiRegionTrail") else [home]
+    for account, joined in sorted(accounts.items()):
+        for region in chain_regions:
+            chain = ChainId(
+                str(trail["S3BucketName"]),
+                str(trail.get("S3KeyPrefix") or ""),
+                account,
+                region,
+                str(trail["Name"]),
+                home,
+                org_id,
+            )
+            anchor = anchors.get(chain_key(chain))
+            start = max(window.start, joined) if joined else window.start
+            if anchor is not None:
+                start = anchor.head_time
+            scope.chains.append(
+                ChainSpec(chain, acct, start, _expectation(status, start, window.end, region != home), anchor)
+            )
+    return scope

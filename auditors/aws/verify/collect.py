@@ -160,17 +160,17 @@ def organization_id(acct: AccountSession) -> str | Failure:
     return failure if failure else org_id  # type: ignore[return-value]
 
 
-def member_accounts(acct: AccountSession) -> dict[str, datetime] | Failure:
-    """The organization's ACTIVE member accounts, with the time each joined."""
+def member_accounts(acct: AccountSession) -> set[str] | Failure:
+    """The organization's ACTIVE member accounts (organizations:ListAccounts, paged)."""
     org = acct.client("organizations")
 
-    def call() -> dict[str, datetime]:
-        members: dict[str, datetime] = {}
-        for page in org.get_paginator("list_accounts").paginate():
-            for a in page["Accounts"]:
-                if a.get("Status", "ACTIVE") == "ACTIVE":
-                    members[str(a["Id"])] = a["JoinedTimestamp"]
-        return members
+    def call() -> set[str]:
+        return {
+            str(a["Id"])
+            for page in org.get_paginator("list_accounts").paginate()
+            for a in page["Accounts"]
+            if a.get("Status", "ACTIVE") == "ACTIVE"
+        }
 
     members, failure = fetch(call, "ListAccounts", acct.default_region, "organizations")
     return failure if failure else members  # type: ignore[return-value]

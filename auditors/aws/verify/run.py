@@ -228,6 +228,8 @@ def _judge_logs(pool: ThreadPoolExecutor, results: list[ChainResult], window: Wi
             r.issues.append(Issue(False, r.spec.chain.label, keys.describe()))
             r.listing_failed = True
             continue
+        if any(not i.failed for i in r.issues):
+            continue  # a digest that could not be read may list any of them: no made-up "unreferenced"
         referenced = {(ref.bucket, ref.key) for d in [*r.verified, r.anchor_digest] if d for ref in d.logs}
         since = r.spec.anchor.logs_until if r.spec.anchor else r.spec.start
         assert r.logs_until is not None

@@ -55,7 +55,7 @@ def trail_scope(
     trail: dict[str, Any],
     regions: list[str],
     window: Window,
-    members: Callable[[], dict[str, datetime] | Failure] | None,
+    members: Callable[[], set[str] | Failure] | None,
     anchors: dict[str, ChainState],
 ) -> TrailScope:
     scope = TrailScope(trail)
@@ -70,7 +70,7 @@ def trail_scope(
     if isinstance(status, Failure):
         scope.failures.append(status)
         status = None
-    accounts: dict[str, datetime | None] = {arn.split(":")[4]: None}
+    accounts = {arn.split(":")[4]}
     org_id = ""
     if trail.get("IsOrganizationTrail"):
         found = collect.organization_id(acct)
@@ -83,9 +83,9 @@ def trail_scope(
             if isinstance(listed, Failure):
                 scope.failures.append(listed)
             else:
-                accounts.update(listed)
+                accounts.update(listed)  # a member account's whole window is expected
     chain_regions = regions if trail.get("IsMultiRegionTrail") else [home]
-    for account, joined in sorted(accounts.items()):
+    for account in sorted(accounts):
         for region in chain_regions:
             chain = ChainId(
                 str(trail["S3BucketName"]),
@@ -97,9 +97,7 @@ def trail_scope(
                 org_id,
             )
             anchor = anchors.get(chain_key(chain))
-            start = max(window.start, joined) if joined else window.start
-            if anchor is not None:
-                start = anchor.head_time
+            start = anchor.head_time if anchor is not None else window.start
             scope.chains.append(
                 ChainSpec(chain, acct, start, _expectation(status, start, window.end, region != home), anchor)
             )

@@ -16,8 +16,8 @@ from datetime import timedelta
 import pytest
 
 from auditkit.auditors.aws.clients import CallLog
+from auditkit.auditors.aws.verify.layout import Window
 from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
-from auditkit.auditors.aws.verify.scope import Window
 from auditkit.auditors.findings import Report, Status
 from tests.fakes.cloudtrail_delivery import EPOCH, HOUR, Delivery, new_key
 from tests.fakes.cloudtrail_stub import CloudTrailStub
@@ -307,3 +307,72 @@ def test_checkpoint_reads_only_new_hours_and_still_checks_the_head(world, stub, 
     msg = failures(verify_aws(VerifyOptions(later, regions=REGIONS, checkpoint=cp)))
     assert list(msg) == [f"s3://{BUCKET}/{digest(world, HOURS + 1, 'us-west-2')}"]
     assert "deleted after it was verified" in next(iter(msg.values()))
+
+
+def _cli(tmp_path, *extra: str) -> tuple[int, dict]:
+    from auditkit.auditors.cli import main
+
+    out = tmp_path / "verify.json"
+    regions = [a for r in REGIONS for a in ("--region", r)]
+    window = ["--start", "2026-11-01T23:30:00Z", "--end", "2026-11-02T05:10:00Z"]
+    code = main(["verify", "aws", *regions, *window, "--format", "json", "--output", str(out), *extra])
+    return code, json.loads(out.read_text())
+
+
+def test_cli_exit_codes_0_verified_1_tampered_2_unreadable(world, stub, tmp_path, boto_session):
+    code, doc = _cli(tmp_path, "--trail", TRAIL)
+    assert code == 0 and doc["summary"]["PASS"] == 2 and doc["summary"]["digests"] == 12
+    assert {f["control"] for f in doc["findings"]} == {"aws.trail.integrity"}
+    assert doc["findings"][0]["citations"]["hipaa"] == [
+        "45 CFR 164.312(c)(1)",
+        "45 CFR 164.312(c)(2)",
+        "45 CFR 164.312(b)",
+    ]
+    boto_session.client("s3").delete_object(Bucket=BUCKET, Key=log(world, 1))
+    code, doc = _cli(tmp_path)
+    assert code == 1 and [f["resource"] for f in doc["findings"] if f["status"] == "FAIL"] == [
+        f"s3://{BUCKET}/{log(world, 1)}"
+    ]
+    stub.denied.add("GetTrailStatus")
+    code, doc = _cli(tmp_path)
+    assert code == 2 and any(f["status"] == "ERROR" and "GetTrailStatus" in f["message"] for f in doc["findings"])
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--start", "yesterday"], "--start"),
+        (["--start", "2026-11-02", "--end", "2026-11-01"], "--start"),
+        (["--timeout", "0"], "--timeout"),
+    ],
+)
+def test_bad_input_is_refused_before_any_cloud_call(stub, args, field, capsys, tmp_path):
+    from auditkit.auditors.cli import main
+
+    assert main(["verify", "aws", *args]) == 2
+    assert f"error: {field}=" in capsys.readouterr().err
+    assert stub.seen == []
+
+
+def test_a_checkpoint_that_is_not_one_is_refused(stub, tmp_path, capsys):
+    from auditkit.auditors.cli import main
+
+    bad = tmp_path / "cp.json"
+    bad.write_text('{"findings": []}')
+    assert main(["verify", "aws", "--checkpoint", str(bad)]) == 2
+    assert "--checkpoint=" in capsys.readouterr().err and stub.seen == []
+
+
+def test_every_call_of_verify_is_in_its_shipped_statement_and_nothing_more(world, stub, boto_session):
+    """auditors/aws/scan-policy.json, statement AuditKitVerifyLogIntegrityReadOnly: exactly what verify calls."""
+    from auditkit.auditors.aws.permissions import iam_action, statement_actions
+
+    boto_session.client("organizations").create_organization(FeatureSet="ALL")
+    boto_session.client("s3").delete_object(Bucket=BUCKET, Key=log(world, 1))  # -> ListObjectVersions
+    used: set[str] = set()
+    for options in ({}, {"regions": REGIONS, "organization": True}):
+        calls = CallLog()
+        verify_aws(VerifyOptions(Window(EPOCH, EPOCH + HOUR), **options), calls)  # {}: DescribeRegions
+        used |= {iam_action(*key.split(":")) for key in calls.counts}
+        boto_session.client("cloudtrail").update_trail(Name=TRAIL, IsOrganizationTrail=True)
+    assert used == statement_actions("AuditKitVerifyLogIntegrityReadOnly")

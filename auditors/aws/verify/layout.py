@@ -42,6 +42,14 @@ def days(start: datetime, end: datetime) -> list[date]:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The digests to verify, by the time each digest ends."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class ChainId:
     """One digest chain: a trail's digests for one account in one region."""
 

@@ -14,9 +14,9 @@ from auditkit.auditors.aws.verify import collect
 from auditkit.auditors.aws.verify.chain import Issue, Node, walk
 from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key, load, save
 from auditkit.auditors.aws.verify.digests import Digest, DigestObject, PublicKey, judge_digest
-from auditkit.auditors.aws.verify.layout import HOUR, days, digest_key_time, iso
+from auditkit.auditors.aws.verify.layout import HOUR, Window, days, digest_key_time, iso
 from auditkit.auditors.aws.verify.logs import judge_referenced, judge_unreferenced
-from auditkit.auditors.aws.verify.scope import ChainSpec, TrailScope, Window, trail_scope
+from auditkit.auditors.aws.verify.scope import ChainSpec, TrailScope, trail_scope
 from auditkit.auditors.findings import Finding, Report, Status
 
 CONTROL = "aws.trail.integrity"

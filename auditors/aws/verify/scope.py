@@ -11,16 +11,10 @@ from auditkit.auditors.aws.clients import AccountSession, Failure
 from auditkit.auditors.aws.verify import collect
 from auditkit.auditors.aws.verify.chain import Expectation
 from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key
-from auditkit.auditors.aws.verify.layout import ChainId, iso
+from auditkit.auditors.aws.verify.layout import ChainId, Window, iso
 
 # Other regions' digests may land a little after the home region's latest delivery.
 REMOTE_GRACE = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class Window:
-    start: datetime
-    end: datetime
 
 
 @dataclass(eq=False)  # identity: specs key the run's lookups

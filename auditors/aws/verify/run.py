@@ -79,7 +79,11 @@ def _trails(acct: AccountSession, options: VerifyOptions) -> tuple[list[dict[str
             failures.append(found)
             continue
         for t in found:
-            seen.setdefault(str(t["TrailARN"]), t)
+            if not options.trail or options.trail in (
+                t.get("Name"),
+                t.get("TrailARN"),
+            ):  # some endpoints ignore the filter
+                seen.setdefault(str(t["TrailARN"]), t)
     return list(seen.values()), failures
 
 

@@ -7,7 +7,8 @@ stamps the wall clock). This stub answers both in the shapes of botocore's
 NextToken}` and `GetTrailStatusResponse{IsLogging, LatestDigestDeliveryTime, StartLoggingTime, ...}`.
 Keys are per region (AWS API reference, ListPublicKeys: "each digest file is signed with a private
 key unique to its Region"); the region is read from the request's SigV4 credential scope.
-boto3 reaches it through AWS_ENDPOINT_URL_CLOUDTRAIL, for that service alone.
+boto3 reaches it through AWS_ENDPOINT_URL_CLOUDTRAIL, for that service alone. Used by the tests, the
+benchmark and `auditkit demo`; emulator-only.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Shapes from AWS's "CloudTrail digest file structure" page (key layout, every dig
 first digest's null previous fields) and "Custom implementations of CloudTrail log file integrity
 validation" (signing string; hex signature in `x-amz-meta-signature`, algorithm in
 `x-amz-meta-signature-algorithm`; hashValue = SHA-256 of the *uncompressed* log file). The benchmark
-uses it too, so awscli's `validate-logs` and AuditKit read the very same bucket.
+uses it too, so awscli's `validate-logs` and AuditKit read the very same bucket; `auditkit demo` forges
+its day of logs with it. Emulator-only: nothing here runs against a real account.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from tests.fakes.cloudtrail_stub import StubKey
+from auditkit.auditors.aws.emulator_cloudtrail import StubKey
 
 HOUR = timedelta(hours=1)
 EPOCH = datetime(2026, 11, 2, 0, 0, 31, tzinfo=timezone.utc)  # digests end at HH:00:31, like AWS's HH:MM:SS cadence

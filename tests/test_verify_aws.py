@@ -376,3 +376,22 @@ def test_every_call_of_verify_is_in_its_shipped_statement_and_nothing_more(world
         used |= {iam_action(*key.split(":")) for key in calls.counts}
         boto_session.client("cloudtrail").update_trail(Name=TRAIL, IsOrganizationTrail=True)
     assert used == statement_actions("AuditKitVerifyLogIntegrityReadOnly")
+
+
+def test_scheduled_workflow_verifies_the_last_day_with_a_checkpoint():
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from auditkit.auditors.cli import build_parser
+
+    wf = yaml.safe_load(Path(".github/workflows/drift-scan.yml").read_text())
+    steps = wf["jobs"]["scan"]["steps"]
+    script = next(s["run"] for s in steps if s.get("id") == "verify")
+    line = next(ln for ln in script.splitlines() if ln.strip().startswith("args=("))
+    args = build_parser().parse_args(shlex.split(line.split("=(", 1)[1].rstrip(")")))
+    assert (args.cloud, args.checkpoint, args.start, args.end) == ("aws", "verify-state/checkpoint.json", None, None)
+    assert args.func.__name__ == "run_verify"
+    cached = [s for s in steps if "actions/cache" in s.get("uses", "") and s["with"]["path"] == "verify-state"]
+    assert [s["uses"].split("@")[0] for s in cached] == ["actions/cache/restore", "actions/cache/save"]

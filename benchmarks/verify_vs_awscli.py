@@ -6,7 +6,9 @@ The bucket: one multi-region trail, 30 days x 4 regions x 24 hourly digests, 2 l
 cloudtrail:ListPublicKeys for both tools (moto lacks it). awscli (the test extra) validates one
 region per invocation, so it runs once per region; AuditKit runs once for all four. Both run as
 subprocesses. Printed: seconds, the ratio, and whether both found every digest and log file valid.
-Then the daily run: one more day delivered, verified from the checkpoint. Run: make bench-verify
+Then the daily run: one more day delivered, verified from the checkpoint. BENCH_LATENCY_MS=25 puts a
+proxy adding 25 ms per S3 request in front of moto for both tools (S3-like latency; loopback has none).
+Run: .venv/bin/python benchmarks/verify_vs_awscli.py
 """
 
 from __future__ import annotations
@@ -108,8 +110,20 @@ def _auditkit(start: str, end: str, checkpoint: str) -> tuple[float, dict]:
     return seconds, doc["summary"]
 
 
+def _latency(url: str, ms: float) -> tuple[subprocess.Popen | None, str]:
+    """With BENCH_LATENCY_MS, both verifiers reach S3 through a proxy adding that delay per request."""
+    if not ms:
+        return None, url
+    script = str(Path(__file__).with_name("latency_proxy.py"))
+    proxy = subprocess.Popen([sys.executable, script, url, str(ms)], stdout=subprocess.PIPE, text=True)
+    assert proxy.stdout is not None
+    return proxy, f"http://127.0.0.1:{proxy.stdout.readline().strip()}"
+
+
 def main() -> None:
     moto, url = _moto()
+    latency = float(os.environ.get("BENCH_LATENCY_MS", "0"))
+    proxy, s3_url = _latency(url, latency)
     os.environ.update(AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     os.environ.update(AWS_DEFAULT_REGION="us-east-1")
     stub = CloudTrailStub(url)
@@ -118,6 +132,8 @@ def main() -> None:
         began = time.perf_counter()
         delivery, arn = _forge(stub)
         _delivered(stub, DAYS * 24)
+        os.environ["AWS_ENDPOINT_URL_S3"] = s3_url  # forged directly; both verifiers read through the proxy
+        print(f"S3 latency added per request: {latency:g} ms")
         print(
             f"forged {DAYS} days x {len(REGIONS)} regions x 24 digests, {LOGS_PER_HOUR} log files/hour "
             f"in {time.perf_counter() - began:.1f} s"
@@ -152,8 +168,10 @@ def main() -> None:
             )
     finally:
         stub.close()
-        moto.terminate()
-        moto.wait(10)
+        for proc in (proxy, moto):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(10)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ from rich.console import Console
 
 from auditkit.auditors.aws.emulator_cloudtrail import CloudTrailStub
 from auditkit.auditors.aws.emulator_digests import EPOCH, HOUR, Delivery, new_key
+from auditkit.auditors.aws.verify.command import NO_RETENTION, verify_scope
 from auditkit.auditors.aws.verify.layout import Window
 from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
-from auditkit.auditors.findings import Report
+from auditkit.auditors.findings import Report, utc_now
 from auditkit.auditors.reports import FORMATS
 from auditkit.auditors.scan_command import write_all
 
@@ -35,6 +36,13 @@ def _show(report: Report) -> None:
 
 
 TRAIL, BUCKET = "acme-evidence", "acme-cloudtrail-evidence"
+
+
+def _verify(options: VerifyOptions, step: str) -> Report:
+    started = utc_now()
+    report = verify_aws(options)
+    report.stamp(f"demo ({step})", started, verify_scope(options), NO_RETENTION)
+    return report
 
 
 def _evidence_trail(session: boto3.Session) -> dict:
@@ -64,13 +72,13 @@ def run_verify_step(session: boto3.Session, endpoint: str, regions: tuple[str, .
         stub.status[trail] = {"LatestDigestDeliveryTime": (last + timedelta(minutes=4)).timestamp()}
         options = VerifyOptions(Window(EPOCH - timedelta(minutes=30), last + timedelta(minutes=10)), trail, regions)
         err.print(f"{HOURS} hours x {len(regions)} regions of CloudTrail log files and signed digests in s3://{bucket}")
-        intact = verify_aws(options)
+        intact = _verify(options, "verify an intact day")
         _show(intact)
         write_all(intact, folder, "4-verify-intact-day", "Pulumi.yaml")
         victim = delivery.log_key(delivery.account, regions[0], EPOCH + timedelta(hours=8, minutes=5), 0)
         s3.put_object(Bucket=bucket, Key=victim, Body=gzip.compress(json.dumps({"Records": []}).encode()))
         err.print(f"someone rewrites s3://{bucket}/{victim} without its 09:00 records")
-        altered = verify_aws(options)
+        altered = _verify(options, "verify after a log file was altered")
         _show(altered)
         write_all(altered, folder, "5-verify-altered-log", "Pulumi.yaml")
         return intact.exit_code() == 0 and [f.resource for f in altered.gaps] == [f"s3://{bucket}/{victim}"]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from auditkit.auditors.aws.verify.layout import Window
 from auditkit.auditors.reports import FORMATS
 from auditkit.policies.errors import ConfigError
+
+if TYPE_CHECKING:
+    from auditkit.auditors.aws.verify.run import VerifyOptions
 
 TIME_FORMS = "ISO 8601 UTC, e.g. 2026-11-30T06:00:00Z or 2026-11-30"
 
@@ -54,6 +58,7 @@ def window_from_args(args: argparse.Namespace, now: datetime | None = None) -> W
 def run_verify(args: argparse.Namespace) -> int:
     from auditkit.auditors.aws.verify.checkpoint import load
     from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
+    from auditkit.auditors.findings import utc_now
     from auditkit.auditors.scan_command import emit
 
     window = window_from_args(args)
@@ -69,4 +74,20 @@ def run_verify(args: argparse.Namespace) -> int:
         args.timeout,
     )
     # SARIF alerts attach to a file of the repository; the findings name the S3 objects and hours.
-    return emit(verify_aws(options), args, "Pulumi.yaml")
+    started = utc_now()
+    report = verify_aws(options)
+    report.stamp("verify aws", started, verify_scope(options), NO_RETENTION)
+    return emit(report, args, "Pulumi.yaml")
+
+
+NO_RETENTION = "not judged (verify proves the delivered logs over the window)"
+
+
+def verify_scope(options: VerifyOptions) -> dict[str, list[str]]:
+    w = options.window
+    return {
+        "window": [f"{w.start:%Y-%m-%dT%H:%M:%SZ}..{w.end:%Y-%m-%dT%H:%M:%SZ}"],
+        "trails": [options.trail or "every trail described"],
+        "regions": list(options.regions) or ["every enabled region"],
+        "accounts": list(options.role_arns) or ["caller" + (" + organization members" if options.organization else "")],
+    }

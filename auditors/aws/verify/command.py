@@ -27,9 +27,9 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
         "--organization", action="store_true", help="organization trails: every ACTIVE member account's prefix"
     )
     p.add_argument("--checkpoint", help="JSON file: verified digests and chain heads; the next run reads new hours")
-    p.add_argument("--profile")
+    p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call before ERROR")
-    p.add_argument("--format", choices=sorted(FORMATS), default="table")
+    p.add_argument("--format", choices=sorted(FORMATS), default="table", help="report format (default: table)")
     p.add_argument("--output", help="write the report here (default: stdout)")
     p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
     p.set_defaults(fail_on="any")

@@ -53,8 +53,9 @@ def judge_unreferenced(
             Issue(
                 True,
                 f"s3://{bucket}/{key}",
-                f"log file for {iso(t)} is not listed by any verified digest of this trail: injected or forged, or "
-                "delivered while log file validation was off (or written by another trail to the same prefix)",
+                f"log file for {iso(t)} is not listed by any verified digest of this trail, so nothing proves "
+                "CloudTrail wrote it: injected or forged, or its digest is missing or invalid, or it was delivered "
+                "while log file validation was off (or by another trail writing to the same prefix)",
             )
         )
     return issues

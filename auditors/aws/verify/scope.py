@@ -44,6 +44,29 @@ def _expectation(status: dict[str, Any] | None, start: datetime, end: datetime, 
     return Expectation(start, min(delivered, end), REMOTE_GRACE if remote else timedelta(0), why)
 
 
+def _accounts(
+    acct: AccountSession,
+    trail: dict[str, Any],
+    members: Callable[[], set[str] | Failure] | None,
+    scope: TrailScope,
+) -> tuple[set[str], str] | None:
+    """The accounts whose prefixes hold this trail's chains, and the organization id in the path."""
+    accounts = {str(trail["TrailARN"]).split(":")[4]}
+    if not trail.get("IsOrganizationTrail"):
+        return accounts, ""
+    org_id = collect.organization_id(acct)
+    if isinstance(org_id, Failure):
+        scope.failures.append(org_id)
+        return None
+    if members is not None:
+        listed = members()
+        if isinstance(listed, Failure):
+            scope.failures.append(listed)
+        else:
+            accounts.update(listed)  # a member account's whole window is expected
+    return accounts, org_id
+
+
 def trail_scope(
     acct: AccountSession,
     trail: dict[str, Any],
@@ -64,20 +87,10 @@ def trail_scope(
     if isinstance(status, Failure):
         scope.failures.append(status)
         status = None
-    accounts = {arn.split(":")[4]}
-    org_id = ""
-    if trail.get("IsOrganizationTrail"):
-        found = collect.organization_id(acct)
-        if isinstance(found, Failure):
-            scope.failures.append(found)
-            return scope
-        org_id = found
-        if members is not None:
-            listed = members()
-            if isinstance(listed, Failure):
-                scope.failures.append(listed)
-            else:
-                accounts.update(listed)  # a member account's whole window is expected
+    found = _accounts(acct, trail, members, scope)
+    if found is None:
+        return scope
+    accounts, org_id = found
     chain_regions = regions if trail.get("IsMultiRegionTrail") else [home]
     for account in sorted(accounts):
         for region in chain_regions:

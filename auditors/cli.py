@@ -232,6 +232,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan_arguments(plan)
     plan.set_defaults(func=_plan)
     _add_scan_parsers(sub)
+    # --- verify (issue 15): prove the delivered logs complete and unaltered; self-contained block ---
+    from auditkit.auditors.aws.verify.command import add_verify_arguments, run_verify
+
+    verify = sub.add_parser("verify", help="prove delivered audit logs complete and unaltered (signed digest chain)")
+    verify_clouds = verify.add_subparsers(dest="cloud", required=True)
+    verify_aws = verify_clouds.add_parser("aws", help="walk CloudTrail's digest chain for each trail, region, hour")
+    add_verify_arguments(verify_aws)
+    verify_aws.set_defaults(func=run_verify)
+    # --- end verify ---
+
     demo = sub.add_parser(
         "demo", help="credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator"
     )

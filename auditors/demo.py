@@ -5,6 +5,8 @@
 2. Apply what the AWS components render for the `demo` stack; retire the console trail. Scan: zero gaps.
 3. Drift: someone stops the trail and narrows the S3 selector to skip a noisy bucket. Scan: exactly
    those two gaps, marked new against the clean scan.
+4. `verify aws` on a day of signed CloudTrail deliveries: every hour verified; then one log file is
+   rewritten and exactly that file is reported.
 """
 
 from __future__ import annotations
@@ -161,6 +163,11 @@ def run_demo(folder: Path) -> int:
         seen = {(f.control, "trail" if f.control == "aws.trail.logging" else f.resource) for f in drift.gaps}
         ok &= seen == EXPECTED_DRIFT and all(s == "new" for s in drift.baseline_state.values())
 
+        err.rule("4. Verify the logs themselves: an intact day, then one log file altered")
+        from auditkit.auditors.demo_verify import run_verify_step
+
+        ok &= run_verify_step(session, endpoint, REGIONS, folder)
+
     err.rule("Reports")
     err.print(
         f"HTML, SARIF, JSON, JUnit and Markdown for each step are in {folder.resolve()}/ (open {paths[-1]} in a browser)"
@@ -169,6 +176,7 @@ def run_demo(folder: Path) -> int:
         err.print(
             "[green]demo: the console defaults showed gaps, the shipped baseline had none, and the drift showed exactly the injected gaps[/green]"
         )
+        err.print("[green]demo: verify proved the intact day of logs and caught the altered log file[/green]")
         return 0
     err.print("[red]demo: the story did not hold; see the tables above[/red]")
     return 1

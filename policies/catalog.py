@@ -98,6 +98,17 @@ _AWS = (
         Citations((_REVIEW, _AUDIT), ("CC7.2", "CC7.3"), ("AU-6", "SI-4")),
     ),
     Control(
+        "aws.trail.integrity",
+        "Every hour of CloudTrail logs in the audit window is present and unaltered (signed digest chain verified)",
+        Severity.CRITICAL,
+        M,
+        "A validation flag that is on proves nothing about the logs themselves: a deleted or edited log file, a "
+        "removed digest hour or a forged file is only found by walking CloudTrail's signed digest chain.",
+        "Run `auditkit verify aws` daily with a checkpoint; restore deleted versions from the Object Lock archive, "
+        "investigate who altered or removed objects (S3 data events on the archive), and keep the trail logging.",
+        Citations((_INTEGRITY, _INTEGRITY_MECH, _AUDIT), ("CC7.2", "CC7.3"), ("AU-9", "AU-10")),
+    ),
+    Control(
         "aws.bucket.object_lock",
         "The log archive has Object Lock in COMPLIANCE mode with default retention >= the required retention",
         Severity.CRITICAL,
@@ -241,6 +252,10 @@ _AZURE = (
 )
 
 CONTROLS: dict[str, Control] = {c.id: c for c in (*_AWS, *_GCP, *_AZURE)}
+
+# Judged over the delivered logs by `auditkit verify`, never over a plan or a live setting: no policy-pack
+# policy and no `auditkit scan` finding can exist for these.
+EVIDENCE_CONTROLS = frozenset({"aws.trail.integrity"})
 
 
 def control(control_id: str) -> Control:

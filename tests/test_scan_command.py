@@ -84,9 +84,20 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     assert "drift showed exactly the injected gaps" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{stem}.{ext}"
-        for stem in ("1-console-defaults", "2-shipped-baseline", "3-drift")
+        for stem in (
+            "1-console-defaults",
+            "2-shipped-baseline",
+            "3-drift",
+            "4-verify-intact-day",
+            "5-verify-altered-log",
+        )
         for ext in ("html", "sarif", "json", "md", "junit.xml")
     )
+    intact = json.loads((tmp_path / "4-verify-intact-day.json").read_text())
+    assert intact["summary"]["PASS"] == 2 and intact["summary"]["digests"] == 48 and intact["summary"]["FAIL"] == 0
+    altered = json.loads((tmp_path / "5-verify-altered-log.json").read_text())
+    [gap] = [f for f in altered["findings"] if f["status"] != "PASS"]
+    assert gap["control"] == "aws.trail.integrity" and gap["message"].startswith("log file altered: SHA-256")
     drift = json.loads((tmp_path / "3-drift.json").read_text())
     assert sorted((f["control"], f["baseline"]) for f in drift["findings"] if f["status"] == "FAIL") == [
         ("aws.trail.logging", "new"),

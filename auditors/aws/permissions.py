@@ -14,6 +14,8 @@ _S3_ACTIONS = {
     "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
     "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
     "GetBucketEncryption": "GetEncryptionConfiguration",
+    "ListObjectsV2": "ListBucket",
+    "ListObjectVersions": "ListBucketVersions",
 }
 _PREFIX = {"resourcegroupstaggingapi": "tag"}
 
@@ -31,3 +33,8 @@ def scan_policy() -> dict:
 
 def allowed_actions() -> set[str]:
     return {a for s in scan_policy()["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
+
+
+def statement_actions(sid: str) -> set[str]:
+    """One statement's actions: the scan and `verify` each ship exactly what they call."""
+    return {a for s in scan_policy()["Statement"] if s.get("Sid") == sid for a in s["Action"]}

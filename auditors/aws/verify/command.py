@@ -1,0 +1,93 @@
+"""`auditkit verify aws`: arguments (checked before any cloud call), then the report and exit code."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from auditkit.auditors.aws.verify.layout import Window
+from auditkit.auditors.reports import FORMATS
+from auditkit.policies.errors import ConfigError
+
+if TYPE_CHECKING:
+    from auditkit.auditors.aws.verify.run import VerifyOptions
+
+TIME_FORMS = "ISO 8601 UTC, e.g. 2026-11-30T06:00:00Z or 2026-11-30"
+
+
+def add_verify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trail", help="trail name or ARN (default: every trail the account can describe)")
+    p.add_argument("--region", action="append", default=[], help="regions to verify (repeatable; default: enabled)")
+    p.add_argument("--start", help=f"oldest digest end time to verify ({TIME_FORMS}; default: --end minus 1 day)")
+    p.add_argument("--end", help=f"newest digest end time to verify ({TIME_FORMS}; default: now)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--role-arn", action="append", default=[], help="verify this account via AssumeRole")
+    who.add_argument(
+        "--organization", action="store_true", help="organization trails: every ACTIVE member account's prefix"
+    )
+    p.add_argument("--checkpoint", help="JSON file: verified digests and chain heads; the next run reads new hours")
+    p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call before ERROR")
+    p.add_argument("--format", choices=sorted(FORMATS), default="table", help="report format (default: table)")
+    p.add_argument("--output", help="write the report here (default: stdout)")
+    p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
+    p.set_defaults(fail_on="any")
+
+
+def _time(field: str, text: str | None, default: datetime) -> datetime:
+    if text is None:
+        return default
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(field, text, TIME_FORMS) from None
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t.astimezone(timezone.utc)
+
+
+def window_from_args(args: argparse.Namespace, now: datetime | None = None) -> Window:
+    end = _time("--end", args.end, now or datetime.now(timezone.utc))
+    start = _time("--start", args.start, end - timedelta(days=1))
+    if start >= end:
+        raise ConfigError("--start", args.start, f"a time before --end ({end:%Y-%m-%dT%H:%M:%SZ})")
+    if args.timeout <= 0:
+        raise ConfigError("--timeout", args.timeout, "a positive number of seconds")
+    return Window(start, end)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from auditkit.auditors.aws.verify.checkpoint import load
+    from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
+    from auditkit.auditors.findings import utc_now
+    from auditkit.auditors.scan_command import emit
+
+    window = window_from_args(args)
+    load(args.checkpoint)  # a bad checkpoint is refused before any cloud call
+    options = VerifyOptions(
+        window,
+        args.trail,
+        tuple(args.region),
+        tuple(args.role_arn),
+        args.organization,
+        args.checkpoint,
+        args.profile,
+        args.timeout,
+    )
+    # SARIF alerts attach to a file of the repository; the findings name the S3 objects and hours.
+    started = utc_now()
+    report = verify_aws(options)
+    report.stamp("verify aws", started, verify_scope(options), NO_RETENTION)
+    return emit(report, args, "Pulumi.yaml")
+
+
+NO_RETENTION = "not judged (verify proves the delivered logs over the window)"
+
+
+def verify_scope(options: VerifyOptions) -> dict[str, list[str]]:
+    w = options.window
+    return {
+        "window": [f"{w.start:%Y-%m-%dT%H:%M:%SZ}..{w.end:%Y-%m-%dT%H:%M:%SZ}"],
+        "trails": [options.trail or "every trail described"],
+        "regions": list(options.regions) or ["every enabled region"],
+        "accounts": list(options.role_arns) or ["caller" + (" + organization members" if options.organization else "")],
+    }

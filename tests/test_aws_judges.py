@@ -84,9 +84,17 @@ def test_trail_switches(plan):
         "aws.trail.lambda_data_events",
         "aws.trail.dynamodb_data_events",
     }
-    # One cause, one gap: a stopped trail fails aws.trail.logging, not every data-event control too.
+    # A trail that is not logging records nothing: it covers no region and no data event (issue 14 item 5).
     stopped = failing(weaken(plan, "audit-trail-trail", lambda p: p.update(enableLogging=False)))
-    assert set(stopped) == {"aws.trail.logging"}
+    assert set(stopped) == {
+        "aws.trail.logging",
+        "aws.trail.multi_region",
+        "aws.trail.s3_data_events",
+        "aws.trail.lambda_data_events",
+        "aws.trail.dynamodb_data_events",
+    }
+    assert stopped["aws.trail.multi_region"] == ("trail auditkit is not logging, so it records nothing",)
+    assert not any("recorded by" in g for gaps in stopped.values() for g in gaps)
     assert gaps["aws.trail.logging"] == ("trail auditkit is not logging (StopLogging or enable_logging=false)",)
 
 
@@ -109,7 +117,7 @@ def test_no_trail_at_all():
 def test_hardening_judges():
     assert judges.versioning("Suspended") == ["versioning is Suspended"]
     assert judges.public_access(PublicAccessBlock(True, True, True, False)) == [
-        "public access block settings off: restrict_public_buckets"
+        "public access block settings off (bucket and account): restrict_public_buckets"
     ]
     assert judges.encryption(Encryption("AES256")) == [
         "default encryption is AES256; SSE-KMS with a customer key is required"

@@ -20,6 +20,7 @@ from auditkit.policies.aws.facts import (
     TrailFacts,
     Transition,
 )
+from auditkit.policies.aws.iam_statements import UnsupportedPolicy
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -250,14 +251,17 @@ def _archive_verdicts(
             )
         )
     by = tuple(n for k in hardening_parts for n in used.get(k, []))
-    if whole:
-        out.append(Verdict("aws.bucket.hardening", by, tuple(judges.hardening(facts))))
-    elif by:
-        partial = (
-            (judges.versioning(facts.versioning) if "versioning" in used else [])
-            + (judges.public_access(facts.public_access_block) if "public_access" in used else [])
-            + (judges.encryption(facts.encryption) if "encryption" in used else [])
-            + (judges.tls_policy(facts.policy, bucket) if "policy" in used else [])
-        )
-        out.append(Verdict("aws.bucket.hardening", by, tuple(partial)))
+    try:
+        if whole:
+            out.append(Verdict("aws.bucket.hardening", by, tuple(judges.hardening(facts))))
+        elif by:
+            partial = (
+                (judges.versioning(facts.versioning) if "versioning" in used else [])
+                + (judges.public_access(facts.public_access_block) if "public_access" in used else [])
+                + (judges.encryption(facts.encryption) if "encryption" in used else [])
+                + (judges.tls_policy(facts.policy, bucket) if "policy" in used else [])
+            )
+            out.append(Verdict("aws.bucket.hardening", by, tuple(partial)))
+    except UnsupportedPolicy as exc:  # a policy we cannot judge is never compliant
+        out.append(Verdict("aws.bucket.hardening", by, (f"bucket policy cannot be judged: {exc}",)))
     return out

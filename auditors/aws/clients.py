@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions
@@ -80,6 +81,16 @@ def fetch(
     return failures.fetch(call, operation, region, resource, classify, absent)
 
 
+def _loopback_s3control(request: Any, **_: Any) -> None:
+    """S3 Control's endpoint rules put the account id in the host (`{id}.{endpoint}`), also for a custom
+    endpoint; a loopback emulator (AWS_ENDPOINT_URL=http://127.0.0.1:port) has no such name, so the label
+    is dropped there. Hosts of real AWS endpoints never match and are left alone."""
+    parts = urlsplit(request.url)
+    label, _, rest = (parts.hostname or "").partition(".")
+    if label.isdigit() and (rest == "localhost" or rest.startswith("127.")):
+        request.url = parts._replace(netloc=parts.netloc.split(".", 1)[1]).geturl()
+
+
 class AccountSession:
     """One AWS account: a boto3 session, its clients (cached per service and region) and its call log."""
 
@@ -91,6 +102,7 @@ class AccountSession:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         session.events.register("before-call.*.*", self.calls.record)
+        session.events.register("before-send.s3-control", _loopback_s3control)
         self.default_region = session.region_name or "us-east-1"
         self.account_id = ""
 

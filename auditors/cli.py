@@ -40,9 +40,17 @@ def _scan_aws(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
         scope = (key, value)
-    report = scan_aws(
-        AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), scope, args.timeout)
+    options = AwsScanOptions(
+        required,
+        args.profile,
+        tuple(args.role_arn),
+        tuple(args.region),
+        scope,
+        args.timeout,
+        organization=args.organization,
+        role_name=args.role_name,
     )
+    report = scan_aws(options)
     if baseline is not None:
         report.compare(baseline)
     return emit(report, args, source)
@@ -157,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--region", action="append", default=[], help="regions to scan (repeatable; default: every enabled region)"
     )
     aws.add_argument("--scope-tag", help="only buckets with this tag are in scope, e.g. data-classification=phi")
+    # Whole organizations (issue 14): accounts from organizations:ListAccounts, each entered through --role-name.
+    aws.add_argument(
+        "--organization", action="store_true", help="scan every active account of the caller's organization"
+    )
+    aws.add_argument("--role-name", help="with --organization: the role to assume in each account, e.g. AuditKitScan")
     aws.add_argument(
         "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
     )

@@ -35,14 +35,18 @@ class Call:
     service: str
     region: str
     operation: str
+    body: str = ""  # the request body (query-protocol parameters, JSON input), for matching one resource
+    query: str = ""  # the URL query string (S3 paging tokens)
 
 
 @dataclass
 class Fault:
     matches: Callable[[Call], bool]
-    kind: str  # "denied" | "throttle" | "stall" | "respond"
+    kind: str  # "denied" | "throttle" | "stall" | "respond" | "respond_raw"
     seconds: float = 0.0
     payload: dict | None = None
+    # "respond_raw": (content type, body) as AWS sends it, e.g. S3's XML; "respond" sends `payload` as JSON.
+    raw: tuple[str, str] | None = None
 
 
 def _operation(service: str, method: str, path: str, query: dict, headers, body: bytes) -> str:
@@ -77,6 +81,8 @@ class FaultProxy:
     upstream: str
     faults: list[Fault] = field(default_factory=list)
     seen: list[Call] = field(default_factory=list)
+    # Edits moto's answer on its way back (e.g. to add a field moto drops); None passes it through.
+    rewrite: Callable[[Call, bytes], bytes] | None = None
 
     def __post_init__(self) -> None:
         proxy = self
@@ -101,6 +107,8 @@ class FaultProxy:
                         self.headers,
                         body,
                     ),
+                    body.decode(errors="replace"),
+                    parts.query,
                 )
                 proxy.seen.append(call)
                 for fault in proxy.faults:
@@ -114,6 +122,8 @@ class FaultProxy:
                                 {"Content-Type": "application/x-amz-json-1.1"},
                                 json.dumps(fault.payload).encode(),
                             )
+                        elif fault.kind == "respond_raw" and fault.raw:
+                            status, headers, payload = 200, {"Content-Type": fault.raw[0]}, fault.raw[1].encode()
                         else:
                             status, headers, payload = _error(service, fault.kind)
                         self.send_response(status)
@@ -126,6 +136,8 @@ class FaultProxy:
                 resp = requests.request(
                     self.command, proxy.upstream + self.path, headers=headers, data=body, timeout=30
                 )
+                if proxy.rewrite is not None:
+                    resp._content = proxy.rewrite(call, resp.content)
                 self.send_response(resp.status_code)
                 for k, v in resp.headers.items():
                     if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):

@@ -69,7 +69,9 @@ def _trail_kms(j: _Judge, rec: TrailRecord, facts: TrailFacts) -> TrailFacts | N
     key = facts.kms_key_id
     if not key or judges.aws_managed_by_name(key):
         return facts
-    manager, failure = j.snap.keys.get((key, rec.home_region or ""), (None, None))
+    if facts.account != j.snap.account:
+        return facts  # an organization trail seen from a member account: its key is not ours to describe
+    manager, failure = j.snap.keys.get((key, rec.home_region or ""), (None, _unresolved(key, rec.home_region)))
     if failure:
         j.add("aws.trail.kms", Status.ERROR, rec.arn, rec.home_region, failure.describe())
         return None
@@ -245,7 +247,12 @@ def _bucket_key(j: _Judge, d: DestinationRecord) -> tuple[str | None, Failure | 
     key = api_facts.bucket_key_id(d.responses.get("encryption"))
     if not key or judges.aws_managed_by_name(key):
         return None, None
-    return j.snap.keys.get((key, d.region), (None, None))
+    return j.snap.keys.get((key, d.region), (None, _unresolved(key, d.region)))
+
+
+def _unresolved(key: str, region: str) -> Failure:
+    """A key the collector did not describe is unknown, never customer-managed by default."""
+    return Failure("DescribeKey", region, key, "NotResolved", "the key was not described")
 
 
 def _destination(j: _Judge, d: DestinationRecord) -> None:

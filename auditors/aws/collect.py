@@ -265,8 +265,11 @@ def _account_settings(acct: AccountSession, snap: AccountSnapshot, pool: Executo
             f"account {snap.account} (s3control)",
             ("NoSuchPublicAccessBlockConfiguration",),
         )
+    # A member account cannot describe the organization trail's key (it lives in another account).
     refs: list[KeyRef] = [
-        (str(t.description.get("KmsKeyId") or ""), t.home_region or acct.default_region) for t in snap.trails
+        (str(t.description.get("KmsKeyId") or ""), t.home_region or acct.default_region)
+        for t in snap.trails
+        if t.arn.split(":")[4:5] == [snap.account]
     ]
     for d in snap.destinations.values():
         try:

@@ -69,7 +69,7 @@ def organization_targets(base: AccountSession, role_name: str) -> tuple[list[Tar
     def accounts() -> list[dict]:
         org, found, kwargs = base.client("organizations"), [], {}
         while True:
-            page = org.list_accounts(**kwargs)
+            page = org.list_accounts(MaxResults=20, **kwargs)  # 20: the documented maximum page size
             found += page["Accounts"]
             if not page.get("NextToken"):
                 return found

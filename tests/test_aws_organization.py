@@ -35,7 +35,7 @@ def organization(boto_session, members: int) -> list[str]:
 
 
 def member(boto_session, account: str):
-    return AccountSession(boto_session).assume(f"arn:aws:iam::{account}:role/{ROLE}").session
+    return AccountSession(boto_session).assume(f"arn:aws:iam::{account}:role/{ROLE}").boto3_session()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from typing import Any
 from auditkit.auditors.aws import api_facts
 from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
 from auditkit.auditors.aws.keys import KeyRef, describe_keys
-from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape
+from auditkit.policies.aws import judges
+from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape, bucket_space
 
 # Per destination bucket: (API operation, boto3 method, error codes meaning "not configured").
 DESTINATION_CALLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -279,6 +280,18 @@ def _account_settings(acct: AccountSession, snap: AccountSnapshot, pool: Executo
     snap.keys = describe_keys(acct, [r for r in refs if r[0]], pool)
 
 
+def _covered_anywhere(snap: AccountSnapshot, bucket: str) -> bool:
+    """Whether the trails read so far record this bucket wherever it is: then its region cannot change
+    the verdict and GetBucketLocation is not spent on it. Anything unreadable means "ask"."""
+    if any(t.failures for t in snap.trails) or any(f.operation == "DescribeTrails" for f in snap.failures):
+        return False
+    try:
+        trails = [api_facts.trail_facts(t.description, t.selectors, t.status) for t in snap.trails]
+        return not judges.s3_data_events(trails, {bucket: bucket_space(bucket)}, None)
+    except Exception:  # an odd answer is judged later; here it only means the region is wanted
+        return False
+
+
 def _single_region_s3_selectors(snap: AccountSnapshot) -> bool:
     """Whether any single-region trail selects S3 data: only then does a bucket's region matter."""
     for t in snap.trails:
@@ -315,7 +328,7 @@ def collect_account(
     _destinations(acct, snap, pool)
     _account_settings(acct, snap, pool)
     if snap.buckets and (_single_region_s3_selectors(snap) or snap.limited_regions):
-        unknown = [b for b in snap.buckets if b.region is None]
+        unknown = [b for b in snap.buckets if b.region is None and not _covered_anywhere(snap, b.name)]
         for b, (region, failure) in zip(unknown, pool.map(lambda b: _location(acct, b.name), unknown), strict=True):
             b.region = region
             if failure:

@@ -10,22 +10,18 @@ through AssumeRole, accounts in a bounded pool. Prints seconds, API calls and fi
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import boto3
+import requests
 
-import boto3  # noqa: E402
-import requests  # noqa: E402
-
-from auditkit.auditors.aws.clients import AccountSession, CallLog  # noqa: E402
-from auditkit.auditors.aws.emulator_apply import apply_rendered  # noqa: E402
-from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws  # noqa: E402
-from auditkit.auditors.demo import aws_emulator  # noqa: E402
-from auditkit.auditors.findings import Status  # noqa: E402
-from auditkit.components.mock_engine import render  # noqa: E402
-from auditkit.components.settings import parse_settings  # noqa: E402
-from auditkit.components.stack import build_stack  # noqa: E402
+from auditkit.auditors.aws.clients import AccountSession, CallLog
+from auditkit.auditors.aws.emulator_apply import apply_rendered
+from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
+from auditkit.auditors.demo import aws_emulator
+from auditkit.auditors.findings import Status
+from auditkit.components.mock_engine import render
+from auditkit.components.settings import parse_settings
+from auditkit.components.stack import build_stack
 
 ACCOUNT_COUNTS = (10, 100)
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")

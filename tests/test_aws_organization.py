@@ -186,3 +186,18 @@ def test_member_account_counts_the_organization_trail_and_leaves_its_archive_to_
     assert f"trail of account {ORG_MANAGEMENT}" in logging.message
     assert statuses(report, "aws.trail.s3_data_events") == {f"arn:aws:s3:::{b}": Status.PASS for b in PHI}
     assert report.exit_code() == 0
+
+
+def test_table_of_an_organization_has_an_account_column_grouped_by_account():
+    from auditkit.auditors.findings import Finding, Report
+    from auditkit.auditors.reports import FORMATS
+
+    findings = [
+        Finding("aws.trail.logging", Status.FAIL, "arn:t2", "222222222222", "us-east-1", "second account"),
+        Finding("aws.trail.logging", Status.ERROR, "arn:t1", "111111111111", "us-east-1", "first account"),
+        Finding("aws.trail.kms", Status.FAIL, "arn:t1", "111111111111", "us-east-1", "first again"),
+    ]
+    table = FORMATS["table"](Report(findings), "")
+    assert "account" in table.splitlines()[2]
+    order = [m for line in table.splitlines() for m in ("first account", "first again", "second account") if m in line]
+    assert order == ["first account", "first again", "second account"]

@@ -167,3 +167,33 @@ def test_catalog_entries_carry_all_three_citation_frameworks():
             "nist_800_53": ["AU-9", "AU-11"],
         }
     )
+
+
+def test_plan_lifecycle_filter_scopes_the_rule(plan):
+    """The plan reads the rule's filter like the scan (S3 User Guide, "Lifecycle configuration elements")."""
+    elsewhere = weaken(plan, "audit-archive-lifecycle", lambda p: p["rules"][0].update(filter={"prefix": "archive/"}))
+    assert failing(elsewhere) == {
+        "aws.bucket.lifecycle": ("no enabled lifecycle rule applies to the log files under AWSLogs/",)
+    }
+    tagged = weaken(
+        plan, "audit-archive-lifecycle", lambda p: p["rules"][0].update(filter={"tag": {"key": "k", "value": "v"}})
+    )
+    assert "aws.bucket.lifecycle" in failing(tagged)
+    under_logs = weaken(plan, "audit-archive-lifecycle", lambda p: p["rules"][0].update(filter={"prefix": "AWSLogs/"}))
+    assert failing(under_logs) == {}
+
+
+def test_lifecycle_reach_of_filters():
+    from auditkit.policies.aws.facts import LifecycleFilter
+    from auditkit.policies.aws.lifecycle import reach
+
+    def r(**scope):
+        return LifecycleRule("x", True, scope=LifecycleFilter(**scope))
+
+    assert reach(r(), ["AWSLogs/"]) == "all"
+    assert reach(r(prefix="AWS"), ["AWSLogs/"]) == "all"
+    assert reach(r(prefix="AWSLogs/123/"), ["AWSLogs/"]) == "some"
+    assert reach(r(prefix="archive/"), ["AWSLogs/"]) == "none"
+    assert reach(r(tags=(("k", "v"),)), ["AWSLogs/"]) == "none"
+    assert reach(r(size_less_than=1024), ["AWSLogs/"]) == "some"
+    assert reach(r(prefix="trails/AWSLogs/"), ["trails/AWSLogs/", "AWSLogs/"]) == "some"

@@ -14,6 +14,7 @@ from auditkit.policies.aws.event_selectors import EventSelectors, all_buckets_sp
 from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
+    LifecycleFilter,
     LifecycleRule,
     ObjectLockFacts,
     PublicAccessBlock,
@@ -56,6 +57,7 @@ def trail_facts(props: Mapping[str, Any], region: str = "") -> TrailFacts:
         cloudwatch_role_arn=props.get("cloudWatchLogsRoleArn") or None,
         selectors=EventSelectors.from_engine(props),
         logging=bool(props.get("enableLogging", True)),
+        s3_key_prefix=str(props.get("s3KeyPrefix") or ""),
     )
 
 
@@ -71,6 +73,22 @@ def object_lock_facts(props: Mapping[str, Any]) -> ObjectLockFacts:
 
 def _transitions(items: Sequence[Mapping[str, Any]] | None, days_key: str) -> tuple[Transition, ...]:
     return tuple(Transition(_int(t.get(days_key)), str(t.get("storageClass")), t.get("date")) for t in items or ())
+
+
+def lifecycle_filter(rule: Mapping[str, Any]) -> LifecycleFilter:
+    """aws.s3.BucketLifecycleConfiguration rule `filter` (prefix, tag, and, objectSize*) or legacy `prefix`."""
+    f = rule.get("filter")
+    if not f:
+        return LifecycleFilter(prefix=str(rule.get("prefix") or ""))
+    both = f.get("and") or {}
+    tags = [(str(f["tag"].get("key")), str(f["tag"].get("value", "")))] if f.get("tag") else []
+    tags += [(str(k), str(v)) for k, v in (both.get("tags") or {}).items()]
+    return LifecycleFilter(
+        prefix=str(f.get("prefix") or both.get("prefix") or ""),
+        tags=tuple(tags),
+        size_greater_than=_int(f.get("objectSizeGreaterThan", both.get("objectSizeGreaterThan"))),
+        size_less_than=_int(f.get("objectSizeLessThan", both.get("objectSizeLessThan"))),
+    )
 
 
 def lifecycle_facts(props: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
@@ -89,6 +107,7 @@ def lifecycle_facts(props: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
                 noncurrent_transitions=_transitions(r.get("noncurrentVersionTransitions"), "noncurrentDays"),
                 noncurrent_expiration_days=_int(noncurrent.get("noncurrentDays")),
                 abort_incomplete_days=_int(abort.get("daysAfterInitiation")),
+                scope=lifecycle_filter(r),
             )
         )
     return tuple(rules)
@@ -192,7 +211,8 @@ def judge_aws_plan(
         ]
     destinations = {t.bucket for _, t in trails}
     for bucket in sorted(destinations | set(archive_buckets)):
-        verdicts += _archive_verdicts(resources, bucket, required, whole=bucket in destinations)
+        prefixes = sorted({t.log_prefix for _, t in trails if t.bucket == bucket}) or ["AWSLogs/"]
+        verdicts += _archive_verdicts(resources, bucket, required, whole=bucket in destinations, prefixes=prefixes)
     return verdicts
 
 
@@ -228,7 +248,11 @@ def _trail_verdicts(
 
 
 def _archive_verdicts(
-    resources: Sequence[PlanResource], bucket: str, required: RetentionRequirement, whole: bool
+    resources: Sequence[PlanResource],
+    bucket: str,
+    required: RetentionRequirement,
+    whole: bool,
+    prefixes: Sequence[str] = ("AWSLogs/",),
 ) -> list[Verdict]:
     """A trail's bucket is judged whole; an archive managed elsewhere only on what this plan sets."""
     facts, used = bucket_facts(resources, bucket)
@@ -247,7 +271,7 @@ def _archive_verdicts(
             Verdict(
                 "aws.bucket.lifecycle",
                 tuple(used.get("lifecycle", [])),
-                tuple(judges.lifecycle(facts.lifecycle, required)),
+                tuple(judges.lifecycle(facts.lifecycle, required, prefixes)),
             )
         )
     by = tuple(n for k in hardening_parts for n in used.get(k, []))

@@ -197,3 +197,36 @@ def test_lifecycle_reach_of_filters():
     assert reach(r(tags=(("k", "v"),)), ["AWSLogs/"]) == "none"
     assert reach(r(size_less_than=1024), ["AWSLogs/"]) == "some"
     assert reach(r(prefix="trails/AWSLogs/"), ["trails/AWSLogs/", "AWSLogs/"]) == "some"
+
+
+def test_customer_managed_means_customer_managed():
+    """KMS Developer Guide, "AWS managed keys" (alias/aws/<service>) and DescribeKey's KeyManager."""
+    from dataclasses import replace
+
+    from auditkit.policies.aws.event_selectors import EventSelectors
+    from auditkit.policies.aws.facts import TrailFacts
+
+    trail = TrailFacts(
+        "t",
+        "arn:aws:cloudtrail:us-east-1:1:trail/t",
+        "us-east-1",
+        "b",
+        True,
+        True,
+        False,
+        True,
+        "arn:aws:kms:us-east-1:1:key/k",
+        None,
+        None,
+        EventSelectors(),
+    )
+    assert judges.kms(trail) == []
+    assert judges.kms(replace(trail, kms_key_manager="AWS")) == [
+        "trail t encrypts with the AWS-managed key arn:aws:kms:us-east-1:1:key/k, not a customer-managed one"
+    ]
+    assert judges.kms(replace(trail, kms_key_id="alias/aws/cloudtrail"))
+    assert judges.encryption(Encryption("aws:kms", "arn:aws:kms:us-east-1:1:key/k", "CUSTOMER")) == []
+    assert judges.encryption(Encryption("aws:kms", "arn:aws:kms:us-east-1:1:key/k", "AWS"))
+    assert judges.encryption(Encryption("aws:kms")) == [
+        "SSE-KMS without a key id: S3 uses the AWS-managed key aws/s3, not a customer-managed one"
+    ]

@@ -81,8 +81,6 @@ class FaultProxy:
     upstream: str
     faults: list[Fault] = field(default_factory=list)
     seen: list[Call] = field(default_factory=list)
-    # Edits moto's answer on its way back (e.g. to add a field moto drops); None passes it through.
-    rewrite: Callable[[Call, bytes], bytes] | None = None
 
     def __post_init__(self) -> None:
         proxy = self
@@ -136,8 +134,6 @@ class FaultProxy:
                 resp = requests.request(
                     self.command, proxy.upstream + self.path, headers=headers, data=body, timeout=30
                 )
-                if proxy.rewrite is not None:
-                    resp._content = proxy.rewrite(call, resp.content)
                 self.send_response(resp.status_code)
                 for k, v in resp.headers.items():
                     if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):

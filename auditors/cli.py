@@ -33,10 +33,18 @@ def _scan_aws(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
         scope = (key, value)
-    started = utc_now()
-    report = scan_aws(
-        AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), scope, args.timeout)
+    options = AwsScanOptions(
+        required,
+        args.profile,
+        tuple(args.role_arn),
+        tuple(args.region),
+        scope,
+        args.timeout,
+        organization=args.organization,
+        role_name=args.role_name,
     )
+    started = utc_now()
+    report = scan_aws(options)
     report.stamp("scan aws", started, _aws_scope(args), required.describe())
     if baseline is not None:
         report.compare(baseline)
@@ -44,8 +52,11 @@ def _scan_aws(args: argparse.Namespace) -> int:
 
 
 def _aws_scope(args: argparse.Namespace) -> dict[str, list[str]]:
+    organization = getattr(args, "organization", False)
     scope = {
-        "accounts": list(args.role_arn) or ["the caller's account"],
+        "accounts": [f"every active account of the organization, through role {args.role_name}"]
+        if organization
+        else list(args.role_arn) or ["the caller's account"],
         "regions": list(args.region) or ["every enabled region"],
     }
     if getattr(args, "scope_tag", None):
@@ -196,6 +207,11 @@ def _add_scan_parsers(sub: argparse._SubParsersAction) -> None:
     aws = clouds.add_parser("aws", help="scan AWS accounts (standard AWS environment, incl. AWS_ENDPOINT_URL)")
     _add_aws_scan_arguments(aws)
     aws.add_argument("--scope-tag", help="only buckets with this tag are in scope, e.g. data-classification=phi")
+    # Whole organizations (issue 14): accounts from organizations:ListAccounts, each entered through --role-name.
+    aws.add_argument(
+        "--organization", action="store_true", help="scan every active account of the caller's organization"
+    )
+    aws.add_argument("--role-name", help="with --organization: the role to assume in each account, e.g. AuditKitScan")
     add_common(aws)
     aws.set_defaults(func=_scan_aws)
     gcp = clouds.add_parser(

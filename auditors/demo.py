@@ -3,8 +3,9 @@
 1. An account the way the console leaves it: a management-only trail, an unlocked log bucket
    with a 1-year expiry, PHI buckets. Scan: the gaps, with citations.
 2. Apply what the AWS components render for the `demo` stack; retire the console trail. Scan: zero gaps.
-3. Drift: someone stops the trail and narrows the S3 selector to skip a noisy bucket. Scan: exactly
-   those two gaps, marked new against the clean scan.
+3. Drift: someone turns off log file validation and narrows the S3 selector to skip a noisy bucket.
+   Scan: exactly those two gaps, marked new against the clean scan. (A stopped trail would fail every
+   coverage control with it: a trail that is not logging records nothing.)
 4. `verify aws` on a day of signed CloudTrail deliveries: every hour verified; then one log file is
    rewritten and exactly that file is reported.
 """
@@ -35,7 +36,10 @@ STACKS = Path(example_stacks.__file__).resolve().parent
 PHI_BUCKETS = ("acme-phi-records", "acme-phi-imaging", "acme-patient-uploads")
 CONSOLE_TRAIL, CONSOLE_BUCKET = "management-events", "aws-cloudtrail-logs-123456789012-acme"
 REGIONS = ("us-east-1", "us-west-2")
-EXPECTED_DRIFT = {("aws.trail.logging", "trail"), ("aws.trail.s3_data_events", "arn:aws:s3:::acme-phi-imaging")}
+EXPECTED_DRIFT = {
+    ("aws.trail.log_validation", "trail"),
+    ("aws.trail.s3_data_events", "arn:aws:s3:::acme-phi-imaging"),
+}
 
 
 @contextmanager
@@ -97,7 +101,7 @@ def console_defaults(session: boto3.Session) -> None:
 
 def inject_drift(session: boto3.Session, trail: str) -> None:
     ct = session.client("cloudtrail")
-    ct.stop_logging(Name=trail)
+    ct.update_trail(Name=trail, EnableLogFileValidation=False)
     selectors = ct.get_event_selectors(TrailName=trail)["AdvancedEventSelectors"]
     for sel in selectors:
         for fs in sel["FieldSelectors"]:
@@ -153,14 +157,14 @@ def run_demo(folder: Path) -> int:
         _write(clean, folder, "2-shipped-baseline")
         ok &= not clean.gaps
 
-        err.rule("3. Drift: the trail is stopped and the S3 selector narrowed by hand")
+        err.rule("3. Drift: log file validation off and the S3 selector narrowed by hand")
         trail = settings.aws.trail_name if settings.aws else "auditkit"
         inject_drift(session, trail)
         drift = _scan(options, "drift")
         drift.compare(clean.findings)
         _show(drift)
         paths = _write(drift, folder, "3-drift")
-        seen = {(f.control, "trail" if f.control == "aws.trail.logging" else f.resource) for f in drift.gaps}
+        seen = {(f.control, "trail" if f.control == "aws.trail.log_validation" else f.resource) for f in drift.gaps}
         ok &= seen == EXPECTED_DRIFT and all(s == "new" for s in drift.baseline_state.values())
 
         err.rule("4. Verify the logs themselves: an intact day, then one log file altered")

@@ -35,14 +35,18 @@ class Call:
     service: str
     region: str
     operation: str
+    body: str = ""  # the request body (query-protocol parameters, JSON input), for matching one resource
+    query: str = ""  # the URL query string (S3 paging tokens)
 
 
 @dataclass
 class Fault:
     matches: Callable[[Call], bool]
-    kind: str  # "denied" | "throttle" | "stall" | "respond"
+    kind: str  # "denied" | "throttle" | "stall" | "respond" | "respond_raw"
     seconds: float = 0.0
     payload: dict | None = None
+    # "respond_raw": (content type, body) as AWS sends it, e.g. S3's XML; "respond" sends `payload` as JSON.
+    raw: tuple[str, str] | None = None
 
 
 def _operation(service: str, method: str, path: str, query: dict, headers, body: bytes) -> str:
@@ -101,6 +105,8 @@ class FaultProxy:
                         self.headers,
                         body,
                     ),
+                    body.decode(errors="replace"),
+                    parts.query,
                 )
                 proxy.seen.append(call)
                 for fault in proxy.faults:
@@ -114,6 +120,8 @@ class FaultProxy:
                                 {"Content-Type": "application/x-amz-json-1.1"},
                                 json.dumps(fault.payload).encode(),
                             )
+                        elif fault.kind == "respond_raw" and fault.raw:
+                            status, headers, payload = 200, {"Content-Type": fault.raw[0]}, fault.raw[1].encode()
                         else:
                             status, headers, payload = _error(service, fault.kind)
                         self.send_response(status)

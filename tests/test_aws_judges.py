@@ -84,9 +84,17 @@ def test_trail_switches(plan):
         "aws.trail.lambda_data_events",
         "aws.trail.dynamodb_data_events",
     }
-    # One cause, one gap: a stopped trail fails aws.trail.logging, not every data-event control too.
+    # A trail that is not logging records nothing: it covers no region and no data event (issue 14 item 5).
     stopped = failing(weaken(plan, "audit-trail-trail", lambda p: p.update(enableLogging=False)))
-    assert set(stopped) == {"aws.trail.logging"}
+    assert set(stopped) == {
+        "aws.trail.logging",
+        "aws.trail.multi_region",
+        "aws.trail.s3_data_events",
+        "aws.trail.lambda_data_events",
+        "aws.trail.dynamodb_data_events",
+    }
+    assert stopped["aws.trail.multi_region"] == ("trail auditkit is not logging, so it records nothing",)
+    assert not any("recorded by" in g for gaps in stopped.values() for g in gaps)
     assert gaps["aws.trail.logging"] == ("trail auditkit is not logging (StopLogging or enable_logging=false)",)
 
 
@@ -109,7 +117,7 @@ def test_no_trail_at_all():
 def test_hardening_judges():
     assert judges.versioning("Suspended") == ["versioning is Suspended"]
     assert judges.public_access(PublicAccessBlock(True, True, True, False)) == [
-        "public access block settings off: restrict_public_buckets"
+        "public access block settings off (bucket and account): restrict_public_buckets"
     ]
     assert judges.encryption(Encryption("AES256")) == [
         "default encryption is AES256; SSE-KMS with a customer key is required"
@@ -159,3 +167,66 @@ def test_catalog_entries_carry_all_three_citation_frameworks():
             "nist_800_53": ["AU-9", "AU-11"],
         }
     )
+
+
+def test_plan_lifecycle_filter_scopes_the_rule(plan):
+    """The plan reads the rule's filter like the scan (S3 User Guide, "Lifecycle configuration elements")."""
+    elsewhere = weaken(plan, "audit-archive-lifecycle", lambda p: p["rules"][0].update(filter={"prefix": "archive/"}))
+    assert failing(elsewhere) == {
+        "aws.bucket.lifecycle": ("no enabled lifecycle rule applies to the log files under AWSLogs/",)
+    }
+    tagged = weaken(
+        plan, "audit-archive-lifecycle", lambda p: p["rules"][0].update(filter={"tag": {"key": "k", "value": "v"}})
+    )
+    assert "aws.bucket.lifecycle" in failing(tagged)
+    under_logs = weaken(plan, "audit-archive-lifecycle", lambda p: p["rules"][0].update(filter={"prefix": "AWSLogs/"}))
+    assert failing(under_logs) == {}
+
+
+def test_lifecycle_reach_of_filters():
+    from auditkit.policies.aws.facts import LifecycleFilter
+    from auditkit.policies.aws.lifecycle import reach
+
+    def r(**scope):
+        return LifecycleRule("x", True, scope=LifecycleFilter(**scope))
+
+    assert reach(r(), ["AWSLogs/"]) == "all"
+    assert reach(r(prefix="AWS"), ["AWSLogs/"]) == "all"
+    assert reach(r(prefix="AWSLogs/123/"), ["AWSLogs/"]) == "some"
+    assert reach(r(prefix="archive/"), ["AWSLogs/"]) == "none"
+    assert reach(r(tags=(("k", "v"),)), ["AWSLogs/"]) == "none"
+    assert reach(r(size_less_than=1024), ["AWSLogs/"]) == "some"
+    assert reach(r(prefix="trails/AWSLogs/"), ["trails/AWSLogs/", "AWSLogs/"]) == "some"
+
+
+def test_customer_managed_means_customer_managed():
+    """KMS Developer Guide, "AWS managed keys" (alias/aws/<service>) and DescribeKey's KeyManager."""
+    from dataclasses import replace
+
+    from auditkit.policies.aws.event_selectors import EventSelectors
+    from auditkit.policies.aws.facts import TrailFacts
+
+    trail = TrailFacts(
+        "t",
+        "arn:aws:cloudtrail:us-east-1:1:trail/t",
+        "us-east-1",
+        "b",
+        True,
+        True,
+        False,
+        True,
+        "arn:aws:kms:us-east-1:1:key/k",
+        None,
+        None,
+        EventSelectors(),
+    )
+    assert judges.kms(trail) == []
+    assert judges.kms(replace(trail, kms_key_manager="AWS")) == [
+        "trail t encrypts with the AWS-managed key arn:aws:kms:us-east-1:1:key/k, not a customer-managed one"
+    ]
+    assert judges.kms(replace(trail, kms_key_id="alias/aws/cloudtrail"))
+    assert judges.encryption(Encryption("aws:kms", "arn:aws:kms:us-east-1:1:key/k", "CUSTOMER")) == []
+    assert judges.encryption(Encryption("aws:kms", "arn:aws:kms:us-east-1:1:key/k", "AWS"))
+    assert judges.encryption(Encryption("aws:kms")) == [
+        "SSE-KMS without a key id: S3 uses the AWS-managed key aws/s3, not a customer-managed one"
+    ]

@@ -26,8 +26,10 @@ def test_every_call_of_a_full_scan_is_allowed_by_the_shipped_policy(boto_session
             }
         ],
     )
+    # An organization of one (the management account, scanned as the caller): ListAccounts, no AssumeRole.
+    boto_session.client("organizations").create_organization(FeatureSet="ALL")
     used: set[str] = set()
-    for options in ({}, {"scope_tag": ("k", "v")}, {"regions": ()}):
+    for options in ({}, {"scope_tag": ("k", "v")}, {"regions": ()}, {"organization": True, "role_name": "Scan"}):
         calls = CallLog()
         from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
         from tests.aws_accounts import CA, REGIONS

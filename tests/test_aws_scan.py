@@ -3,7 +3,7 @@
 import pytest
 
 from auditkit.auditors.findings import Status
-from tests.aws_accounts import PHI, TRAIL, scan, set_s3_selector, shipped_baseline, statuses
+from tests.aws_accounts import PHI, TRAIL, only, scan, set_s3_selector, shipped_baseline, statuses
 
 AWS_CONTROLS = {
     "aws.trail.multi_region",
@@ -51,10 +51,33 @@ def test_console_defaults_fail_with_citations(boto_session):
     assert report.exit_code() == 1
 
 
-def test_stopped_trail_fails_logging_only(boto_session, baseline):
+def test_stopped_trail_records_nothing(boto_session, baseline):
+    """Issue 14 item 5: a trail that is not logging contributes no coverage, and no message says "recorded"."""
     boto_session.client("cloudtrail").stop_logging(Name=TRAIL)
     report = scan()
-    assert {f.control for f in report.gaps} == {"aws.trail.logging"}
+    assert {f.control for f in report.gaps} == {
+        "aws.trail.logging",
+        "aws.trail.multi_region",
+        "aws.trail.s3_data_events",
+        "aws.trail.lambda_data_events",
+        "aws.trail.dynamodb_data_events",
+    }
+    assert {f.status for f in report.gaps} == {Status.FAIL}
+    assert only(report, "aws.trail.multi_region").message == f"trail {TRAIL} is not logging, so it records nothing"
+    assert not any("recorded by" in f.message for f in report.findings)
+
+
+def test_no_bucket_yet_still_needs_s3_data_events(boto_session):
+    """Issue 14 item 5: with no trail recording S3 data events, the control FAILs even without a bucket."""
+    s3, ct = boto_session.client("s3"), boto_session.client("cloudtrail")
+    s3.create_bucket(Bucket="mgmt-logs")
+    ct.create_trail(Name="mgmt", S3BucketName="mgmt-logs", IsMultiRegionTrail=True)
+    ct.start_logging(Name="mgmt")
+    s3_events = only(scan(), "aws.trail.s3_data_events")
+    assert (s3_events.status, s3_events.message) == (
+        Status.FAIL,
+        "every bucket: S3 object reads not recorded, writes not recorded",
+    )
 
 
 @pytest.mark.parametrize(
@@ -189,12 +212,13 @@ def test_single_region_trails_cover_only_their_region(boto_session):
 def test_trail_settings_and_type_wide_data_events(boto_session):
     s3, ct = boto_session.client("s3"), boto_session.client("cloudtrail")
     s3.create_bucket(Bucket="plain-logs")
+    key = boto_session.client("kms").create_key()["KeyMetadata"]["Arn"]
     ct.create_trail(
         Name="plain",
         S3BucketName="plain-logs",
         IsMultiRegionTrail=True,
         EnableLogFileValidation=True,
-        KmsKeyId="arn:aws:kms:us-east-1:123456789012:key/abc",
+        KmsKeyId=key,
     )
     ct.put_event_selectors(
         TrailName="plain",
@@ -274,11 +298,18 @@ def test_trail_settings_and_type_wide_data_events(boto_session):
             "aws.bucket.lifecycle",
             "no enabled lifecycle rule: logs are never tiered to colder storage",
         ),
-        (lambda s3, b: s3.delete_public_access_block(Bucket=b), "aws.bucket.hardening", "no public access block"),
+        (
+            lambda s3, b: s3.delete_public_access_block(Bucket=b),
+            "aws.bucket.hardening",
+            "no public access block (neither the bucket's nor the account's)",
+        ),
         (
             lambda s3, b: s3.delete_bucket_policy(Bucket=b),
             "aws.bucket.hardening",
-            "bucket policy does not deny requests without TLS (aws:SecureTransport=false)",
+            "bucket policy does not deny requests without TLS (aws:SecureTransport=false); "
+            "bucket policy does not let trail auditkit-test check the bucket ACL (s3:GetBucketAcl for "
+            "arn:aws:cloudtrail:us-east-1:123456789012:trail/auditkit-test); "
+            "bucket policy does not let trail auditkit-test write its log files under AWSLogs/123456789012/",
         ),
         (
             lambda s3, b: s3.put_bucket_encryption(

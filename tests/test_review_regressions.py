@@ -9,6 +9,7 @@ from auditkit.auditors.cli import main
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.auditors.reports import FORMATS
 from auditkit.policies.aws import judges
+from auditkit.policies.aws.iam_statements import UnsupportedPolicy
 from auditkit.policies.aws.plan_facts import PlanResource, judge_aws_plan
 from auditkit.policies.retention import required_retention
 from tests.aws_accounts import scan, shipped_baseline, statuses
@@ -37,7 +38,9 @@ def test_a_narrowed_tls_deny_does_not_pass(change):
     change(stmt)
     assert judges.tls_policy({"Statement": [stmt]}, "b")
     assert judges.tls_policy({"Statement": [TLS_DENY]}, "b") == []
-    assert judges.tls_policy({"Statement": "not-a-list-of-objects"}, "b")
+    # What the matcher cannot judge is refused (the live scan reports it as ERROR), never passed.
+    with pytest.raises(UnsupportedPolicy):
+        judges.tls_policy({"Statement": "not-a-list-of-objects"}, "b")
 
 
 @pytest.fixture
@@ -61,10 +64,18 @@ def test_describe_trails_without_trail_list_is_error_not_no_trail(proxy):
     assert report.exit_code() == 2
 
 
-def test_get_trail_status_without_is_logging_errors_only_logging(proxy):
+def test_get_trail_status_without_is_logging_errors_what_depends_on_it(proxy):
     proxy.faults.append(Fault(lambda c: c.operation == "GetTrailStatus", "respond", payload={}))
     report = scan()
-    assert {f.control for f in report.findings if f.status is Status.ERROR} == {"aws.trail.logging"}
+    # Unknown logging: no delivery verdict, and the trail cannot prove coverage (issue 14 item 5).
+    assert {f.control for f in report.findings if f.status is Status.ERROR} == {
+        "aws.trail.logging",
+        "aws.trail.cloudwatch",
+        "aws.trail.multi_region",
+        "aws.trail.s3_data_events",
+        "aws.trail.lambda_data_events",
+        "aws.trail.dynamodb_data_events",
+    }
     per_trail = {
         f.control: f.status for f in report.findings if f.control in ("aws.trail.kms", "aws.trail.log_validation")
     }

@@ -17,7 +17,7 @@ def test_scan_writes_json_and_exits_by_verdict(boto_session, tmp_path, capsys):
     assert doc["summary"]["FAIL"] == 0 and doc["summary"]["PASS"] == 12
     assert "0 gaps" in capsys.readouterr().err
 
-    boto_session.client("cloudtrail").stop_logging(Name="auditkit-test")
+    boto_session.client("cloudtrail").update_trail(Name="auditkit-test", EnableLogFileValidation=False)
     assert (
         main(
             [
@@ -36,7 +36,7 @@ def test_scan_writes_json_and_exits_by_verdict(boto_session, tmp_path, capsys):
         == 1
     )
     sarif = json.loads(capsys.readouterr().out)
-    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["aws.trail.logging"]
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["aws.trail.log_validation"]
     assert sarif["runs"][0]["results"][0]["properties"]["baseline"] == "new"
     # Known gaps only: --fail-on new passes when nothing new appeared since the baseline.
     second = tmp_path / "second.json"
@@ -100,7 +100,7 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     assert gap["control"] == "aws.trail.integrity" and gap["message"].startswith("log file altered: SHA-256")
     drift = json.loads((tmp_path / "3-drift.json").read_text())
     assert sorted((f["control"], f["baseline"]) for f in drift["findings"] if f["status"] == "FAIL") == [
-        ("aws.trail.logging", "new"),
+        ("aws.trail.log_validation", "new"),
         ("aws.trail.s3_data_events", "new"),
     ]
     clean = json.loads((tmp_path / "2-shipped-baseline.json").read_text())

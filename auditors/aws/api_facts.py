@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from auditkit.policies.aws.event_selectors import EventSelectors, UnknownShape
 from auditkit.policies.aws.facts import (
     BucketFacts,
+    DeliveryErrors,
     Encryption,
+    LifecycleFilter,
     LifecycleRule,
     ObjectLockFacts,
     PublicAccessBlock,
@@ -24,8 +27,46 @@ def _require(d: Any, key: str, where: str) -> Any:
     return d[key]
 
 
+def _when(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            return _when(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def delivery_errors(status: Mapping[str, Any] | None) -> DeliveryErrors:
+    """The delivery errors of GetTrailStatus (botocore cloudtrail model, GetTrailStatusResponse).
+
+    The API gives no time for an error. It counts as current unless the last delivery attempt is
+    dated (LatestDeliveryAttemptTime, still sent by some endpoints though documented "no longer in use")
+    and a successful delivery came at or after it.
+    """
+    if not status:
+        return DeliveryErrors()
+    last = _when(status.get("LatestDeliveryTime"))
+    attempt = _when(status.get("LatestDeliveryAttemptTime"))
+    recovered = last is not None and attempt is not None and last >= attempt
+    text = lambda k: str(status[k]) if status.get(k) else None  # noqa: E731
+    iso = lambda k: _when(status.get(k)).isoformat() if _when(status.get(k)) else None  # noqa: E731
+    return DeliveryErrors(
+        s3=None if recovered else text("LatestDeliveryError"),
+        digest=text("LatestDigestDeliveryError"),
+        cloudwatch=text("LatestCloudWatchLogsDeliveryError"),
+        last_s3=iso("LatestDeliveryTime"),
+        last_digest=iso("LatestDigestDeliveryTime"),
+        last_cloudwatch=iso("LatestCloudWatchLogsDeliveryTime"),
+    )
+
+
 def trail_facts(
-    desc: Mapping[str, Any], selectors: Mapping[str, Any] | None, status: Mapping[str, Any] | None
+    desc: Mapping[str, Any],
+    selectors: Mapping[str, Any] | None,
+    status: Mapping[str, Any] | None,
+    kms_key_manager: str | None = None,
 ) -> TrailFacts:
     """From DescribeTrails, GetEventSelectors and GetTrailStatus. Missing status means unknown (None)."""
     logging = None
@@ -48,6 +89,9 @@ def trail_facts(
         cloudwatch_role_arn=desc.get("CloudWatchLogsRoleArn") or None,
         selectors=EventSelectors.from_api(selectors) if selectors is not None else EventSelectors(),
         logging=logging,
+        delivery=delivery_errors(status),
+        s3_key_prefix=str(desc.get("S3KeyPrefix") or ""),
+        kms_key_manager=kms_key_manager,
     )
 
 
@@ -72,6 +116,25 @@ def _transitions(items: Any, days_key: str) -> tuple[Transition, ...]:
     )
 
 
+def _size(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def lifecycle_filter(rule: Mapping[str, Any]) -> LifecycleFilter:
+    """Filter (Prefix | Tag | ObjectSize* | And{Prefix, Tags, ObjectSize*}) or the legacy rule-level Prefix."""
+    if "Filter" not in rule:
+        return LifecycleFilter(prefix=str(rule.get("Prefix") or ""))
+    f = rule.get("Filter") or {}
+    both = f.get("And") or {}
+    tags = [f["Tag"]] if f.get("Tag") else list(both.get("Tags") or ())
+    return LifecycleFilter(
+        prefix=str(f.get("Prefix") or both.get("Prefix") or ""),
+        tags=tuple((str(_require(t, "Key", "lifecycle Tag")), str(t.get("Value", ""))) for t in tags),
+        size_greater_than=_size(f.get("ObjectSizeGreaterThan", both.get("ObjectSizeGreaterThan"))),
+        size_less_than=_size(f.get("ObjectSizeLessThan", both.get("ObjectSizeLessThan"))),
+    )
+
+
 def lifecycle_facts(resp: Mapping[str, Any] | None) -> tuple[LifecycleRule, ...] | None:
     if resp is None:
         return None
@@ -88,6 +151,7 @@ def lifecycle_facts(resp: Mapping[str, Any] | None) -> tuple[LifecycleRule, ...]
                 noncurrent_transitions=_transitions(r.get("NoncurrentVersionTransitions"), "NoncurrentDays"),
                 noncurrent_expiration_days=(r.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays"),
                 abort_incomplete_days=(r.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation"),
+                scope=lifecycle_filter(r),
             )
         )
     return tuple(rules)
@@ -105,14 +169,27 @@ def public_access_facts(resp: Mapping[str, Any] | None) -> PublicAccessBlock | N
     )
 
 
-def encryption_facts(resp: Mapping[str, Any] | None) -> Encryption | None:
+def encryption_facts(resp: Mapping[str, Any] | None, key_manager: str | None = None) -> Encryption | None:
     if resp is None:
         return None
     rules = _require(
         _require(resp, "ServerSideEncryptionConfiguration", "GetBucketEncryption"), "Rules", "GetBucketEncryption"
     )
     default = (rules[0] if rules else {}).get("ApplyServerSideEncryptionByDefault") or {}
-    return Encryption(default.get("SSEAlgorithm"), default.get("KMSMasterKeyID") or None)
+    return Encryption(default.get("SSEAlgorithm"), default.get("KMSMasterKeyID") or None, key_manager)
+
+
+def bucket_key_id(resp: Mapping[str, Any] | None) -> str | None:
+    """The default-encryption KMS key a bucket names, if any (to resolve with kms:DescribeKey)."""
+    enc = encryption_facts(resp)
+    return enc.kms_key_id if enc and enc.algorithm in ("aws:kms", "aws:kms:dsse") else None
+
+
+def key_manager(resp: Mapping[str, Any]) -> str:
+    manager = _require(_require(resp, "KeyMetadata", "DescribeKey"), "KeyManager", "DescribeKey")
+    if manager not in ("AWS", "CUSTOMER"):
+        raise UnknownShape(f"DescribeKey: KeyManager={manager!r}")
+    return str(manager)
 
 
 def policy_facts(resp: Mapping[str, Any] | None) -> dict | None:
@@ -124,14 +201,23 @@ def policy_facts(resp: Mapping[str, Any] | None) -> dict | None:
         raise UnknownShape(f"GetBucketPolicy: not JSON: {exc}") from None
 
 
-def bucket_facts(name: str, region: str, responses: Mapping[str, Any]) -> BucketFacts:
+def bucket_facts(
+    name: str,
+    region: str,
+    responses: Mapping[str, Any],
+    account_public_access: Mapping[str, Any] | None = None,
+    key_manager: str | None = None,
+) -> BucketFacts:
+    lifecycle = responses.get("lifecycle")
     return BucketFacts(
         name=name,
         object_lock=object_lock_facts(responses.get("object_lock")),
-        lifecycle=lifecycle_facts(responses.get("lifecycle")),
+        lifecycle=lifecycle_facts(lifecycle),
         versioning=(responses.get("versioning") or {}).get("Status"),
         public_access_block=public_access_facts(responses.get("public_access")),
         policy=policy_facts(responses.get("policy")),
-        encryption=encryption_facts(responses.get("encryption")),
+        encryption=encryption_facts(responses.get("encryption"), key_manager),
         region=region,
+        account_public_access_block=public_access_facts(account_public_access),
+        transition_minimum_size=(lifecycle or {}).get("TransitionDefaultMinimumObjectSize"),
     )

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions
@@ -80,17 +81,42 @@ def fetch(
     return failures.fetch(call, operation, region, resource, classify, absent)
 
 
-class AccountSession:
-    """One AWS account: a boto3 session, its clients (cached per service and region) and its call log."""
+def _loopback_s3control(request: Any, **_: Any) -> None:
+    """S3 Control's endpoint rules put the account id in the host (`{id}.{endpoint}`), also for a custom
+    endpoint; a loopback emulator (AWS_ENDPOINT_URL=http://127.0.0.1:port) has no such name, so the label
+    is dropped there. Hosts of real AWS endpoints never match and are left alone."""
+    parts = urlsplit(request.url)
+    label, _, rest = (parts.hostname or "").partition(".")
+    if label.isdigit() and (rest == "localhost" or rest.startswith("127.")):
+        request.url = parts._replace(netloc=parts.netloc.split(".", 1)[1]).geturl()
 
-    def __init__(self, session: boto3.Session, calls: CallLog | None = None, timeout: float = DEFAULT_TIMEOUT) -> None:
+
+class AccountSession:
+    """One AWS account: a boto3 session, its clients (cached per service and region) and its call log.
+
+    Accounts entered through AssumeRole share the caller's boto3 session (its loaded service models)
+    and pass their own credentials to each client: creating a session per account costs more CPU than
+    the scan's calls themselves on an organization of hundreds of accounts.
+    """
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        calls: CallLog | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        credentials: dict[str, str] | None = None,
+        lock: threading.Lock | None = None,
+    ) -> None:
         self.session = session
         self.config = client_config(timeout)
         self.timeout = timeout
         self.calls = calls or CallLog()
+        self.credentials = credentials or {}
         self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
-        session.events.register("before-call.*.*", self.calls.record)
+        self._lock = lock or threading.Lock()
+        # unique ids: an assumed account registers on the same session without counting calls twice.
+        session.events.register("before-call.*.*", self.calls.record, unique_id=f"auditkit-calls-{id(self.calls)}")
+        session.events.register("before-send.s3-control", _loopback_s3control, unique_id="auditkit-s3-control")
         self.default_region = session.region_name or "us-east-1"
         self.account_id = ""
 
@@ -98,7 +124,9 @@ class AccountSession:
         key = (service, region or self.default_region)
         with self._lock:  # boto3 sessions are not thread-safe; clients are
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=key[1], config=self.config)
+                self._clients[key] = self.session.client(
+                    service, region_name=key[1], config=self.config, **self.credentials
+                )
             return self._clients[key]
 
     @classmethod
@@ -109,10 +137,13 @@ class AccountSession:
 
     def assume(self, role_arn: str, calls: CallLog | None = None) -> AccountSession:
         creds = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="auditkit-scan")["Credentials"]
-        session = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-            region_name=self.default_region,
-        )
-        return AccountSession(session, calls or self.calls, self.timeout)
+        credentials = {
+            "aws_access_key_id": creds["AccessKeyId"],
+            "aws_secret_access_key": creds["SecretAccessKey"],
+            "aws_session_token": creds["SessionToken"],
+        }
+        return AccountSession(self.session, calls or self.calls, self.timeout, credentials, self._lock)
+
+    def boto3_session(self) -> boto3.Session:
+        """A standalone boto3 session with this account's credentials (for tooling outside the scan)."""
+        return boto3.Session(region_name=self.default_region, **self.credentials)

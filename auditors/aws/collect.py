@@ -12,8 +12,11 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditkit.auditors.aws import api_facts
 from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
-from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape
+from auditkit.auditors.aws.keys import KeyRef, describe_keys
+from auditkit.policies.aws import judges
+from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape, bucket_space
 
 # Per destination bucket: (API operation, boto3 method, error codes meaning "not configured").
 DESTINATION_CALLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -74,6 +77,13 @@ class AccountSnapshot:
     buckets: list[BucketRef] | None = None
     destinations: dict[str, DestinationRecord] = field(default_factory=dict)
     bucket_region_failures: dict[str, Failure] = field(default_factory=dict)
+    # s3control GetPublicAccessBlock for this account (None: not configured or unread, see failure).
+    account_public_access: dict[str, Any] | None = None
+    account_public_access_failure: Failure | None = None
+    keys: dict[KeyRef, tuple[str | None, Failure | None]] = field(default_factory=dict)
+    # Destination buckets owned elsewhere (a member account's organization trail): name -> trail ARN.
+    foreign_buckets: dict[str, str] = field(default_factory=dict)
+    limited_regions: bool = False
 
     @property
     def trail_buckets(self) -> set[str]:
@@ -229,8 +239,57 @@ def _destinations(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -
                 rec.failures[kind] = failure
         return rec
 
-    for rec in pool.map(read, sorted(snap.trail_buckets)):
+    for rec in pool.map(read, sorted(snap.trail_buckets - set(snap.foreign_buckets))):
         snap.destinations[rec.name] = rec
+
+
+def _foreign_buckets(snap: AccountSnapshot) -> None:
+    """An organization trail seen from a member account writes to the organization's archive.
+
+    Its ARN names the management account; a bucket that only such trails use is not this account's to
+    read (GetBucket* would be AccessDenied): it is reported as out of scope, not as three ERRORs.
+    """
+    own = {str(t.description.get("S3BucketName")) for t in snap.trails if t.arn.split(":")[4:5] == [snap.account]}
+    for t in snap.trails:
+        bucket = str(t.description.get("S3BucketName") or "")
+        if bucket and bucket not in own and t.description.get("IsOrganizationTrail"):
+            snap.foreign_buckets.setdefault(bucket, t.arn)
+
+
+def _account_settings(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
+    """Account-level Block Public Access and the KMS keys the trails and their buckets name."""
+    if snap.destinations:
+        snap.account_public_access, snap.account_public_access_failure = fetch(
+            lambda: _strip(acct.client("s3control").get_public_access_block(AccountId=snap.account)),
+            "GetPublicAccessBlock",
+            acct.default_region,
+            f"account {snap.account} (s3control)",
+            ("NoSuchPublicAccessBlockConfiguration",),
+        )
+    # A member account cannot describe the organization trail's key (it lives in another account).
+    refs: list[KeyRef] = [
+        (str(t.description.get("KmsKeyId") or ""), t.home_region or acct.default_region)
+        for t in snap.trails
+        if t.arn.split(":")[4:5] == [snap.account]
+    ]
+    for d in snap.destinations.values():
+        try:
+            refs.append((api_facts.bucket_key_id(d.responses.get("encryption")) or "", d.region))
+        except Exception:  # an odd encryption answer is judged (ERROR) with the bucket
+            continue
+    snap.keys = describe_keys(acct, [r for r in refs if r[0]], pool)
+
+
+def _covered_anywhere(snap: AccountSnapshot, bucket: str) -> bool:
+    """Whether the trails read so far record this bucket wherever it is: then its region cannot change
+    the verdict and GetBucketLocation is not spent on it. Anything unreadable means "ask"."""
+    if any(t.failures for t in snap.trails) or any(f.operation == "DescribeTrails" for f in snap.failures):
+        return False
+    try:
+        trails = [api_facts.trail_facts(t.description, t.selectors, t.status) for t in snap.trails]
+        return not judges.s3_data_events(trails, {bucket: bucket_space(bucket)}, None)
+    except Exception:  # an odd answer is judged later; here it only means the region is wanted
+        return False
 
 
 def _single_region_s3_selectors(snap: AccountSnapshot) -> bool:
@@ -261,12 +320,15 @@ def collect_account(
     if failure:
         snap.failures.append(failure)
     snap.regions = list(regions) if regions else _regions(acct, snap)
+    snap.limited_regions = bool(regions)
     _trails(acct, snap, pool)
     bucket_regions = _regions(acct, snap) if scope_tag and regions else snap.regions
     _buckets(acct, snap, scope_tag, pool, bucket_regions)
+    _foreign_buckets(snap)
     _destinations(acct, snap, pool)
-    if snap.buckets and _single_region_s3_selectors(snap):
-        unknown = [b for b in snap.buckets if b.region is None]
+    _account_settings(acct, snap, pool)
+    if snap.buckets and (_single_region_s3_selectors(snap) or snap.limited_regions):
+        unknown = [b for b in snap.buckets if b.region is None and not _covered_anywhere(snap, b.name)]
         for b, (region, failure) in zip(unknown, pool.map(lambda b: _location(acct, b.name), unknown), strict=True):
             b.region = region
             if failure:

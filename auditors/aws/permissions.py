@@ -17,13 +17,17 @@ _S3_ACTIONS = {
     "ListObjectsV2": "ListBucket",
     "ListObjectVersions": "ListBucketVersions",
 }
-_PREFIX = {"resourcegroupstaggingapi": "tag"}
+# S3 Control's GetPublicAccessBlock is the account-level setting.
+_S3CONTROL_ACTIONS = {"GetPublicAccessBlock": "GetAccountPublicAccessBlock"}
+_PREFIX = {"resourcegroupstaggingapi": "tag", "s3control": "s3"}
 
 
 def iam_action(service: str, operation: str) -> str:
     """'s3:GetBucketEncryption' -> 's3:GetEncryptionConfiguration'."""
     if service == "s3":
         operation = _S3_ACTIONS.get(operation, operation)
+    if service == "s3control":
+        operation = _S3CONTROL_ACTIONS.get(operation, operation)
     return f"{_PREFIX.get(service, service)}:{operation}"
 
 

@@ -1,10 +1,15 @@
-"""`auditkit scan aws`: collect every account concurrently, judge each snapshot, one report."""
+"""`auditkit scan aws`: collect every account concurrently, judge each snapshot, one report.
+
+Accounts come from the caller, from each --role-arn, or from the whole organization
+(--organization --role-name NAME: organizations:ListAccounts, paged, from the management account,
+then AssumeRole into each active account's NAME role, concurrently in a bounded pool).
+"""
 
 from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -12,12 +17,15 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from auditkit.auditors.aws.assess import account_error, assess
-from auditkit.auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify
+from auditkit.auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify, fetch
 from auditkit.auditors.aws.collect import collect_account
+from auditkit.auditors.aws.regions import checked_regions, partition_of
 from auditkit.auditors.findings import Finding, Report
+from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
 
-WORKERS = 16
+WORKERS = 16  # API calls in flight, shared by every account
+ACCOUNT_WORKERS = 8  # accounts collected at once
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,24 @@ class AwsScanOptions:
     regions: tuple[str, ...] = ()
     scope_tag: tuple[str, str] | None = None
     timeout: float = DEFAULT_TIMEOUT
+    organization: bool = False
+    role_name: str | None = None
+
+    def __post_init__(self) -> None:
+        checked_regions(self.regions)
+        if self.organization and not self.role_name:
+            raise ConfigError("--role-name", None, "the role to assume in each member account, e.g. AuditKitScan")
+        if self.role_name and not self.organization:
+            raise ConfigError("--role-name", self.role_name, "use together with --organization")
+        if self.organization and self.role_arns:
+            raise ConfigError("--role-arn", list(self.role_arns), "either --organization or --role-arn, not both")
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    account: str
+    role_arn: str | None  # None: the caller's own session
 
 
 def _progress() -> Progress | nullcontext:
@@ -37,27 +63,78 @@ def _progress() -> Progress | nullcontext:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
 
 
+def organization_targets(base: AccountSession, role_name: str) -> tuple[list[Target], Failure | None]:
+    """Every ACTIVE account of the caller's organization (ListAccounts, paged by NextToken)."""
+
+    def accounts() -> list[dict]:
+        org, found, kwargs = base.client("organizations"), [], {}
+        while True:
+            page = org.list_accounts(MaxResults=20, **kwargs)  # 20: the documented maximum page size
+            found += page["Accounts"]
+            if not page.get("NextToken"):
+                return found
+            kwargs = {"NextToken": page["NextToken"]}
+
+    listed, failure = fetch(accounts, "ListAccounts", base.default_region, "organizations:ListAccounts")
+    if failure:
+        return [], failure
+    me, _ = fetch(
+        lambda: str(base.client("sts").get_caller_identity()["Account"]),
+        "GetCallerIdentity",
+        base.default_region,
+        "sts:GetCallerIdentity",
+    )
+    partition = partition_of(base.default_region)
+    targets = []
+    for a in sorted(listed or [], key=lambda a: a["Id"]):
+        if (a.get("State") or a.get("Status")) != "ACTIVE":
+            continue  # suspended or closing accounts cannot be entered
+        role = None if a["Id"] == me else f"arn:{partition}:iam::{a['Id']}:role/{role_name}"
+        targets.append(Target(role or f"account {a['Id']} (caller)", a["Id"], role))
+    return targets, None
+
+
+def _one(
+    target: Target, base: AccountSession, options: AwsScanOptions, pool: Executor
+) -> tuple[list[Finding], list[str]]:
+    """One account: enter it, collect, judge. Whatever fails is an ERROR for this account only."""
+    hint = target.account or "unknown"
+    session = base
+    if target.role_arn:
+        try:
+            session = base.assume(target.role_arn)
+        except Exception as exc:  # an account we cannot enter is an ERROR, not a skipped account
+            code, message = classify(exc)
+            failure = Failure("AssumeRole", base.default_region, target.role_arn, code, message)
+            return [account_error(hint, target.label, failure)], []
+    try:
+        snap = collect_account(session, list(options.regions) or None, options.scope_tag, pool, hint)
+        return assess(snap, options.required), snap.regions
+    except Exception as exc:  # a bug or an answer nobody expected: this account is ERROR, others go on
+        return [account_error(hint, target.label, None, exc)], []
+
+
+def _targets(base: AccountSession, options: AwsScanOptions) -> tuple[list[Target], list[Finding]]:
+    if options.organization:
+        targets, failure = organization_targets(base, options.role_name or "")
+        if failure:
+            return [], [account_error("organization", "organizations:ListAccounts", failure)]
+        return targets, []
+    if options.role_arns:
+        return [Target(r, r.split(":")[4] if r.count(":") >= 5 else "unknown", r) for r in options.role_arns], []
+    return [Target("caller", "", None)], []
+
+
 def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
-    """Scan the caller's account, or each --role-arn account, and judge every AWS control."""
+    """Scan the caller's account, each --role-arn account or a whole organization; judge every AWS control."""
     calls = calls or CallLog()
     started = time.perf_counter()
     base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls, options.timeout)
-    targets: list[tuple[str, AccountSession | None, Failure | None]] = []
-    if options.role_arns:
-        for role in options.role_arns:
-            try:
-                targets.append((role, base.assume(role), None))
-            except Exception as exc:  # an account we cannot enter is an ERROR, not a skipped account
-                code, message = classify(exc)
-                targets.append((role, None, Failure("AssumeRole", base.default_region, role, code, message)))
-    else:
-        targets.append(("caller", base, None))
-
-    findings: list[Finding] = []
+    targets, findings = _targets(base, options)
     regions_seen: set[str] = set()
     with (
         ThreadPoolExecutor(WORKERS) as pool,
-        ThreadPoolExecutor(min(4, len(targets))) as accounts,
+        ThreadPoolExecutor(max(1, min(ACCOUNT_WORKERS, len(targets)))) as accounts,
         _progress() as progress,
     ):
         task = (
@@ -65,25 +142,13 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
             if isinstance(progress, Progress)
             else None
         )
-
-        def one(target: tuple[str, AccountSession | None, Failure | None]) -> tuple[list[Finding], list[str]]:
-            label, session, failure = target
-            hint = label.split(":")[4] if label.startswith("arn:") and label.count(":") >= 5 else "unknown"
-            if session is None:
-                return [account_error(hint, label, failure)], []
-            try:
-                snap = collect_account(session, list(options.regions) or None, options.scope_tag, pool, hint)
-                findings = assess(snap, options.required)
-            except Exception as exc:  # a bug or an answer nobody expected: this account is ERROR, others go on
-                return [account_error(hint, label, None, exc)], []
-            if task is not None:
-                progress.update(task, advance=1, description=f"account {snap.account}: {len(snap.trails)} trails")
-            return findings, snap.regions
-
-        for result, regions in accounts.map(one, targets):
+        for result, regions in accounts.map(lambda t: _one(t, base, options, pool), targets):
             findings.extend(result)
             regions_seen.update(regions)
-    report = Report(findings)
+            if task is not None:
+                progress.update(task, advance=1)
+    # Grouped by account: one account's findings together, in account order.
+    report = Report(sorted(findings, key=lambda f: f.account))
     report.scanned = {
         "accounts": len(targets),
         "regions": len(regions_seen),
@@ -91,4 +156,6 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
         "seconds": round(time.perf_counter() - started, 3),
         "required_retention": options.required.describe(),
     }
+    if options.organization:
+        report.scanned["organization"] = True
     return report

@@ -15,8 +15,12 @@ _ICON = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERROR"}
 
 
 def _rows(report: Report) -> list[Finding]:
+    """Worst first; a scan of several accounts (an AWS organization) is grouped by account first."""
     rank = {Status.ERROR: 0, Status.FAIL: 1, Status.PASS: 2}
-    return sorted(report.findings, key=lambda f: (rank[f.status], f.control, f.resource))
+    by_account = len({f.account for f in report.findings}) > 1
+    return sorted(
+        report.findings, key=lambda f: (f.account if by_account else "", rank[f.status], f.control, f.resource)
+    )
 
 
 def _scope(s: dict) -> str:
@@ -53,17 +57,20 @@ def to_table(report: Report, source: str = "") -> str:
     console = Console(file=buf, width=160, force_terminal=False, color_system=None)
     caption = report.provenance.line() if report.provenance else None
     table = Table(title=f"AuditKit drift scan — {_headline(report)}", caption=caption, show_lines=False)
-    for col in ("status", "control", "resource", "region", "message"):
+    accounts = len({f.account for f in report.findings}) > 1  # an organization: say whose finding it is
+    for col in ("status", *(("account",) if accounts else ()), "control", "resource", "region", "message"):
         table.add_column(col, overflow="fold")
     passing = [f for f in report.findings if f.status is Status.PASS]
     for f in _rows(report):
         if f.status is not Status.PASS:
             state = report.baseline_state.get(f.key)
+            who = (f.account,) if accounts else ()
             table.add_row(
-                _ICON[f.status] + (f" ({state})" if state else ""), f.control, f.resource, f.region, f.message
+                _ICON[f.status] + (f" ({state})" if state else ""), *who, f.control, f.resource, f.region, f.message
             )
     if passing:
-        table.add_row("PASS", f"{len(passing)} checks", "", "", ", ".join(sorted({f.control for f in passing})))
+        blank = ("",) if accounts else ()
+        table.add_row("PASS", *blank, f"{len(passing)} checks", "", "", ", ".join(sorted({f.control for f in passing})))
     console.print(table)
     return buf.getvalue()
 

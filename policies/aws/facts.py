@@ -12,6 +12,21 @@ from auditkit.policies.aws.event_selectors import EventSelectors
 
 
 @dataclass(frozen=True)
+class DeliveryErrors:
+    """GetTrailStatus's current delivery errors (already-recovered ones dropped, see api_facts).
+
+    The API gives each error without a time; ``last_*`` are the last successful deliveries, quoted.
+    """
+
+    s3: str | None = None
+    digest: str | None = None
+    cloudwatch: str | None = None
+    last_s3: str | None = None
+    last_digest: str | None = None
+    last_cloudwatch: str | None = None
+
+
+@dataclass(frozen=True)
 class TrailFacts:
     name: str
     arn: str
@@ -27,6 +42,20 @@ class TrailFacts:
     selectors: EventSelectors
     # None when not known (a plan cannot know; the auditor reads GetTrailStatus).
     logging: bool | None = True
+    delivery: DeliveryErrors = DeliveryErrors()
+    s3_key_prefix: str = ""
+    # "CUSTOMER" / "AWS" from kms:DescribeKey; None when not resolved (a plan; alias/aws/* needs no call).
+    kms_key_manager: str | None = None
+
+    @property
+    def account(self) -> str:
+        parts = self.arn.split(":")
+        return parts[4] if len(parts) > 5 else ""
+
+    @property
+    def log_prefix(self) -> str:
+        """Where this trail's log files land in its bucket: [S3KeyPrefix/]AWSLogs/."""
+        return f"{self.s3_key_prefix.strip('/')}/AWSLogs/" if self.s3_key_prefix.strip("/") else "AWSLogs/"
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,16 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class LifecycleFilter:
+    """A rule's scope: Filter.Prefix/Tag/And/ObjectSize*, or the legacy rule-level Prefix."""
+
+    prefix: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    size_greater_than: int | None = None
+    size_less_than: int | None = None
+
+
+@dataclass(frozen=True)
 class LifecycleRule:
     id: str
     enabled: bool
@@ -54,6 +93,7 @@ class LifecycleRule:
     noncurrent_transitions: tuple[Transition, ...] = ()
     noncurrent_expiration_days: int | None = None
     abort_incomplete_days: int | None = None
+    scope: LifecycleFilter = LifecycleFilter()
 
 
 @dataclass(frozen=True)
@@ -68,6 +108,8 @@ class PublicAccessBlock:
 class Encryption:
     algorithm: str | None
     kms_key_id: str | None = None
+    # "CUSTOMER" / "AWS" from kms:DescribeKey; None when not resolved.
+    key_manager: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +125,10 @@ class BucketFacts:
     encryption: Encryption | None
     region: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    # s3control:GetPublicAccessBlock for the bucket's account; S3 applies the stricter of the two.
+    account_public_access_block: PublicAccessBlock | None = None
+    # GetBucketLifecycleConfiguration's TransitionDefaultMinimumObjectSize (None: S3's default applies).
+    transition_minimum_size: str | None = None
 
     @property
     def arn(self) -> str:

@@ -7,8 +7,8 @@ drift auditor, so the three can never disagree about what compliant means.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
+from auditkit.policies.aws.bucket_policy import cloudtrail_can_write, tls_policy
 from auditkit.policies.aws.event_selectors import (
     DYNAMODB_TABLE,
     LAMBDA_FUNCTION,
@@ -20,17 +20,24 @@ from auditkit.policies.aws.event_selectors import (
 from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
-    LifecycleRule,
     ObjectLockFacts,
     PublicAccessBlock,
     TrailFacts,
 )
+from auditkit.policies.aws.lifecycle import lifecycle  # noqa: F401  (judged there; callers use judges.lifecycle)
 from auditkit.policies.retention import RetentionRequirement
 
-COLD_CLASSES = {"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
+AWS_MANAGED_ALIAS = "alias/aws/"
+
+
+def aws_managed_by_name(key_id: str) -> bool:
+    """alias/aws/<service> (or its ARN form) names an AWS-managed key; no call needed."""
+    return key_id.startswith(AWS_MANAGED_ALIAS) or f":{AWS_MANAGED_ALIAS}" in key_id
 
 
 def multi_region(trail: TrailFacts) -> list[str]:
+    if trail.logging is False:
+        return [f"trail {trail.name} is not logging, so it records nothing"]
     gaps = []
     if not trail.multi_region:
         gaps.append(f"trail {trail.name} records only its home region {trail.home_region}")
@@ -43,7 +50,22 @@ def multi_region(trail: TrailFacts) -> list[str]:
 
 
 def logging(trail: TrailFacts) -> list[str]:
-    return [] if trail.logging else [f"trail {trail.name} is not logging (StopLogging or enable_logging=false)"]
+    """The switch and the delivery: IsLogging with a current S3 or digest delivery error writes nothing."""
+    if not trail.logging:
+        return [f"trail {trail.name} is not logging (StopLogging or enable_logging=false)"]
+    d = trail.delivery
+    gaps = []
+    if d.s3:
+        gaps.append(
+            f"trail {trail.name} cannot deliver log files to s3://{trail.bucket}: {d.s3} "
+            f"(last successful delivery: {d.last_s3 or 'none recorded'})"
+        )
+    if d.digest:
+        gaps.append(
+            f"trail {trail.name} cannot deliver digest files to s3://{trail.bucket}: {d.digest} "
+            f"(last successful digest delivery: {d.last_digest or 'none recorded'})"
+        )
+    return gaps
 
 
 def log_validation(trail: TrailFacts) -> list[str]:
@@ -51,25 +73,39 @@ def log_validation(trail: TrailFacts) -> list[str]:
 
 
 def kms(trail: TrailFacts) -> list[str]:
-    return (
-        [] if trail.kms_key_id else [f"trail {trail.name} log files are not encrypted with a customer-managed KMS key"]
-    )
+    key = trail.kms_key_id
+    if not key:
+        return [f"trail {trail.name} log files are not encrypted with a customer-managed KMS key"]
+    if aws_managed_by_name(key) or trail.kms_key_manager == "AWS":
+        return [f"trail {trail.name} encrypts with the AWS-managed key {key}, not a customer-managed one"]
+    return []
 
 
 def cloudwatch(trail: TrailFacts) -> list[str]:
-    if trail.cloudwatch_log_group_arn and trail.cloudwatch_role_arn:
-        return []
-    return [f"trail {trail.name} does not deliver to CloudWatch Logs"]
+    if not (trail.cloudwatch_log_group_arn and trail.cloudwatch_role_arn):
+        return [f"trail {trail.name} does not deliver to CloudWatch Logs"]
+    d = trail.delivery
+    if d.cloudwatch:
+        return [
+            f"trail {trail.name} cannot deliver to CloudWatch Logs: {d.cloudwatch} "
+            f"(last successful delivery: {d.last_cloudwatch or 'none recorded'})"
+        ]
+    return []
 
 
 def applicable_trails(trails: Iterable[TrailFacts], region: str | None = None) -> list[TrailFacts]:
     """Trails whose data events can cover a resource in `region`.
 
-    A single-region trail records only its home region's events, so it counts only when the
-    resource's region is known to be that region; account-wide coverage (region None) needs a
-    multi-region trail. Shared by the plan judge and the live assessment.
+    A trail that is not logging records nothing and counts nowhere. A single-region trail records
+    only its home region's events, so it counts only when the resource's region is known to be that
+    region; account-wide coverage (region None) needs a multi-region trail. Shared by the plan judge
+    and the live assessment.
     """
-    return [t for t in trails if t.multi_region or (region is not None and t.home_region == region)]
+    return [
+        t
+        for t in trails
+        if t.logging is not False and (t.multi_region or (region is not None and t.home_region == region))
+    ]
 
 
 def data_event_coverage(
@@ -129,96 +165,36 @@ def object_lock(lock: ObjectLockFacts | None, required: RetentionRequirement) ->
     return gaps
 
 
-def lifecycle(rules: Iterable[LifecycleRule] | None, required: RetentionRequirement) -> list[str]:
-    enabled = [r for r in rules or () if r.enabled]
-    if not enabled:
-        return ["no enabled lifecycle rule: logs are never tiered to colder storage"]
-    gaps = []
-    for r in enabled:
-        if r.expiration_days is not None and r.expiration_days < required.days:
-            gaps.append(
-                f"rule {r.id!r} expires objects after {r.expiration_days} days < required {required.describe()}"
-            )
-        if r.expiration_date is not None:
-            gaps.append(
-                f"rule {r.id!r} expires objects on a fixed date {r.expiration_date}, before later logs reach the retention"
-            )
-        if r.noncurrent_expiration_days is not None and r.noncurrent_expiration_days < required.days:
-            gaps.append(
-                f"rule {r.id!r} deletes noncurrent versions after {r.noncurrent_expiration_days} days < required {required.days}"
-            )
-    if not any(t.storage_class in COLD_CLASSES for r in enabled for t in r.transitions):
-        gaps.append("no transition to a colder storage class")
-    return gaps
-
-
 def versioning(status: str | None) -> list[str]:
     return [] if status == "Enabled" else [f"versioning is {status or 'never enabled'}"]
 
 
-def public_access(pab: PublicAccessBlock | None) -> list[str]:
-    if pab is None:
-        return ["no public access block"]
-    off = [name for name, on in vars(pab).items() if not on]
-    return [f"public access block settings off: {', '.join(off)}"] if off else []
+def public_access(pab: PublicAccessBlock | None, account: PublicAccessBlock | None = None) -> list[str]:
+    """The effective setting: S3 applies the most restrictive of the bucket's and the account's
+    (S3 User Guide, "Blocking public access to your Amazon S3 storage")."""
+    if pab is None and account is None:
+        return ["no public access block (neither the bucket's nor the account's)"]
+    mine, acct = vars(pab or PublicAccessBlock()), vars(account or PublicAccessBlock())
+    off = [name for name in mine if not (mine[name] or acct[name])]
+    return [f"public access block settings off (bucket and account): {', '.join(off)}"] if off else []
 
 
 def encryption(enc: Encryption | None) -> list[str]:
     if enc is None or enc.algorithm not in ("aws:kms", "aws:kms:dsse"):
         return [f"default encryption is {enc.algorithm if enc else 'unset'}; SSE-KMS with a customer key is required"]
-    return [] if enc.kms_key_id else ["SSE-KMS without a customer-managed key id"]
+    if not enc.kms_key_id:
+        return ["SSE-KMS without a key id: S3 uses the AWS-managed key aws/s3, not a customer-managed one"]
+    if aws_managed_by_name(enc.kms_key_id) or enc.key_manager == "AWS":
+        return [f"SSE-KMS with the AWS-managed key {enc.kms_key_id}, not a customer-managed one"]
+    return []
 
 
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _denies_plaintext(stmt: Any) -> bool:
-    if not isinstance(stmt, Mapping) or "NotPrincipal" in stmt or "NotAction" in stmt:
-        return False
-    principal = stmt.get("Principal")
-    everyone = principal == "*" or (isinstance(principal, Mapping) and "*" in _as_list(principal.get("AWS")))
-    actions = set(_as_list(stmt.get("Action")))
-    # Conditions are ANDed: any condition beside SecureTransport narrows the deny (e.g. to one IP).
-    condition = stmt.get("Condition")
-    only_tls = isinstance(condition, Mapping) and list(condition) == ["Bool"] and isinstance(condition["Bool"], Mapping)
-    values = _as_list(condition["Bool"].get("aws:SecureTransport")) if only_tls else []
-    return (
-        stmt.get("Effect") == "Deny"
-        and everyone
-        and bool(actions & {"s3:*", "*"})
-        and only_tls
-        and list(condition["Bool"]) == ["aws:SecureTransport"]
-        and len(values) == 1
-        and str(values[0]).lower() == "false"
-    )
-
-
-def tls_policy(policy: Mapping[str, Any] | None, bucket: str) -> list[str]:
-    statements = _as_list((policy or {}).get("Statement", []))
-    gaps = []
-    deny = [s for s in statements if _denies_plaintext(s)]
-    resources = {r for s in deny for r in _as_list(s.get("Resource"))}
-    if not deny:
-        gaps.append("bucket policy does not deny requests without TLS (aws:SecureTransport=false)")
-    elif f"arn:aws:s3:::{bucket}/*" not in resources and "*" not in resources:
-        gaps.append("the TLS-only deny does not cover the bucket's objects")
-    for s in statements:
-        if not isinstance(s, Mapping):
-            gaps.append(f"bucket policy statement is not an object: {s!r}"[:200])
-            continue
-        principal = s.get("Principal")
-        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
-        conditions = str(s.get("Condition", {}))
-        if s.get("Effect") == "Allow" and "cloudtrail.amazonaws.com" in services and "aws:SourceArn" not in conditions:
-            gaps.append(f"statement {s.get('Sid', '?')!r} lets CloudTrail write without an aws:SourceArn condition")
-    return gaps
-
-
-def hardening(bucket: BucketFacts) -> list[str]:
+def hardening(bucket: BucketFacts, writers: Iterable[TrailFacts] = ()) -> list[str]:
+    """writers: the trails delivering to this bucket, whose requests the policy must still allow."""
     return (
         versioning(bucket.versioning)
-        + public_access(bucket.public_access_block)
+        + public_access(bucket.public_access_block, bucket.account_public_access_block)
         + tls_policy(bucket.policy, bucket.name)
+        + cloudtrail_can_write(bucket.policy, bucket.name, writers)
         + encryption(bucket.encryption)
     )

@@ -14,6 +14,7 @@ from auditkit.policies.aws.event_selectors import EventSelectors, UnknownShape, 
 from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
+    LifecycleFilter,
     LifecycleRule,
     ObjectLockFacts,
     PublicAccessBlock,
@@ -82,6 +83,7 @@ def trail_facts(props: Mapping[str, Any], region: str = "") -> TrailFacts:
         cloudwatch_role_arn=_optional(props.get("cloudWatchLogsRoleArn")),
         selectors=lazily(_selectors, props),
         logging=flag(props.get("enableLogging"), True),
+        s3_key_prefix=_text(props.get("s3KeyPrefix")),
     )
 
 
@@ -97,6 +99,22 @@ def object_lock_facts(props: Mapping[str, Any]) -> ObjectLockFacts:
 
 def _transitions(items: Sequence[Mapping[str, Any]] | None, days_key: str) -> tuple[Transition, ...]:
     return tuple(Transition(_int(t.get(days_key)), str(t.get("storageClass")), t.get("date")) for t in items or ())
+
+
+def lifecycle_filter(rule: Mapping[str, Any]) -> LifecycleFilter:
+    """aws.s3.BucketLifecycleConfiguration rule `filter` (prefix, tag, and, objectSize*) or legacy `prefix`."""
+    f = rule.get("filter")
+    if not f:
+        return LifecycleFilter(prefix=str(rule.get("prefix") or ""))
+    both = f.get("and") or {}
+    tags = [(str(f["tag"].get("key")), str(f["tag"].get("value", "")))] if f.get("tag") else []
+    tags += [(str(k), str(v)) for k, v in (both.get("tags") or {}).items()]
+    return LifecycleFilter(
+        prefix=str(f.get("prefix") or both.get("prefix") or ""),
+        tags=tuple(tags),
+        size_greater_than=_int(f.get("objectSizeGreaterThan", both.get("objectSizeGreaterThan"))),
+        size_less_than=_int(f.get("objectSizeLessThan", both.get("objectSizeLessThan"))),
+    )
 
 
 def lifecycle_facts(props: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
@@ -115,6 +133,7 @@ def lifecycle_facts(props: Mapping[str, Any]) -> tuple[LifecycleRule, ...]:
                 noncurrent_transitions=_transitions(r.get("noncurrentVersionTransitions"), "noncurrentDays"),
                 noncurrent_expiration_days=_int(noncurrent.get("noncurrentDays")),
                 abort_incomplete_days=_int(abort.get("daysAfterInitiation")),
+                scope=lifecycle_filter(r),
             )
         )
     return tuple(rules)
@@ -227,7 +246,8 @@ def judge_aws_plan(
             # The trail's bucket is computed outside this plan: its archive cannot be judged yet.
             verdicts += [Verdict(c, (name,), (), (t.bucket.field,)) for c in _ARCHIVE]
     for bucket in sorted(destinations | set(archive_buckets)):
-        verdicts += _archive_verdicts(resources, bucket, required, whole=bucket in destinations)
+        prefixes = sorted({t.log_prefix for _, t in trails if t.bucket == bucket}) or ["AWSLogs/"]
+        verdicts += _archive_verdicts(resources, bucket, required, whole=bucket in destinations, prefixes=prefixes)
     return verdicts
 
 
@@ -279,7 +299,11 @@ def _trail_verdicts(
 
 
 def _archive_verdicts(
-    resources: Sequence[PlanResource], bucket: str, required: RetentionRequirement, whole: bool
+    resources: Sequence[PlanResource],
+    bucket: str,
+    required: RetentionRequirement,
+    whole: bool,
+    prefixes: Sequence[str] = ("AWSLogs/",),
 ) -> list[Verdict]:
     """A trail's bucket is judged whole; an archive managed elsewhere only on what this plan sets."""
     facts, used = bucket_facts(resources, bucket)
@@ -288,7 +312,7 @@ def _archive_verdicts(
         lock = lambda: judges.object_lock(facts.object_lock, required)  # noqa: E731
         out.append(judged("aws.bucket.object_lock", used.get("object_lock", []), lock))
     if whole or "lifecycle" in used:
-        rules = lambda: judges.lifecycle(facts.lifecycle, required)  # noqa: E731
+        rules = lambda: judges.lifecycle(facts.lifecycle, required, prefixes)  # noqa: E731
         out.append(judged("aws.bucket.lifecycle", used.get("lifecycle", []), rules))
     # Each part of hardening is judged on its own, so one computed value hides no other gap.
     parts = {

@@ -34,7 +34,16 @@ from auditkit.policies.aws.resource_types import (
     bucket_name,
     canonical_plan,
 )
-from auditkit.policies.computed import Computed, NotYetKnown, Unreadable, first_computed, flag, judged, lazily
+from auditkit.policies.computed import (
+    Computed,
+    NotYetKnown,
+    Unreadable,
+    first_computed,
+    flag,
+    judged,
+    known,
+    lazily,
+)
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -319,7 +328,7 @@ def _archive_verdicts(
         "versioning": lambda: judges.versioning(facts.versioning),
         "public_access": lambda: judges.public_access(facts.public_access_block),
         "encryption": lambda: judges.encryption(facts.encryption),
-        "policy": lambda: judges.tls_policy(facts.policy, bucket),
+        "policy": lambda: judges.tls_policy(known(facts.policy), bucket),
     }
     by = tuple(n for k in parts for n in used.get(k, []))
     if whole or by:

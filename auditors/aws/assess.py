@@ -193,7 +193,7 @@ def _destination(j: _Judge, d: DestinationRecord) -> None:
         facts = api_facts.bucket_facts(d.name, d.region, d.responses)
         results = {
             "aws.bucket.object_lock": judges.object_lock(facts.object_lock, j.required),
-            "aws.bucket.lifecycle": judges.lifecycle(facts.lifecycle, j.required),
+            "aws.bucket.lifecycle": judges.archive_lifecycle(facts.lifecycle, facts.object_lock, j.required),
             "aws.bucket.hardening": judges.hardening(facts),
         }
     except Exception as exc:  # unexpected shapes in any response: ERROR, never a guess
@@ -201,7 +201,10 @@ def _destination(j: _Judge, d: DestinationRecord) -> None:
         for control in ARCHIVE_NEEDS:
             j.add(control, Status.ERROR, resource, d.region, f"{code}: {message}")
         return
-    ok = {"aws.bucket.hardening": "versioned, private, TLS-only, SSE-KMS"}
+    ok = {
+        "aws.bucket.hardening": "versioned, private, TLS-only, SSE-KMS",
+        "aws.bucket.lifecycle": f"holds for {j.required.describe()}; {judges.describe_removal(facts.lifecycle)}",
+    }
     for control, gaps in results.items():
         failed = [d.failures[k] for k in ARCHIVE_NEEDS[control] if k in d.failures]
         if failed:

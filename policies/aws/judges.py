@@ -6,6 +6,7 @@ drift auditor, so the three can never disagree about what compliant means.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -143,13 +144,95 @@ def lifecycle(rules: Iterable[LifecycleRule] | None, required: RetentionRequirem
             gaps.append(
                 f"rule {r.id!r} expires objects on a fixed date {r.expiration_date}, before later logs reach the retention"
             )
-        if r.noncurrent_expiration_days is not None and r.noncurrent_expiration_days < required.days:
-            gaps.append(
-                f"rule {r.id!r} deletes noncurrent versions after {r.noncurrent_expiration_days} days < required {required.days}"
-            )
     if not any(t.storage_class in COLD_CLASSES for r in enabled for t in r.transitions):
         gaps.append("no transition to a colder storage class")
     return gaps
+
+
+# S3 rounds each lifecycle date up to the next midnight UTC: once for the current version's
+# expiration, once for the noncurrent expiration (S3 User Guide, lifecycle rules: "rounding
+# the resulting time to the next day midnight UTC").
+MIDNIGHT_ROUNDINGS = 2
+
+
+def removal_bound_days(rules: Iterable[LifecycleRule] | None) -> int | None:
+    """Days after a write by which lifecycle has removed its bytes from a versioned bucket.
+
+    Expiring the current version at E days only adds a delete marker; the version then
+    becomes noncurrent and its bytes go N days later; each date is rounded up to midnight
+    UTC. A delete marker left with no versions (no bytes) is removed by the Days expiration
+    itself or by ExpiredObjectDeleteMarker. None: the bytes are never removed. S3 runs
+    lifecycle asynchronously; storage of an eligible version is no longer billed.
+    """
+    enabled = [r for r in rules or () if r.enabled]
+    current = [r.expiration_days for r in enabled if r.expiration_days is not None]
+    noncurrent = [r.noncurrent_expiration_days for r in enabled if r.noncurrent_expiration_days is not None]
+    if not current or not noncurrent:
+        return None
+    return min(current) + min(noncurrent) + MIDNIGHT_ROUNDINGS
+
+
+def versioned_retention(
+    rules: Iterable[LifecycleRule] | None, lock: ObjectLockFacts | None, required: RetentionRequirement
+) -> list[str]:
+    """A versioned archive: no version removed before its lock date, the bytes gone within the bound.
+
+    A noncurrent expiration shorter than the retention is safe only under an Object Lock default
+    retention at least as long: lifecycle never deletes a protected version (S3 User Guide,
+    Object Lock considerations), so a version deleted early waits for its retain-until date.
+    """
+    enabled = [r for r in rules or () if r.enabled]
+    if not enabled:
+        return []
+    gaps = []
+    if not any(r.expiration_days is not None for r in enabled):
+        gaps.append("no rule expires current versions: the logs are never removed after the retention")
+    if not any(r.noncurrent_expiration_days is not None for r in enabled):
+        gaps.append(
+            "no rule expires noncurrent versions: in a versioned bucket expiring a log only adds a delete marker, "
+            "and its bytes stay forever"
+        )
+    # Lifecycle cannot delete a version under any retention mode; whether the mode can be
+    # bypassed is aws.bucket.object_lock's question, not this one.
+    locked = _lock_covers(lock, required)
+    for r in enabled:
+        days = r.noncurrent_expiration_days
+        if days is not None and days < required.days and not locked:
+            gaps.append(
+                f"rule {r.id!r} deletes noncurrent versions after {days} days < required {required.days}, "
+                "and no Object Lock default retention of the required length protects them"
+            )
+    return gaps
+
+
+def _lock_covers(lock: ObjectLockFacts | None, required: RetentionRequirement) -> bool:
+    """The default retention lasts at least the required retention (years against years, as S3 counts)."""
+    if lock is None or not lock.enabled:
+        return False
+    if lock.years is not None:
+        return lock.years >= required.years
+    return lock.days is not None and lock.days >= required.days
+
+
+def archive_lifecycle(
+    rules: Iterable[LifecycleRule] | None, lock: ObjectLockFacts | None, required: RetentionRequirement
+) -> list[str]:
+    """aws.bucket.lifecycle for a (versioned) log archive: tiering and expiry, then the removal bound."""
+    return lifecycle(rules, required) + versioned_retention(rules, lock, required)
+
+
+def describe_removal(rules: Iterable[LifecycleRule] | None) -> str:
+    """The bound in words, for the plan's settings column and a PASS message."""
+    bound = removal_bound_days(rules)
+    if bound is None:
+        return "bytes never removed"
+    enabled = [r for r in rules or () if r.enabled]
+    current = min(r.expiration_days for r in enabled if r.expiration_days is not None)
+    noncurrent = min(r.noncurrent_expiration_days for r in enabled if r.noncurrent_expiration_days is not None)
+    return (
+        f"delete marker at day {current}, bytes removed by day {bound} "
+        f"({current} + {noncurrent} noncurrent + {MIDNIGHT_ROUNDINGS} midnight roundings)"
+    )
 
 
 def versioning(status: str | None) -> list[str]:
@@ -194,6 +277,11 @@ def _denies_plaintext(stmt: Any) -> bool:
     )
 
 
+def _objects_of(bucket: str, resource: object) -> bool:
+    """The resource covers every object of the bucket, in any partition (aws, aws-us-gov, aws-cn)."""
+    return resource == "*" or bool(re.fullmatch(rf"arn:aws(-[a-z]+)*:s3:::{re.escape(bucket)}/\*", str(resource)))
+
+
 def tls_policy(policy: Mapping[str, Any] | None, bucket: str) -> list[str]:
     statements = _as_list((policy or {}).get("Statement", []))
     gaps = []
@@ -201,7 +289,7 @@ def tls_policy(policy: Mapping[str, Any] | None, bucket: str) -> list[str]:
     resources = {r for s in deny for r in _as_list(s.get("Resource"))}
     if not deny:
         gaps.append("bucket policy does not deny requests without TLS (aws:SecureTransport=false)")
-    elif f"arn:aws:s3:::{bucket}/*" not in resources and "*" not in resources:
+    elif not any(_objects_of(bucket, r) for r in resources):
         gaps.append("the TLS-only deny does not cover the bucket's objects")
     for s in statements:
         if not isinstance(s, Mapping):

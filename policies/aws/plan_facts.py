@@ -215,8 +215,12 @@ def _trail_verdicts(
     # Coverage is judged on what the trails are configured to record; whether each trail is
     # recording at all is aws.trail.logging's question. One cause, one gap.
     excluded = destination_buckets(resources)
+    # The ARNs' partition is the provider's (aws, aws-us-gov, aws-cn): read it from a trail ARN.
+    partition = next((t.arn.split(":")[1] for _, t in trails if t.arn.count(":") >= 5), "aws")
     spaces = (
-        {"every bucket": all_buckets_space(excluded)} if s3_scope is None else {b: bucket_space(b) for b in s3_scope}
+        {"every bucket": all_buckets_space(excluded, partition)}
+        if s3_scope is None
+        else {b: bucket_space(b, partition) for b in s3_scope}
     )
     all_trails = [t for _, t in trails]
     names = tuple(n for n, _ in trails)
@@ -246,7 +250,7 @@ def _archive_verdicts(
             Verdict(
                 "aws.bucket.lifecycle",
                 tuple(used.get("lifecycle", [])),
-                tuple(judges.lifecycle(facts.lifecycle, required)),
+                tuple(judges.archive_lifecycle(facts.lifecycle, facts.object_lock, required)),
             )
         )
     by = tuple(n for k in hardening_parts for n in used.get(k, []))

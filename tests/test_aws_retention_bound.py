@@ -47,8 +47,8 @@ def rules():
 
 def test_the_bound_is_retention_plus_one_noncurrent_day_plus_two_roundings(rules):
     assert judges.removal_bound_days(rules) == 2192 + 1 + 2
-    assert judges.versioned_retention(rules, LOCK, US) == []
-    assert judges.archive_lifecycle(rules, LOCK, US) == []
+    assert judges.versioned_retention(rules) == []
+    assert judges.archive_lifecycle(rules, US) == []
 
 
 @pytest.mark.parametrize(
@@ -85,42 +85,22 @@ def _rule(**kw) -> LifecycleRule:
 
 
 def test_a_versioned_archive_that_keeps_bytes_forever_fails():
-    gaps = judges.versioned_retention([_rule(noncurrent_expiration_days=None)], LOCK, US)
-    assert gaps == [
+    assert judges.versioned_retention([_rule(noncurrent_expiration_days=None)]) == [
         "no rule expires noncurrent versions: in a versioned bucket expiring a log only adds a delete marker, "
         "and its bytes stay forever"
     ]
     assert judges.removal_bound_days([_rule(noncurrent_expiration_days=None)]) is None
-    assert judges.versioned_retention([_rule(expiration_days=None)], LOCK, US) == [
+    assert judges.versioned_retention([_rule(expiration_days=None)]) == [
         "no rule expires current versions: the logs are never removed after the retention"
     ]
 
 
-@pytest.mark.parametrize(
-    ("lock", "safe"),
-    [
-        (LOCK, True),
-        (ObjectLockFacts(True, "GOVERNANCE", years=6), True),  # lifecycle cannot bypass either mode
-        (ObjectLockFacts(True, "COMPLIANCE", days=2192), True),
-        (ObjectLockFacts(True, "COMPLIANCE", days=2191), False),
-        (ObjectLockFacts(True, "COMPLIANCE", years=5), False),
-        (ObjectLockFacts(False), False),
-        (None, False),
-    ],
-)
-def test_a_short_noncurrent_expiration_is_safe_only_under_a_lock_of_the_retention(lock, safe):
-    gaps = judges.versioned_retention([_rule()], lock, US)
-    expected = (
-        []
-        if safe
-        else [
-            "rule 'r' deletes noncurrent versions after 1 days < required 2192, "
-            "and no Object Lock default retention of the required length protects them"
-        ]
-    )
-    assert gaps == expected
-    # Without a lock the safe choice is a noncurrent expiration of the whole retention.
-    assert judges.versioned_retention([_rule(noncurrent_expiration_days=2192)], lock, US) == []
+def test_a_weak_lock_is_one_gap_not_two(rules):
+    """The 1-day noncurrent expiration relies on the lock; a short lock is aws.bucket.object_lock's gap."""
+    assert judges.archive_lifecycle(rules, US) == []
+    assert judges.object_lock(ObjectLockFacts(True, "COMPLIANCE", years=5), US) == [
+        "default retention 5 years < required 6 years (2192 days) per 45 CFR 164.316(b)(2)(i)"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -193,7 +193,7 @@ def _destination(j: _Judge, d: DestinationRecord) -> None:
         facts = api_facts.bucket_facts(d.name, d.region, d.responses)
         results = {
             "aws.bucket.object_lock": judges.object_lock(facts.object_lock, j.required),
-            "aws.bucket.lifecycle": judges.archive_lifecycle(facts.lifecycle, facts.object_lock, j.required),
+            "aws.bucket.lifecycle": judges.archive_lifecycle(facts.lifecycle, j.required),
             "aws.bucket.hardening": judges.hardening(facts),
         }
     except Exception as exc:  # unexpected shapes in any response: ERROR, never a guess

@@ -172,14 +172,14 @@ def removal_bound_days(rules: Iterable[LifecycleRule] | None) -> int | None:
     return min(current) + min(noncurrent) + MIDNIGHT_ROUNDINGS
 
 
-def versioned_retention(
-    rules: Iterable[LifecycleRule] | None, lock: ObjectLockFacts | None, required: RetentionRequirement
-) -> list[str]:
-    """A versioned archive: no version removed before its lock date, the bytes gone within the bound.
+def versioned_retention(rules: Iterable[LifecycleRule] | None) -> list[str]:
+    """A versioned archive: the bytes are removed within removal_bound_days.
 
-    A noncurrent expiration shorter than the retention is safe only under an Object Lock default
-    retention at least as long: lifecycle never deletes a protected version (S3 User Guide,
-    Object Lock considerations), so a version deleted early waits for its retain-until date.
+    The noncurrent expiration may be far shorter than the retention: lifecycle never deletes a
+    version under Object Lock ("protected object versions remain safe from being deleted or
+    overwritten by a lifecycle configuration", S3 User Guide, Object Lock considerations), so a
+    version deleted early waits for its retain-until date. Whether that lock is there and long
+    enough is aws.bucket.object_lock's question: one cause, one gap.
     """
     enabled = [r for r in rules or () if r.enabled]
     if not enabled:
@@ -192,33 +192,12 @@ def versioned_retention(
             "no rule expires noncurrent versions: in a versioned bucket expiring a log only adds a delete marker, "
             "and its bytes stay forever"
         )
-    # Lifecycle cannot delete a version under any retention mode; whether the mode can be
-    # bypassed is aws.bucket.object_lock's question, not this one.
-    locked = _lock_covers(lock, required)
-    for r in enabled:
-        days = r.noncurrent_expiration_days
-        if days is not None and days < required.days and not locked:
-            gaps.append(
-                f"rule {r.id!r} deletes noncurrent versions after {days} days < required {required.days}, "
-                "and no Object Lock default retention of the required length protects them"
-            )
     return gaps
 
 
-def _lock_covers(lock: ObjectLockFacts | None, required: RetentionRequirement) -> bool:
-    """The default retention lasts at least the required retention (years against years, as S3 counts)."""
-    if lock is None or not lock.enabled:
-        return False
-    if lock.years is not None:
-        return lock.years >= required.years
-    return lock.days is not None and lock.days >= required.days
-
-
-def archive_lifecycle(
-    rules: Iterable[LifecycleRule] | None, lock: ObjectLockFacts | None, required: RetentionRequirement
-) -> list[str]:
-    """aws.bucket.lifecycle for a (versioned) log archive: tiering and expiry, then the removal bound."""
-    return lifecycle(rules, required) + versioned_retention(rules, lock, required)
+def archive_lifecycle(rules: Iterable[LifecycleRule] | None, required: RetentionRequirement) -> list[str]:
+    """aws.bucket.lifecycle for a versioned log archive: tiering and expiry, then the removal bound."""
+    return lifecycle(rules, required) + versioned_retention(rules)
 
 
 def describe_removal(rules: Iterable[LifecycleRule] | None) -> str:

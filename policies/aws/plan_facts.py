@@ -250,7 +250,7 @@ def _archive_verdicts(
             Verdict(
                 "aws.bucket.lifecycle",
                 tuple(used.get("lifecycle", [])),
-                tuple(judges.archive_lifecycle(facts.lifecycle, facts.object_lock, required)),
+                tuple(judges.archive_lifecycle(facts.lifecycle, required)),
             )
         )
     by = tuple(n for k in hardening_parts for n in used.get(k, []))

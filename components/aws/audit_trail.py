@@ -27,8 +27,6 @@ class AuditTrailArgs:
     # The provider's region and partition (aws.get_region / aws.get_partition), never assumed.
     region: Input[str]
     account_id: Input[str]
-    # Account-scoped: /auditkit/<stack>/cloudtrail/<trail>.
-    log_group_name: str
     partition: Input[str] = "aws"
     # None: every bucket in the account; else these bucket names only.
     s3_buckets: Sequence[str] | None = None
@@ -39,6 +37,8 @@ class AuditTrailArgs:
     tags: dict[str, str] = field(default_factory=dict)
     # Buckets that must never be selected: the archive and its access-log bucket (filled by the stack).
     excluded_buckets: Sequence[Input[str]] = ()
+    # Account-scoped; None: /auditkit/<stack>/cloudtrail/<trail>.
+    log_group_name: str | None = None
 
     def __post_init__(self) -> None:
         check_trail_name("aws.trailName", self.trail_name)
@@ -79,7 +79,7 @@ class AuditTrail(pulumi.ComponentResource):
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-log-group",
-            name=args.log_group_name,
+            name=args.log_group_name or f"/auditkit/{pulumi.get_stack()}/cloudtrail/{args.trail_name}",
             retention_in_days=args.cloudwatch_retention_days,
             kms_key_id=archive.key.arn,
             tags=args.tags,

@@ -84,9 +84,9 @@ def check_alias_name(field: str, alias: str) -> str:
     return alias
 
 
-def archive_key_alias(stack: str) -> str:
-    """alias/auditkit/<stack>/archive: KMS aliases are unique per account and region."""
-    alias = f"alias/auditkit/{stack}/archive"
+def archive_key_alias(stack: str, component: str = "archive") -> str:
+    """alias/auditkit/<stack>/<component>: KMS aliases are unique per account and region."""
+    alias = f"alias/auditkit/{stack}/{component}"
     if not _ALIAS.match(alias):
         raise ConfigError(
             "stack",

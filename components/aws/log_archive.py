@@ -12,6 +12,7 @@ from pulumi import Input, Output, ResourceOptions
 
 from auditkit.components.aws import rendering
 from auditkit.components.aws.limits import (
+    archive_key_alias,
     check_alias_name,
     check_bucket_name,
     check_object_lock_retention,
@@ -29,22 +30,24 @@ class ImmutableLogArchiveArgs:
     # Trails allowed to write here (aws:SourceArn); their ARNs are known before the trails exist.
     writer_trail_arns: Sequence[Input[str]]
     bucket_name: Input[str]
-    # Account-scoped, so unique per stack: alias/auditkit/<stack>/archive.
-    key_alias: str
     access_log_bucket_name: Input[str] | None = None
     partition: Input[str] = "aws"
-    dns_suffix: Input[str] = "amazonaws.com"
     organization_id: str | None = None
     hot_days: int = 90
     cold_after_days: int = 365
     warm_storage_class: str = "STANDARD_IA"
     protect: bool = True
     tags: dict[str, str] = field(default_factory=dict)
+    # Account-scoped, so unique per stack; None: alias/auditkit/<stack>/<component name>.
+    key_alias: str | None = None
+    # The partition's DNS suffix (aws.get_partition), for the CloudWatch Logs service principal.
+    dns_suffix: Input[str] = "amazonaws.com"
 
     def __post_init__(self) -> None:
         check_object_lock_retention(self.retention)
         check_tiers(self.hot_days, self.cold_after_days, self.warm_storage_class, self.retention.days)
-        check_alias_name("key_alias", self.key_alias)
+        if self.key_alias is not None:
+            check_alias_name("key_alias", self.key_alias)
         for name, value in (
             ("aws.archiveBucketName", self.bucket_name),
             ("aws.accessLogBucketName", self.access_log_bucket_name),
@@ -78,7 +81,12 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             tags=tags,
             opts=kept,
         )
-        aws.kms.Alias(f"{name}-key-alias", name=args.key_alias, target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=args.key_alias or archive_key_alias(pulumi.get_stack(), name),
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
 
         # Object Lock can only be switched on when the bucket is created.
         self.bucket = aws.s3.Bucket(

@@ -140,77 +140,42 @@ def access_log_bucket_policy(bucket_arn: str, archive_arn: str, account_id: str)
     }
 
 
+def _allow(sid: str, principal: dict, action: str | list[str], condition: dict | None = None) -> dict:
+    stmt = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": action, "Resource": "*"}
+    return {**stmt, "Condition": condition} if condition else stmt
+
+
 def key_policy(partition: str, dns_suffix: str, account_id: str, region: str, trail_arns: Sequence[str]) -> dict:
     """The archive key's policy, after CloudTrail's "Configure AWS KMS key policies for CloudTrail".
 
     CloudTrail encrypts with an encryption context naming the trail, so GenerateDataKey is
     scoped by that context; DescribeKey carries no encryption context and has a statement of
-    its own; both are bound to our trails with aws:SourceArn. Readers in the account decrypt
-    only what carries a CloudTrail context of this account's trails.
+    its own; all three CloudTrail statements are bound to our trails with aws:SourceArn. The
+    archive bucket uses an S3 Bucket Key, so CloudTrail also needs Decrypt to create or update
+    the trail (same guide, "Granting decrypt permissions"). Readers in the account decrypt only
+    what carries a CloudTrail context of this account's trails.
     """
-    root = f"arn:{partition}:iam::{account_id}:root"
-    own_trails = f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"
+    root = {"AWS": f"arn:{partition}:iam::{account_id}:root"}
+    own_trails = {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"}
     our_trails = {"StringEquals": {"aws:SourceArn": list(trail_arns)}}
     cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
+    log_groups = {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"}
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudTrailEncryptsLogs",
-                "Effect": "Allow",
-                "Principal": cloudtrail,
-                "Action": "kms:GenerateDataKey*",
-                "Resource": "*",
-                "Condition": {
-                    **our_trails,
-                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": own_trails},
-                },
-            },
-            {
-                "Sid": "CloudTrailDescribesKey",
-                "Effect": "Allow",
-                "Principal": cloudtrail,
-                "Action": "kms:DescribeKey",
-                "Resource": "*",
-                "Condition": our_trails,
-            },
-            {
-                # The archive bucket uses an S3 Bucket Key: CloudTrail then also needs Decrypt
-                # to create or update the trail (same guide, "Granting decrypt permissions").
-                "Sid": "CloudTrailUsesBucketKey",
-                "Effect": "Allow",
-                "Principal": cloudtrail,
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-                "Condition": our_trails,
-            },
-            {
-                "Sid": "AccountReadsLogFiles",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": ["kms:Decrypt", "kms:ReEncryptFrom"],
-                "Resource": "*",
-                "Condition": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": own_trails}},
-            },
-            {
-                "Sid": "CloudWatchLogsEncryptsLogGroup",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.{dns_suffix}"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
-                    }
-                },
-            },
+            _allow("AccountAdministers", root, "kms:*"),
+            _allow(
+                "CloudTrailEncryptsLogs", cloudtrail, "kms:GenerateDataKey*", {**our_trails, "StringLike": own_trails}
+            ),
+            _allow("CloudTrailDescribesKey", cloudtrail, "kms:DescribeKey", our_trails),
+            _allow("CloudTrailUsesBucketKey", cloudtrail, "kms:Decrypt", our_trails),
+            _allow("AccountReadsLogFiles", root, ["kms:Decrypt", "kms:ReEncryptFrom"], {"StringLike": own_trails}),
+            _allow(
+                "CloudWatchLogsEncryptsLogGroup",
+                {"Service": f"logs.{region}.{dns_suffix}"},
+                ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                {"ArnLike": log_groups},
+            ),
         ],
     }
 

@@ -16,7 +16,24 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import Stack
 
+from auditkit.policies.errors import ConfigError
+
 DEMO_ACCOUNT = "123456789012"
+# What aws.get_partition answers per partition (botocore's partition data: dnsSuffix).
+DNS_SUFFIXES = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
+
+
+def partition_of(region: str) -> str:
+    """The partition a region belongs to, from botocore's endpoint data."""
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        return botocore.session.get_session().get_partition_for_region(region)
+    except botocore.exceptions.UnknownRegionError:
+        raise ConfigError(
+            "aws:region", region, "an AWS region name such as us-east-1", "botocore knows no such region"
+        ) from None
 
 
 @dataclass
@@ -98,7 +115,17 @@ class AuditKitMocks(Mocks):
                 "id": self.account_id,
             }
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": self.partition, "dnsSuffix": "amazonaws.com", "id": self.partition}
+            suffix = DNS_SUFFIXES.get(self.partition, "amazonaws.com")
+            return {"partition": self.partition, "dnsSuffix": suffix, "id": self.partition}
+        if args.token == "aws:index/getRegion:getRegion":
+            suffix = DNS_SUFFIXES.get(self.partition, "amazonaws.com")
+            return {
+                "region": self.region,
+                "name": self.region,
+                "id": self.region,
+                "endpoint": f"ec2.{self.region}.{suffix}",
+                "description": self.region,
+            }
         raise NotImplementedError(f"the plan renderer has no mock for invoke {args.token}")
 
 
@@ -143,7 +170,7 @@ def render(
     program: Callable[[], Any], stack: str, *, region: str = "us-east-1", account_id: str = DEMO_ACCOUNT
 ) -> list[RenderedResource]:
     """Run `program` under the mock engine and return every resource it registered, in order."""
-    mocks = AuditKitMocks(account_id=account_id, region=region)
+    mocks = AuditKitMocks(account_id=account_id, region=region, partition=partition_of(region))
     pulumi.runtime.set_mocks(mocks, project="auditkit", stack=stack, preview=False, monitor=MockMonitor(mocks))
 
     @pulumi.runtime.test

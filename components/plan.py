@@ -13,7 +13,8 @@ from typing import Any
 from auditkit.components.mock_engine import render
 from auditkit.components.settings import StackSettings
 from auditkit.components.stack import build_stack
-from auditkit.policies.aws.plan_facts import judge_aws_plan
+from auditkit.policies.aws.judges import describe_removal
+from auditkit.policies.aws.plan_facts import judge_aws_plan, lifecycle_facts
 from auditkit.policies.azure.plan_facts import judge_azure_plan
 from auditkit.policies.gcp.plan_facts import judge_gcp_plan
 from auditkit.policies.verdicts import PlanResource, Verdict
@@ -27,10 +28,16 @@ def _lifecycle(i: dict[str, Any]) -> str:
     parts = []
     for r in i.get("rules", []):
         steps = [f"{t['storageClass']}@{_n(t['days'])}d" for t in r.get("transitions", [])]
-        if "expiration" in r:
-            steps.append(f"expire@{_n(r['expiration'].get('days'))}d")
+        expiration = r.get("expiration") or {}
+        if expiration.get("days") is not None:
+            steps.append(f"expire@{_n(expiration['days'])}d")
+        if expiration.get("expiredObjectDeleteMarker"):
+            steps.append("remove expired delete markers")
+        if r.get("noncurrentVersionExpiration"):
+            steps.append(f"noncurrent +{_n(r['noncurrentVersionExpiration'].get('noncurrentDays'))}d")
         parts.append(f"{r.get('id')}: " + " -> ".join(steps))
-    return "; ".join(parts)
+    # The versioned archive's bound, from the same judge module that checks it.
+    return "; ".join(parts) + f"; {describe_removal(lifecycle_facts(i))}"
 
 
 def _trail(i: dict[str, Any]) -> str:

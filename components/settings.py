@@ -19,7 +19,8 @@ from auditkit.policies.retention import RetentionRequirement, resolve_retention
 CLOUDS = ("aws", "gcp", "azure")
 TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp", "azure")
 AWS_DEFAULTS: dict[str, Any] = {
-    "trailName": "auditkit",
+    # None: auditkit-<stack>, so two stacks in one account never share a trail name.
+    "trailName": None,
     "organizationTrail": False,
     "organizationId": None,
     "s3DataEvents": "all",
@@ -167,13 +168,14 @@ def _int(field: str, value: Any) -> int:
     return value
 
 
-def _aws(raw: Any, region: str) -> AwsSettings:
+def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
         raise ConfigError("aws", raw, "a mapping of AWS settings")
     _check_keys("aws.", raw, list(AWS_DEFAULTS))
     v = {**AWS_DEFAULTS, **raw}
+    v["trailName"] = f"auditkit-{stack}" if v["trailName"] is None else v["trailName"]
     s3 = v["s3DataEvents"]
     if s3 == "all":
         buckets = None
@@ -330,7 +332,7 @@ def parse_settings(
             raise ConfigError("clouds", cloud, CLOUDS)
     if not isinstance(aws_region, (str, type(None))):
         raise ConfigError("aws:region", aws_region, "an AWS region name such as us-east-1")
-    aws = _aws(config.get("aws"), aws_region or "us-east-1") if "aws" in clouds else None
+    aws = _aws(config.get("aws"), aws_region or "us-east-1", name) if "aws" in clouds else None
     gcp = _gcp(config.get("gcp"), name) if "gcp" in clouds else None
     provider = azure or {}
     az = (

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 from pulumi_azure_native import resources as azure_resources
 
 from auditkit.components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
-from auditkit.components.aws.limits import check_bucket_name
+from auditkit.components.aws.limits import archive_key_alias, check_bucket_name
 from auditkit.components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
 from auditkit.components.azure import log_archive as azure_archive
 from auditkit.components.azure.limits import check_resource_group, check_resource_id
@@ -31,27 +31,59 @@ class AwsAuditLogging:
     trail: AuditTrail
 
 
-def _aws(
-    settings: StackSettings, a: AwsSettings, account_id: pulumi.Input[str]
-) -> tuple[ImmutableLogArchiveArgs, AuditTrailArgs]:
-    partition = "aws"
+@dataclass(frozen=True)
+class AwsLocation:
+    """Where the provider deploys: its account, region and partition (never assumed)."""
+
+    account_id: pulumi.Input[str]
+    region: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    dns_suffix: pulumi.Input[str]
+
+
+# Stand-ins that let every argument be checked before the first cloud call.
+STAND_IN = AwsLocation("123456789012", "us-east-1", "aws", "amazonaws.com")
+
+
+def provider_location() -> AwsLocation:
+    """The provider's own account, region and partition (aws:region, AWS_REGION, profile...)."""
+    partition = aws.get_partition_output()
+    return AwsLocation(
+        aws.get_caller_identity_output().account_id,
+        aws.get_region_output().region,
+        partition.partition,
+        partition.dns_suffix,
+    )
+
+
+def _fits_with_access_suffix(name: str) -> str:
+    # The provider's region may be longer than the configured one (AWS_REGION, profile).
+    check_bucket_name("aws.archiveBucketName", f"{name}-access")
+    return name
+
+
+def _aws(settings: StackSettings, a: AwsSettings, at: AwsLocation) -> tuple[ImmutableLogArchiveArgs, AuditTrailArgs]:
     archive_name: pulumi.Input[str]
     if a.archive_bucket_name:
         archive_name = a.archive_bucket_name
     else:
         # The default name embeds the account id; check its shape with a 12-digit stand-in.
         check_bucket_name("aws.archiveBucketName", f"auditkit-{settings.name}-123456789012-{a.region}-access")
-        archive_name = pulumi.Output.concat("auditkit-", settings.name, "-", account_id, "-", a.region)
+        archive_name = pulumi.Output.concat("auditkit-", settings.name, "-", at.account_id, "-", at.region).apply(
+            _fits_with_access_suffix
+        )
     access_logs = pulumi.Output.concat(archive_name, "-access") if a.access_logs else None
     tags = {"auditkit:stack": settings.name}
     archive_args = ImmutableLogArchiveArgs(
         retention=settings.retention,
-        account_id=account_id,
-        region=a.region,
-        writer_trail_arns=[trail_arn(partition, a.region, account_id, a.trail_name)],
+        account_id=at.account_id,
+        region=at.region,
+        writer_trail_arns=[trail_arn(at.partition, at.region, at.account_id, a.trail_name)],
         bucket_name=archive_name,
+        key_alias=archive_key_alias(settings.name),
         access_log_bucket_name=access_logs,
-        partition=partition,
+        partition=at.partition,
+        dns_suffix=at.dns_suffix,
         organization_id=a.organization_id if a.organization_trail else None,
         hot_days=a.hot_days,
         cold_after_days=a.cold_after_days,
@@ -61,9 +93,10 @@ def _aws(
     )
     trail_args = AuditTrailArgs(
         trail_name=a.trail_name,
-        region=a.region,
-        account_id=account_id,
-        partition=partition,
+        region=at.region,
+        account_id=at.account_id,
+        log_group_name=f"/auditkit/{settings.name}/cloudtrail/{a.trail_name}",
+        partition=at.partition,
         s3_buckets=a.s3_buckets,
         lambda_data_events=a.lambda_data_events,
         dynamodb_data_events=a.dynamodb_data_events,
@@ -162,9 +195,8 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
     gcp_args = _gcp_args(settings, settings.gcp) if settings.gcp is not None else None
     azure_args = _azure_args(settings, settings.azure) if settings.azure is not None else None
     if settings.aws is not None:
-        _aws(settings, settings.aws, "123456789012")
-        account_id = aws.get_caller_identity_output().account_id
-        archive_args, trail_args = _aws(settings, settings.aws, account_id)
+        _aws(settings, settings.aws, STAND_IN)
+        archive_args, trail_args = _aws(settings, settings.aws, provider_location())
         archive = ImmutableLogArchive("audit-archive", archive_args)
         trail = AuditTrail("audit-trail", trail_args, archive)
         pulumi.export("aws_trail_arn", trail.trail.arn)

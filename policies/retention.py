@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from auditkit.policies.errors import ConfigError
@@ -67,6 +67,36 @@ class RetentionRequirement:
 
     def describe(self) -> str:
         return f"{self.years} years ({self.days} days) per {', '.join(self.citations)}"
+
+
+@dataclass(frozen=True)
+class RetentionCeiling:
+    """The longest retention one cloud's immutability feature holds.
+
+    limit is the service's own limit in its own units; max_years the longest whole-year
+    retention whose lifecycle (days_for_years) still fits under it. Each cloud's
+    components/<cloud>/limits.py declares its ceiling; check_ceiling refuses the same way
+    on every cloud: field retentionYears, the value given, the limit.
+    """
+
+    service: str
+    limit: str
+    max_years: int
+
+
+def longest_years(fits: Callable[[int], bool], search_up_to: int = 1000) -> int:
+    """The largest whole number of years for which fits(years) holds (0 when none does)."""
+    return max((y for y in range(1, search_up_to + 1) if fits(y)), default=0)
+
+
+def check_ceiling(retention: RetentionRequirement, ceiling: RetentionCeiling) -> None:
+    if retention.years > ceiling.max_years:
+        raise ConfigError(
+            "retentionYears",
+            retention.years,
+            f"at most {ceiling.max_years} years",
+            f"{ceiling.service} holds at most {ceiling.limit}",
+        )
 
 
 def parse_jurisdictions(values: Iterable[str], field: str = "jurisdictions") -> tuple[str, ...]:

@@ -27,10 +27,20 @@ def test_object_lock_and_expiry_follow_the_jurisdictions(config, years, days):
     lock = r["audit-archive-object-lock"].inputs
     assert lock["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "years": years}}
     assert lock["objectLockEnabled"] == "Enabled"
-    rule = r["audit-archive-lifecycle"].inputs["rules"][0]
-    assert rule["expiration"] == {"days": days}
-    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": days}
-    assert r["audit-archive-access-logs-lifecycle"].inputs["rules"][0]["expiration"] == {"days": days}
+    tiers, markers = r["audit-archive-lifecycle"].inputs["rules"]
+    assert tiers["expiration"] == {"days": days}
+    # The lock keeps every version to its retain-until date; a day after the delete marker the bytes go.
+    assert tiers["noncurrentVersionExpiration"] == {"noncurrentDays": 1}
+    assert markers == {
+        "id": "remove-expired-delete-markers",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "expiration": {"expiredObjectDeleteMarker": True},
+    }
+    # The access-log bucket has no lock: a deleted access log stays noncurrent for the whole retention.
+    access = r["audit-archive-access-logs-lifecycle"].inputs["rules"][0]
+    assert access["expiration"] == {"days": days}
+    assert access["noncurrentVersionExpiration"] == {"noncurrentDays": days}
 
 
 def test_lifecycle_tiers_default_and_custom():
@@ -40,7 +50,8 @@ def test_lifecycle_tiers_default_and_custom():
         {"days": 365, "storageClass": "DEEP_ARCHIVE"},
     ]
     assert rule["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7}
-    assert rule["noncurrentVersionTransitions"] == [{"noncurrentDays": 30, "storageClass": "DEEP_ARCHIVE"}]
+    # S3 requires a noncurrent transition to come before the noncurrent expiration (day 1): none.
+    assert "noncurrentVersionTransitions" not in rule
     custom = rendered(settings(aws={"hotDays": 30, "warmStorageClass": "GLACIER_IR", "coldAfterDays": 120}))
     assert custom["audit-archive-lifecycle"].inputs["rules"][0]["transitions"] == [
         {"days": 30, "storageClass": "GLACIER_IR"},
@@ -107,8 +118,10 @@ def test_trail_settings():
     assert t["enableLogging"] is True
     assert t["s3BucketName"] == "auditkit-demo-123456789012-eu-west-1"
     assert t["kmsKeyId"].startswith("arn:aws:kms:eu-west-1:123456789012:key/")
+    assert t["name"] == "auditkit-demo"
     assert (
-        t["cloudWatchLogsGroupArn"] == "arn:aws:logs:eu-west-1:123456789012:log-group:/auditkit/cloudtrail/auditkit:*"
+        t["cloudWatchLogsGroupArn"]
+        == "arn:aws:logs:eu-west-1:123456789012:log-group:/auditkit/demo/cloudtrail/auditkit-demo:*"
     )
     assert t["cloudWatchLogsRoleArn"] == "arn:aws:iam::123456789012:role/audit-trail-cloudwatch-role"
 

@@ -93,9 +93,9 @@ def test_trail_switches(plan):
         "aws.trail.lambda_data_events",
         "aws.trail.dynamodb_data_events",
     }
-    assert stopped["aws.trail.multi_region"] == ("trail auditkit is not logging, so it records nothing",)
+    assert stopped["aws.trail.multi_region"] == ("trail auditkit-demo is not logging, so it records nothing",)
     assert not any("recorded by" in g for gaps in stopped.values() for g in gaps)
-    assert gaps["aws.trail.logging"] == ("trail auditkit is not logging (StopLogging or enable_logging=false)",)
+    assert gaps["aws.trail.logging"] == ("trail auditkit-demo is not logging (StopLogging or enable_logging=false)",)
 
 
 def test_declared_scope_names_the_uncovered_bucket(plan):

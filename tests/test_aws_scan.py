@@ -291,7 +291,9 @@ def test_trail_settings_and_type_wide_data_events(boto_session):
                 },
             ),
             "aws.bucket.lifecycle",
-            "rule 'short' expires objects after 365 days < required 7 years (2557 days) per 22 CCR 72543",
+            "rule 'short' expires objects after 365 days < required 7 years (2557 days) per 22 CCR 72543; "
+            "no rule expires noncurrent versions: in a versioned bucket expiring a log only adds a delete marker, "
+            "and its bytes stay forever",
         ),
         (
             lambda s3, b: s3.delete_bucket_lifecycle(Bucket=b),

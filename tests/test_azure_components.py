@@ -165,7 +165,7 @@ def test_subscription_is_required():
 def test_immutability_beyond_146000_days_is_refused():
     from auditkit.policies.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="Azure container immutability limit"):
+    with pytest.raises(ConfigError, match="Azure Blob container immutability holds at most") as err:
         rendered(
             parse_settings(
                 "z",
@@ -174,6 +174,7 @@ def test_immutability_beyond_146000_days_is_refused():
                 {"subscriptionId": SUB},
             )
         )
+    assert (err.value.field, err.value.value, err.value.allowed) == ("retentionYears", 401, "at most 399 years")
 
 
 @pytest.fixture(scope="module")

@@ -194,8 +194,12 @@ def test_retention_beyond_the_gcs_cap_is_refused():
     century = parse_settings(
         "g", {"clouds": ["gcp"], "retentionYears": 101, "gcp": {**BASE, "scope": "project", "projectId": "acme-prod"}}
     )
-    with pytest.raises(ConfigError, match="GCS bucket lock limit"):
+    with pytest.raises(ConfigError) as err:
         rendered(century)
+    assert str(err.value) == (
+        "retentionYears=101 is not allowed: Cloud Storage bucket lock holds at most "
+        "a retention period under 3,155,760,000 s; allowed: at most 99 years"
+    )
 
 
 @pytest.fixture(scope="module")

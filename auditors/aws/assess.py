@@ -274,13 +274,13 @@ def _destination(j: _Judge, d: DestinationRecord) -> None:
         return
     checks = {
         "aws.bucket.object_lock": lambda: judges.object_lock(facts.object_lock, j.required),
-        "aws.bucket.lifecycle": lambda: judges.lifecycle(facts.lifecycle, j.required, prefixes),
+        "aws.bucket.lifecycle": lambda: judges.archive_lifecycle(facts.lifecycle, j.required, prefixes),
         "aws.bucket.hardening": lambda: judges.hardening(facts, writers),
     }
     ok = {
         "aws.bucket.hardening": "versioned, private, TLS-only, CloudTrail can write, SSE-KMS with a customer-managed key",
         "aws.bucket.lifecycle": f"holds for {j.required.describe()} under {' and '.join(prefixes)}; "
-        + minimum_size_note(facts.transition_minimum_size),
+        f"{judges.describe_removal(facts.lifecycle)}; " + minimum_size_note(facts.transition_minimum_size),
     }
     for control, check in checks.items():
         failed = [failures[k] for k in ARCHIVE_NEEDS[control] if k in failures]

@@ -24,9 +24,10 @@ from auditkit.policies.errors import ConfigError
 @dataclass
 class AuditTrailArgs:
     trail_name: str
-    region: str
+    # The provider's region and partition (aws.get_region / aws.get_partition), never assumed.
+    region: Input[str]
     account_id: Input[str]
-    partition: str = "aws"
+    partition: Input[str] = "aws"
     # None: every bucket in the account; else these bucket names only.
     s3_buckets: Sequence[str] | None = None
     lambda_data_events: bool = True
@@ -36,6 +37,8 @@ class AuditTrailArgs:
     tags: dict[str, str] = field(default_factory=dict)
     # Buckets that must never be selected: the archive and its access-log bucket (filled by the stack).
     excluded_buckets: Sequence[Input[str]] = ()
+    # Account-scoped; None: /auditkit/<stack>/cloudtrail/<trail>.
+    log_group_name: str | None = None
 
     def __post_init__(self) -> None:
         check_trail_name("aws.trailName", self.trail_name)
@@ -48,16 +51,17 @@ class AuditTrailArgs:
         placeholder = ["x"] * len(self.excluded_buckets)
         check_selector_values(
             rendering.selector_value_count(
+                # The count does not depend on the partition's name.
                 rendering.data_event_selectors(
-                    self.partition, self.s3_buckets, placeholder, self.lambda_data_events, self.dynamodb_data_events
+                    "aws", self.s3_buckets, placeholder, self.lambda_data_events, self.dynamodb_data_events
                 )
             )
         )
 
 
-def trail_arn(partition: str, region: str, account_id: Input[str], trail_name: str) -> Output[str]:
+def trail_arn(partition: Input[str], region: Input[str], account_id: Input[str], trail_name: str) -> Output[str]:
     """A trail's ARN is known before it exists, which lets the archive's policies name it."""
-    return Output.concat(f"arn:{partition}:cloudtrail:{region}:", account_id, f":trail/{trail_name}")
+    return Output.concat("arn:", partition, ":cloudtrail:", region, ":", account_id, f":trail/{trail_name}")
 
 
 class AuditTrail(pulumi.ComponentResource):
@@ -75,7 +79,7 @@ class AuditTrail(pulumi.ComponentResource):
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-log-group",
-            name=f"/auditkit/cloudtrail/{args.trail_name}",
+            name=args.log_group_name or f"/auditkit/{pulumi.get_stack()}/cloudtrail/{args.trail_name}",
             retention_in_days=args.cloudwatch_retention_days,
             kms_key_id=archive.key.arn,
             tags=args.tags,
@@ -121,9 +125,9 @@ class AuditTrail(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        selectors = Output.all(*args.excluded_buckets).apply(
-            lambda excluded: rendering.data_event_selectors(
-                args.partition, args.s3_buckets, excluded, args.lambda_data_events, args.dynamodb_data_events
+        selectors = Output.all(args.partition, *args.excluded_buckets).apply(
+            lambda v: rendering.data_event_selectors(
+                v[0], args.s3_buckets, v[1:], args.lambda_data_events, args.dynamodb_data_events
             )
         )
         self.trail = aws.cloudtrail.Trail(

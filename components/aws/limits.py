@@ -5,6 +5,22 @@ from __future__ import annotations
 import re
 
 from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import RetentionCeiling, RetentionRequirement, check_ceiling
+
+# S3 Object Lock default retention: Days <= 36500 or Years <= 100; larger values are refused
+# with InvalidArgument "Default retention period is too large." (the limit the S3 User Guide's
+# Object Lock pages state, and that S3-compatible servers reproduce, e.g. Ceph's s3-tests
+# test_object_lock_put_obj_lock_invalid_days/_years). We set Years, so 100 years is the ceiling.
+OBJECT_LOCK_MAX_YEARS = 100
+OBJECT_LOCK_MAX_DAYS = 36_500
+RETENTION_CEILING = RetentionCeiling(
+    "S3 Object Lock default retention",
+    f"Years <= {OBJECT_LOCK_MAX_YEARS} (Days <= {OBJECT_LOCK_MAX_DAYS})",
+    OBJECT_LOCK_MAX_YEARS,
+)
+# KMS AliasName: "alias/" + letters, digits, '/', '_', '-' (no '.'), 256 characters at most,
+# and never the AWS-managed "alias/aws/" prefix (KMS API reference, CreateAlias).
+_ALIAS = re.compile(r"^alias/[A-Za-z0-9/_-]{1,250}$")
 
 # CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
 LOG_GROUP_RETENTION_DAYS = (
@@ -56,6 +72,29 @@ def check_trail_name(field: str, name: str) -> str:
             field, name, "3-128 characters: letters, digits, '.', '_' and '-', starting and ending alphanumeric"
         )
     return name
+
+
+def check_object_lock_retention(retention: RetentionRequirement) -> None:
+    check_ceiling(retention, RETENTION_CEILING)
+
+
+def check_alias_name(field: str, alias: str) -> str:
+    if not _ALIAS.match(alias) or alias.startswith("alias/aws/"):
+        raise ConfigError(field, alias, "alias/ + letters, digits, '/', '_' and '-', not under alias/aws/")
+    return alias
+
+
+def archive_key_alias(stack: str, component: str = "archive") -> str:
+    """alias/auditkit/<stack>/<component>: KMS aliases are unique per account and region."""
+    alias = f"alias/auditkit/{stack}/{component}"
+    if not _ALIAS.match(alias):
+        raise ConfigError(
+            "stack",
+            stack,
+            "letters, digits, '_' and '-'",
+            f"the stack name is part of the archive key's KMS alias {alias}, which allows no other characters",
+        )
+    return alias
 
 
 def check_log_retention(field: str, days: int) -> int:

@@ -11,7 +11,13 @@ import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
 from auditkit.components.aws import rendering
-from auditkit.components.aws.limits import check_bucket_name, check_tiers
+from auditkit.components.aws.limits import (
+    archive_key_alias,
+    check_alias_name,
+    check_bucket_name,
+    check_object_lock_retention,
+    check_tiers,
+)
 from auditkit.policies.retention import RetentionRequirement
 
 
@@ -19,21 +25,29 @@ from auditkit.policies.retention import RetentionRequirement
 class ImmutableLogArchiveArgs:
     retention: RetentionRequirement
     account_id: Input[str]
-    region: str
+    # The provider's region and partition (aws.get_region / aws.get_partition), never assumed.
+    region: Input[str]
     # Trails allowed to write here (aws:SourceArn); their ARNs are known before the trails exist.
     writer_trail_arns: Sequence[Input[str]]
     bucket_name: Input[str]
     access_log_bucket_name: Input[str] | None = None
-    partition: str = "aws"
+    partition: Input[str] = "aws"
     organization_id: str | None = None
     hot_days: int = 90
     cold_after_days: int = 365
     warm_storage_class: str = "STANDARD_IA"
     protect: bool = True
     tags: dict[str, str] = field(default_factory=dict)
+    # Account-scoped, so unique per stack; None: alias/auditkit/<stack>/<component name>.
+    key_alias: str | None = None
+    # The partition's DNS suffix (aws.get_partition), for the CloudWatch Logs service principal.
+    dns_suffix: Input[str] = "amazonaws.com"
 
     def __post_init__(self) -> None:
+        check_object_lock_retention(self.retention)
         check_tiers(self.hot_days, self.cold_after_days, self.warm_storage_class, self.retention.days)
+        if self.key_alias is not None:
+            check_alias_name("key_alias", self.key_alias)
         for name, value in (
             ("aws.archiveBucketName", self.bucket_name),
             ("aws.accessLogBucketName", self.access_log_bucket_name),
@@ -61,13 +75,18 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             description="AuditKit: encrypts CloudTrail log files, the archive bucket and the CloudWatch log group",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=Output.all(args.account_id, trail_arns).apply(
-                lambda v: json.dumps(rendering.key_policy(args.partition, v[0], args.region, v[1]))
+            policy=Output.all(args.partition, args.dns_suffix, args.account_id, args.region, trail_arns).apply(
+                lambda v: json.dumps(rendering.key_policy(*v))
             ),
             tags=tags,
             opts=kept,
         )
-        aws.kms.Alias(f"{name}-key-alias", name=f"alias/{name}", target_key_id=self.key.key_id, opts=child)
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=args.key_alias or archive_key_alias(pulumi.get_stack(), name),
+            target_key_id=self.key.key_id,
+            opts=child,
+        )
 
         # Object Lock can only be switched on when the bucket is created.
         self.bucket = aws.s3.Bucket(
@@ -173,14 +192,7 @@ class ImmutableLogArchive(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-access-logs-lifecycle",
             bucket=logs.id,
-            rules=[
-                {
-                    "id": "keep-for-retention",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": args.retention.days},
-                }
-            ],
+            rules=rendering.access_log_lifecycle_rules(args.retention),
             opts=child,
         )
         aws.s3.BucketLogging(

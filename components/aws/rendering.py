@@ -11,7 +11,11 @@ from collections.abc import Sequence
 from auditkit.policies.retention import RetentionRequirement
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
-NONCURRENT_TO_DEEP_ARCHIVE_DAYS = 30
+# A version made noncurrent is removed this many days later. Shorter than the retention on
+# purpose: COMPLIANCE Object Lock keeps every version until its retain-until date, and
+# "protected object versions remain safe from being deleted or overwritten by a lifecycle
+# configuration" (S3 User Guide, Object Lock considerations: managing lifecycles).
+NONCURRENT_EXPIRATION_DAYS = 1
 
 
 def object_lock_rule(retention: RetentionRequirement) -> dict:
@@ -22,7 +26,13 @@ def object_lock_rule(retention: RetentionRequirement) -> dict:
 def lifecycle_rules(
     retention: RetentionRequirement, hot_days: int, cold_after_days: int, warm_class: str
 ) -> list[dict]:
-    """hot STANDARD -> warm -> DEEP_ARCHIVE -> expire exactly at the retention."""
+    """hot STANDARD -> warm -> DEEP_ARCHIVE; at the retention a delete marker, a day later the bytes.
+
+    In a versioned bucket, expiring the current version only adds a delete marker; the
+    noncurrent expiration then removes the bytes, and the second rule removes the delete
+    marker left with no versions (S3 refuses ExpiredObjectDeleteMarker beside Days in one
+    Expiration, so it has a rule of its own). The bound is policies.aws.judges.removal_bound_days.
+    """
     return [
         {
             "id": "audit-log-tiers",
@@ -33,13 +43,35 @@ def lifecycle_rules(
                 {"days": cold_after_days, "storage_class": "DEEP_ARCHIVE"},
             ],
             "expiration": {"days": retention.days},
-            # Noncurrent versions only appear through deletes; keep them as long as the law asks.
-            "noncurrent_version_transitions": [
-                {"noncurrent_days": NONCURRENT_TO_DEEP_ARCHIVE_DAYS, "storage_class": "DEEP_ARCHIVE"}
-            ],
-            "noncurrent_version_expiration": {"noncurrent_days": retention.days},
+            "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_EXPIRATION_DAYS},
             "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
-        }
+        },
+        {
+            "id": "remove-expired-delete-markers",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"expired_object_delete_marker": True},
+        },
+    ]
+
+
+def access_log_lifecycle_rules(retention: RetentionRequirement) -> list[dict]:
+    """The access-log bucket is versioned but not locked: a deleted log must stay noncurrent
+    for the whole retention, so its bytes are gone by twice the retention (plus roundings)."""
+    return [
+        {
+            "id": "keep-for-retention",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"days": retention.days},
+            "noncurrent_version_expiration": {"noncurrent_days": retention.days},
+        },
+        {
+            "id": "remove-expired-delete-markers",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"expired_object_delete_marker": True},
+        },
     ]
 
 
@@ -108,43 +140,42 @@ def access_log_bucket_policy(bucket_arn: str, archive_arn: str, account_id: str)
     }
 
 
-def key_policy(partition: str, account_id: str, region: str, trail_arns: Sequence[str]) -> dict:
-    root = f"arn:{partition}:iam::{account_id}:root"
+def _allow(sid: str, principal: dict, action: str | list[str], condition: dict | None = None) -> dict:
+    stmt = {"Sid": sid, "Effect": "Allow", "Principal": principal, "Action": action, "Resource": "*"}
+    return {**stmt, "Condition": condition} if condition else stmt
+
+
+def key_policy(partition: str, dns_suffix: str, account_id: str, region: str, trail_arns: Sequence[str]) -> dict:
+    """The archive key's policy, after CloudTrail's "Configure AWS KMS key policies for CloudTrail".
+
+    CloudTrail encrypts with an encryption context naming the trail, so GenerateDataKey is
+    scoped by that context; DescribeKey carries no encryption context and has a statement of
+    its own; all three CloudTrail statements are bound to our trails with aws:SourceArn. The
+    archive bucket uses an S3 Bucket Key, so CloudTrail also needs Decrypt to create or update
+    the trail (same guide, "Granting decrypt permissions"). Readers in the account decrypt only
+    what carries a CloudTrail context of this account's trails.
+    """
+    root = {"AWS": f"arn:{partition}:iam::{account_id}:root"}
+    own_trails = {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"}
+    our_trails = {"StringEquals": {"aws:SourceArn": list(trail_arns)}}
+    cloudtrail = {"Service": "cloudtrail.amazonaws.com"}
+    log_groups = {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"}
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": root},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudTrailEncryptsLogs",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceArn": list(trail_arns)},
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"
-                    },
-                },
-            },
-            {
-                "Sid": "CloudWatchLogsEncryptsLogGroup",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"
-                    }
-                },
-            },
+            _allow("AccountAdministers", root, "kms:*"),
+            _allow(
+                "CloudTrailEncryptsLogs", cloudtrail, "kms:GenerateDataKey*", {**our_trails, "StringLike": own_trails}
+            ),
+            _allow("CloudTrailDescribesKey", cloudtrail, "kms:DescribeKey", our_trails),
+            _allow("CloudTrailUsesBucketKey", cloudtrail, "kms:Decrypt", our_trails),
+            _allow("AccountReadsLogFiles", root, ["kms:Decrypt", "kms:ReEncryptFrom"], {"StringLike": own_trails}),
+            _allow(
+                "CloudWatchLogsEncryptsLogGroup",
+                {"Service": f"logs.{region}.{dns_suffix}"},
+                ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                {"ArnLike": log_groups},
+            ),
         ],
     }
 

@@ -6,8 +6,20 @@ import re
 
 from auditkit.policies.azure.facts import AUDIT_LOGS, resource_type
 from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import (
+    RetentionCeiling,
+    RetentionRequirement,
+    check_ceiling,
+    days_for_years,
+    longest_years,
+)
 
 IMMUTABILITY_DAYS = (1, 146_000)
+RETENTION_CEILING = RetentionCeiling(
+    "Azure Blob container immutability",
+    f"immutabilityPeriodSinceCreationInDays <= {IMMUTABILITY_DAYS[1]}",
+    longest_years(lambda y: days_for_years(y) <= IMMUTABILITY_DAYS[1]),
+)
 WORKSPACE_RETENTION_DAYS = (30, 730)
 TOTAL_RETENTION_MAX_DAYS = 4383
 # Early-deletion minimums: a blob leaving a tier earlier is billed as if it stayed.
@@ -31,12 +43,8 @@ def check_resource_group(value: object) -> str:
     return value
 
 
-def check_immutability_days(days: int) -> None:
-    low, high = IMMUTABILITY_DAYS
-    if not low <= days <= high:
-        raise ConfigError(
-            "retentionYears", days // 365, f"a retention of {low}-{high} days", "Azure container immutability limit"
-        )
+def check_immutability(retention: RetentionRequirement) -> None:
+    check_ceiling(retention, RETENTION_CEILING)
 
 
 def check_tiers(cool: int, cold: int, archive: int, delete_days: int) -> None:

@@ -8,7 +8,7 @@ import pulumi
 from pulumi import Input, ResourceOptions
 from pulumi_azure_native import storage
 
-from auditkit.components.azure.limits import check_account_name, check_immutability_days, check_tiers
+from auditkit.components.azure.limits import check_account_name, check_immutability, check_tiers
 from auditkit.policies.retention import RetentionRequirement
 
 
@@ -30,7 +30,7 @@ class ImmutableLogArchiveArgs:
 
     def __post_init__(self) -> None:
         check_account_name(self.account_name)
-        check_immutability_days(self.retention.days)
+        check_immutability(self.retention)
         check_tiers(self.cool_days, self.cold_days, self.archive_days, self.retention.days)
 
 

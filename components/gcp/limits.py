@@ -5,9 +5,22 @@ from __future__ import annotations
 import re
 
 from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import (
+    RetentionCeiling,
+    RetentionRequirement,
+    check_ceiling,
+    days_for_years,
+    longest_years,
+)
 
 # "retention_period must be less than 3,155,760,000 seconds" (Cloud Storage bucket lock).
 GCS_MAX_RETENTION_SECONDS = 3_155_760_000
+# 99 years: 100 years of days_for_years (36525 days) is exactly 3,155,760,000 s, not less.
+RETENTION_CEILING = RetentionCeiling(
+    "Cloud Storage bucket lock",
+    f"a retention period under {GCS_MAX_RETENTION_SECONDS:,} s",
+    longest_years(lambda y: days_for_years(y) * 86_400 < GCS_MAX_RETENTION_SECONDS),
+)
 # Minimum storage durations: an object leaving a class earlier is billed as if it stayed.
 CLASS_MINIMUM_DAYS = {"NEARLINE": 30, "COLDLINE": 90, "ARCHIVE": 365}
 # Custom Cloud Logging buckets keep logs for at most 3650 days.
@@ -44,14 +57,8 @@ def check_bucket_name(field: str, value: object) -> str:
     return value
 
 
-def check_retention_seconds(seconds: int) -> None:
-    if seconds >= GCS_MAX_RETENTION_SECONDS:
-        raise ConfigError(
-            "retentionYears",
-            seconds // 86_400 // 365,
-            f"a retention under {GCS_MAX_RETENTION_SECONDS} s (100 years)",
-            "GCS bucket lock limit",
-        )
+def check_retention(retention: RetentionRequirement) -> None:
+    check_ceiling(retention, RETENTION_CEILING)
 
 
 def check_tiers(nearline: int, coldline: int, archive: int, delete_days: int) -> None:

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_gcp as gcp
 from pulumi import Input, ResourceOptions
 
-from auditkit.components.gcp.limits import check_bucket_name, check_project, check_retention_seconds, check_tiers
+from auditkit.components.gcp.limits import check_bucket_name, check_project, check_retention, check_tiers
 from auditkit.policies.retention import RetentionRequirement
 
 
@@ -31,7 +31,7 @@ class ImmutableLogArchiveArgs:
     def __post_init__(self) -> None:
         check_project("gcp.archiveProject", self.project)
         check_bucket_name("gcp.bucketName", self.bucket_name)
-        check_retention_seconds(self.retention.seconds)
+        check_retention(self.retention)
         check_tiers(self.nearline_days, self.coldline_days, self.archive_days, self.retention.days)
 
 

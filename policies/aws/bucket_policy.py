@@ -42,6 +42,18 @@ def _tls_only_deny(stmt: Mapping[str, Any]) -> bool:
     )
 
 
+def _partition(found: Iterable[Mapping[str, Any]], bucket: str) -> str:
+    """The partition (aws, aws-us-gov, aws-cn) the policy names the bucket in; `aws` if it never does."""
+    named = re.compile(rf"arn:(aws[a-z-]*):s3:::{re.escape(bucket)}(/|$)")
+    for s in found:
+        resources = s.get("Resource")
+        for r in resources if isinstance(resources, list) else [resources]:
+            m = named.match(str(r))
+            if m:
+                return m.group(1)
+    return "aws"
+
+
 def tls_policy(policy: Mapping[str, Any] | None, bucket: str, account: str = "111111111111") -> list[str]:
     found = statements(policy)
     denies = [s for s in found if _tls_only_deny(s)]
@@ -50,7 +62,7 @@ def tls_policy(policy: Mapping[str, Any] | None, bucket: str, account: str = "11
             found
         )
     who = (*_OUTSIDERS, Principal.account(account))
-    obj = f"arn:aws:s3:::{bucket}/AWSLogs/{account}/probe"
+    obj = f"arn:{_partition(found, bucket)}:s3:::{bucket}/AWSLogs/{account}/probe"
     refused = [
         any(statement_applies(s, Request(p, action, obj, {"aws:SecureTransport": False})) for s in denies)
         for p in who
@@ -88,17 +100,18 @@ def cloudtrail_can_write(policy: Mapping[str, Any] | None, bucket: str, trails: 
     """Gaps where a trail delivering here could no longer write (its requests evaluated, not pattern-matched)."""
     gaps = []
     for t in trails:
+        partition = t.arn.split(":")[1] if t.arn.count(":") >= 5 else "aws"
         context = {
             "aws:SourceArn": t.arn,
             "aws:SourceAccount": t.account,
             "aws:SecureTransport": True,
             "s3:x-amz-acl": "bucket-owner-full-control",
         }
-        acl = evaluate(policy, Request(CLOUDTRAIL, "s3:GetBucketAcl", f"arn:aws:s3:::{bucket}", context))
+        acl = evaluate(policy, Request(CLOUDTRAIL, "s3:GetBucketAcl", f"arn:{partition}:s3:::{bucket}", context))
         if not acl.allowed:
             gaps.append(f"bucket policy does not let trail {t.name} check the bucket ACL (s3:GetBucketAcl for {t.arn})")
         decisions = [
-            evaluate(policy, Request(CLOUDTRAIL, "s3:PutObject", f"arn:aws:s3:::{bucket}/{key}", context))
+            evaluate(policy, Request(CLOUDTRAIL, "s3:PutObject", f"arn:{partition}:s3:::{bucket}/{key}", context))
             for key in _log_keys(t, policy)
         ]
         if not any(d.allowed for d in decisions):

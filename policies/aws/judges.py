@@ -6,7 +6,7 @@ drift auditor, so the three can never disagree about what compliant means.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from auditkit.policies.aws.bucket_policy import cloudtrail_can_write, tls_policy
 from auditkit.policies.aws.event_selectors import (
@@ -163,6 +163,74 @@ def object_lock(lock: ObjectLockFacts | None, required: RetentionRequirement) ->
     else:
         gaps.append("no default retention period")
     return gaps
+
+
+# S3 rounds each lifecycle date up to the next midnight UTC: once for the current version's
+# expiration, once for the noncurrent expiration (S3 User Guide, lifecycle rules: "rounding
+# the resulting time to the next day midnight UTC").
+MIDNIGHT_ROUNDINGS = 2
+
+
+def removal_bound_days(rules: Iterable[LifecycleRule] | None) -> int | None:
+    """Days after a write by which lifecycle has removed its bytes from a versioned bucket.
+
+    Expiring the current version at E days only adds a delete marker; the version then
+    becomes noncurrent and its bytes go N days later; each date is rounded up to midnight
+    UTC. A delete marker left with no versions (no bytes) is removed by the Days expiration
+    itself or by ExpiredObjectDeleteMarker. None: the bytes are never removed. S3 runs
+    lifecycle asynchronously; storage of an eligible version is no longer billed.
+    """
+    enabled = [r for r in rules or () if r.enabled]
+    current = [r.expiration_days for r in enabled if r.expiration_days is not None]
+    noncurrent = [r.noncurrent_expiration_days for r in enabled if r.noncurrent_expiration_days is not None]
+    if not current or not noncurrent:
+        return None
+    return min(current) + min(noncurrent) + MIDNIGHT_ROUNDINGS
+
+
+def versioned_retention(rules: Iterable[LifecycleRule] | None) -> list[str]:
+    """A versioned archive: the bytes are removed within removal_bound_days.
+
+    The noncurrent expiration may be far shorter than the retention: lifecycle never deletes a
+    version under Object Lock ("protected object versions remain safe from being deleted or
+    overwritten by a lifecycle configuration", S3 User Guide, Object Lock considerations), so a
+    version deleted early waits for its retain-until date. Whether that lock is there and long
+    enough is aws.bucket.object_lock's question: one cause, one gap.
+    """
+    enabled = [r for r in rules or () if r.enabled]
+    if not enabled:
+        return []
+    gaps = []
+    if not any(r.expiration_days is not None for r in enabled):
+        gaps.append("no rule expires current versions: the logs are never removed after the retention")
+    if not any(r.noncurrent_expiration_days is not None for r in enabled):
+        gaps.append(
+            "no rule expires noncurrent versions: in a versioned bucket expiring a log only adds a delete marker, "
+            "and its bytes stay forever"
+        )
+    return gaps
+
+
+def archive_lifecycle(
+    rules: Iterable[LifecycleRule] | None, required: RetentionRequirement, log_prefixes: Sequence[str] = ("AWSLogs/",)
+) -> list[str]:
+    """aws.bucket.lifecycle for a versioned log archive: tiering and expiry where the rules reach the
+    logs, then the removal bound."""
+    return lifecycle(rules, required, log_prefixes) + versioned_retention(rules)
+
+
+def describe_removal(rules: Iterable[LifecycleRule] | None) -> str:
+    """The bound in words, for the plan's settings column and a PASS message."""
+    bound = removal_bound_days(rules)
+    if bound is None:
+        return "bytes never removed"
+    enabled = [r for r in rules or () if r.enabled]
+    current = min(r.expiration_days for r in enabled if r.expiration_days is not None)
+    noncurrent = min(r.noncurrent_expiration_days for r in enabled if r.noncurrent_expiration_days is not None)
+    return (
+        f"delete marker at day {current}, bytes removed by day {bound} "
+        f"({current} + {noncurrent} noncurrent + {MIDNIGHT_ROUNDINGS} midnight roundings)"
+    )
 
 
 def versioning(status: str | None) -> list[str]:

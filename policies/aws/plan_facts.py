@@ -294,8 +294,12 @@ def _trail_verdicts(
     # Coverage is judged on what the trails are configured to record; whether each trail is
     # recording at all is aws.trail.logging's question. One cause, one gap.
     excluded = destination_buckets(resources)
+    # The ARNs' partition is the provider's (aws, aws-us-gov, aws-cn): read it from a trail ARN.
+    partition = next((t.arn.split(":")[1] for _, t in trails if t.arn.count(":") >= 5), "aws")
     spaces = (
-        {"every bucket": all_buckets_space(excluded)} if s3_scope is None else {b: bucket_space(b) for b in s3_scope}
+        {"every bucket": all_buckets_space(excluded, partition)}
+        if s3_scope is None
+        else {b: bucket_space(b, partition) for b in s3_scope}
     )
     all_trails = [t for _, t in trails]
     names = tuple(n for n, _ in trails)
@@ -321,7 +325,7 @@ def _archive_verdicts(
         lock = lambda: judges.object_lock(facts.object_lock, required)  # noqa: E731
         out.append(judged("aws.bucket.object_lock", used.get("object_lock", []), lock))
     if whole or "lifecycle" in used:
-        rules = lambda: judges.lifecycle(facts.lifecycle, required, prefixes)  # noqa: E731
+        rules = lambda: judges.archive_lifecycle(facts.lifecycle, required, prefixes)  # noqa: E731
         out.append(judged("aws.bucket.lifecycle", used.get("lifecycle", []), rules))
     # Each part of hardening is judged on its own, so one computed value hides no other gap.
     parts = {

@@ -149,7 +149,12 @@ def rule(rule_id: str, scope: str, actions: str) -> str:
 
 
 TIER = "<Transition><Days>90</Days><StorageClass>DEEP_ARCHIVE</StorageClass></Transition>"
-KEEP = "<Expiration><Days>2557</Days></Expiration>"
+# Expire at the retention, and the noncurrent version a day later: a versioned archive's bytes must go
+# (S3 User Guide, "Lifecycle configuration elements": NoncurrentVersionExpiration).
+KEEP = (
+    "<Expiration><Days>2557</Days></Expiration>"
+    "<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration>"
+)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from auditkit.policies.aws.event_selectors import (
 from auditkit.policies.aws.facts import (
     BucketFacts,
     Encryption,
+    LifecycleRule,
     ObjectLockFacts,
     PublicAccessBlock,
     TrailFacts,

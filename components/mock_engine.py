@@ -16,24 +16,18 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import Stack
 
-from auditkit.policies.errors import ConfigError
-
 DEMO_ACCOUNT = "123456789012"
 # What aws.get_partition answers per partition (botocore's partition data: dnsSuffix).
 DNS_SUFFIXES = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
 
 
 def partition_of(region: str) -> str:
-    """The partition a region belongs to, from botocore's endpoint data."""
-    import botocore.exceptions
-    import botocore.session
+    """The partition a region belongs to (botocore's partition data); an unknown region is refused."""
+    from auditkit.policies.aws.regions import checked_regions
+    from auditkit.policies.aws.regions import partition_of as known_partition
 
-    try:
-        return botocore.session.get_session().get_partition_for_region(region)
-    except botocore.exceptions.UnknownRegionError:
-        raise ConfigError(
-            "aws:region", region, "an AWS region name such as us-east-1", "botocore knows no such region"
-        ) from None
+    checked_regions([region], "aws:region")
+    return known_partition(region)
 
 
 @dataclass

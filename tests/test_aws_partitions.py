@@ -98,7 +98,9 @@ def test_region_comes_from_the_provider_not_from_the_settings_default():
 
 
 def test_an_unknown_region_is_refused_before_anything_renders():
-    with pytest.raises(ConfigError, match=r"aws:region='nonsense-1' is not allowed: botocore knows no such region"):
+    with pytest.raises(
+        ConfigError, match=r"aws:region='nonsense-1' is not allowed: allowed: a region of botocore's partition data"
+    ):
         render(lambda: build_stack(settings(name="demo")), "demo", region="nonsense-1")
 
 

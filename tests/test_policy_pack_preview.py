@@ -113,6 +113,8 @@ def new_stack(**overrides) -> list[EngineResource]:
                         "status": "Enabled",
                         "transitions": [{"days": 90, "storageClass": "GLACIER"}],
                         "expiration": {"days": overrides.get("expiration_days", 2557)},
+                        # Versioned: the expired version's bytes go a day later (issue 14 item 4).
+                        "noncurrentVersionExpiration": {"noncurrentDays": 1},
                     }
                 ],
             },
@@ -230,7 +232,13 @@ ALIAS_CONFIG = [
         {
             "bucket": ARCHIVE,
             "rules": [
-                {"id": "t", "status": "Enabled", "transitions": [{"days": 90, "storageClass": "GLACIER"}]},
+                {
+                    "id": "t",
+                    "status": "Enabled",
+                    "transitions": [{"days": 90, "storageClass": "GLACIER"}],
+                    "expiration": {"days": 2557},
+                    "noncurrentVersionExpiration": {"noncurrentDays": 1},
+                },
             ],
         },
     ),
@@ -277,6 +285,7 @@ def inline_bucket(
                     "enabled": True,
                     "transitions": [{"days": 90, "storageClass": "GLACIER"}],
                     "expiration": {"days": expiration_days},
+                    "noncurrentVersionExpiration": {"days": 1},
                 }
             ],
         },

@@ -19,8 +19,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from auditkit.auditors.aws.assess import account_error, assess
 from auditkit.auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify, fetch
 from auditkit.auditors.aws.collect import collect_account
-from auditkit.auditors.aws.regions import checked_regions, partition_of
 from auditkit.auditors.findings import Finding, Report
+from auditkit.policies.aws.regions import checked_regions, partition_of
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
 

@@ -21,6 +21,7 @@ from auditkit.policies.aws.facts import (
     TrailFacts,
     Transition,
 )
+from auditkit.policies.aws.regions import partition_of
 from auditkit.policies.aws.resource_types import (
     BUCKET,
     ENCRYPTION,
@@ -295,7 +296,15 @@ def _trail_verdicts(
     # recording at all is aws.trail.logging's question. One cause, one gap.
     excluded = destination_buckets(resources)
     # The ARNs' partition is the provider's (aws, aws-us-gov, aws-cn): read it from a trail ARN.
-    partition = next((t.arn.split(":")[1] for _, t in trails if t.arn.count(":") >= 5), "aws")
+    # A new trail's ARN is computed at apply; its home region names the partition just as well.
+    partition = next(
+        (
+            t.arn.split(":")[1] if isinstance(t.arn, str) and t.arn.count(":") >= 5 else partition_of(t.home_region)
+            for _, t in trails
+            if isinstance(t.arn, str) and t.arn.count(":") >= 5 or isinstance(t.home_region, str)
+        ),
+        "aws",
+    )
     spaces = (
         {"every bucket": all_buckets_space(excluded, partition)}
         if s3_scope is None

@@ -227,9 +227,10 @@ def immutability(
     covers_all = account_gaps == []
     gaps = [] if covers_all else list(unknown)
     containers = sorted(set(containers))
-    if not containers and not covers_all:
+    unknowable = bool(gaps)
+    if not containers and account is None:
         gaps.append("no log container to protect: diagnostic settings write to containers with no immutability policy")
-    relies_on_account = False
+    relies_on_account = account is not None and (unknowable or not containers)
     for c in containers:
         p = by_container.get(c)
         if p is not None:

@@ -1,38 +1,31 @@
-"""The `auditkit` command: plan a stack offline, scan live accounts, run the demo."""
+"""The `auditkit` command: plan a stack offline, scan live accounts, run the demo.
+
+Only `plan` and `demo` import the Pulumi SDK; `--help`, `--version` and `scan` stay light.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from auditkit.auditors.plan_command import add_plan_arguments
-from auditkit.auditors.scan_command import add_common
+from auditkit import __version__
+from auditkit.auditors.options import add_common, add_retention_options
 from auditkit.policies.errors import ConfigError
-
-
-def default_stacks_dir() -> Path:
-    here = Path.cwd() / "stacks"
-    if here.is_dir():
-        return here
-    from auditkit import stacks
-
-    return Path(stacks.__file__).resolve().parent
 
 
 def _plan(args: argparse.Namespace) -> int:
     from auditkit.auditors.plan_command import run_plan
 
-    if args.state and not args.check:
-        raise ConfigError("--state", args.state, "use together with --check")
-    return run_plan(args, default_stacks_dir())
+    return run_plan(args)
 
 
 def _scan_aws(args: argparse.Namespace) -> int:
     from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
-    from auditkit.auditors.scan_command import emit, load_baseline, required_from_args
+    from auditkit.auditors.findings import utc_now
+    from auditkit.auditors.scan_command import emit, load_baseline, retention_for, stack_settings
 
-    required, source = required_from_args(args, default_stacks_dir())
+    settings, source = stack_settings(args)
+    required = retention_for(args, settings)
     baseline = load_baseline(args.baseline)
     scope = None
     if args.scope_tag:
@@ -40,33 +33,50 @@ def _scan_aws(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
         scope = (key, value)
+    started = utc_now()
     report = scan_aws(
         AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), scope, args.timeout)
     )
+    report.stamp("scan aws", started, _aws_scope(args), required.describe())
     if baseline is not None:
         report.compare(baseline)
     return emit(report, args, source)
 
 
+def _aws_scope(args: argparse.Namespace) -> dict[str, list[str]]:
+    scope = {
+        "accounts": list(args.role_arn) or ["the caller's account"],
+        "regions": list(args.region) or ["every enabled region"],
+    }
+    if getattr(args, "scope_tag", None):
+        scope["buckets"] = [f"tagged {args.scope_tag}"]
+    return scope
+
+
 def _scan_azure(args: argparse.Namespace) -> int:
     from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
-    from auditkit.auditors.scan_command import emit, load_baseline, required_from_args
+    from auditkit.auditors.findings import utc_now
+    from auditkit.auditors.scan_command import emit, load_baseline, retention_for, stack_settings
 
     if not args.subscription:
         raise ConfigError("--subscription", None, "one or more subscription ids")
-    required, source = required_from_args(args, default_stacks_dir())
+    settings, source = stack_settings(args)
+    required = retention_for(args, settings)
     baseline = load_baseline(args.baseline)
+    started = utc_now()
     report = scan_azure(
         AzureScanOptions(required, tuple(args.subscription), args.arm_endpoint, args.shared_key_allowed)
     )
+    report.stamp("scan azure", started, {"subscriptions": list(args.subscription)}, required.describe())
     if baseline is not None:
         report.compare(baseline)
     return emit(report, args, source)
 
 
 def _scan_gcp(args: argparse.Namespace) -> int:
+    from auditkit.auditors.findings import utc_now
     from auditkit.auditors.gcp.scan import GcpScanOptions, scan_gcp
-    from auditkit.auditors.scan_command import emit, load_baseline, required_from_args
+    from auditkit.auditors.scan_command import emit, load_baseline, retention_for, stack_settings
 
     targets = (
         [f"organizations/{o}" for o in args.organization]
@@ -77,16 +87,15 @@ def _scan_gcp(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
         )
-    required, source = required_from_args(args, default_stacks_dir())
+    settings, source = stack_settings(args)
+    required = retention_for(args, settings)
     exemptions, kms_key = {}, None
-    if args.stack:
-        from auditkit.components.settings import read_stack_file
-
-        settings = read_stack_file(Path(args.stacks_dir or default_stacks_dir()) / f"Pulumi.{args.stack}.yaml")
-        if settings.gcp is not None:
-            exemptions, kms_key = dict(settings.gcp.exemptions), settings.gcp.kms_key_name
+    if settings is not None and settings.gcp is not None:
+        exemptions, kms_key = dict(settings.gcp.exemptions), settings.gcp.kms_key_name
     baseline = load_baseline(args.baseline)
+    started = utc_now()
     report = scan_gcp(GcpScanOptions(required, tuple(targets), exemptions, kms_key))
+    report.stamp("scan gcp", started, {"targets": targets}, required.describe())
     if baseline is not None:
         report.compare(baseline)
     return emit(report, args, source)
@@ -96,70 +105,95 @@ def _scan_all(args: argparse.Namespace) -> int:
     """Every cloud the stack declares, one merged report (exit code from the worst of them)."""
     from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
     from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
-    from auditkit.auditors.findings import Report
+    from auditkit.auditors.findings import Report, utc_now
     from auditkit.auditors.gcp.scan import GcpScanOptions, scan_gcp
-    from auditkit.auditors.scan_command import emit, load_baseline
-    from auditkit.components.settings import read_stack_file
+    from auditkit.auditors.scan_command import emit, load_baseline, stack_settings
 
     if not args.stack:
         raise ConfigError("--stack", None, "a stack name: its config says which clouds to scan")
-    settings = read_stack_file(Path(args.stacks_dir or default_stacks_dir()) / f"Pulumi.{args.stack}.yaml")
+    settings, source = stack_settings(args)
+    assert settings is not None
     required = settings.retention
-    reports = []
+    baseline = load_baseline(args.baseline)
+    started = utc_now()
+    reports, scope = [], {}
     if settings.aws is not None:
         reports.append(
             scan_aws(
                 AwsScanOptions(required, args.profile, tuple(args.role_arn), tuple(args.region), None, args.timeout)
             )
         )
+        scope.update(_aws_scope(args))
     if settings.gcp is not None:
         g = settings.gcp
         kind = {"organization": "organizations", "folder": "folders", "project": "projects"}[g.scope]
-        reports.append(
-            scan_gcp(GcpScanOptions(required, (f"{kind}/{g.scope_id}",), dict(g.exemptions), g.kms_key_name))
-        )
+        target = f"{kind}/{g.scope_id}"
+        reports.append(scan_gcp(GcpScanOptions(required, (target,), dict(g.exemptions), g.kms_key_name)))
+        scope["targets"] = [target]
     if settings.azure is not None:
         a = settings.azure
         reports.append(
             scan_azure(AzureScanOptions(required, (a.subscription_id,), args.arm_endpoint, a.shared_key_access))
         )
+        scope["subscriptions"] = [a.subscription_id]
     report = Report([f for r in reports for f in r.findings])
     report.scanned = {
         "clouds": len(reports),
         "seconds": round(sum(r.scanned.get("seconds", 0) for r in reports), 3),
         "required_retention": required.describe(),
     }
-    baseline = load_baseline(args.baseline)
+    report.stamp("scan all", started, {"clouds": list(settings.clouds), **scope}, required.describe())
     if baseline is not None:
         report.compare(baseline)
-    return emit(report, args, f"stacks/Pulumi.{args.stack}.yaml")
+    return emit(report, args, source)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from auditkit.auditors.demo import run_demo
 
     return run_demo(Path(args.reports))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditkit", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    plan = sub.add_parser("plan", help="render a stack offline (mock engine) and show resources with their control ids")
-    add_plan_arguments(plan)
-    plan.set_defaults(func=_plan)
+def add_plan_arguments(plan: argparse.ArgumentParser) -> None:
+    add_retention_options(plan)
+    plan.add_argument(
+        "--format", choices=("table", "json", "sarif", "junit"), default="table", help="output format (default: table)"
+    )
+    plan.add_argument("--output", help="write the plan (or the --check report) to this file instead of stdout")
+    plan.add_argument(
+        "--check", action="store_true", help="judge the plan with the policy pack; exit 1 on a mandatory violation"
+    )
+    plan.add_argument("--state", help="with --check: judge a `pulumi stack export` file instead of rendering a stack")
+    plan.add_argument(
+        "--cloud", action="append", default=[], help="with --state: clouds the state declares (aws, gcp, azure)"
+    )
+    plan.add_argument(
+        "--azure-resource",
+        action="append",
+        default=[],
+        help="with --state: an Azure ePHI resource id that needs audit logs",
+    )
 
-    scan = sub.add_parser("scan", help="scan live accounts for drift from the controls")
-    clouds = scan.add_subparsers(dest="cloud", required=True)
-    aws = clouds.add_parser("aws", help="scan AWS accounts (standard AWS environment, incl. AWS_ENDPOINT_URL)")
-    aws.add_argument("--profile")
+
+def _add_aws_scan_arguments(aws: argparse.ArgumentParser) -> None:
+    aws.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     aws.add_argument("--role-arn", action="append", default=[], help="scan this account via AssumeRole (repeatable)")
     aws.add_argument(
         "--region", action="append", default=[], help="regions to scan (repeatable; default: every enabled region)"
     )
-    aws.add_argument("--scope-tag", help="only buckets with this tag are in scope, e.g. data-classification=phi")
     aws.add_argument(
         "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
     )
+
+
+def _add_scan_parsers(sub: argparse._SubParsersAction) -> None:
+    scan = sub.add_parser("scan", help="scan live accounts for drift from the controls")
+    clouds = scan.add_subparsers(dest="cloud", required=True)
+    aws = clouds.add_parser("aws", help="scan AWS accounts (standard AWS environment, incl. AWS_ENDPOINT_URL)")
+    _add_aws_scan_arguments(aws)
+    aws.add_argument("--scope-tag", help="only buckets with this tag are in scope, e.g. data-classification=phi")
     add_common(aws)
     aws.set_defaults(func=_scan_aws)
     gcp = clouds.add_parser(
@@ -179,14 +213,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(azure)
     azure.set_defaults(func=_scan_azure)
     every = clouds.add_parser("all", help="scan every cloud the stack declares and merge the reports")
-    every.add_argument("--profile")
-    every.add_argument("--role-arn", action="append", default=[])
-    every.add_argument("--region", action="append", default=[])
-    every.add_argument("--timeout", type=float, default=20.0)
-    every.add_argument("--arm-endpoint", default="https://management.azure.com")
+    _add_aws_scan_arguments(every)
+    every.add_argument("--arm-endpoint", default="https://management.azure.com", help="ARM endpoint for the Azure part")
     add_common(every)
     every.set_defaults(func=_scan_all)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="auditkit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan = sub.add_parser("plan", help="render a stack offline (mock engine) and show resources with their control ids")
+    add_plan_arguments(plan)
+    plan.set_defaults(func=_plan)
+    _add_scan_parsers(sub)
     demo = sub.add_parser(
         "demo", help="credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator"
     )

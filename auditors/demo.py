@@ -22,7 +22,7 @@ from rich.console import Console
 from auditkit import stacks as example_stacks
 from auditkit.auditors.aws.emulator_apply import apply_rendered
 from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
-from auditkit.auditors.findings import Report
+from auditkit.auditors.findings import Report, utc_now
 from auditkit.auditors.reports import FORMATS
 from auditkit.auditors.scan_command import write_all
 from auditkit.components.mock_engine import render
@@ -112,6 +112,18 @@ def _show(report: Report) -> None:
     sys.stderr.write(FORMATS["table"](report, ""))
 
 
+def _scan(options: AwsScanOptions, step: str) -> Report:
+    started = utc_now()
+    report = scan_aws(options)
+    report.stamp(
+        f"demo ({step})",
+        started,
+        {"accounts": ["emulated account (moto)"], "regions": list(REGIONS)},
+        options.required.describe(),
+    )
+    return report
+
+
 def run_demo(folder: Path) -> int:
     err = Console(stderr=True)
     settings = read_stack_file(STACKS / "Pulumi.demo.yaml")
@@ -122,7 +134,7 @@ def run_demo(folder: Path) -> int:
         err.rule("1. The account as the console leaves it")
         err.print(f"AWS emulator (moto) on {endpoint}; required retention: {settings.retention.describe()}")
         console_defaults(session)
-        before = scan_aws(options)
+        before = _scan(options, "console defaults")
         _show(before)
         _write(before, folder, "1-console-defaults")
         ok &= before.counts()["FAIL"] > 0
@@ -134,7 +146,7 @@ def run_demo(folder: Path) -> int:
         changes = apply_rendered(resources, session)
         session.client("cloudtrail").delete_trail(Name=CONSOLE_TRAIL)
         err.print(f"{len(changes)} resources applied from the render; console trail '{CONSOLE_TRAIL}' retired")
-        clean = scan_aws(options)
+        clean = _scan(options, "shipped baseline")
         _show(clean)
         _write(clean, folder, "2-shipped-baseline")
         ok &= not clean.gaps
@@ -142,7 +154,7 @@ def run_demo(folder: Path) -> int:
         err.rule("3. Drift: the trail is stopped and the S3 selector narrowed by hand")
         trail = settings.aws.trail_name if settings.aws else "auditkit"
         inject_drift(session, trail)
-        drift = scan_aws(options)
+        drift = _scan(options, "drift")
         drift.compare(clean.findings)
         _show(drift)
         paths = _write(drift, folder, "3-drift")

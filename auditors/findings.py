@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+from auditkit import __version__
 from auditkit.policies.catalog import control
 
 
@@ -58,10 +60,51 @@ class Finding:
         )
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso_utc(when: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, to the second: how evidence timestamps are written everywhere."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What ran, when (UTC), with which version, over which scope and retention rule.
+
+    An auditor's first questions about any piece of evidence; every report format carries it.
+    """
+
+    command: str
+    started_at: datetime
+    finished_at: datetime
+    scope: Mapping[str, list[str]]
+    retention: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tool": {"name": "auditkit", "version": __version__},
+            "command": self.command,
+            "started_at": iso_utc(self.started_at),
+            "finished_at": iso_utc(self.finished_at),
+            "scope": {k: list(v) for k, v in self.scope.items()},
+            "retention": self.retention,
+        }
+
+    def line(self) -> str:
+        scope = "; ".join(f"{k}: {', '.join(v) or '-'}" for k, v in self.scope.items())
+        return (
+            f"auditkit {__version__} · {self.command} · {iso_utc(self.started_at)} to {iso_utc(self.finished_at)}"
+            f" · scope {scope} · retention {self.retention}"
+        )
+
+
 @dataclass
 class Report:
     findings: list[Finding]
     scanned: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance | None = None
     # Set by a baseline comparison: key -> "new" | "open"; and gaps that went away.
     baseline_state: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     resolved: list[Finding] = field(default_factory=list)
@@ -102,10 +145,28 @@ class Report:
             if f.key in self.baseline_state:
                 d["baseline"] = self.baseline_state[f.key]
             findings.append(d)
-        doc: dict[str, Any] = {"findings": findings, "summary": self.summary()}
+        doc: dict[str, Any] = {
+            **(
+                self.provenance.as_dict() if self.provenance else {"tool": {"name": "auditkit", "version": __version__}}
+            ),
+            "findings": findings,
+            "summary": self.summary(),
+        }
         if self.resolved:
             doc["resolved"] = [{**f.as_dict(), "baseline": "resolved"} for f in self.resolved]
         return doc
+
+    def stamp(self, command: str, started_at: datetime, scope: Mapping[str, Iterable[str]], retention: str) -> None:
+        """Record what ran and over which scope; finished now. Observed accounts/regions join the asked scope."""
+        seen = {
+            "accounts": sorted({f.account for f in self.findings if f.account}),
+            "regions": sorted({f.region for f in self.findings if f.region}),
+        }
+        merged = {k: sorted(set(v)) for k, v in scope.items()}
+        for key, values in seen.items():
+            if values:
+                merged[f"{key}_reported"] = values
+        self.provenance = Provenance(command, started_at, utc_now(), merged, retention)
 
     def compare(self, previous: Iterable[Finding]) -> None:
         """Mark each gap new or still open since `previous`, and list the gaps since resolved."""
@@ -126,4 +187,13 @@ def load_findings(doc: Mapping[str, Any]) -> list[Finding]:
     """Findings from a previous JSON report (for --baseline); refuses anything else."""
     if not isinstance(doc, Mapping) or not isinstance(doc.get("findings"), list):
         raise ValueError("not an auditkit JSON report: expected an object with a 'findings' list")
-    return [Finding.from_dict(d) for d in doc["findings"]]
+    findings = []
+    for i, d in enumerate(doc["findings"]):
+        try:
+            findings.append(Finding.from_dict(d))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(
+                f"findings[{i}] is not a finding ({what}): each needs control, status (PASS, FAIL, ERROR) and resource"
+            ) from None
+    return findings

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,16 +13,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.auditors.findings import Finding, Report, Status, utc_now
 from auditkit.auditors.reports import FORMATS
+from auditkit.auditors.scan_command import deliver, retention_for, stack_settings
 from auditkit.components.plan import Plan, key_settings, plan_stack, short_type
-from auditkit.components.settings import StackSettings, read_stack_file
+from auditkit.components.settings import StackSettings
 from auditkit.policies.catalog import control
 from auditkit.policies.crossguard.offline import Resource, Violation, check, resources_from_state, urn_for
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.policies.crossguard.pack_config import config_for
 from auditkit.policies.errors import ConfigError
-from auditkit.policies.retention import resolve_retention
 
 
 def pack_config(settings: StackSettings) -> dict:
@@ -60,8 +62,15 @@ def violations_report(violations: list[Violation], stack: str) -> Report:
     return Report(findings)
 
 
-def _print_violations(violations: list[Violation], title: str) -> None:
-    out = Console(width=180) if not sys.stdout.isatty() else Console()
+def _console(buf: io.StringIO, output: str | None) -> Console:
+    """A console that renders into `buf`: as wide as the terminal when shown there, 180 columns in a file."""
+    width = shutil.get_terminal_size().columns if output is None and sys.stdout.isatty() else 180
+    return Console(file=buf, width=width, force_terminal=False, color_system=None)
+
+
+def _violations_table(violations: list[Violation], title: str, output: str | None) -> str:
+    buf = io.StringIO()
+    out = _console(buf, output)
     table = Table(title=title)
     for col in ("enforcement", "control", "resource", "violation", "citation"):
         table.add_column(col, overflow="fold")
@@ -75,19 +84,20 @@ def _print_violations(violations: list[Violation], title: str) -> None:
             control(v.control).citations.short(),
         )
     out.print(table)
+    return buf.getvalue()
 
 
 def run_check(resources: list[Resource], config: dict, label: str, args: argparse.Namespace, source: str) -> int:
+    started = utc_now()
     violations = check(resources, config)
     mandatory = [v for v in violations if v.mandatory]
     if args.format == "table":
-        _print_violations(violations, f"auditkit plan --check: {label}")
+        deliver(_violations_table(violations, f"auditkit plan --check: {label}", args.output), args.output)
     else:
-        text = FORMATS[args.format](violations_report(violations, label), source)
-        if args.output:
-            Path(args.output).write_text(text)
-        else:
-            sys.stdout.write(text)
+        report = violations_report(violations, label)
+        retention = f"{config.get('retentionYears', '?')} years for {', '.join(config.get('jurisdictions', []))}"
+        report.stamp("plan --check", started, {"checked": [label]}, retention)
+        deliver(FORMATS[args.format](report, source), args.output)
     print(
         f"auditkit: {len(resources)} resources checked by {len(all_policies())} policies: "
         f"{len(mandatory)} mandatory and {len(violations) - len(mandatory)} advisory violations",
@@ -96,40 +106,41 @@ def run_check(resources: list[Resource], config: dict, label: str, args: argpars
     return 1 if mandatory else 0
 
 
-def _print_plan(plan: Plan) -> None:
-    out = Console(width=180) if not sys.stdout.isatty() else Console()
+def _plan_table(plan: Plan, output: str | None) -> str:
+    buf = io.StringIO()
+    out = _console(buf, output)
     table = Table(title=f"auditkit plan: stack {plan.stack} — retention {plan.retention}")
     for col in ("component", "resource", "type", "controls", "settings that matter"):
         table.add_column(col, overflow="fold")
     for r in sorted(plan.resources, key=lambda r: (r.component or r.name, r.component is not None, r.name)):
         table.add_row(r.component or "", r.name, short_type(r.type), "\n".join(r.controls), key_settings(r))
     out.print(table)
+    return buf.getvalue()
 
 
-def run_plan(args: argparse.Namespace, stacks_dir: Path) -> int:
+def run_plan(args: argparse.Namespace) -> int:
+    if args.state and not args.check:
+        raise ConfigError("--state", args.state, "use together with --check")
+    settings, source = stack_settings(args)
     if args.state:
-        if args.stack:
-            settings = read_stack_file(Path(args.stacks_dir or stacks_dir) / f"Pulumi.{args.stack}.yaml")
+        if settings is not None:
             config = pack_config(settings)
         else:
-            req = resolve_retention(args.jurisdiction or ["US"], bool(args.minors))
-            config = config_for(list(req.jurisdictions), req.minors)
+            req = retention_for(args, None)
+            config = config_for(list(req.jurisdictions), req.minors, req.years)
             config["clouds"] = args.cloud or ["aws"]
             if args.azure_resource:
                 config["azureResources"] = args.azure_resource
         return run_check(resources_from_state(Path(args.state)), config, Path(args.state).name, args, args.state)
-    if not args.stack:
+    if settings is None:
         raise ConfigError("--stack", None, "a stack name (stacks/Pulumi.<stack>.yaml), or --check --state FILE")
-    settings = read_stack_file(Path(args.stacks_dir or stacks_dir) / f"Pulumi.{args.stack}.yaml")
     plan = plan_stack(settings)
     if args.check:
-        return run_check(
-            plan_resources(plan), pack_config(settings), f"stack {plan.stack}", args, f"stacks/Pulumi.{plan.stack}.yaml"
-        )
+        return run_check(plan_resources(plan), pack_config(settings), f"stack {plan.stack}", args, source)
     if args.format == "json":
-        print(json.dumps(plan.as_json(), indent=2, default=str))
+        deliver(json.dumps(plan.as_json(), indent=2, default=str) + "\n", args.output)
     elif args.format == "table":
-        _print_plan(plan)
+        deliver(_plan_table(plan, args.output), args.output)
     else:
         raise ConfigError("--format", args.format, "table or json (sarif and junit need --check)")
     for v in plan.gaps:
@@ -142,25 +153,3 @@ def run_plan(args: argparse.Namespace, stacks_dir: Path) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def add_plan_arguments(plan: argparse.ArgumentParser) -> None:
-    plan.add_argument("--stack", help="stack name: stacks/Pulumi.<stack>.yaml")
-    plan.add_argument("--stacks-dir", default=None)
-    plan.add_argument("--format", choices=("table", "json", "sarif", "junit"), default="table")
-    plan.add_argument("--output", help="with --check: write the report here")
-    plan.add_argument(
-        "--check", action="store_true", help="judge the plan with the policy pack; exit 1 on a mandatory violation"
-    )
-    plan.add_argument("--state", help="with --check: judge a `pulumi stack export` file instead of rendering a stack")
-    plan.add_argument("--jurisdiction", action="append", default=[], help="with --state: US, CA, TX, NY (repeatable)")
-    plan.add_argument("--minors", action="store_true", default=None)
-    plan.add_argument(
-        "--cloud", action="append", default=[], help="with --state: clouds the state declares (aws, gcp, azure)"
-    )
-    plan.add_argument(
-        "--azure-resource",
-        action="append",
-        default=[],
-        help="with --state: an Azure ePHI resource id that needs audit logs",
-    )

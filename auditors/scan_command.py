@@ -1,4 +1,4 @@
-"""`auditkit scan`: options, report writing and exit codes, shared by every cloud."""
+"""`auditkit scan`: the stack and retention to judge against, report writing and exit codes, for every cloud."""
 
 from __future__ import annotations
 
@@ -8,51 +8,45 @@ import sys
 from pathlib import Path
 
 from auditkit.auditors.findings import Report, load_findings
+from auditkit.auditors.options import add_common, check_stack_flags, stack_overrides
 from auditkit.auditors.reports import FORMATS
-from auditkit.components.settings import read_stack_file
+from auditkit.components.settings import StackSettings, read_stack_file
+from auditkit.components.stack_file import find_stack_file
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
 
-
-def add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--jurisdiction", action="append", default=[], help="US, CA, TX, NY (repeatable; default from --stack, else US)"
-    )
-    p.add_argument("--minors", action="store_true", default=None, help="records of minors are held (NY: 21 years)")
-    p.add_argument("--stack", help="read jurisdictions and minors from stacks/Pulumi.<stack>.yaml")
-    p.add_argument("--stacks-dir", default=None)
-    p.add_argument("--format", choices=sorted(FORMATS), default="table")
-    p.add_argument("--output", help="write the report here (default: stdout)")
-    p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
-    p.add_argument("--baseline", help="a previous JSON report: mark gaps new / still open / resolved")
-    p.add_argument(
-        "--fail-on",
-        choices=("any", "new"),
-        default="any",
-        help="exit 1 on any gap, or only on gaps new since --baseline",
-    )
+__all__ = ["add_common", "stack_settings", "retention_for", "load_baseline", "emit", "write_all", "deliver"]
 
 
-def required_from_args(args: argparse.Namespace, stacks_dir: Path) -> tuple[RetentionRequirement, str]:
-    """The retention to judge against, and the file SARIF alerts attach to."""
-    if args.stack:
-        settings = read_stack_file(Path(args.stacks_dir or stacks_dir) / f"Pulumi.{args.stack}.yaml")
-        req = settings.retention
-        if args.jurisdiction or args.minors:
-            req = resolve_retention(args.jurisdiction or req.jurisdictions, bool(args.minors) or req.minors)
-        return req, f"stacks/Pulumi.{args.stack}.yaml"
-    return resolve_retention(args.jurisdiction or ["US"], bool(args.minors)), "Pulumi.yaml"
+def stack_settings(args: argparse.Namespace) -> tuple[StackSettings | None, str]:
+    """The stack's settings with the flags' overrides applied, and the file SARIF alerts attach to."""
+    check_stack_flags(args)
+    if not args.stack:
+        return None, "Pulumi.yaml"
+    path = find_stack_file(args.stack, args.stacks_dir)
+    return read_stack_file(path, stack_overrides(args)), f"stacks/{path.name}"
+
+
+def retention_for(args: argparse.Namespace, settings: StackSettings | None) -> RetentionRequirement:
+    if settings is not None:
+        return settings.retention
+    return resolve_retention(args.jurisdiction or ["US"], bool(args.minors), args.retention_years)
 
 
 def load_baseline(path: str | None) -> list | None:
     if not path:
         return None
+    allowed = "a JSON report written by `auditkit scan --format json`"
     try:
-        return load_findings(json.loads(Path(path).read_text()))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            "--baseline", path, "a JSON report written by `auditkit scan --format json`", str(exc)
-        ) from None
+        doc = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ConfigError("--baseline", path, allowed, exc.strerror or str(exc)) from None
+    except ValueError as exc:
+        raise ConfigError("--baseline", path, allowed, f"not JSON ({exc})") from None
+    try:
+        return load_findings(doc)
+    except ValueError as exc:
+        raise ConfigError("--baseline", path, allowed, str(exc)) from None
 
 
 EXTENSIONS = {"json": "json", "sarif": "sarif", "junit": "junit.xml", "markdown": "md", "html": "html"}
@@ -68,22 +62,29 @@ def write_all(report: Report, folder: Path, stem: str, source: str) -> list[Path
     return paths
 
 
-def emit(report: Report, args: argparse.Namespace, source: str) -> int:
-    """Write the report (also when the scan had errors: partial results still count) and pick the exit code."""
-    text = FORMATS[args.format](report, source)
-    if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text)
+def deliver(text: str, output: str | None) -> None:
+    """The report to --output (folders created), else stdout."""
+    if output:
+        try:
+            Path(output).parent.mkdir(parents=True, exist_ok=True)
+            Path(output).write_text(text)
+        except OSError as exc:
+            raise ConfigError("--output", output, "a writable file path", exc.strerror or str(exc)) from None
     else:
         sys.stdout.write(text)
+
+
+def emit(report: Report, args: argparse.Namespace, source: str) -> int:
+    """Write the report (also when the scan had errors: partial results still count) and pick the exit code."""
+    deliver(FORMATS[args.format](report, source), args.output)
     if args.report_dir:
         write_all(report, Path(args.report_dir), "scan", source)
     c = report.counts()
-    where = f" -> {args.output or ''}{' ' if args.output and args.report_dir else ''}{args.report_dir or ''}"
-    where = where if where.strip(" ->") else ""
+    where = [w for w in (args.output, args.report_dir) if w]
     print(
         f"auditkit: {c['FAIL']} gaps, {c['ERROR']} could not be judged, {c['PASS']} passing "
-        f"({report.scanned.get('api_calls', '?')} API calls, {report.scanned.get('seconds', '?')} s){where}",
+        f"({report.scanned.get('api_calls', '?')} API calls, {report.scanned.get('seconds', '?')} s)"
+        + (f" -> {' '.join(where)}" if where else ""),
         file=sys.stderr,
     )
     return report.exit_code(args.fail_on)

@@ -7,20 +7,16 @@ Calls should grow with regions and trails, not with buckets. Run: make bench
 from __future__ import annotations
 
 import statistics
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import boto3
 
-import boto3  # noqa: E402
-
-from auditkit.auditors.aws.clients import CallLog  # noqa: E402
-from auditkit.auditors.aws.emulator_apply import apply_rendered  # noqa: E402
-from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws  # noqa: E402
-from auditkit.auditors.demo import aws_emulator  # noqa: E402
-from auditkit.components.mock_engine import render  # noqa: E402
-from auditkit.components.settings import parse_settings  # noqa: E402
-from auditkit.components.stack import build_stack  # noqa: E402
+from auditkit.auditors.aws.clients import CallLog
+from auditkit.auditors.aws.emulator_apply import apply_rendered
+from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
+from auditkit.auditors.demo import aws_emulator
+from auditkit.components.mock_engine import render
+from auditkit.components.settings import parse_settings
+from auditkit.components.stack import build_stack
 
 REGION_COUNTS = (1, 4, 16)
 BUCKET_COUNTS = (10, 100, 1000)

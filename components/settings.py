@@ -6,13 +6,12 @@ names the field, the value and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from auditkit.components.azure.limits import resource_group_choice
 from auditkit.policies.errors import ConfigError
@@ -143,16 +142,29 @@ class StackSettings:
 def _check_keys(where: str, given: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
     for key in given:
         if key not in allowed:
-            raise ConfigError(f"{where}{key}", given[key], sorted(allowed), "unknown setting")
+            near = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            why = f"unknown setting, did you mean `{where}{near[0]}`?" if near else "unknown setting"
+            raise ConfigError(f"{where}{key}", given[key], sorted(allowed), why)
+
+
+# Pulumi stores `pulumi config set auditkit:minors true` as the string "true", and the policy engine
+# turns every number into a float: accept those spellings the way Pulumi's own Config.get_bool/get_int do.
+_PULUMI_BOOLS = {"true": True, "True": True, "false": False, "False": False}
 
 
 def _bool(field: str, value: Any) -> bool:
+    if isinstance(value, str) and value in _PULUMI_BOOLS:
+        return _PULUMI_BOOLS[value]
     if not isinstance(value, bool):
         raise ConfigError(field, value, "true or false")
     return value
 
 
 def _int(field: str, value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(field, value, "a whole number")
     return value
@@ -284,7 +296,9 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
             total_retention_days=w.get("totalRetentionDays", min(retention.days, 4383)),
             tables=tuple(tables),
         )
-    group, create_group = resource_group_choice(v["resourceGroup"], v["createResourceGroup"], subscription)
+    create = v["createResourceGroup"]
+    create = None if create is None else _bool("azure.createResourceGroup", create)
+    group, create_group = resource_group_choice(v["resourceGroup"], create, subscription)
     return AzureSettings(
         subscription_id=subscription,
         location=str(location or "eastus"),
@@ -313,7 +327,8 @@ def parse_settings(
     if isinstance(jurisdictions, str) or not isinstance(jurisdictions, list):
         raise ConfigError("jurisdictions", jurisdictions, "a list such as [US, CA]")
     minors = _bool("minors", config.get("minors", False))
-    retention = resolve_retention(jurisdictions, minors, config.get("retentionYears"))
+    explicit = config.get("retentionYears")
+    retention = resolve_retention(jurisdictions, minors, None if explicit is None else _int("retentionYears", explicit))
     clouds = config.get("clouds", ["aws"])
     if not isinstance(clouds, list) or not clouds:
         raise ConfigError("clouds", clouds, f"a non-empty list of {', '.join(CLOUDS)}")
@@ -333,18 +348,18 @@ def parse_settings(
     return StackSettings(name, retention, tuple(clouds), aws, gcp, az)
 
 
-def read_stack_file(path: Path) -> StackSettings:
-    """Settings from stacks/Pulumi.<stack>.yaml, as the Pulumi CLI would pass them to the program."""
-    if not path.is_file():
-        available = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in path.parent.glob("Pulumi.*.yaml"))
-        raise ConfigError(
-            "stack",
-            path.name[len("Pulumi.") : -len(".yaml")],
-            available or ["(no stacks in " + str(path.parent) + ")"],
-            "no such stack file",
-        )
-    doc = yaml.safe_load(path.read_text()) or {}
-    raw = doc.get("config") or {}
-    config = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("auditkit:")}
-    azure = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("azure-native:")}
-    return parse_settings(path.name[len("Pulumi.") : -len(".yaml")], config, raw.get("aws:region"), azure)
+def read_stack_file(path: Path, overrides: Mapping[str, Any] | None = None) -> StackSettings:
+    """Settings from stacks/Pulumi.<stack>.yaml, as the Pulumi CLI would pass them to the program.
+
+    `overrides` replace `auditkit:` keys (the CLI's --jurisdiction/--minors/--retention-years).
+    Errors name the file.
+    """
+    from auditkit.components.stack_file import read_stack_config
+
+    stack = read_stack_config(path)
+    config = {**stack.auditkit, **(overrides or {})}
+    try:
+        return parse_settings(stack.name, config, stack.aws_region, stack.azure)
+    except ConfigError as exc:
+        field = exc.field if ":" in exc.field else f"auditkit:{exc.field}"
+        raise ConfigError(f"{path}: {field}", exc.value, exc.allowed, exc.why) from None

@@ -82,7 +82,9 @@ def test_component_limits_refused_before_any_registration(config, message):
         ({"aws": {"trailname": "x"}}, "aws.trailname", "accessLogs, archiveBucketName"),
         ({"aws": {"s3DataEvents": "some"}}, "aws.s3DataEvents", "'all' or a list of bucket names"),
         ({"aws": {"organizationTrail": True}}, "aws.organizationId", "an organization id"),
-        ({"aws": {"hotDays": "90"}}, "aws.hotDays", "a whole number"),
+        ({"aws": {"hotDays": "ninety"}}, "aws.hotDays", "a whole number"),
+        ({"aws": {"hotDays": 90.5}}, "aws.hotDays", "a whole number"),
+        ({"minors": "TRUE"}, "minors", "true or false"),
     ],
 )
 def test_settings_refused_with_field_and_allowed_values(config, field, allowed):
@@ -102,4 +104,8 @@ def test_cli_prints_the_error_and_exits_2(tmp_path, capsys):
 def test_cli_names_the_available_stacks(tmp_path, capsys):
     (tmp_path / "Pulumi.one.yaml").write_text("config: {}\n")
     assert main(["plan", "--stack", "two", "--stacks-dir", str(tmp_path)]) == 2
-    assert "stack='two' is not allowed: no such stack file; allowed: one" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert (
+        f"stack='two' is not allowed: no such stack file; allowed: a stack file Pulumi.<stack>.yaml in: {tmp_path} (one)"
+        in err
+    )

@@ -38,7 +38,7 @@ def report():
 
 def test_json_shape_and_exit_codes(report):
     doc = json.loads(FORMATS["json"](report, ""))
-    assert set(doc) == {"findings", "summary"}
+    assert set(doc) == {"tool", "findings", "summary"}  # not stamped: the tool and version, still
     first = doc["findings"][0]
     assert {"control", "status", "resource", "account", "region", "message", "citations"} <= set(first)
     assert first["status"] == "ERROR"  # errors first

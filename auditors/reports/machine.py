@@ -7,7 +7,8 @@ import json
 import re
 from xml.etree import ElementTree as ET
 
-from auditkit.auditors.findings import Finding, Report, Status
+from auditkit import __version__
+from auditkit.auditors.findings import Finding, Report, Status, iso_utc
 from auditkit.policies.catalog import control
 from auditkit.policies.controls import Enforcement, Severity
 
@@ -83,7 +84,7 @@ def to_sarif(report: Report, source: str = "Pulumi.yaml") -> str:
                 "tool": {
                     "driver": {
                         "name": "AuditKit",
-                        "version": "0.1.0",
+                        "version": __version__,
                         "informationUri": "https://github.com/auditkit/auditkit",
                         "rules": [_rule(r) for r in rule_ids],
                     }
@@ -94,6 +95,18 @@ def to_sarif(report: Report, source: str = "Pulumi.yaml") -> str:
             }
         ],
     }
+    if report.provenance is not None:
+        p = report.provenance
+        doc["runs"][0]["invocations"] = [
+            {
+                "commandLine": f"auditkit {p.command}",
+                "startTimeUtc": iso_utc(p.started_at),
+                "endTimeUtc": iso_utc(p.finished_at),
+                # Could every check be judged? An ERROR means no: the run did not fully succeed.
+                "executionSuccessful": report.counts()["ERROR"] == 0,
+                "properties": {"scope": p.as_dict()["scope"], "retention": p.retention},
+            }
+        ]
     return json.dumps(doc, indent=2)
 
 
@@ -115,6 +128,19 @@ def to_junit(report: Report, source: str = "") -> str:
         failures=str(counts["FAIL"]),
         errors=str(counts["ERROR"]),
     )
+    if report.provenance is not None:
+        p = report.provenance.as_dict()
+        suites.set("timestamp", p["started_at"])
+        props = ET.SubElement(suites, "properties")
+        for name, value in (
+            ("tool", f"auditkit {p['tool']['version']}"),
+            ("command", p["command"]),
+            ("started_at", p["started_at"]),
+            ("finished_at", p["finished_at"]),
+            ("scope", json.dumps(p["scope"], sort_keys=True)),
+            ("retention", p["retention"]),
+        ):
+            ET.SubElement(props, "property", name=name, value=_xml_text(value))
     by_control: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_control.setdefault(f.control, []).append(f)

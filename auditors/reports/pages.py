@@ -51,7 +51,8 @@ def _headline(report: Report) -> str:
 def to_table(report: Report, source: str = "") -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=160, force_terminal=False, color_system=None)
-    table = Table(title=f"AuditKit drift scan — {_headline(report)}", show_lines=False)
+    caption = report.provenance.line() if report.provenance else None
+    table = Table(title=f"AuditKit drift scan — {_headline(report)}", caption=caption, show_lines=False)
     for col in ("status", "control", "resource", "region", "message"):
         table.add_column(col, overflow="fold")
     passing = [f for f in report.findings if f.status is Status.PASS]
@@ -79,6 +80,7 @@ def to_markdown(report: Report, source: str = "") -> str:
         "",
         f"**{_headline(report)}** · {_scope(s)}",
         "",
+        *([f"_{report.provenance.line()}_", ""] if report.provenance else []),
     ]
     gaps = [f for f in _rows(report) if f.status is not Status.PASS]
     if gaps:
@@ -126,6 +128,7 @@ def to_html(report: Report, source: str = "") -> str:
 <body><h1>AuditKit drift scan</h1>
 <p><strong>{e(_headline(report))}</strong></p>
 <p class="muted">{e(_scope(s))}</p>
+{f'<p class="muted">{e(report.provenance.line())}</p>' if report.provenance else ""}
 <table><thead><tr><th>status</th><th>control</th><th>resource</th><th>finding</th><th>citations</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 {"<h2>Resolved since the baseline</h2><ul>" + resolved + "</ul>" if resolved else ""}

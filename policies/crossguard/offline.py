@@ -95,6 +95,10 @@ def resources_from_state(path: Path) -> list[Resource]:
         doc = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError("--state", str(path), "a JSON file written by `pulumi stack export`", str(exc)) from None
+    if not isinstance(doc, Mapping):
+        raise ConfigError(
+            "--state", str(path), "a `pulumi stack export` file (a JSON object)", f"found a JSON {type(doc).__name__}"
+        )
     version = doc.get("version")
     deployment = doc.get("deployment")
     if version != 3 or not isinstance(deployment, Mapping):
@@ -102,7 +106,10 @@ def resources_from_state(path: Path) -> list[Resource]:
             "--state", str(path), "a `pulumi stack export` file with version 3", f"found version {version!r}"
         )
     out = []
-    for r in deployment.get("resources") or []:
+    resources = deployment.get("resources") or []
+    if not isinstance(resources, list) or not all(isinstance(r, Mapping) for r in resources):
+        raise ConfigError("--state", str(path), "deployment.resources as a list of objects", "unexpected shape")
+    for r in resources:
         rtype = str(r.get("type", ""))
         if rtype.startswith("pulumi:") or r.get("delete"):
             continue

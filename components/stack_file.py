@@ -1,0 +1,119 @@
+"""Stack files as the Pulumi CLI writes them: finding `Pulumi.<stack>.yaml`, reading its namespaces.
+
+`pulumi config set auditkit:minors true` stores the string "true"; `--path 'auditkit:aws.trailName' x`
+nests `trailName` under `auditkit:aws`. This module only finds and splits the file; the values are
+judged by `components.settings.parse_settings`, the one config reader of the program, pack and CLI.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditkit.policies.errors import ConfigError
+
+NAMESPACE = "auditkit"
+# Namespaces of the providers a stack file legitimately holds beside ours.
+PROVIDER_NAMESPACES = ("aws", "gcp", "azure-native", "pulumi")
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """The parts of a stack file AuditKit reads, with the keys still as Pulumi stored them."""
+
+    path: Path
+    name: str
+    auditkit: dict[str, Any]
+    aws_region: Any
+    azure: dict[str, Any]
+
+
+def stack_name(path: Path) -> str:
+    return path.name[len("Pulumi.") : -len(".yaml")]
+
+
+def example_stacks_dir() -> Path:
+    """The example stacks shipped inside the package (`auditkit.stacks`)."""
+    from auditkit import stacks
+
+    return Path(stacks.__file__).resolve().parent
+
+
+def find_stack_file(stack: str, stacks_dir: str | Path | None, note: Callable[[str], None] | None = None) -> Path:
+    """`--stacks-dir` if given; else `./stacks`, then the examples shipped with AuditKit.
+
+    A stack not found names every folder that was looked in and the stacks each holds.
+    """
+    if stacks_dir is not None:
+        candidates = [Path(stacks_dir)]
+    else:
+        candidates = [Path.cwd() / "stacks", example_stacks_dir()]
+    for folder in candidates:
+        path = folder / f"Pulumi.{stack}.yaml"
+        if path.is_file():
+            if stacks_dir is None and folder != candidates[0]:
+                (note or _stderr)(f"note: using the example stack shipped with AuditKit: {path}")
+            return path
+    looked = "; ".join(
+        f"{folder} ({', '.join(sorted(stack_name(p) for p in folder.glob('Pulumi.*.yaml'))) or 'no stacks'})"
+        for folder in candidates
+    )
+    raise ConfigError("stack", stack, f"a stack file Pulumi.<stack>.yaml in: {looked}", "no such stack file")
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _read_yaml(path: Path) -> Mapping[str, Any]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(str(path), None, "a readable Pulumi stack file", exc.strerror or str(exc)) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(str(path), None, "a YAML stack file with a `config:` mapping", f"not YAML{where}") from None
+    if doc is None:
+        raise ConfigError(str(path), None, "a stack file with a `config:` mapping", "the file is empty")
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("config"), Mapping):
+        shown = type(doc).__name__ if not isinstance(doc, Mapping) else f"keys {sorted(doc)}"
+        raise ConfigError(str(path), shown, "a stack file with a `config:` mapping", "no config mapping")
+    return doc["config"]
+
+
+def read_stack_config(path: Path, warn: Callable[[str], None] | None = None) -> StackFile:
+    """Split a stack file into the `auditkit:` settings and the provider values AuditKit uses.
+
+    A flat `auditkit:aws.hotDays` key is refused (Pulumi's `--path` nests it under `auditkit:aws`);
+    a namespace that looks like a misspelling of `auditkit` warns, since Pulumi itself accepts it.
+    """
+    warn = warn or _stderr
+    raw = _read_yaml(path)
+    config: dict[str, Any] = {}
+    for key, value in raw.items():
+        namespace, _, name = str(key).partition(":")
+        if namespace == NAMESPACE:
+            if "." in name:
+                head = name.split(".", 1)[0]
+                raise ConfigError(
+                    f"{path}: {key}",
+                    value,
+                    f"nest under `auditkit:{head}` (pulumi config set --path '{key}' ...)",
+                    "a flat dotted key is not read",
+                )
+            config[name] = value
+        elif namespace not in PROVIDER_NAMESPACES and difflib.get_close_matches(namespace, [NAMESPACE], cutoff=0.75):
+            warn(f"warning: {path}: `{key}` is not read: did you mean `{NAMESPACE}:{name}`?")
+    if not config:
+        warn(f"warning: {path}: no `auditkit:` settings; the defaults apply (US, 6 years, aws)")
+    azure = {k.split(":", 1)[1]: v for k, v in raw.items() if str(k).startswith("azure-native:")}
+    return StackFile(path, stack_name(path), config, raw.get("aws:region"), azure)

@@ -1,0 +1,164 @@
+"""AuditKit as users get it: one `auditkit` import package, a complete wheel, a light CLI.
+
+The wheel test builds the wheel, installs it with its dependencies into a fresh virtualenv (pip's
+cache makes that about a minute here) and runs the CLI from a temporary directory, outside the repo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+USERS_OWN = {
+    # A user's project commonly has packages named like AuditKit's folders; they must not collide.
+    "components/__init__.py": "MARK = 'the user own components'\n",
+    "policies/__init__.py": "MARK = 'the user own policies'\n",
+}
+
+RENDER = """
+import json, runpy, sys
+sys.path.insert(0, ".")
+import components, policies
+from auditkit.components.mock_engine import render
+resources = render(lambda: runpy.run_path("__main__.py"), "mine", region="us-east-2")
+print(json.dumps({
+    "users": [components.MARK, policies.MARK],
+    "resources": [{"type": r.type, "name": r.name, "component": r.component, "inputs": r.inputs} for r in resources],
+}, default=str))
+"""
+
+
+def readme_program() -> str:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Use the components in your own program", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_program_renders_beside_the_users_own_components_and_policies(tmp_path):
+    for rel, text in USERS_OWN.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "__main__.py").write_text(readme_program())
+    run = subprocess.run(
+        [sys.executable, "-c", RENDER], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    doc = json.loads(run.stdout.strip().splitlines()[-1])
+    assert doc["users"] == ["the user own components", "the user own policies"]
+    by_type = {}
+    for r in doc["resources"]:
+        by_type.setdefault(r["type"], []).append(r)
+    assert [r["name"] for r in by_type["auditkit:aws:ImmutableLogArchive"]] == ["audit-archive"]
+    trail = by_type["aws:cloudtrail/trail:Trail"][0]
+    assert trail["component"] == "audit-trail"
+    assert trail["inputs"]["isMultiRegionTrail"] is True
+    assert trail["inputs"]["name"] == "acme-audit"
+    lock = by_type["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"][0]
+    assert lock["inputs"]["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "years": 7}
+
+
+def test_help_and_scan_never_import_the_pulumi_sdk():
+    probe = (
+        "import sys, contextlib, io\n"
+        "from auditkit.auditors.cli import main\n"
+        "import auditkit.auditors.aws.scan, auditkit.auditors.gcp.scan, auditkit.auditors.azure.scan\n"
+        "for argv in (['--help'], ['scan', 'aws', '--help']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        main(argv)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'pulumi_policy')))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert run.stdout.strip() == "[]"
+
+
+def test_every_option_has_help_text():
+    from auditkit.auditors.cli import build_parser
+
+    missing = []
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if action.option_strings and action.help is None:
+                missing.append(f"{path} {action.option_strings[0]}")
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+
+    walk(build_parser(), "auditkit")
+    assert missing == []
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return next(out.glob("auditkit-*.whl"))
+
+
+def test_the_wheel_holds_one_package_and_everything_the_cli_reads(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {n.split("/")[0] for n in names if not n.startswith("auditkit-")}
+    assert top == {"auditkit"}
+    for data in (
+        "auditkit/stacks/Pulumi.demo.yaml",
+        "auditkit/stacks/Pulumi.production.yaml",
+        "auditkit/auditors/aws/scan-policy.json",
+        "auditkit/auditors/gcp/scan-role.json",
+        "auditkit/auditors/azure/scan-role.json",
+        "auditkit/policies/PulumiPolicy.yaml",
+        "auditkit/policies/policy-config.example.json",
+    ):
+        assert data in names, data
+    assert not any(n.startswith("auditkit/tests") or "/tests/" in n for n in names)
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert re.search(r"Requires-Dist: moto\[server\].*extra == \"demo\"", metadata)
+
+
+def test_the_wheel_in_a_fresh_virtualenv_runs_from_any_directory(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, f"{wheel}[demo]"], check=True, capture_output=True, timeout=1200)
+    work = tmp_path / "elsewhere"
+    (work / "stacks").mkdir(parents=True)
+    (work / "stacks" / "Pulumi.mine.yaml").write_text(
+        # As `pulumi config set` writes it: strings for the boolean and the number.
+        "config:\n  aws:region: us-east-2\n  auditkit:jurisdictions:\n    - NY\n"
+        "  auditkit:minors: 'true'\n  auditkit:retentionYears: '22'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
+    cli = str(venv / "bin" / "auditkit")
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([cli, *argv], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+
+    version = run("--version")
+    assert version.returncode == 0 and re.fullmatch(r"auditkit \d+\.\d+\.\d+\n", version.stdout)
+    plan = run("plan", "--stack", "mine", "--format", "json")
+    assert plan.returncode == 0, plan.stderr
+    assert json.loads(plan.stdout)["retention"].startswith("22 years")
+    example = run("plan", "--stack", "demo", "--output", "demo-plan.txt")
+    assert example.returncode == 0, example.stderr
+    assert "using the example stack shipped with AuditKit" in example.stderr
+    assert "audit-archive" in (work / "demo-plan.txt").read_text()
+    help_text = run("scan", "aws", "--help")
+    assert help_text.returncode == 0 and "--role-arn" in help_text.stdout
+    demo = run("demo", "--reports", "reports")
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    report = json.loads((work / "reports" / "3-drift.json").read_text())
+    assert report["tool"]["version"] == version.stdout.split()[1]

@@ -101,11 +101,17 @@ def read_workspace(clients: AzureClients, ws: str) -> WorkspaceRecord:
     return rec
 
 
+def _distinct(ids: set[str]) -> list[str]:
+    """One id per resource (ARM ids are case-insensitive); of several spellings the same one every run."""
+    chosen: dict[str, str] = {}
+    for i in sorted(ids):
+        chosen.setdefault(i.lower(), i)
+    return sorted(chosen.values(), key=str.lower)
+
+
 def read_archives(clients: AzureClients, snap: AzureSnapshot, pool: Executor) -> None:
-    """Every storage account and workspace the subscription's settings write to (ids compared case-insensitively)."""
-    accounts = sorted({a.lower(): a for a in snap.destinations("storageAccountId")}.values(), key=str.lower)
-    for rec in pool.map(lambda a: read_account(clients, a), accounts):
+    """Every storage account and workspace the subscription's settings write to."""
+    for rec in pool.map(lambda a: read_account(clients, a), _distinct(snap.destinations("storageAccountId"))):
         snap.accounts[rec.id.lower()] = rec
-    workspaces = sorted({w.lower(): w for w in snap.destinations("workspaceId")}.values(), key=str.lower)
-    for ws in pool.map(lambda w: read_workspace(clients, w), workspaces):
+    for ws in pool.map(lambda w: read_workspace(clients, w), _distinct(snap.destinations("workspaceId"))):
         snap.workspaces[ws.id.lower()] = ws

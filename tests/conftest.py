@@ -24,7 +24,7 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def aws_emulator(moto_endpoint: str) -> str:
     """A clean emulated account for each test."""
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=60)
     return moto_endpoint
 
 

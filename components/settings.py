@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditkit.components.azure.limits import resource_group_choice
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
 
@@ -92,6 +93,7 @@ class GcpSettings:
 
 AZURE_DEFAULTS: dict[str, Any] = {
     "resourceGroup": "auditkit-audit",
+    "createResourceGroup": None,  # None: create a group given by name; an id is always an existing group
     "storageAccountName": None,
     "sharedKeyAccess": False,
     "coolDays": 30,
@@ -125,6 +127,7 @@ class AzureSettings:
     diagnostic_resources: tuple[str, ...]
     workspace: AzureWorkspaceSettings | None
     protect: bool
+    create_resource_group: bool = True
 
 
 @dataclass(frozen=True)
@@ -295,10 +298,14 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
             total_retention_days=w.get("totalRetentionDays", min(retention.days, 4383)),
             tables=tuple(tables),
         )
+    create = v["createResourceGroup"]
+    create = None if create is None else _bool("azure.createResourceGroup", create)
+    group, create_group = resource_group_choice(v["resourceGroup"], create, subscription)
     return AzureSettings(
         subscription_id=subscription,
         location=str(location or "eastus"),
-        resource_group=str(v["resourceGroup"]),
+        resource_group=group,
+        create_resource_group=create_group,
         storage_account_name=v["storageAccountName"],
         shared_key_access=_bool("azure.sharedKeyAccess", v["sharedKeyAccess"]),
         cool_days=_int("azure.coolDays", v["coolDays"]),

@@ -166,10 +166,14 @@ def _azure_args(
 
 def _azure(settings: StackSettings, a: AzureSettings, checked: tuple) -> tuple:
     archive_args, workspace_args = checked
-    group = azure_resources.ResourceGroup(
-        "azure-audit-group", resource_group_name=a.resource_group, location=a.location
-    )
-    archive_args.resource_group_name = group.name
+    if a.create_resource_group:
+        group = azure_resources.ResourceGroup(
+            "azure-audit-group", resource_group_name=a.resource_group, location=a.location
+        )
+        archive_args.resource_group_name = group.name
+        if workspace_args is not None:
+            workspace_args.resource_group_name = group.name  # type: ignore[assignment]  # created first
+    # else: an existing group (azure.resourceGroup as an id, or createResourceGroup: false) is used by name
     archive = azure_archive.ImmutableLogArchive("azure-audit-archive", archive_args)
     workspace = AuditWorkspace("azure-audit-workspace", workspace_args) if workspace_args else None
     export = AuditLogExport(

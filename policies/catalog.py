@@ -171,7 +171,7 @@ _GCP = (
     ),
     Control(
         "gcp.bucket.lifecycle",
-        "The archive is tiered and nothing is deleted before the required retention",
+        "No lifecycle rule deletes log blobs before the required retention",
         Severity.HIGH,
         M,
         "A Delete rule younger than the legal retention destroys records the law requires.",
@@ -198,36 +198,42 @@ _AZURE = (
         M,
         "Azure keeps the Activity Log 90 days; who changed access, keys and policies must be kept for the legal retention.",
         "Create a subscription diagnostic setting with Administrative, Security, ServiceHealth, Alert, Recommendation, "
-        "Policy, Autoscale and ResourceHealth to the immutable archive (and a workspace for queries).",
+        "Policy, Autoscale and ResourceHealth to the immutable archive storage account (and a workspace for queries); "
+        "categories may be split over several settings to the same archive. A workspace alone does not count.",
         Citations((_AUDIT, _REVIEW), ("CC7.2", "CC6.3", "CC8.1"), ("AU-2", "AU-11", "AU-12")),
     ),
     Control(
         "azure.diagnostics.resources",
-        "Every ePHI resource in scope sends its audit logs to the archive or workspace",
+        "Every ePHI resource in scope sends its audit logs to the immutable archive",
         Severity.HIGH,
         M,
         "Azure collects no resource logs until a diagnostic setting asks: Key Vault, Storage, SQL, FHIR and Cosmos DB "
         "access to ePHI is otherwise unrecorded.",
-        "Add a diagnostic setting with category group 'audit' (or 'allLogs', or the type's audit categories) to the "
-        "archive storage account and/or the Log Analytics workspace.",
+        "Add a diagnostic setting with category group 'audit' (or 'allLogs', or every category Azure lists in the "
+        "type's audit group) to the archive storage account; a workspace alone is not immutable. SQL: audit the server "
+        "to Azure Monitor with a SQLSecurityAuditEvents setting on its master database, or the database with one on it.",
         Citations((_AUDIT, _REVIEW), ("CC7.2", "CC6.1"), ("AU-2", "AU-12")),
     ),
     Control(
         "azure.storage.immutability",
-        "Every log container has a locked time-based retention policy >= the required retention",
+        "Every log container is under a locked immutability policy >= the required retention (its own or the account's)",
         Severity.CRITICAL,
         M,
         "An unlocked immutability policy can be shortened or deleted; only a locked one makes the logs write-once.",
-        "Set a container immutability policy of at least the required days with protected append writes, then lock it.",
+        "Set a container immutability policy (or an account-level version immutability policy, which also covers "
+        "containers created later) of at least the required days with protected append writes, then lock it.",
         Citations((_INTEGRITY, _RETENTION), ("CC6.1", "CC7.2"), ("AU-9", "AU-11")),
     ),
     Control(
         "azure.storage.lifecycle",
-        "The archive is tiered and nothing is deleted before the required retention",
+        "No lifecycle rule deletes log blobs before the required retention",
         Severity.HIGH,
         M,
-        "A lifecycle delete shorter than the legal retention destroys records the law requires.",
-        "Tier block blobs cool -> cold -> archive and delete only after the required retention days.",
+        "A lifecycle delete shorter than the legal retention destroys records the law requires. Azure Monitor writes "
+        "append blobs in insights-* containers, which lifecycle management can delete but never tier: only deletes "
+        "whose blobTypes and prefixMatch can reach them are judged, and tiering is not claimed for logs.",
+        "Delete appendBlob (and any insights-* prefix) only after the required retention days; tier block blobs "
+        "cool -> cold -> archive where cost matters.",
         Citations((_RETENTION,), ("CC7.2", "C1.2"), ("AU-11", "SI-12")),
     ),
     Control(
@@ -241,12 +247,13 @@ _AZURE = (
     ),
     Control(
         "azure.workspace.retention",
-        "Log Analytics interactive and total retention are set (total at most 12 years)",
+        "Log Analytics audit tables keep the required retention (capped at the 12-year maximum)",
         Severity.MEDIUM,
         A,
         "The workspace is where alerts and investigations run; its retention must be a decision, and anything beyond "
         "its 12-year ceiling has to come from the immutable archive.",
-        "Set the workspace's retentionInDays (30-730) and each audit table's totalRetentionInDays (<= 4383).",
+        "Set the workspace's retentionInDays (30-730) and each audit table's totalRetentionInDays to the required "
+        "days, at most 4383 (12 years); the immutable archive keeps anything longer.",
         Citations((_REVIEW,), ("CC7.2", "CC7.3"), ("AU-6", "AU-11")),
     ),
 )

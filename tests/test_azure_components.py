@@ -55,7 +55,8 @@ def azure_settings(jurisdictions=("US",), minors=False, **azure):
 )
 def test_each_resource_type_gets_its_audit_logs_and_immutable_containers(rid, uri_suffix, logs, containers):
     r = rendered(azure_settings(diagnosticResources=[rid]))
-    setting = next(x for x in r.values() if x.type == "azure-native:monitor:DiagnosticSetting")
+    settings = [x for x in r.values() if x.type == "azure-native:monitor:DiagnosticSetting"]
+    setting = next(x for x in settings if not x.inputs["resourceUri"].endswith("/databases/master"))
     assert setting.inputs["resourceUri"] == rid + uri_suffix
     assert setting.inputs["logs"] == logs
     assert (
@@ -206,7 +207,7 @@ def _failing(resources, s, **kw):
             "azure-audit-export-0-kv-phi",
             lambda p: p.update(logs=[{"categoryGroup": "audit", "enabled": False}]),
             "azure.diagnostics.resources",
-            "kv-phi: its diagnostic settings do not send the audit category group",
+            "kv-phi: its diagnostic settings do not send the audit categories (auditevent)",
         ),
         (
             "azure-audit-archive-insights-logs-auditevent-immutability",
@@ -232,7 +233,7 @@ def _failing(resources, s, **kw):
                 daysAfterModificationGreaterThan=365
             ),
             "azure.storage.lifecycle",
-            "rule 'audit-log-expiry' deletes appendBlob after 365 days",
+            "rule 'audit-log-expiry' deletes appendBlob 365 days after Modification",
         ),
         (
             "azure-audit-archive-account",
@@ -264,21 +265,27 @@ def test_plan_judge_fails_exactly_the_weakened_control(azure_plan, name, change,
 
 def test_a_missing_diagnostic_setting_is_a_gap(azure_plan):
     resources, s = azure_plan
-    without_sql = [r for r in resources if r.name != "azure-audit-export-1-records"]
-    gaps = _failing(without_sql, s)
-    assert gaps == {"azure.diagnostics.resources": (f"{SQL}: no diagnostic setting",)}
+    without_kv = [r for r in resources if r.name != "azure-audit-export-0-kv-phi"]
+    gaps = _failing(without_kv, s)
+    assert gaps == {"azure.diagnostics.resources": (f"{KV}: no diagnostic setting",)}
 
 
 def test_sql_databases_get_server_auditing_to_azure_monitor(azure_plan):
+    """Server-level auditing to Azure Monitor, and the master database's SQLSecurityAuditEvents setting
+    (sql 2021-11-01 spec, isAzureMonitorTargetEnabled): removing either is a gap."""
     resources, s = azure_plan
     auditing = [r for r in resources if r.type == "azure-native:sql:ExtendedServerBlobAuditingPolicy"]
     assert [
         (r.props["serverName"], r.props["resourceGroupName"], r.props["state"], r.props["isAzureMonitorTargetEnabled"])
         for r in auditing
     ] == [("sql", "rg-phi", "Enabled", True)]
+    (master,) = [r for r in resources if r.props.get("resourceUri", "").endswith("/databases/master")]
+    assert master.props["resourceUri"] == SQL.rsplit("/databases/", 1)[0] + "/databases/master"
+    assert master.props["logs"] == [{"category": "SQLSecurityAuditEvents", "enabled": True}]
+    prefix = f"{SQL}: SQLSecurityAuditEvents reach no archive: server level: "
+    suffix = "; database level: the database does not audit to Azure Monitor"
     gaps = _failing([r for r in resources if r.type != "azure-native:sql:ExtendedServerBlobAuditingPolicy"], s)
-    assert gaps == {
-        "azure.diagnostics.resources": (
-            f"{SQL}: server sql does not audit to Azure Monitor (SQLSecurityAuditEvents stays empty)",
-        )
-    }
+    assert gaps == {"azure.diagnostics.resources": (prefix + "server sql does not audit to Azure Monitor" + suffix,)}
+    gaps = _failing([r for r in resources if r is not master], s)
+    missing = "no diagnostic setting on the master database sends SQLSecurityAuditEvents to the archive"
+    assert gaps == {"azure.diagnostics.resources": (prefix + missing + suffix,)}

@@ -104,6 +104,7 @@ def test_retention_follows_the_pack_config(compliant):
         "aws.bucket.object_lock",
         "azure.storage.immutability",
         "azure.storage.lifecycle",
+        "azure.workspace.retention",
         "gcp.bucket.lifecycle",
         "gcp.bucket.retention_lock",
     ]
@@ -335,7 +336,9 @@ def test_weakened_fixture_with_its_stack_config_fails_exactly_the_four_weakening
     ]
     assert azure == [
         "[azure.diagnostics.resources] /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-phi"
-        "/providers/Microsoft.Sql/servers/sql-clinic/databases/records: no diagnostic setting"
+        "/providers/Microsoft.Sql/servers/sql-clinic/databases/records: SQLSecurityAuditEvents reach no archive: "
+        "server level: no diagnostic setting on the master database sends SQLSecurityAuditEvents to the archive; "
+        "database level: the database does not audit to Azure Monitor"
     ]
 
 
@@ -350,7 +353,12 @@ AZURE_BREAKS = {
         "azure-audit-archive-insights-logs-auditevent-immutability",
         lambda p: p.update(immutabilityPeriodSinceCreationInDays=30),
     ),
-    "azure.storage.lifecycle": ("azure-audit-archive-lifecycle", lambda p: p["policy"]["rules"].pop(0)),
+    "azure.storage.lifecycle": (
+        "azure-audit-archive-lifecycle",
+        lambda p: p["policy"]["rules"][1]["definition"]["actions"]["baseBlob"]["delete"].update(
+            daysAfterModificationGreaterThan=365
+        ),
+    ),
     "azure.storage.hardening": ("azure-audit-archive-account", lambda p: p.update(allowBlobPublicAccess=True)),
     "azure.workspace.retention": ("azure-audit-workspace-workspace", lambda p: p.update(retentionInDays=7)),
 }

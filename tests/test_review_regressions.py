@@ -285,7 +285,7 @@ def test_azure_settings_on_unaudited_types_or_in_other_case_do_not_create_scope(
         {
             "resourceUri": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/BLOBSERVICES/default",
             "logs": [{"categoryGroup": "audit", "enabled": True}],
-            "workspaceId": "/w",
+            "storageAccountId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/archive",
         },
     )
     verdicts = judge_azure_plan([vnet, blob], required_retention(["US"]), require_activity_log=False)

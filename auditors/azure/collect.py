@@ -1,8 +1,10 @@
 """Fetch the live state of one subscription's audit logging (azure-mgmt-* clients), failures kept.
 
 Calls: the subscription's Activity Log settings, one paged resource list for the types in
-scope, the diagnostic settings of each such resource (concurrently), and for every storage
-account and workspace those settings write to, its configuration.
+scope, each such resource's diagnostic settings and the log categories Azure lists for it
+(concurrently), SQL auditing (server, its master database's settings, each database), and for
+every storage account and workspace those settings write to, its configuration (archives.py reads
+them, in the subscription each account's id names).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from azure.core.exceptions import (
 
 from auditkit.auditors.failures import Failure, fetch
 from auditkit.policies.azure.facts import AUDIT_LOGS, resource_type
+from auditkit.policies.azure.plan_facts import is_master
 
 WORKSPACE_API = "2023-09-01"
 SQL_API = "2021-11-01"
@@ -75,6 +78,8 @@ class AccountRecord:
     resource_group: str
     account: dict[str, Any] | None = None
     containers: list[dict[str, Any]] | None = None
+    # Get Container answers, by container name: the list omits the immutability policy itself
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
     lifecycle: dict[str, Any] | None = None
     failures: dict[str, Failure] = field(default_factory=dict)
 
@@ -92,11 +97,14 @@ class AzureSnapshot:
     subscription: str
     activity: list[dict[str, Any]] | None = None
     resources: list[str] | None = None
+    # resource id -> its settings; also the SQL servers' master databases
     settings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     setting_failures: dict[str, Failure] = field(default_factory=dict)
-    # SQL server id (lower) -> auditing properties, for the servers of SQL databases in scope
-    sql_auditing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # resource id (lower) -> {log category: its category groups}, as diagnosticSettingsCategories lists them
+    categories: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # SQL extendedAuditingSettings by server or database id (lower); failures by the same key
+    sql_auditing: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     sql_failures: dict[str, Failure] = field(default_factory=dict)
     accounts: dict[str, AccountRecord] = field(default_factory=dict)
     workspaces: dict[str, WorkspaceRecord] = field(default_factory=dict)
@@ -109,12 +117,77 @@ class AzureSnapshot:
 @dataclass
 class AzureClients:
     monitor: Any
-    storage: Any
     resources: Any
+    # storage client for a subscription: archives may live in another subscription than the one scanned
+    storage_for: Callable[[str], Any]
 
 
-def _setting_uri(rid: str) -> str:
-    return rid + AUDIT_LOGS[resource_type(rid)].get("suffix", "")
+def setting_uri(rid: str) -> str:
+    return rid + AUDIT_LOGS.get(resource_type(rid), {}).get("suffix", "")
+
+
+def _categories(found: list[Any]) -> dict[str, tuple[str, ...]]:
+    logs = {}
+    for c in found:
+        body = rest(c)
+        if str(body.get("categoryType") or "").lower() == "logs":
+            logs[str(body["name"])] = tuple(str(g) for g in body.get("categoryGroups") or ())
+    return logs
+
+
+def _read_resources(clients: AzureClients, snap: AzureSnapshot, pool: Executor) -> None:
+    """Each resource's settings and categories; each SQL server's master settings. Concurrent, failures kept."""
+    masters = sorted({rid.rsplit("/databases/", 1)[0] + "/databases/master" for rid in _databases(snap)}, key=str.lower)
+
+    def read(rid: str) -> tuple[str, Any, Failure | None, Any, Failure | None]:
+        uri = setting_uri(rid)
+        found, failure = get(
+            lambda: [rest(s) for s in clients.monitor.diagnostic_settings.list(uri)], "DiagnosticSettings.List", uri
+        )
+        if is_master(rid):
+            return rid, found, failure, None, None
+        listed, missing = get(
+            lambda: _categories(list(clients.monitor.diagnostic_settings_category.list(uri))),
+            "DiagnosticSettingsCategory.List",
+            uri,
+        )
+        return rid, found, failure, listed, missing
+
+    for rid, found, failure, listed, missing in pool.map(read, [*(snap.resources or []), *masters]):
+        if failure or missing:
+            snap.setting_failures[rid] = failure or missing  # type: ignore[assignment]
+            continue
+        snap.settings[rid] = [{**s, "resourceUri": setting_uri(rid)} for s in found]
+        if listed is not None:
+            snap.categories[rid.lower()] = listed
+
+
+def _databases(snap: AzureSnapshot) -> list[str]:
+    return [rid for rid in snap.resources or [] if resource_type(rid) == "microsoft.sql/servers/databases"]
+
+
+def _read_sql(clients: AzureClients, snap: AzureSnapshot, pool: Executor) -> None:
+    """extendedAuditingSettings of each server and each database; not found (never configured) reads as None."""
+    databases = _databases(snap)
+    servers = sorted({rid.rsplit("/databases/", 1)[0] for rid in databases}, key=str.lower)
+
+    def read(rid: str) -> tuple[str, Any, Failure | None]:
+        found, failure = get(
+            lambda: clients.resources.resources.get_by_id(
+                f"{rid}/extendedAuditingSettings/default", api_version=SQL_API
+            ),
+            "ExtendedDatabaseBlobAuditingPolicies.Get"
+            if "/databases/" in rid.lower()
+            else "ExtendedServerBlobAuditingPolicies.Get",
+            rid,
+        )
+        return rid, found, failure
+
+    for rid, found, failure in pool.map(read, [*servers, *databases]):
+        if failure:
+            snap.sql_failures[rid.lower()] = failure
+        else:
+            snap.sql_auditing[rid.lower()] = (found.properties or {}) if found is not None else None
 
 
 def collect_subscription(clients: AzureClients, subscription: str, pool: Executor) -> AzureSnapshot:
@@ -128,100 +201,17 @@ def collect_subscription(clients: AzureClients, subscription: str, pool: Executo
     if failure:
         snap.failures.append(failure)
     type_filter = " or ".join(f"resourceType eq '{t}'" for t in _TYPES.values())
-    ids, failure = get(
+    snap.resources, failure = get(
         lambda: [
             str(r.id)
             for r in clients.resources.resources.list(filter=type_filter)
-            if resource_type(str(r.id)) in _TYPES
+            if resource_type(str(r.id)) in _TYPES and not is_master(str(r.id))
         ],
         "Resources.List",
         sub,
     )
     if failure:
         snap.failures.append(failure)
-    snap.resources = ids
-
-    def settings(rid: str) -> tuple[str, Any, Failure | None]:
-        uri = _setting_uri(rid)
-        found, failure = get(
-            lambda: [rest(s) for s in clients.monitor.diagnostic_settings.list(uri)], "DiagnosticSettings.List", uri
-        )
-        return rid, found, failure
-
-    for rid, found, failure in pool.map(settings, ids or []):
-        if failure:
-            snap.setting_failures[rid] = failure
-        else:
-            snap.settings[rid] = [{**s, "resourceUri": _setting_uri(rid)} for s in found]
-    servers = sorted(
-        {
-            rid.rsplit("/databases/", 1)[0]
-            for rid in ids or []
-            if resource_type(rid) == "microsoft.sql/servers/databases"
-        }
-    )
-    for server in servers:
-        props, failure = get(
-            lambda s=server: (
-                clients.resources.resources.get_by_id(
-                    f"{s}/extendedAuditingSettings/default", api_version=SQL_API
-                ).properties
-            ),
-            "ExtendedServerBlobAuditingPolicies.Get",
-            server,
-        )
-        if failure:
-            snap.sql_failures[server.lower()] = failure
-        else:
-            snap.sql_auditing[server.lower()] = props or {}
-    for account_id in sorted(snap.destinations("storageAccountId"), key=str.lower):
-        snap.accounts[account_id.lower()] = _account(clients, account_id)
-    for ws in sorted(snap.destinations("workspaceId"), key=str.lower):
-        snap.workspaces[ws.lower()] = _workspace(clients, ws)
+    _read_resources(clients, snap, pool)
+    _read_sql(clients, snap, pool)
     return snap
-
-
-def _account(clients: AzureClients, account_id: str) -> AccountRecord:
-    parts = account_id.strip("/").split("/")
-    rec = AccountRecord(account_id, parts[-1], parts[3] if len(parts) > 3 else "")
-    st = clients.storage
-    rec.account, f1 = get(
-        lambda: rest(st.storage_accounts.get_properties(rec.resource_group, rec.name)),
-        "StorageAccounts.GetProperties",
-        account_id,
-    )
-    rec.containers, f2 = get(
-        lambda: [rest(c) for c in st.blob_containers.list(rec.resource_group, rec.name)],
-        "BlobContainers.List",
-        account_id,
-    )
-    # No management policy answers 404: "not configured", a gap rather than an error.
-    rec.lifecycle, f3 = get(
-        lambda: rest(st.management_policies.get(rec.resource_group, rec.name, "default")),
-        "ManagementPolicies.Get",
-        account_id,
-        absent=("ManagementPolicyNotFound", "ResourceNotFound", "HTTP404"),
-    )
-    rec.failures = {k: f for k, f in (("account", f1), ("containers", f2), ("lifecycle", f3)) if f}
-    return rec
-
-
-def _workspace(clients: AzureClients, ws: str) -> WorkspaceRecord:
-    rec = WorkspaceRecord(ws)
-    res = clients.resources.resources
-    body, failure = get(lambda: res.get_by_id(ws, api_version=WORKSPACE_API).properties, "Workspaces.Get", ws)
-    if failure:
-        rec.failures["workspace"] = failure
-    else:
-        rec.retention = (body or {}).get("retentionInDays")
-    for table in WORKSPACE_TABLES:
-        props, failure = get(
-            lambda t=table: res.get_by_id(f"{ws}/tables/{t}", api_version=WORKSPACE_API).properties,
-            "Tables.Get",
-            f"{ws}/tables/{table}",
-        )
-        if failure:
-            rec.failures[f"table:{table}"] = failure
-        else:
-            rec.tables[table] = (props or {}).get("totalRetentionInDays")
-    return rec

@@ -11,14 +11,22 @@ ROLE_FILE = Path(__file__).with_name("scan-role.json")
 # (pattern over the lower-cased request path, RBAC action), most specific first.
 _ACTIONS = (
     (r"/providers/microsoft\.insights/diagnosticsettings$", "Microsoft.Insights/diagnosticSettings/read"),
+    (
+        r"/providers/microsoft\.insights/diagnosticsettingscategories$",
+        "Microsoft.Insights/DiagnosticSettingsCategories/Read",
+    ),
     (r"^/subscriptions/[^/]+/resources$", "Microsoft.Resources/subscriptions/resources/read"),
     (
-        r"/storageaccounts/[^/]+/blobservices/default/containers$",
+        r"/storageaccounts/[^/]+/blobservices/default/containers(/[^/]+)?$",
         "Microsoft.Storage/storageAccounts/blobServices/containers/read",
     ),
     (r"/storageaccounts/[^/]+/managementpolicies/[^/]+$", "Microsoft.Storage/storageAccounts/managementPolicies/read"),
     (r"/providers/microsoft\.storage/storageaccounts/[^/]+$", "Microsoft.Storage/storageAccounts/read"),
     (r"/workspaces/[^/]+/tables/[^/]+$", "Microsoft.OperationalInsights/workspaces/tables/read"),
+    (
+        r"/microsoft\.sql/servers/[^/]+/databases/[^/]+/extendedauditingsettings/default$",
+        "Microsoft.Sql/servers/databases/extendedAuditingSettings/read",
+    ),
     (
         r"/microsoft\.sql/servers/[^/]+/extendedauditingsettings/default$",
         "Microsoft.Sql/servers/extendedAuditingSettings/read",

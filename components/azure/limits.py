@@ -47,6 +47,31 @@ def check_immutability(retention: RetentionRequirement) -> None:
     check_ceiling(retention, RETENTION_CEILING)
 
 
+_GROUP_ID = re.compile(r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/?$", re.IGNORECASE)
+
+
+def resource_group_choice(value: object, create: object, subscription: str) -> tuple[str, bool]:
+    """(group name, whether the stack creates it). A name is created unless createResourceGroup is false;
+    an id (`/subscriptions/S/resourceGroups/G`) names an existing group, which is used and never created:
+    azure-native refuses to create a group that already exists."""
+    if create is not None and not isinstance(create, bool):
+        raise ConfigError("azure.createResourceGroup", create, "true or false")
+    match = _GROUP_ID.match(value) if isinstance(value, str) else None
+    if match is None:
+        return check_resource_group(value), create is not False
+    if create is True:
+        raise ConfigError(
+            "azure.createResourceGroup", create, "false or unset", "azure.resourceGroup is an id: the group exists"
+        )
+    if match.group(1).lower() != subscription.lower():
+        raise ConfigError(
+            "azure.resourceGroup",
+            value,
+            f"a group in subscription {subscription} (azure-native:subscriptionId), where the archive is deployed",
+        )
+    return check_resource_group(match.group(2)), False
+
+
 def check_tiers(cool: int, cold: int, archive: int, delete_days: int) -> None:
     for field, value in (("azure.coolDays", cool), ("azure.coldDays", cold), ("azure.archiveDays", archive)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

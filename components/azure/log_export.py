@@ -73,6 +73,16 @@ class AuditLogExport(pulumi.ComponentResource):
                 audit_actions_and_groups=SQL_AUDIT_GROUPS,
                 opts=ResourceOptions(parent=self),
             )
+            # Server-level audit events reach Azure Monitor through the master database's setting
+            # (ExtendedServerBlobAuditingPolicy spec, isAzureMonitorTargetEnabled).
+            monitor.DiagnosticSetting(
+                f"{name}-sql-master-{parts[-1].lower()}",
+                name=args.setting_name,
+                resource_uri=f"{server_id}/databases/master",
+                logs=[{"category": "SQLSecurityAuditEvents", "enabled": True}],
+                opts=ResourceOptions(parent=self),
+                **destinations,
+            )
         for i, rid in enumerate(args.resource_ids):
             spec = AUDIT_LOGS[resource_type(rid)]
             logs = (

@@ -74,19 +74,43 @@ class DiagnosticSettingFacts:
 
 @dataclass(frozen=True)
 class ImmutabilityFacts:
-    container: str
+    container: str  # the container, or "account <name>" for an account-level (version) policy
     days: int | None
-    state: str | None  # Locked | Unlocked | None when a plan cannot know
+    state: str | None  # Locked | Unlocked | Disabled (account level) | None when a plan cannot know
     allow_protected_append_writes: bool
 
 
 @dataclass(frozen=True)
 class LifecycleActionFacts:
     rule: str
-    blob_types: tuple[str, ...]
+    blob_types: tuple[str, ...]  # empty: the rule names no blob type
     tier_to: str | None  # Cool | Cold | Archive | None for delete
     days: float | None
     delete: bool = False
+    prefixes: tuple[str, ...] = ()  # prefixMatch: "container/blob-prefix"; empty matches every blob
+    condition: str = "daysAfterModificationGreaterThan"
+
+
+@dataclass(frozen=True)
+class CategoryFacts:
+    """What Azure lists for one resource (diagnosticSettingsCategories): log category -> its category groups."""
+
+    logs: dict[str, tuple[str, ...]]
+
+    def in_group(self, group: str) -> set[str]:
+        return {c for c, groups in self.logs.items() if group.lower() in (g.lower() for g in groups)}
+
+
+@dataclass(frozen=True)
+class AuditingFacts:
+    """SQL extendedAuditingSettings (server or database): only state and the Azure Monitor target matter here."""
+
+    state: str | None
+    azure_monitor_target: bool | None
+
+    @property
+    def to_azure_monitor(self) -> bool:
+        return str(self.state or "").lower() == "enabled" and bool(self.azure_monitor_target)
 
 
 @dataclass(frozen=True)

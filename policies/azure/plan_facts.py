@@ -8,6 +8,7 @@ from typing import Any
 from auditkit.policies.azure import judges
 from auditkit.policies.azure.facts import (
     AUDIT_LOGS,
+    AuditingFacts,
     DiagnosticSettingFacts,
     ImmutabilityFacts,
     LifecycleActionFacts,
@@ -28,6 +29,7 @@ MANAGEMENT_POLICY = "azure-native:storage:ManagementPolicy"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 TABLE = "azure-native:operationalinsights:Table"
 SQL_AUDITING = "azure-native:sql:ExtendedServerBlobAuditingPolicy"
+SQL_DATABASE_AUDITING = "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy"
 AZURE_CONTROLS = (
     "azure.activity_log.export",
     "azure.diagnostics.resources",
@@ -54,27 +56,57 @@ def setting_facts(r: PlanResource) -> DiagnosticSettingFacts:
     )
 
 
+_CONDITIONS = ("daysAfterModificationGreaterThan", "daysAfterCreationGreaterThan", "daysAfterLastAccessTimeGreaterThan")
+
+
+def _condition(action: Mapping[str, Any]) -> tuple[str, Any]:
+    """Which of Azure's three base-blob conditions an action uses, and its days (None: none we know)."""
+    for key in _CONDITIONS:
+        if action.get(key) is not None:
+            return key, action[key]
+    return _CONDITIONS[0], None
+
+
 def lifecycle_facts(props: Mapping[str, Any]) -> list[LifecycleActionFacts]:
+    """Base-blob actions of the enabled rules (a management policy's REST or engine props: both camelCase)."""
     out = []
     for rule in (props.get("policy") or {}).get("rules") or ():
         if rule.get("enabled") is False:
             continue
         definition = rule.get("definition") or {}
-        types = tuple((definition.get("filters") or {}).get("blobTypes") or ())
+        filters = definition.get("filters") or {}
+        types = tuple(filters.get("blobTypes") or ())
+        prefixes = tuple(filters.get("prefixMatch") or ())
         base = (definition.get("actions") or {}).get("baseBlob") or {}
+        name = str(rule.get("name"))
         for key, tier in _TIERS.items():
             if key in base:
-                out.append(
-                    LifecycleActionFacts(
-                        str(rule.get("name")), types, tier, base[key].get("daysAfterModificationGreaterThan")
-                    )
-                )
+                condition, days = _condition(base[key] or {})
+                out.append(LifecycleActionFacts(name, types, tier, days, False, prefixes, condition))
         if "delete" in base:
-            days = base["delete"].get(
-                "daysAfterModificationGreaterThan", base["delete"].get("daysAfterCreationGreaterThan")
-            )
-            out.append(LifecycleActionFacts(str(rule.get("name")), types, None, days, delete=True))
+            condition, days = _condition(base["delete"] or {})
+            out.append(LifecycleActionFacts(name, types, None, days, True, prefixes, condition))
     return out
+
+
+def account_immutability(props: Mapping[str, Any], name: str) -> ImmutabilityFacts | None:
+    """An account-level (version-level WORM) policy, if the account has one enabled."""
+    versioned = props.get("immutableStorageWithVersioning") or {}
+    policy = versioned.get("immutabilityPolicy")
+    if not versioned.get("enabled") or not policy:
+        return None
+    return ImmutabilityFacts(
+        f"account {name}",
+        policy.get("immutabilityPeriodSinceCreationInDays"),
+        policy.get("state") or "Unlocked",
+        bool(policy.get("allowProtectedAppendWrites")),
+    )
+
+
+def auditing_facts(props: Mapping[str, Any] | None) -> AuditingFacts | None:
+    if props is None:
+        return None
+    return AuditingFacts(props.get("state"), props.get("isAzureMonitorTargetEnabled"))
 
 
 def account_facts(props: Mapping[str, Any]) -> StorageAccountFacts:
@@ -87,19 +119,116 @@ def account_facts(props: Mapping[str, Any]) -> StorageAccountFacts:
     )
 
 
-def _groups(resource_ids: Sequence[str], group: Any) -> set[str]:
-    """'/subscriptions/S/resourceGroups/G' prefixes of the resources in scope that live in `group`."""
-    out = set()
-    for rid in resource_ids:
+def _server_key(group: Any, server: Any) -> tuple[str, str]:
+    return str(group).lower(), str(server).lower()
+
+
+def is_master(resource_id: str) -> bool:
+    """A server's `master` database carries server-level audit events; it is no ePHI resource of its own."""
+    return resource_id.rstrip("/").lower().endswith("/databases/master")
+
+
+def _sql_gaps(resources: Sequence[PlanResource], in_scope: Sequence[str], settings: list) -> tuple[list[str], tuple]:
+    servers = {
+        _server_key(r.props.get("resourceGroupName"), r.props.get("serverName")): r
+        for r in resources
+        if r.type == SQL_AUDITING
+    }
+    databases = {
+        (
+            *_server_key(r.props.get("resourceGroupName"), r.props.get("serverName")),
+            str(r.props.get("databaseName")).lower(),
+        ): r
+        for r in resources
+        if r.type == SQL_DATABASE_AUDITING
+    }
+    gaps, used = [], []
+    for rid in in_scope:
+        if resource_type(rid) != "microsoft.sql/servers/databases":
+            continue
         parts = rid.strip("/").split("/")
-        if len(parts) > 3 and parts[3].lower() == str(group).lower():
-            out.add(f"/subscriptions/{parts[1]}/resourcegroups/{parts[3]}".lower())
-    return out
+        key = _server_key(parts[3], parts[-3])
+        server, database = servers.get(key), databases.get((*key, parts[-1].lower()))
+        used += [r.name for r in (server, database) if r is not None]
+        gaps += judges.sql_auditing(
+            rid,
+            auditing_facts(server.props if server else None),
+            auditing_facts(database.props if database else None),
+            settings,
+        )
+    return gaps, tuple(dict.fromkeys(used))
 
 
 def _account_name(resource_id: str | None) -> str:
     parts = (resource_id or "").rstrip("/").split("/")
     return parts[-1] if len(parts) > 1 and parts[-2].lower() == "storageaccounts" else ""
+
+
+def _diagnostics(resources: Sequence[PlanResource], resource_ids: Sequence[str], settings: list) -> list[Verdict]:
+    # Every resource the stack names, and every resource the plan already sends logs from.
+    from_settings = [s.resource_uri[: len(s.resource_uri.lower().split("/blobservices/")[0])] for _, s in settings]
+    audited = [rid for rid in from_settings if resource_type(rid) in AUDIT_LOGS and not is_master(rid)]
+    candidates = (*resource_ids, *audited)
+    in_scope = [next(x for x in candidates if x.lower() == r) for r in dict.fromkeys(r.lower() for r in candidates)]
+    if not in_scope:
+        return []
+    facts = [s for _, s in settings]
+    sql_gaps, sql_names = _sql_gaps(resources, in_scope, facts)
+    gaps = judges.resource_diagnostics(in_scope, facts) + sql_gaps
+    return [Verdict("azure.diagnostics.resources", tuple(n for n, _ in settings) + sql_names, tuple(gaps))]
+
+
+def _archive(
+    resources: Sequence[PlanResource],
+    account: PlanResource,
+    sub_settings: list,
+    settings: list,
+    required: RetentionRequirement,
+    shared_key_allowed: bool,
+) -> list[Verdict]:
+    of = lambda t: [r for r in resources if r.type == t and r.props.get("accountName") == name]  # noqa: E731
+    name = str(account.props.get("accountName"))
+    declared = {str(c.props.get("containerName")) for c in of(CONTAINER)}
+    writing = [s for _, s in settings if _account_name(s.storage_account_id) == name]
+    activity = any(_account_name(s.storage_account_id) == name for _, s in sub_settings)
+    needed, unknown = judges.monitor_containers(writing, activity)
+    policies = [
+        ImmutabilityFacts(
+            str(p.props.get("containerName")),
+            p.props.get("immutabilityPeriodSinceCreationInDays"),
+            p.props.get("state"),
+            bool(p.props.get("allowProtectedAppendWrites") or p.props.get("allowProtectedAppendWritesAll")),
+        )
+        for p in of(IMMUTABILITY)
+    ]
+    # A plan cannot see a lock made after deployment: an account policy's recorded state is judged as recorded.
+    account_policy = account_immutability(account.props, name)
+    gaps = judges.immutability(policies, declared | needed, required, account_policy, unknown)
+    lifecycles = of(MANAGEMENT_POLICY)
+    actions = [a for m in lifecycles for a in lifecycle_facts(m.props)]
+    return [
+        Verdict("azure.storage.immutability", tuple(p.name for p in of(IMMUTABILITY)) or (account.name,), tuple(gaps)),
+        Verdict(
+            "azure.storage.lifecycle", tuple(m.name for m in lifecycles), tuple(judges.lifecycle(actions, required))
+        ),
+        Verdict(
+            "azure.storage.hardening",
+            (account.name,),
+            tuple(judges.hardening(account_facts(account.props), shared_key_allowed)),
+        ),
+    ]
+
+
+def _workspaces(resources: Sequence[PlanResource], required: RetentionRequirement) -> list[Verdict]:
+    verdicts = []
+    for ws in (r for r in resources if r.type == WORKSPACE):
+        wname = str(ws.props.get("workspaceName"))
+        tables = [t for t in resources if t.type == TABLE and t.props.get("workspaceName") == wname]
+        totals = {str(t.props.get("tableName")): t.props.get("totalRetentionInDays") for t in tables}
+        facts = WorkspaceFacts(wname, ws.props.get("retentionInDays"), totals)
+        names = (ws.name, *(t.name for t in tables))
+        verdicts.append(Verdict("azure.workspace.retention", names, tuple(judges.workspace_retention(facts, required))))
+    return verdicts
 
 
 def judge_azure_plan(
@@ -109,89 +238,15 @@ def judge_azure_plan(
     shared_key_allowed: bool = False,
     require_activity_log: bool = True,
 ) -> list[Verdict]:
-    of = lambda t: [r for r in resources if r.type == t]  # noqa: E731
-    sub_settings = [(r.name, setting_facts(r)) for r in of(SUBSCRIPTION_SETTING)]
-    settings = [(r.name, setting_facts(r)) for r in of(DIAGNOSTIC_SETTING)]
+    sub_settings = [(r.name, setting_facts(r)) for r in resources if r.type == SUBSCRIPTION_SETTING]
+    settings = [(r.name, setting_facts(r)) for r in resources if r.type == DIAGNOSTIC_SETTING]
     verdicts = []
     if sub_settings or require_activity_log:
-        verdicts.append(
-            Verdict(
-                "azure.activity_log.export",
-                tuple(n for n, _ in sub_settings),
-                tuple(judges.activity_log_export([s for _, s in sub_settings])),
-            )
-        )
-    # Every resource the stack names, and every resource the plan already sends logs from.
-    from_settings = [s.resource_uri[: len(s.resource_uri.lower().split("/blobservices/")[0])] for _, s in settings]
-    audited = [rid for rid in from_settings if resource_type(rid) in AUDIT_LOGS]
-    in_scope = list(dict.fromkeys(r.lower() for r in (*resource_ids, *audited)))
-    in_scope = [next(x for x in (*resource_ids, *audited) if x.lower() == r) for r in in_scope]
-    if in_scope:
-        auditing = [
-            r
-            for r in of(SQL_AUDITING)
-            if str(r.props.get("state", "")).lower() == "enabled" and r.props.get("isAzureMonitorTargetEnabled")
-        ]
-        servers = {
-            f"{g}/providers/microsoft.sql/servers/{r.props.get('serverName')}".lower()
-            for r in auditing
-            for g in _groups(in_scope, r.props.get("resourceGroupName"))
-        }
-        gaps = judges.resource_diagnostics(in_scope, [s for _, s in settings]) + judges.sql_auditing(in_scope, servers)
-        names = tuple(n for n, _ in settings) + tuple(r.name for r in auditing)
-        verdicts.append(Verdict("azure.diagnostics.resources", names, tuple(gaps)))
+        gaps = judges.activity_log_export([s for _, s in sub_settings])
+        verdicts.append(Verdict("azure.activity_log.export", tuple(n for n, _ in sub_settings), tuple(gaps)))
+    verdicts += _diagnostics(resources, resource_ids, settings)
     archives = {_account_name(s.storage_account_id) for _, s in (*sub_settings, *settings)} - {""}
-    for account in of(ACCOUNT):
-        name = str(account.props.get("accountName"))
-        if name not in archives:
-            continue
-        declared = {str(c.props.get("containerName")) for c in of(CONTAINER) if c.props.get("accountName") == name}
-        writing = [s for _, s in settings if _account_name(s.storage_account_id) == name]
-        activity = any(_account_name(s.storage_account_id) == name for _, s in sub_settings)
-        needed, unknown = judges.monitor_containers(writing, activity)
-        containers = declared | needed
-        policies = [
-            ImmutabilityFacts(
-                str(p.props.get("containerName")),
-                p.props.get("immutabilityPeriodSinceCreationInDays"),
-                p.props.get("state"),
-                bool(p.props.get("allowProtectedAppendWrites") or p.props.get("allowProtectedAppendWritesAll")),
-            )
-            for p in of(IMMUTABILITY)
-            if p.props.get("accountName") == name
-        ]
-        policy_names = tuple(p.name for p in of(IMMUTABILITY) if p.props.get("accountName") == name)
-        verdicts.append(
-            Verdict(
-                "azure.storage.immutability",
-                policy_names,
-                tuple(judges.immutability(policies, containers, required) + unknown),
-            )
-        )
-        lifecycles = [m for m in of(MANAGEMENT_POLICY) if m.props.get("accountName") == name]
-        actions = [a for m in lifecycles for a in lifecycle_facts(m.props)]
-        verdicts.append(
-            Verdict(
-                "azure.storage.lifecycle", tuple(m.name for m in lifecycles), tuple(judges.lifecycle(actions, required))
-            )
-        )
-        verdicts.append(
-            Verdict(
-                "azure.storage.hardening",
-                (account.name,),
-                tuple(judges.hardening(account_facts(account.props), shared_key_allowed)),
-            )
-        )
-    for ws in of(WORKSPACE):
-        wname = str(ws.props.get("workspaceName"))
-        tables = {
-            str(t.props.get("tableName")): t.props.get("totalRetentionInDays")
-            for t in of(TABLE)
-            if t.props.get("workspaceName") == wname
-        }
-        facts = WorkspaceFacts(wname, ws.props.get("retentionInDays"), tables)
-        table_names = tuple(t.name for t in of(TABLE) if t.props.get("workspaceName") == wname)
-        verdicts.append(
-            Verdict("azure.workspace.retention", (ws.name, *table_names), tuple(judges.workspace_retention(facts)))
-        )
-    return verdicts
+    for account in (r for r in resources if r.type == ACCOUNT):
+        if str(account.props.get("accountName")) in archives:
+            verdicts += _archive(resources, account, sub_settings, settings, required, shared_key_allowed)
+    return verdicts + _workspaces(resources, required)

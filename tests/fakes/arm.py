@@ -62,6 +62,8 @@ class FakeArm:
     # lower-cased path prefix -> (status, code): e.g. AuthorizationFailed
     faults: dict[str, tuple[int, str]] = field(default_factory=dict)
     requests: list[tuple[str, str, str]] = field(default_factory=list)
+    # lower-cased path of a list -> page size: served in pages linked by an absolute nextLink, as ARM does
+    pages: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._dir = tempfile.TemporaryDirectory()
@@ -75,9 +77,10 @@ class FakeArm:
             def do_GET(self) -> None:  # noqa: N802
                 parts = urlsplit(self.path)
                 path = unquote(parts.path).rstrip("/").lower()
-                api = parse_qs(parts.query).get("api-version", [""])[0]
+                query = parse_qs(parts.query)
+                api = query.get("api-version", [""])[0]
                 arm.requests.append(("GET", path, api))
-                status, body = arm.answer(path)
+                status, body = arm.answer(path, int(query.get("$skipToken", ["0"])[0]), api)
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -92,17 +95,33 @@ class FakeArm:
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def answer(self, path: str) -> tuple[int, object]:
+    def answer(self, path: str, skip: int = 0, api: str = "") -> tuple[int, object]:
         for prefix, (status, code) in self.faults.items():
             if path.startswith(prefix.lower()):
                 return status, {"error": {"code": code, "message": f"injected {code}"}}
         if path in self.routes:
             body = self.routes[path]
-            return 200, {"value": body} if isinstance(body, list) else body
+            if not isinstance(body, list):
+                return 200, body
+            size = self.pages.get(path)
+            if size is None:
+                return 200, {"value": body}
+            page: dict[str, object] = {"value": body[skip : skip + size]}
+            if skip + size < len(body):
+                page["nextLink"] = f"{self.endpoint}{path}?api-version={api}&$skipToken={skip + size}"
+            return 200, page
+        account = path.rsplit("/managementpolicies/", 1)[0]
+        if path.endswith("/managementpolicies/default") and account in self.routes:
+            # What Azure answers for an account that has no lifecycle policy.
+            message = f"No ManagementPolicy found for account {account.rsplit('/', 1)[-1]}"
+            return 404, {"error": {"code": "ManagementPolicyNotFound", "message": message}}
         return 404, {"error": {"code": "ResourceNotFound", "message": f"{path} not found"}}
 
-    def set(self, path: str, body: object) -> None:
-        self.routes[path.rstrip("/").lower()] = body
+    def set(self, path: str, body: object, page: int | None = None) -> None:
+        key = path.rstrip("/").lower()
+        self.routes[key] = body
+        if page is not None:
+            self.pages[key] = page
 
     @property
     def endpoint(self) -> str:

@@ -57,20 +57,26 @@ def to_table(report: Report, source: str = "") -> str:
     console = Console(file=buf, width=160, force_terminal=False, color_system=None)
     caption = report.provenance.line() if report.provenance else None
     table = Table(title=f"AuditKit drift scan — {_headline(report)}", caption=caption, show_lines=False)
-    accounts = len({f.account for f in report.findings}) > 1  # an organization: say whose finding it is
-    for col in ("status", *(("account",) if accounts else ()), "control", "resource", "region", "message"):
+    # Several accounts (an organization): say whose finding it is, unless the resource already names it.
+    accounts = len({f.account for f in report.findings}) > 1 and any(
+        f.account not in f.resource for f in report.findings
+    )
+    regions = any(f.region for f in report.findings)  # Azure and GCP findings carry no region
+    columns = ("status", *(("account",) if accounts else ()), "control", "resource", *(("region",) if regions else ()))
+    for col in (*columns, "message"):
         table.add_column(col, overflow="fold")
     passing = [f for f in report.findings if f.status is Status.PASS]
     for f in _rows(report):
         if f.status is not Status.PASS:
             state = report.baseline_state.get(f.key)
             who = (f.account,) if accounts else ()
-            table.add_row(
-                _ICON[f.status] + (f" ({state})" if state else ""), *who, f.control, f.resource, f.region, f.message
-            )
+            where = (f.region,) if regions else ()
+            status = _ICON[f.status] + (f" ({state})" if state else "")
+            table.add_row(status, *who, f.control, f.resource, *where, f.message)
     if passing:
-        blank = ("",) if accounts else ()
-        table.add_row("PASS", *blank, f"{len(passing)} checks", "", "", ", ".join(sorted({f.control for f in passing})))
+        who, where = ("",) * accounts, ("",) * regions
+        controls = ", ".join(sorted({f.control for f in passing}))
+        table.add_row("PASS", *who, f"{len(passing)} checks", "", *where, controls)
     console.print(table)
     return buf.getvalue()
 

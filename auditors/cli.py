@@ -156,6 +156,22 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.reports))
 
 
+def _evidence(args: argparse.Namespace) -> int:
+    from auditkit.auditors.evidence.command import run
+
+    return run(args)
+
+
+def _add_evidence_parser(sub: argparse._SubParsersAction) -> None:
+    from auditkit.auditors.evidence.command import add_arguments
+
+    evidence = sub.add_parser(
+        "evidence", help="an auditor's package from scan history: timelines, exceptions, OSCAL, samples, manifest"
+    )
+    add_arguments(evidence)
+    evidence.set_defaults(func=_evidence)
+
+
 def add_plan_arguments(plan: argparse.ArgumentParser) -> None:
     add_retention_options(plan)
     plan.add_argument(
@@ -227,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan_arguments(plan)
     plan.set_defaults(func=_plan)
     _add_scan_parsers(sub)
+    _add_evidence_parser(sub)
     demo = sub.add_parser(
         "demo", help="credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator"
     )

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import msgspec
+
 from auditkit import __version__
 from auditkit.auditors.evidence.oscal import assessment_results
 from auditkit.auditors.evidence.page import index_html
-from auditkit.auditors.evidence.timeline import ERROR, FAIL, NOT_RUN, PASS, Evidence, Judge, Period, uptime
+from auditkit.auditors.evidence.timeline import DECODER, ERROR, FAIL, NOT_RUN, PASS, Evidence, Judge, Period, uptime
 from auditkit.auditors.findings import iso_utc, utc_now
 from auditkit.auditors.history import ChainCheck, HistoryStore, open_store, walk
 from auditkit.policies.errors import ConfigError
@@ -48,19 +50,19 @@ class Source:
     check: ChainCheck
 
 
-def _read_all(src: str, store: HistoryStore, keys: list[str]) -> Iterator[tuple[str, bytes]]:
-    """(key, bytes) in key order, read concurrently in bounded batches."""
+def _read_all(src: str, store: HistoryStore, keys: list[str]) -> Iterator[tuple[str, bytes, str]]:
+    """(key, bytes, sha256) in key order, read and hashed concurrently in bounded batches."""
 
-    def read(key: str) -> bytes:
+    def read(key: str) -> tuple[str, bytes, str]:
         try:
-            return store.read(key)
+            data = store.read(key)
         except Exception as exc:
             raise ConfigError("--history", src, "a history this identity can read", f"{key}: {exc}") from None
+        return key, data, hashlib.sha256(data).hexdigest()
 
     with ThreadPoolExecutor(_READERS) as pool:
         for i in range(0, len(keys), _BATCH):
-            batch = keys[i : i + _BATCH]
-            yield from zip(batch, pool.map(read, batch), strict=True)
+            yield from pool.map(read, keys[i : i + _BATCH])
 
 
 def _in_scope(keys: list[str], period: Period) -> list[str]:
@@ -82,9 +84,8 @@ def read_sources(req: Request, judge: Judge) -> list[Source]:
         if not keys:
             raise ConfigError("--history", src, "a history written by --history", "no reports found there")
         wanted = _in_scope(keys, req.period)
-        check = walk(
-            store.description, _read_all(src, store, wanted), lambda link, s=store: judge.add(s.description, link)
-        )
+        source = store.description
+        check = walk(source, _read_all(src, store, wanted), lambda link, s=source: judge.add(s, link), DECODER)
         out.append(Source(store, keys, check))
     return out
 
@@ -191,7 +192,7 @@ def build(req: Request) -> tuple[int, Evidence, list[ChainCheck]]:
     out.mkdir(parents=True, exist_ok=True)
     generated = iso_utc(utc_now())
     (out / "index.html").write_text(index_html(ev, checks, req.sla, samples, generated))
-    (out / "assessment-results.json").write_text(json.dumps(assessment_results(ev), indent=2))
+    (out / "assessment-results.json").write_bytes(msgspec.json.format(msgspec.json.encode(assessment_results(ev))))
     (out / "controls.csv").write_text(controls_csv(ev))
     _write_samples(out, sources, samples)
     (out / "manifest.json").write_text(json.dumps(_manifest(out, req, sources, samples, seed), indent=2))

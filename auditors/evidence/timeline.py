@@ -9,15 +9,47 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
+
+import msgspec
 
 from auditkit.auditors.history import Link
+from auditkit.auditors.history.chain import Header
 
 NOT_RUN, PASS, ERROR, FAIL = 0, 1, 2, 3
 LABEL = {NOT_RUN: "not run", PASS: "pass", ERROR: "error", FAIL: "fail"}
 _CODE = {"PASS": PASS, "ERROR": ERROR, "FAIL": FAIL}
 
 SubjectKey = tuple[str, str, str, str]  # control, resource, account, region
+
+
+class RecordedFinding(msgspec.Struct):
+    """The fields of a stored finding the evidence reads; message and the rest are skipped unparsed."""
+
+    control: str
+    status: Literal["PASS", "FAIL", "ERROR"]
+    resource: str
+    account: str = ""
+    region: str = ""
+
+
+class RecordedReport(Header):
+    findings: list[RecordedFinding] = msgspec.field(default_factory=list)
+    summary: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class _CitedFinding(msgspec.Struct):
+    control: str
+    title: str = ""
+    citations: dict[str, list[str]] = msgspec.field(default_factory=dict)
+
+
+class _CitedReport(msgspec.Struct):
+    findings: list[_CitedFinding] = msgspec.field(default_factory=list)
+
+
+DECODER = msgspec.json.Decoder(RecordedReport)
+_CITED = msgspec.json.Decoder(_CitedReport)
 
 
 @dataclass(frozen=True)
@@ -103,14 +135,19 @@ class Evidence:
         return self._worst.get(control_id, bytes(len(self.period.days)))
 
 
-def _control_info(f: dict[str, Any]) -> ControlInfo:
-    """The title and citations the report itself recorded; the catalog only when the report has none."""
-    cites = f.get("citations")
-    if isinstance(cites, dict) and f.get("title"):
-        return ControlInfo(str(f["title"]), {k: list(v) for k, v in cites.items()})
+def _cited(data: bytes) -> dict[str, ControlInfo]:
+    """Titles and citations as a report recorded them (read once per control, not for every finding)."""
+    try:
+        report = _CITED.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return {}
+    return {f.control: ControlInfo(f.title, f.citations) for f in report.findings if f.title and f.citations}
+
+
+def _catalog_info(control_id: str) -> ControlInfo:
     from auditkit.policies.catalog import CONTROLS
 
-    c = CONTROLS.get(f["control"])
+    c = CONTROLS.get(control_id)
     if c is None:
         return ControlInfo("(not in this version's catalog)", {"hipaa": [], "soc2": [], "nist_800_53": []})
     return ControlInfo(c.title, c.citations.as_dict())
@@ -121,7 +158,7 @@ class Judge:
 
     def __init__(self, period: Period) -> None:
         self.evidence = Evidence(period)
-        self._open: dict[SubjectKey, Episode] = {}
+        self._states: dict[SubjectKey, list[Any]] = {}
         self._width = len(period.days)
 
     def add(self, source: str, link: Link) -> None:
@@ -130,38 +167,38 @@ class Judge:
         if day > ev.period.end:
             return
         i = ev.period.index(day)
-        summary = doc.get("summary") if isinstance(doc.get("summary"), dict) else {}
-        command = str(doc.get("command", ""))
-        controls = self._findings(doc.get("findings") or [], i, link)
+        summary, command = doc.summary, doc.command
+        controls = self._findings(doc.findings, i, link)
         if i is not None:
             ev.runs.append(Run(source, link.key, link.started_at, command, _counts(summary), controls))
             ev.run_days.setdefault(source, set()).add(day)
             if command.startswith("verify"):
                 ev.verified_digests[day] = ev.verified_digests.get(day, 0) + int(summary.get("digests", 0) or 0)
 
-    def _findings(self, findings: Iterable[dict[str, Any]], i: int | None, link: Link) -> frozenset[str]:
-        ev, open_, width = self.evidence, self._open, self._width
+    def _findings(self, findings: Iterable[RecordedFinding], i: int | None, link: Link) -> frozenset[str]:
+        ev, states, width = self.evidence, self._states, self._width
         seen: set[str] = set()
         for f in findings:
-            key = (f["control"], f["resource"], f.get("account", ""), f.get("region", ""))
-            seen.add(key[0])
-            code = _CODE[f["status"]]
-            if f["control"] not in ev.controls:
-                ev.controls[f["control"]] = _control_info(f)
-            if i is not None:
-                days = ev.subjects.get(key)
-                if days is None:
-                    days = ev.subjects[key] = bytearray(width)
-                if code > days[i]:
-                    days[i] = code
-            episode = open_.get(key)
+            key = (f.control, f.resource, f.account, f.region)
+            code = _CODE[f.status]
+            if f.control not in seen:
+                seen.add(f.control)
+                if f.control not in ev.controls:
+                    cited = _cited(link.data)
+                    ev.controls[f.control] = cited.get(f.control) or _catalog_info(f.control)
+            state = states.get(key)  # [days in the period, open exception or None]
+            if state is None:
+                state = states[key] = [bytearray(width), None]
+            if i is not None and code > state[0][i]:
+                state[0][i] = code
+            episode = state[1]
             if code == PASS:
                 if episode is not None:
                     episode.resolved, episode.resolved_in = link.started_at, link.key
-                    del open_[key]
+                    state[1] = None
             elif episode is None:
-                open_[key] = Episode(key, f["status"], link.started_at, link.key)
-                ev.episodes.append(open_[key])
+                state[1] = Episode(key, f.status, link.started_at, link.key)
+                ev.episodes.append(state[1])
             else:
                 episode.runs += 1
         return frozenset(seen)
@@ -169,6 +206,7 @@ class Judge:
     def finish(self) -> Evidence:
         """Keep only exceptions still open at, or resolved within, the period."""
         ev = self.evidence
+        ev.subjects = {k: days for k, (days, _) in self._states.items() if any(days)}  # seen inside the period
         start = ev.period.start
         ev.episodes = [e for e in ev.episodes if e.resolved is None or e.resolved.date() >= start]
         ev.episodes.sort(key=lambda e: (e.first_seen, e.key))

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import msgspec
+
 from auditkit.auditors.history.stores import HistoryExists, HistoryStore, open_store
 
 KEY = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/(\d{8}T\d{6}Z)-(\d{6})-([a-z0-9-]+)\.json$")
@@ -83,12 +85,31 @@ def record_history(report: Any, dest: str) -> str:
     return append(open_store(dest), doc)
 
 
+class PreviousLink(msgspec.Struct, frozen=True):
+    key: str
+    sha256: str
+
+
+class HistoryLink(msgspec.Struct, frozen=True):
+    sequence: int
+    previous: PreviousLink | None = None
+
+
+class Header(msgspec.Struct):
+    """What the chain check reads of a stored report; other fields are skipped without being parsed."""
+
+    started_at: str = ""
+    command: str = ""
+    history: HistoryLink | None = None
+
+
 @dataclass(frozen=True)
 class Link:
     key: str
     started_at: datetime
     sha256: str
-    doc: dict[str, Any]
+    doc: Any  # the decoded report (a Header or a subclass the caller asked for)
+    data: bytes = b""  # the stored bytes, exactly as hashed
 
 
 @dataclass
@@ -107,54 +128,61 @@ class ChainCheck:
         return {"source": self.source, "links": self.links, "intact": self.intact, "problems": list(self.problems)}
 
 
-def _check_link(check: ChainCheck, key: str, doc: dict[str, Any], before: tuple[str, str, int] | None) -> None:
-    h = doc.get("history")
-    if not isinstance(h, dict) or "sequence" not in h:
+def _check_link(check: ChainCheck, key: str, h: HistoryLink | None, before: tuple[str, str, int] | None) -> None:
+    if h is None:
         check.problems.append(f"{key}: no history link in the report")
         return
-    prev = h.get("previous")
+    prev = h.previous
     if before is None:
-        if prev is not None or h.get("sequence") != 0:
-            want = prev.get("key") if isinstance(prev, dict) else "?"
-            check.problems.append(f"{key}: the first report present links to {want}, which is missing (deleted?)")
+        if prev is not None or h.sequence != 0:
+            check.problems.append(
+                f"{key}: the first report present links to {prev.key if prev else '?'}, which is missing (deleted?)"
+            )
         return
     prev_key, prev_hash, prev_seq = before
     if prev is None:
         check.problems.append(f"{key}: starts a new chain after {prev_key} (the chain was restarted)")
-    elif prev.get("key") != prev_key:
-        check.problems.append(f"{key}: links to {prev.get('key')}, but the report before it is {prev_key} (deleted?)")
-    elif prev.get("sha256") != prev_hash:
+    elif prev.key != prev_key:
+        check.problems.append(f"{key}: links to {prev.key}, but the report before it is {prev_key} (deleted?)")
+    elif prev.sha256 != prev_hash:
         check.problems.append(f"{key}: {prev_key} was altered after it was written (SHA-256 differs from the link)")
-    if h.get("sequence") != prev_seq + 1 and prev is not None and prev.get("key") == prev_key:
-        check.problems.append(f"{key}: sequence {h.get('sequence')} does not follow {prev_seq}")
+    elif h.sequence != prev_seq + 1:
+        check.problems.append(f"{key}: sequence {h.sequence} does not follow {prev_seq}")
 
 
-def walk(source: str, items: Iterable[tuple[str, bytes]], keep: Callable[[Link], None]) -> ChainCheck:
-    """Verify each (key, bytes) link in key order; hand every readable report to `keep`."""
+def walk(
+    source: str,
+    items: Iterable[tuple[str, bytes] | tuple[str, bytes, str]],
+    keep: Callable[[Link], None],
+    decoder: msgspec.json.Decoder | None = None,
+) -> ChainCheck:
+    """Verify each (key, bytes[, sha256]) link in key order; hand every readable report to `keep`.
+
+    A reader may hash in its own threads (hashlib releases the GIL) and pass the digest along.
+
+    `decoder` decodes a report into a Header (sub)class: the evidence builder asks for the findings too.
+    """
+    decode = (decoder or msgspec.json.Decoder(Header)).decode
     check = ChainCheck(source)
     before: tuple[str, str, int] | None = None
-    for key, data in items:
+    for key, data, *hashed in items:
         if KEY.match(key) is None:
             check.problems.append(f"{key}: not a history key (written by hand?)")
             continue
         check.links += 1
-        digest = sha256(data)
+        digest = hashed[0] if hashed else sha256(data)
         try:
-            doc = json.loads(data)
-            if not isinstance(doc, dict):
-                raise ValueError
-        except ValueError:
-            check.problems.append(f"{key}: not a JSON report (altered?)")
+            doc = decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            check.problems.append(f"{key}: not an auditkit report ({exc}; altered?)")
             before = (key, digest, -1)
             continue
-        _check_link(check, key, doc, before)
-        h = doc.get("history")
-        seq = h.get("sequence") if isinstance(h, dict) else None
-        before = (key, digest, seq if isinstance(seq, int) else -1)
+        _check_link(check, key, doc.history, before)
+        before = (key, digest, doc.history.sequence if doc.history else -1)
         try:
-            started = _started_at(doc)
+            started = datetime.strptime(doc.started_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         except ValueError:
             check.problems.append(f"{key}: no started_at in the report")
             continue
-        keep(Link(key, started, digest, doc))
+        keep(Link(key, started, digest, doc, data))
     return check

@@ -150,7 +150,9 @@ def test_the_history_grant_is_exactly_create_and_read_under_the_prefix(boto_sess
             },
         ],
     }
-    grant = json.loads(POLICY.read_text().replace("HISTORY_BUCKET", "acme-audit-archive").replace("HISTORY_PREFIX", "h"))
+    grant = json.loads(
+        POLICY.read_text().replace("HISTORY_BUCKET", "acme-audit-archive").replace("HISTORY_PREFIX", "h")
+    )
     boto_session.client("s3").create_bucket(Bucket="acme-audit-archive")
     store = S3Store("acme-audit-archive", "h")
     calls: list[tuple[str, str, str | None]] = []
@@ -201,3 +203,49 @@ def test_scan_with_an_unusable_history_exits_2(boto_session, tmp_path, capsys):
 def test_a_day_report_is_stamped_at_the_given_time():
     doc = day_report(date(2026, 2, 1), "gcp", at=time(23, 59, 59)).as_json()
     assert doc["started_at"] == "2026-02-01T23:59:59Z" and doc["command"] == "scan gcp"
+
+
+def _three_links_then_a_refused_overwrite(store) -> None:
+    keys = [append(store, day_report(d).as_json()) for d in days(date(2026, 6, 1), 3)]
+    assert store.keys() == keys  # listed across pages (page size 2 in the fakes)
+    check = walk(store.description, ((k, store.read(k)) for k in keys), lambda link: None)
+    assert check.intact and check.links == 3
+    assert json.loads(store.read(keys[2]))["history"]["previous"]["sha256"] == sha256(store.read(keys[1]))
+    with pytest.raises(HistoryExists):
+        store.create(keys[0], b"{}")
+    assert json.loads(store.read(keys[0]))["history"] == {"sequence": 0, "previous": None}
+
+
+def test_gcs_history_with_the_real_client():
+    """google-cloud-storage against a Cloud Storage JSON API fake (tests/fakes/object_stores.py)."""
+    from auditkit.auditors.history.stores import GcsStore
+    from tests.fakes.object_stores import FakeGcs
+
+    fake = FakeGcs()
+    fake.objects[("acme-audit-archive", "AWSLogs/unrelated.json")] = b"{}"  # outside the prefix: never listed
+    store = GcsStore("acme-audit-archive", "auditkit-history/gcp", client=fake.client())
+    _three_links_then_a_refused_overwrite(store)
+    assert sorted(n for _, n in fake.objects)[0] == "AWSLogs/unrelated.json"
+    assert all(n.startswith("auditkit-history/gcp/2026/06/0") for _, n in list(fake.objects)[1:])
+    assert any("uploadType=multipart" in r for r in fake.requests)
+
+
+def test_azure_history_with_the_real_client():
+    """azure-storage-blob against a Blob REST fake over HTTPS (tests/fakes/object_stores.py)."""
+    from auditkit.auditors.history.stores import AzureBlobStore
+    from tests.fakes.arm import FakeCredential
+    from tests.fakes.object_stores import FakeBlob
+
+    fake = FakeBlob()
+    url = fake.container_url("acmeaudit", "insights-logs-auditkit")
+    store = AzureBlobStore(url, "auditkit-history/azure", credential=FakeCredential(), connection_verify=str(fake.cert))
+    _three_links_then_a_refused_overwrite(store)
+    assert {(a, c) for a, c, _ in fake.blobs} == {("acmeaudit", "insights-logs-auditkit")}
+    assert sorted(n for *_, n in fake.blobs)[0].startswith("auditkit-history/azure/2026/06/01/")
+
+
+def test_azure_container_urls_are_split_into_container_and_prefix():
+    store = open_store("https://acmeaudit.blob.core.windows.net/insights-logs-auditkit/auditkit-history/azure")
+    assert store.prefix == "auditkit-history/azure"
+    assert store.container.container_name == "insights-logs-auditkit"
+    assert store.container.account_name == "acmeaudit"

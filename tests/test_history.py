@@ -7,7 +7,6 @@ import json
 from datetime import date, time
 from pathlib import Path
 
-import boto3
 import pytest
 
 from auditkit.auditors.cli import main

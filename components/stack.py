@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -187,9 +189,21 @@ def settings_from_pulumi_config() -> StackSettings:
     config = pulumi.Config("auditkit")
     raw = {}
     for key in ("jurisdictions", "clouds", "aws", "gcp", "azure", "minors", "retentionYears"):
-        value = config.get_object(key)
+        value = config.get(key)
         if value is not None:
-            raw[key] = value
+            raw[key] = _pulumi_value(value)
     azure = pulumi.Config("azure-native")
     provider = {"subscriptionId": azure.get("subscriptionId"), "location": azure.get("location")}
     return parse_settings(pulumi.get_stack(), raw, pulumi.Config("aws").get("region"), provider)
+
+
+def _pulumi_value(text: str) -> Any:
+    """A config value as the engine passes it (JSON text, or a plain string such as `True`).
+
+    The plain string goes to `parse_settings`, the one reader, which accepts what Pulumi's own
+    get_bool/get_int accept and refuses the rest naming the field.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

@@ -127,3 +127,31 @@ def test_baseline_with_the_wrong_shape_names_the_file(tmp_path, capsys, content,
     assert code == 2
     err = capsys.readouterr().err
     assert f"--baseline='{baseline}' is not allowed" in err and why in err
+
+
+def test_the_stack_program_reads_config_as_the_engine_passes_it():
+    """`pulumi up` hands the program each value as text: JSON (`true`, `["NY"]`) or a plain string (`True`).
+
+    The program and the stack-file reader must agree (pulumi/config.py: get_bool accepts True/False too).
+    """
+    import pulumi
+
+    from auditkit.components.stack import settings_from_pulumi_config
+
+    pulumi.runtime.set_all_config(
+        {
+            "auditkit:jurisdictions": '["NY"]',
+            "auditkit:minors": "True",
+            "auditkit:retentionYears": "22",
+            "auditkit:aws": '{"hotDays": "60"}',
+            "aws:region": "us-east-2",
+        }
+    )
+    try:
+        s = settings_from_pulumi_config()
+        assert (s.retention.years, s.retention.minors, s.aws.hot_days, s.aws.region) == (22, True, 60, "us-east-2")
+        pulumi.runtime.set_all_config({"auditkit:minors": "yes"})
+        with pytest.raises(ConfigError, match="minors='yes' is not allowed"):
+            settings_from_pulumi_config()
+    finally:
+        pulumi.runtime.set_all_config({})

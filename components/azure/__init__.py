@@ -1,13 +1,14 @@
 """Azure: Activity Log and resource diagnostic settings into an immutable archive, and a workspace.
 
 The public API for your own Pulumi program: `from auditkit.components.azure import AuditLogExport, ImmutableLogArchive`.
-Loaded on first use, so importing a sibling module (limits, rendering) never pulls in the Pulumi SDK.
+Loaded on first use (`lazy_exports`).
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from auditkit.components import lazy_exports
 
 if TYPE_CHECKING:
     from auditkit.components.azure.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
@@ -35,8 +36,4 @@ __all__ = [
     "ImmutableLogArchiveArgs",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+__getattr__ = lazy_exports(__name__, _WHERE)

@@ -101,6 +101,36 @@ def test_s3_history_on_the_emulator(boto_session):
     assert json.loads(store.read(first))["history"]["sequence"] == 0
 
 
+EXPECTED_GRANT = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AuditKitHistoryFindThePreviousLink",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": "arn:aws:s3:::HISTORY_BUCKET",
+            "Condition": {"StringLike": {"s3:prefix": ["HISTORY_PREFIX/*"]}},
+        },
+        {
+            "Sid": "AuditKitHistoryHashThePreviousLinkAndAppend",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": "arn:aws:s3:::HISTORY_BUCKET/HISTORY_PREFIX/*",
+        },
+        {
+            "Sid": "AuditKitHistoryArchiveKeyThroughS3Only",
+            "Effect": "Allow",
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Resource": "ARCHIVE_KEY_ARN",
+            "Condition": {
+                "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
+                "StringEquals": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::HISTORY_BUCKET"},
+            },
+        },
+    ],
+}
+
+
 def _allowed(policy: dict, action: str, resource: str, prefix: str | None) -> bool:
     """A small IAM evaluation: Allow statements, wildcard actions/resources, the s3:prefix condition."""
     for s in policy["Statement"]:
@@ -120,35 +150,7 @@ def test_the_history_grant_is_exactly_create_and_read_under_the_prefix(boto_sess
     """Service Authorization Reference for S3: ListObjectsV2 is s3:ListBucket on the bucket (condition key
     s3:prefix), GetObject/PutObject are object-level on arn:aws:s3:::BUCKET/KEY. SSE-KMS with an S3 Bucket
     Key uses the bucket ARN as encryption context (S3 User Guide, "Reducing the cost of SSE-KMS")."""
-    policy = json.loads(POLICY.read_text())
-    assert policy == {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AuditKitHistoryFindThePreviousLink",
-                "Effect": "Allow",
-                "Action": "s3:ListBucket",
-                "Resource": "arn:aws:s3:::HISTORY_BUCKET",
-                "Condition": {"StringLike": {"s3:prefix": ["HISTORY_PREFIX/*"]}},
-            },
-            {
-                "Sid": "AuditKitHistoryHashThePreviousLinkAndAppend",
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::HISTORY_BUCKET/HISTORY_PREFIX/*",
-            },
-            {
-                "Sid": "AuditKitHistoryArchiveKeyThroughS3Only",
-                "Effect": "Allow",
-                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": "ARCHIVE_KEY_ARN",
-                "Condition": {
-                    "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
-                    "StringEquals": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::HISTORY_BUCKET"},
-                },
-            },
-        ],
-    }
+    assert json.loads(POLICY.read_text()) == EXPECTED_GRANT
     grant = json.loads(
         POLICY.read_text().replace("HISTORY_BUCKET", "acme-audit-archive").replace("HISTORY_PREFIX", "h")
     )

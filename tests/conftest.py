@@ -24,7 +24,8 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def aws_emulator(moto_endpoint: str) -> str:
     """A clean emulated account for each test."""
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10)
+    # Resetting every backend moto has loaded takes ~10 s on a loaded 2-core machine: allow for it.
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=120)
     return moto_endpoint
 
 

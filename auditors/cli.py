@@ -87,6 +87,8 @@ def _scan_gcp(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
         )
+    if not args.timeout > 0:
+        raise ConfigError("--timeout", args.timeout, "a number of seconds greater than 0")
     settings, source = stack_settings(args)
     required = retention_for(args, settings)
     exemptions, kms_key = {}, None
@@ -94,7 +96,7 @@ def _scan_gcp(args: argparse.Namespace) -> int:
         exemptions, kms_key = dict(settings.gcp.exemptions), settings.gcp.kms_key_name
     baseline = load_baseline(args.baseline)
     started = utc_now()
-    report = scan_gcp(GcpScanOptions(required, tuple(targets), exemptions, kms_key))
+    report = scan_gcp(GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout))
     report.stamp("scan gcp", started, {"targets": targets}, required.describe())
     if baseline is not None:
         report.compare(baseline)
@@ -128,7 +130,7 @@ def _scan_all(args: argparse.Namespace) -> int:
         g = settings.gcp
         kind = {"organization": "organizations", "folder": "folders", "project": "projects"}[g.scope]
         target = f"{kind}/{g.scope_id}"
-        reports.append(scan_gcp(GcpScanOptions(required, (target,), dict(g.exemptions), g.kms_key_name)))
+        reports.append(scan_gcp(GcpScanOptions(required, (target,), dict(g.exemptions), g.kms_key_name, args.timeout)))
         scope["targets"] = [target]
     if settings.azure is not None:
         a = settings.azure
@@ -218,6 +220,9 @@ def _add_scan_parsers(sub: argparse._SubParsersAction) -> None:
     gcp.add_argument("--organization", action="append", default=[], help="organization id (repeatable)")
     gcp.add_argument("--folder", action="append", default=[], help="folder id (repeatable)")
     gcp.add_argument("--project", action="append", default=[], help="project id (repeatable)")
+    gcp.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
+    )
     add_common(gcp)
     gcp.set_defaults(func=_scan_gcp)
     azure = clouds.add_parser("azure", help="scan Azure subscriptions (DefaultAzureCredential)")

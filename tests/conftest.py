@@ -24,8 +24,7 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def aws_emulator(moto_endpoint: str) -> str:
     """A clean emulated account for each test."""
-    # Resetting every backend moto has loaded takes ~10 s on a loaded 2-core machine: allow for it.
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=120)
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=60)
     return moto_endpoint
 
 

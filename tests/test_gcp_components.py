@@ -225,9 +225,11 @@ def _failing(resources, required, **kw):
         ),
         (
             "gcp-audit-archive-bucket",
-            lambda p: p["lifecycleRules"][3]["condition"].update(age=365),
+            # Only the Delete rule left: nothing tiers. (An early Delete rule under the LOCKED retention is
+            # refused by Cloud Storage: advisory, see tests/test_gcp_lifecycle.py.)
+            lambda p: p.update(lifecycleRules=p["lifecycleRules"][3:]),
             "gcp.bucket.lifecycle",
-            "a Delete rule (age 365)",
+            "logs are never tiered",
         ),
         (
             "gcp-audit-archive-bucket",

@@ -247,7 +247,8 @@ GCP_BREAKS = {
     "gcp.audit.data_access": ("gcp-audit-logs-config", lambda p: p["auditLogConfigs"].pop(2)),
     "gcp.sink.export": ("gcp-audit-logs-sink", lambda p: p.update(disabled=True)),
     "gcp.bucket.retention_lock": ("gcp-audit-archive-bucket", lambda p: p["retentionPolicy"].update(isLocked=False)),
-    "gcp.bucket.lifecycle": ("gcp-audit-archive-bucket", lambda p: p["lifecycleRules"][3]["condition"].update(age=30)),
+    # Only the Delete rule left: nothing tiers (an early Delete under a locked retention is only advisory).
+    "gcp.bucket.lifecycle": ("gcp-audit-archive-bucket", lambda p: p.update(lifecycleRules=p["lifecycleRules"][3:])),
     "gcp.bucket.hardening": ("gcp-audit-archive-bucket", lambda p: p.update(uniformBucketLevelAccess=False)),
 }
 

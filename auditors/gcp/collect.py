@@ -1,21 +1,27 @@
-"""Fetch the live state of GCP audit logging: IAM audit configs up the hierarchy, sinks, archive buckets.
+"""Fetch the live state of GCP audit logging: IAM audit configs up the hierarchy, sinks (and the sinks of
+projects they route to), the Cloud Storage buckets routes end in, with their bucket and project IAM.
 
-Clients: google-cloud-resource-manager (v3), google-cloud-logging (ConfigServiceV2),
-google-cloud-storage. Every call's failure is kept as data.
+Clients: google-cloud-resource-manager v3, Cloud Logging REST v2 (logging_rest), google-cloud-storage.
+Every call has a deadline and shares one retry budget (calls.py); every failure is kept as data, keyed by
+what it concerns ("node:", "iam:", "sinks:", "gs://", "archive-iam:"), so it only touches the findings
+that depended on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
-from google.api_core import exceptions as gexc
 from google.iam.v1 import policy_pb2
 
 from auditkit.auditors.failures import Failure, fetch
-from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
+from auditkit.auditors.gcp.calls import RetryBudget, classify, with_retries
+from auditkit.policies.gcp.facts import AuditConfigFacts, BindingFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
+from auditkit.policies.gcp.routes import GCS_ROUTE, MAX_HOPS, PROJECT_ROUTE
 
+T = TypeVar("T")
 _SCOPE = {"organizations": "orgId", "folders": "folder", "projects": "project"}
 
 
@@ -25,29 +31,18 @@ def scope_key(name: str) -> str:
     return f"{_SCOPE[kind]}:{ident}"
 
 
-def classify(exc: BaseException) -> tuple[str, str]:
-    if isinstance(exc, gexc.GoogleAPICallError):
-        return type(exc).__name__, str(exc.message)[:300]
-    if isinstance(exc, gexc.RetryError):
-        return "Timeout", str(exc)[:300]
-    return (
-        "UnexpectedResponse"
-        if isinstance(exc, (KeyError, TypeError, ValueError, AttributeError))
-        else type(exc).__name__
-    ), str(exc)[:300]
-
-
-def get(call: Any, operation: str, resource: str, absent: tuple[str, ...] = ()) -> tuple[Any, Failure | None]:
-    return fetch(call, operation, "", resource, classify, absent)
-
-
 @dataclass
 class GcpClients:
     projects: Any
     folders: Any
     organizations: Any
-    logging: Any
+    logging: Any  # LoggingRest
     storage: Any
+    timeout: float = 20.0
+    budget: RetryBudget = field(default_factory=lambda: RetryBudget(10))
+
+    def read(self, call: Callable[[], T], operation: str, resource: str) -> tuple[T | None, Failure | None]:
+        return fetch(lambda: with_retries(call, self.budget), operation, "", resource, classify)
 
 
 @dataclass
@@ -57,12 +52,13 @@ class GcpSnapshot:
     configs: dict[str, list[AuditConfigFacts]] = field(default_factory=dict)
     sinks: dict[str, list[SinkFacts]] = field(default_factory=dict)
     buckets: dict[str, GcsBucketFacts] = field(default_factory=dict)
-    # Cloud Logging buckets that sinks write to: name -> (retention days, locked)
-    log_buckets: dict[str, tuple[int | None, bool]] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
 
     def fail(self, key: str, failure: Failure) -> None:
         self.failures.setdefault(key, []).append(failure)
+
+    def unread(self, keys: Iterable[str]) -> list[str]:
+        return [f.describe() for k in keys for f in self.failures.get(k, [])]
 
     def chain(self, name: str) -> list[str]:
         """name, then its parent, up to the organization (as far as could be read)."""
@@ -93,111 +89,158 @@ def audit_configs(policy: policy_pb2.Policy, name: str) -> list[AuditConfigFacts
     ]
 
 
-def sink_facts(sink: Any, parent: str) -> SinkFacts:
+def sink_facts(sink: dict[str, Any], parent: str) -> SinkFacts:
+    """A LogSink as the REST API returns it (camelCase JSON of logging_config.proto's LogSink)."""
     return SinkFacts(
-        name=sink.name,
-        scope=scope_key(parent),
-        destination=sink.destination,
-        filter=sink.filter,
-        disabled=bool(sink.disabled),
-        include_children=bool(sink.include_children),
-        exclusions=tuple(e.filter for e in sink.exclusions if not e.disabled),
-        writer_identity=sink.writer_identity or None,
+        name=str(sink["name"]),
+        scope=parent,
+        destination=str(sink["destination"]),
+        filter=str(sink.get("filter", "")),
+        disabled=bool(sink.get("disabled", False)),
+        include_children=bool(sink.get("includeChildren", False)),
+        exclusions=tuple(str(e.get("filter", "")) for e in sink.get("exclusions", []) if not e.get("disabled")),
+        writer_identity=sink.get("writerIdentity") or None,
+        intercept_children=bool(sink.get("interceptChildren", False)),
     )
 
 
 def bucket_facts(bucket: Any, policy: Any) -> GcsBucketFacts:
-    rules = []
-    for rule in bucket.lifecycle_rules:
-        action, cond = dict(rule.get("action") or {}), dict(rule.get("condition") or {})
-        age = cond.pop("age", None)
-        state = cond.pop("isLive", None)
-        rules.append(
-            LifecycleRuleFacts(
-                str(action.get("type")),
-                action.get("storageClass"),
-                age,
-                None if state is None else str(state),
-                tuple(sorted(k for k, v in cond.items() if v not in (None, False, [], ""))),
-            )
+    rules = tuple(
+        LifecycleRuleFacts(
+            str(rule["action"]["type"]), rule["action"].get("storageClass"), dict(rule.get("condition") or {})
         )
+        for rule in bucket.lifecycle_rules
+    )
+    where = f"gs://{bucket.name}"
     return GcsBucketFacts(
         name=bucket.name,
         retention_seconds=bucket.retention_period,
         retention_locked=bool(bucket.retention_policy_locked),
-        lifecycle=tuple(rules),
+        lifecycle=rules,
         uniform_access=bool(bucket.iam_configuration.uniform_bucket_level_access_enabled),
         public_access_prevention=bucket.iam_configuration.public_access_prevention,
         kms_key=bucket.default_kms_key_name,
         versioning=bool(bucket.versioning_enabled),
-        bindings={b["role"]: tuple(sorted(b["members"])) for b in policy.bindings},
+        # Policy v3 (requested_policy_version=3): every binding kept, a role may repeat under conditions.
+        bindings=tuple(
+            BindingFacts(b["role"], tuple(sorted(b["members"])), (b.get("condition") or {}).get("expression"), where)
+            for b in policy.bindings
+        ),
+        storage_class=bucket.storage_class or "STANDARD",
+        autoclass=bool(bucket.autoclass_enabled),
+        project_number=str(bucket.project_number) if bucket.project_number else None,
     )
 
 
-def collect(clients: GcpClients, targets: list[str], pool: Executor) -> GcpSnapshot:
-    snap = GcpSnapshot(targets)
-    frontier = list(targets)
-    while frontier:  # walk up the hierarchy: projects inherit their folders' and organization's configs
+def project_bindings(policy: policy_pb2.Policy, project: str) -> tuple[BindingFacts, ...]:
+    return tuple(
+        BindingFacts(b.role, tuple(b.members), b.condition.expression or None, project) for b in policy.bindings
+    )
+
+
+def _iam_policy(clients: GcpClients, name: str) -> Any:
+    request = {"resource": name, "options": {"requested_policy_version": 3}}
+    return _client_for(clients, name).get_iam_policy(request=request, timeout=clients.timeout, retry=None)
+
+
+def _walk_hierarchy(clients: GcpClients, snap: GcpSnapshot) -> None:
+    """Projects inherit their folders' and organization's audit configs and aggregated sinks."""
+    frontier = list(snap.targets)
+    while frontier:
         name = frontier.pop()
         if name in snap.parents or name.startswith("organizations/"):
             snap.parents.setdefault(name, None)
             continue
-        getter = clients.projects.get_project if name.startswith("projects/") else clients.folders.get_folder
-        node, failure = get(lambda n=name, g=getter: g(name=n), "GetAncestor", name)
+        if name.startswith("projects/"):
+            node, failure = clients.read(
+                lambda n=name: clients.projects.get_project(name=n, timeout=clients.timeout, retry=None),
+                "GetProject",
+                name,
+            )
+        else:
+            node, failure = clients.read(
+                lambda n=name: clients.folders.get_folder(name=n, timeout=clients.timeout, retry=None),
+                "GetFolder",
+                name,
+            )
+        snap.parents[name] = (node.parent or None) if node is not None else None
         if failure:
-            snap.fail(name, failure)
-            snap.parents[name] = None
-            continue
-        snap.parents[name] = node.parent or None
-        if node.parent:
+            snap.fail(f"node:{name}", failure)
+        elif node.parent:
             frontier.append(node.parent)
+
+
+def _read_sinks(clients: GcpClients, snap: GcpSnapshot, names: list[str], pool: Executor) -> None:
+    def read(name: str) -> tuple[str, Any, Failure | None]:
+        return name, *clients.read(lambda: clients.logging.list_sinks(name), "ListSinks", name)
+
+    for name, sinks, failure in pool.map(read, names):
+        if failure:
+            snap.fail(f"sinks:{name}", failure)
+            continue
+        try:
+            snap.sinks[name] = [sink_facts(s, name) for s in sinks]
+        except (KeyError, TypeError) as exc:  # an answer without the fields LogSink always has
+            snap.fail(f"sinks:{name}", Failure("ListSinks", "", name, "UnexpectedResponse", repr(exc)[:300]))
+
+
+def _read_archives(clients: GcpClients, snap: GcpSnapshot, pool: Executor) -> None:
+    names = sorted(
+        {s.destination[len(GCS_ROUTE) :] for g in snap.sinks.values() for s in g if s.destination.startswith(GCS_ROUTE)}
+    )
+
+    def read(name: str) -> tuple[str, GcsBucketFacts | None, Failure | None]:
+        def get() -> GcsBucketFacts:
+            bucket = clients.storage.get_bucket(name, timeout=clients.timeout, retry=None)
+            policy = bucket.get_iam_policy(requested_policy_version=3, timeout=clients.timeout, retry=None)
+            return bucket_facts(bucket, policy)
+
+        return name, *clients.read(get, "GetBucket", f"gs://{name}")
+
+    read_buckets = list(pool.map(read, names))
+    projects = sorted({f"projects/{f.project_number}" for _, f, _ in read_buckets if f and f.project_number})
+
+    def read_project(project: str) -> tuple[str, Any, Failure | None]:
+        return project, *clients.read(lambda: _iam_policy(clients, project), "GetIamPolicy", project)
+
+    policies = {p: (policy, failure) for p, policy, failure in pool.map(read_project, projects)}
+    for name, facts, failure in read_buckets:
+        if failure or facts is None:
+            snap.fail(f"gs://{name}", failure or Failure("GetBucket", "", name, "UnexpectedResponse", "empty"))
+            continue
+        project = f"projects/{facts.project_number}"
+        policy, project_failure = policies.get(project, (None, None))
+        if project_failure:
+            snap.fail(f"archive-iam:{name}", project_failure)
+        elif policy is not None:
+            facts = replace(facts, bindings=facts.bindings + project_bindings(policy, project))
+        snap.buckets[name] = facts
+
+
+def collect(clients: GcpClients, targets: list[str], pool: Executor) -> GcpSnapshot:
+    snap = GcpSnapshot(targets)
+    _walk_hierarchy(clients, snap)
     nodes = sorted(snap.parents)
 
-    def read(name: str) -> tuple[str, Any, Failure | None, Any, Failure | None]:
-        policy, f1 = get(lambda: _client_for(clients, name).get_iam_policy(resource=name), "GetIamPolicy", name)
-        sinks, f2 = get(lambda: list(clients.logging.list_sinks(parent=name)), "ListSinks", name)
-        return name, policy, f1, sinks, f2
+    def read_policy(name: str) -> tuple[str, Any, Failure | None]:
+        return name, *clients.read(lambda: _iam_policy(clients, name), "GetIamPolicy", name)
 
-    for name, policy, f1, sinks, f2 in pool.map(read, nodes):
-        if f1:
-            snap.fail(name, f1)
+    for name, policy, failure in pool.map(read_policy, nodes):
+        if failure:
+            snap.fail(f"iam:{name}", failure)
         else:
             snap.configs[name] = audit_configs(policy, name)
-        if f2:
-            snap.fail(name, f2)
-        else:
-            snap.sinks[name] = [sink_facts(s, name) for s in sinks]
-    hot = sorted(
-        {
-            s.destination.split("/", 1)[1]
-            for group in snap.sinks.values()
+    _read_sinks(clients, snap, nodes, pool)
+    for _ in range(MAX_HOPS):  # the projects routes lead to, as far as a route is followed
+        routed = {
+            m.group(1)
+            for group in list(snap.sinks.values())
             for s in group
-            if s.destination.startswith("logging.googleapis.com/")
+            if (m := PROJECT_ROUTE.match(s.destination))
         }
-    )
-    for name in hot:
-        log_bucket, failure = get(lambda n=name: clients.logging.get_bucket(request={"name": n}), "GetBucket", name)
-        if failure:
-            snap.fail(name, failure)
-        else:
-            snap.log_buckets[name] = (log_bucket.retention_days, bool(log_bucket.locked))
-    archives = sorted(
-        {
-            s.destination.split("/", 1)[1]
-            for group in snap.sinks.values()
-            for s in group
-            if s.destination.startswith("storage.googleapis.com/")
-        }
-    )
-    for bucket_name in archives:
-
-        def read_bucket(b: str = bucket_name) -> GcsBucketFacts:
-            bucket = clients.storage.get_bucket(b)
-            return bucket_facts(bucket, bucket.get_iam_policy(requested_policy_version=3))
-
-        facts, failure = get(read_bucket, "GetBucket", f"gs://{bucket_name}")
-        if failure:
-            snap.fail(f"gs://{bucket_name}", failure)
-        else:
-            snap.buckets[bucket_name] = facts
+        todo = sorted(routed - set(snap.sinks) - {k[len("sinks:") :] for k in snap.failures})
+        if not todo:
+            break
+        _read_sinks(clients, snap, todo, pool)
+    _read_archives(clients, snap, pool)
     return snap

@@ -14,8 +14,7 @@ _PERMISSIONS = (
     (r"^POST /v3/organizations/[^/]+:getIamPolicy$", "resourcemanager.organizations.getIamPolicy"),
     (r"^GET /v3/projects/[^/]+$", "resourcemanager.projects.get"),
     (r"^GET /v3/folders/[^/]+$", "resourcemanager.folders.get"),
-    (r"^ListSinks ", "logging.sinks.list"),
-    (r"^GetBucket ", "logging.buckets.get"),
+    (r"^GET /v2/(projects|folders|organizations)/[^/]+/sinks$", "logging.sinks.list"),
     (r"^GET /storage/v1/b/[^/]+/iam$", "storage.buckets.getIamPolicy"),
     (r"^GET /storage/v1/b/[^/]+$", "storage.buckets.get"),
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,26 @@ class SinkFacts:
     include_children: bool = False
     exclusions: tuple[str, ...] = ()
     writer_identity: str | None = None
+    # LogSink.intercept_children (logging_config.proto): matching logs skip the children's sinks but _Required.
+    intercept_children: bool = False
 
 
 @dataclass(frozen=True)
 class LifecycleRuleFacts:
     action: str  # Delete | SetStorageClass | AbortIncompleteMultipartUpload
     storage_class: str | None = None
-    age: int | None = None
-    with_state: str | None = None
-    other_conditions: tuple[str, ...] = ()
+    # The rule's condition in the Cloud Storage JSON API's names (age, isLive, matchesPrefix, numNewerVersions, ...)
+    condition: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BindingFacts:
+    """One IAM binding as policy v3 returns it: a role may repeat with different conditions."""
+
+    role: str
+    members: tuple[str, ...]
+    condition: str | None = None  # the CEL expression of Binding.condition
+    where: str = "the archive"  # where the binding is granted (bucket or its project), for messages
 
 
 @dataclass(frozen=True)
@@ -44,5 +57,8 @@ class GcsBucketFacts:
     public_access_prevention: str | None
     kms_key: str | None
     versioning: bool
-    # Members holding roles on the bucket: role -> members
-    bindings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Bindings on the bucket and on the bucket's project (roles granted there apply to the bucket too).
+    bindings: tuple[BindingFacts, ...] = ()
+    storage_class: str = "STANDARD"
+    autoclass: bool = False
+    project_number: str | None = None

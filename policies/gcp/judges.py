@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
 
+from auditkit.policies.gcp import filters
 from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, SinkFacts
+from auditkit.policies.gcp.iam import WRITER_ROLE, writer_gaps
+from auditkit.policies.gcp.lifecycle import early_deletes, lifecycle
+from auditkit.policies.gcp.routes import GCS_ROUTE, Route
 from auditkit.policies.retention import RetentionRequirement
 
 REQUIRED_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
-AUDIT_TERM = re.compile(r'^logName\s*:\s*"?cloudaudit\.googleapis\.com"?$')
-WRITER_ROLE = "roles/storage.objectCreator"
-COLD = {"NEARLINE", "COLDLINE", "ARCHIVE"}
+__all__ = ["WRITER_ROLE", "early_deletes", "lifecycle"]  # judged in their own modules, used from here
 
 
 def data_access(
@@ -48,77 +50,49 @@ def data_access(
     return gaps
 
 
-_COMPARISON = re.compile(r'^[A-Za-z_][\w.]*\s*(:|=|!=|>=|<=|>|<)\s*("[^"]*"|[^\s()"]+)$')
-
-
-def _or_terms(text: str) -> list[str] | None:
-    """The terms of a filter that is nothing but `a OR b OR c` (one optional outer pair of parentheses).
-
-    Logging ANDs terms separated by whitespace and binds OR tighter than AND, so anything else
-    (AND, NOT, '-', a second parenthesised group, a bare extra term) may narrow the export: None.
-    """
-    text = text.strip()
-    if text.startswith("(") and text.endswith(")") and text.count("(") == 1 and text.count(")") == 1:
-        text = text[1:-1].strip()
-    if "(" in text or ")" in text:
-        return None
-    terms = [t.strip() for t in re.split(r"\s+OR\s+", text)]
-    if not all(_COMPARISON.match(t) for t in terms):
-        return None
-    return terms
-
-
 def exports_every_audit_log(sink: SinkFacts) -> list[str]:
-    """Whether the sink's filter lets every Cloud Audit log through (no narrowing, no exclusions)."""
-    text = " ".join(sink.filter.split())
-    terms = _or_terms(text) if text else []
-    ok = terms is not None and (not text or any(AUDIT_TERM.match(t) for t in terms))
+    """Whether the sink is enabled and its filter, after its exclusions, keeps every Cloud Audit log."""
+    kept = filters.audit_types_kept(sink.filter)
     gaps = []
-    if not ok:
+    if kept is None or set(filters.AUDIT_TYPES) - kept:
+        missing = "" if kept is None else f" (misses {sorted(set(filters.AUDIT_TYPES) - kept)})"
         gaps.append(
-            f'sink {sink.name} filter {sink.filter!r} does not export every audit log (logName:"cloudaudit.googleapis.com")'
+            f"sink {sink.name} filter {sink.filter!r} does not export every audit log{missing}; "
+            'keep logName:"cloudaudit.googleapis.com"'
         )
-    if sink.exclusions:
-        gaps.append(f"sink {sink.name} has exclusions {list(sink.exclusions)} that may drop audit logs")
+    risky = [e for e in sink.exclusions if not filters.excludes_no_audit_log(e)]
+    if risky:
+        gaps.append(f"sink {sink.name} has exclusions {risky} that may drop audit logs")
     if sink.disabled:
         gaps.append(f"sink {sink.name} is disabled")
     return gaps
 
 
-def sink_export(sinks: Iterable[SinkFacts], archive: GcsBucketFacts | None, scope_is_parent: bool) -> list[str]:
-    """A sink to the archive with the audit filter, children included at org/folder scope, writer create-only."""
+def route_gaps(route: Route, archive: GcsBucketFacts, scope_is_parent: bool, now: datetime) -> list[str]:
+    """Every sink on the route keeps every audit log; the last one's writer may create objects and no more."""
+    gaps = [g for s in route.sinks for g in exports_every_audit_log(s)]
+    first, last = route.sinks[0], route.sinks[-1]
+    if scope_is_parent and not first.include_children:
+        gaps.append(f"sink {first.name} at {first.scope} does not include child projects")
+    if last.writer_identity:
+        gaps += writer_gaps(last.name, last.writer_identity, archive.bindings, now)
+    return gaps
+
+
+def sink_export(
+    sinks: Iterable[SinkFacts], archive: GcsBucketFacts | None, scope_is_parent: bool, now: datetime | None = None
+) -> list[str]:
+    """A plan's sinks straight to the archive: one of them must pass every check."""
     sinks = list(sinks)
     if archive is None:
         return ["no archive bucket to judge the sinks against"]
-    destination = f"storage.googleapis.com/{archive.name}"
+    destination = f"{GCS_ROUTE}{archive.name}"
     to_archive = [s for s in sinks if s.destination == destination]
     if not to_archive:
         return [f"no sink exports audit logs to {destination}"]
-    problems: list[list[str]] = []
-    for s in to_archive:
-        gaps = exports_every_audit_log(s)
-        if scope_is_parent and not s.include_children:
-            gaps.append(f"sink {s.name} at {s.scope} does not include child projects")
-        if s.writer_identity:
-            roles = [r for r, members in archive.bindings.items() if s.writer_identity in members]
-            if roles != [WRITER_ROLE]:
-                gaps.append(
-                    f"sink {s.name} writer {s.writer_identity} holds {roles or 'no role'} on the archive; only {WRITER_ROLE}"
-                )
-        if not gaps:
-            return []
-        problems.append(gaps)
-    return [g for gaps in problems for g in gaps]
-
-
-def log_buckets(buckets: Mapping[str, tuple[int | None, bool]]) -> list[str]:
-    """Cloud Logging buckets that receive audit logs must be locked (their <=3650-day retention is for
-    queries; the locked GCS archive carries the legal retention)."""
-    return [
-        f"log bucket {name} (retention {days} days) is not locked: its retention can be shortened or the bucket deleted"
-        for name, (days, locked) in sorted(buckets.items())
-        if not locked
-    ]
+    when = now or datetime.now(timezone.utc)
+    problems = [route_gaps(Route((s,), destination), archive, scope_is_parent, when) for s in to_archive]
+    return [] if any(not p for p in problems) else [g for p in problems for g in p]
 
 
 def retention_lock(bucket: GcsBucketFacts, required: RetentionRequirement) -> list[str]:
@@ -129,22 +103,6 @@ def retention_lock(bucket: GcsBucketFacts, required: RetentionRequirement) -> li
         gaps.append(f"retention {bucket.retention_seconds} s < required {required.seconds} s ({required.describe()})")
     if not bucket.retention_locked:
         gaps.append(f"retention policy of {bucket.name} is not locked (it can be shortened or removed)")
-    return gaps
-
-
-def lifecycle(bucket: GcsBucketFacts, required: RetentionRequirement) -> list[str]:
-    gaps = []
-    for r in bucket.lifecycle:
-        if r.action != "Delete":
-            continue
-        if r.age is None or r.age < required.days or r.other_conditions:
-            when = f"age {r.age}" if r.age is not None else "no age"
-            extra = f" with {', '.join(r.other_conditions)}" if r.other_conditions else ""
-            gaps.append(
-                f"a Delete rule ({when}{extra}) can delete logs before {required.days} days ({required.describe()})"
-            )
-    if not any(r.action == "SetStorageClass" and r.storage_class in COLD for r in bucket.lifecycle):
-        gaps.append("no SetStorageClass rule to NEARLINE/COLDLINE/ARCHIVE: logs are never tiered")
     return gaps
 
 

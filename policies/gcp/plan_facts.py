@@ -6,7 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditkit.policies.gcp import judges
-from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
+from auditkit.policies.gcp.facts import (
+    AuditConfigFacts,
+    BindingFacts,
+    GcsBucketFacts,
+    LifecycleRuleFacts,
+    SinkFacts,
+)
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -57,6 +63,7 @@ def sink_facts(r: PlanResource) -> SinkFacts:
         include_children=bool(p.get("includeChildren", False)),
         exclusions=exclusions,
         writer_identity=p.get("writerIdentity"),
+        intercept_children=bool(p.get("interceptChildren", False)),
     )
 
 
@@ -64,31 +71,51 @@ def _int(v: Any) -> int | None:
     return None if v in (None, "") else int(v)
 
 
+# pulumi-gcp lifecycle condition names -> the Cloud Storage JSON API's (the names the live judges read)
+_CONDITION_NAMES = {
+    "matchesPrefixes": "matchesPrefix",
+    "matchesSuffixes": "matchesSuffix",
+    "matchesStorageClasses": "matchesStorageClass",
+}
+_WITH_STATE = {"LIVE": True, "ARCHIVED": False}
+
+
+def lifecycle_rule_facts(rule: Mapping[str, Any]) -> LifecycleRuleFacts:
+    action, cond = rule.get("action") or {}, dict(rule.get("condition") or {})
+    condition: dict[str, Any] = {}
+    for key, value in cond.items():
+        if key == "withState":
+            if value in _WITH_STATE:
+                condition["isLive"] = _WITH_STATE[value]
+        elif key == "age" or key.startswith("days") or key == "numNewerVersions":
+            if value not in (None, ""):
+                condition[key] = int(value)
+        elif value not in (None, False, [], "") and key != "sendAgeIfZero":
+            condition[_CONDITION_NAMES.get(key, key)] = value
+    return LifecycleRuleFacts(str(action.get("type")), action.get("storageClass"), condition)
+
+
+def _binding(m: PlanResource) -> BindingFacts:
+    granted = m.props.get("members") if m.type == BUCKET_BINDING else [m.props.get("member")]
+    condition = (m.props.get("condition") or {}).get("expression")
+    return BindingFacts(str(m.props.get("role")), tuple(str(x) for x in granted or ()), condition)
+
+
 def bucket_facts(r: PlanResource, members: Sequence[PlanResource]) -> GcsBucketFacts:
     p = r.props
     retention = p.get("retentionPolicy") or {}
-    rules = []
-    for rule in p.get("lifecycleRules") or ():
-        action, cond = rule.get("action") or {}, dict(rule.get("condition") or {})
-        age = _int(cond.pop("age", None))
-        state = cond.pop("withState", None)
-        others = tuple(sorted(k for k, v in cond.items() if v not in (None, False, [], "")))
-        rules.append(LifecycleRuleFacts(str(action.get("type")), action.get("storageClass"), age, state, others))
-    bindings: dict[str, list[str]] = {}
-    for m in members:
-        if m.props.get("bucket") == p.get("name"):
-            granted = m.props.get("members") if m.type == BUCKET_BINDING else [m.props.get("member")]
-            bindings.setdefault(str(m.props.get("role")), []).extend(str(x) for x in granted or ())
     return GcsBucketFacts(
         name=str(p.get("name") or r.name),
         retention_seconds=_int(retention.get("retentionPeriod")),
         retention_locked=bool(retention.get("isLocked", False)),
-        lifecycle=tuple(rules),
+        lifecycle=tuple(lifecycle_rule_facts(rule) for rule in p.get("lifecycleRules") or ()),
         uniform_access=bool(p.get("uniformBucketLevelAccess", False)),
         public_access_prevention=p.get("publicAccessPrevention"),
         kms_key=(p.get("encryption") or {}).get("defaultKmsKeyName"),
         versioning=bool((p.get("versioning") or {}).get("enabled", False)),
-        bindings={k: tuple(v) for k, v in bindings.items()},
+        bindings=tuple(_binding(m) for m in members if m.props.get("bucket") == p.get("name")),
+        storage_class=str(p.get("storageClass") or "STANDARD"),
+        autoclass=bool((p.get("autoclass") or {}).get("enabled", False)),
     )
 
 

@@ -1,31 +1,41 @@
-"""Fake GCP endpoints for the real Google clients: Resource Manager v3 + Cloud Storage JSON over HTTP,
-and Cloud Logging's ConfigServiceV2 over gRPC (built from the library's own message types)."""
+"""A fake GCP over HTTP for the real Google clients: Resource Manager v3, Cloud Logging v2 (sinks) and the
+Cloud Storage JSON API, answering in the shapes Google publishes.
+
+Shapes: googleapis google/cloud/resourcemanager/v3/projects.proto (Project.parent), google/iam/v1/policy.proto
+(Policy.version 3, Binding.condition), google/logging/v2/logging_config.proto (LogSink, ListSinksResponse with
+next_page_token), cloud.google.com/storage/docs/json_api/v1/buckets#resource (int64 fields as strings).
+Every organization, folder and project has the `_Required` and `_Default` sinks Google creates
+(cloud.google.com/logging/docs/routing/overview#default-sinks); the fake lists them before any other sink.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-import grpc
-from google.cloud.logging_v2.types import GetBucketRequest, ListSinksRequest, ListSinksResponse, LogBucket, LogSink
+from tests.fakes.gcp_published import default_sinks
+
+PAGE_SIZE = 2  # the fake pages sinks in twos: Google may return fewer than pageSize and a nextPageToken
+
+
+def _error(code: int, status: str, message: str) -> tuple[int, dict]:
+    return code, {"error": {"code": code, "message": message, "status": status}}
 
 
 @dataclass
 class FakeGcp:
-    # "projects/p" | "folders/f" | "organizations/o" -> {"parent": ..., "auditConfigs": [...]}
+    # "projects/p" | "folders/f" | "organizations/o" -> {"parent", "projectNumber", "auditConfigs", "bindings"}
     nodes: dict[str, dict] = field(default_factory=dict)
-    # parent ("projects/p") -> [LogSink dicts]
+    # parent ("projects/p") -> [LogSink JSON] besides the _Required/_Default sinks every node has
     sinks: dict[str, list[dict]] = field(default_factory=dict)
-    # Cloud Logging bucket name -> {"retention_days": N, "locked": bool}
-    log_buckets: dict[str, dict] = field(default_factory=dict)
-    # bucket name -> (bucket JSON, IAM bindings)
+    # bucket name -> (bucket JSON resource, IAM bindings JSON)
     buckets: dict[str, tuple[dict, list[dict]]] = field(default_factory=dict)
-    # request-path prefix or "ListSinks:<parent>" -> (HTTP status, gRPC code)
-    denied: set[str] = field(default_factory=set)
+    denied: set[str] = field(default_factory=set)  # request-path prefixes answered 403
+    # request-path prefix -> how many more times to answer 503 (a transient failure) before serving it
+    unavailable: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -35,25 +45,26 @@ class FakeGcp:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def _send(self, status: int, body: dict) -> None:
+            def _route(self, method: str) -> None:
+                if method == "POST":
+                    self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                parts = urlsplit(self.path)
+                path = unquote(parts.path)
+                fake.requests.append(f"{method} {path}")
+                busy = [p for p, n in fake.unavailable.items() if n > 0 and path.startswith(p)]
+                if busy:
+                    fake.unavailable[busy[0]] -= 1
+                    status, body = _error(503, "UNAVAILABLE", "injected outage")
+                elif any(path.startswith(d) for d in fake.denied):
+                    status, body = _error(403, "PERMISSION_DENIED", "injected denial")
+                else:
+                    status, body = fake.answer(method, path, parse_qs(parts.query))
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
-
-            def _route(self, method: str) -> None:
-                if method == "POST":
-                    self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                path = unquote(urlsplit(self.path).path)
-                fake.requests.append(f"{method} {path}")
-                if any(path.startswith(d) for d in fake.denied):
-                    return self._send(
-                        403, {"error": {"code": 403, "message": "injected denial", "status": "PERMISSION_DENIED"}}
-                    )
-                status, body = fake.answer(method, path)
-                self._send(status, body)
 
             def do_GET(self) -> None:  # noqa: N802
                 self._route("GET")
@@ -65,71 +76,72 @@ class FakeGcp:
         self.http.daemon_threads = True
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
-        def list_sinks(request: ListSinksRequest, context: grpc.ServicerContext) -> ListSinksResponse:
-            fake.requests.append(f"ListSinks {request.parent}")
-            if f"ListSinks:{request.parent}" in fake.denied:
-                context.abort(grpc.StatusCode.PERMISSION_DENIED, "injected denial")
-            return ListSinksResponse(sinks=[LogSink(**s) for s in fake.sinks.get(request.parent, [])])
+    def node(self, name: str) -> tuple[str, dict] | None:
+        """A project answers to its id and to its number, as Resource Manager does."""
+        if name in self.nodes:
+            return name, self.nodes[name]
+        for key, node in self.nodes.items():
+            if key.startswith("projects/") and name == f"projects/{node.get('projectNumber')}":
+                return key, node
+        return None
 
-        def get_bucket(request: GetBucketRequest, context: grpc.ServicerContext) -> LogBucket:
-            fake.requests.append(f"GetBucket {request.name}")
-            if request.name not in fake.log_buckets:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
-            return LogBucket(name=request.name, **fake.log_buckets[request.name])
-
-        handler = grpc.method_handlers_generic_handler(
-            "google.logging.v2.ConfigServiceV2",
-            {
-                "ListSinks": grpc.unary_unary_rpc_method_handler(
-                    list_sinks, ListSinksRequest.deserialize, ListSinksResponse.serialize
-                ),
-                "GetBucket": grpc.unary_unary_rpc_method_handler(
-                    get_bucket, GetBucketRequest.deserialize, LogBucket.serialize
-                ),
-            },
-        )
-        self.grpc = grpc.server(ThreadPoolExecutor(4))
-        self.grpc.add_generic_rpc_handlers((handler,))
-        self.grpc_port = self.grpc.add_insecure_port("127.0.0.1:0")
-        self.grpc.start()
-
-    def answer(self, method: str, path: str) -> tuple[int, dict]:
-        if path.startswith("/v3/") and path.endswith(":getIamPolicy") and method == "POST":
-            node = self.nodes.get(path[len("/v3/") : -len(":getIamPolicy")])
-            if node is None:
-                return 404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}
-            return 200, {"version": 3, "etag": "BwX=", "bindings": [], "auditConfigs": node.get("auditConfigs", [])}
-        if path.startswith("/v3/") and method == "GET":
-            name = path[len("/v3/") :]
-            node = self.nodes.get(name)
-            if node is None:
-                return 404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}}
-            return 200, {"name": name, "parent": node.get("parent", ""), "state": "ACTIVE"}
+    def answer(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, dict]:
+        if path.startswith("/v3/"):
+            return self._resource_manager(method, path[len("/v3/") :])
+        if path.startswith("/v2/") and path.endswith("/sinks") and method == "GET":
+            return self._sinks(path[len("/v2/") : -len("/sinks")], query)
         if path.startswith("/storage/v1/b/"):
-            rest = path[len("/storage/v1/b/") :]
-            bucket, _, sub = rest.partition("/")
-            if bucket not in self.buckets:
-                return 404, {"error": {"code": 404, "message": "No such bucket"}}
-            body, bindings = self.buckets[bucket]
-            if sub == "iam":
-                return 200, {
-                    "kind": "storage#policy",
-                    "resourceId": f"projects/_/buckets/{bucket}",
-                    "bindings": bindings,
-                    "etag": "CAE=",
-                }
-            return 200, {"kind": "storage#bucket", "name": bucket, "id": bucket, **body}
-        return 404, {"error": {"code": 404, "message": f"{method} {path} not served"}}
+            return self._storage(path[len("/storage/v1/b/") :])
+        return _error(404, "NOT_FOUND", f"{method} {path} not served")
+
+    def _resource_manager(self, method: str, rest: str) -> tuple[int, dict]:
+        name = rest[: -len(":getIamPolicy")] if rest.endswith(":getIamPolicy") else rest
+        found = self.node(name)
+        if found is None:
+            return _error(404, "NOT_FOUND", f"{name} not found")
+        key, node = found
+        if method == "POST" and rest.endswith(":getIamPolicy"):
+            return 200, {
+                "version": 3,
+                "etag": "BwX4vQ2bL0c=",
+                "bindings": node.get("bindings", []),
+                **({"auditConfigs": node["auditConfigs"]} if node.get("auditConfigs") else {}),
+            }
+        body = {"name": key, "parent": node.get("parent", ""), "state": "ACTIVE"}
+        if key.startswith("projects/"):
+            body["projectId"] = key.split("/", 1)[1]
+        return 200, body
+
+    def _sinks(self, parent: str, query: dict[str, list[str]]) -> tuple[int, dict]:
+        if self.node(parent) is None:
+            return _error(404, "NOT_FOUND", f"{parent} not found")
+        every = default_sinks(parent) + self.sinks.get(parent, [])
+        start = int(query.get("pageToken", ["0"])[0])
+        page = every[start : start + PAGE_SIZE]
+        body: dict = {"sinks": page} if page else {}
+        if start + PAGE_SIZE < len(every):
+            body["nextPageToken"] = str(start + PAGE_SIZE)
+        return 200, body
+
+    def _storage(self, rest: str) -> tuple[int, dict]:
+        bucket, _, sub = rest.partition("/")
+        if bucket not in self.buckets:
+            return _error(404, "NOT_FOUND", "The specified bucket does not exist.")
+        body, bindings = self.buckets[bucket]
+        if sub == "iam":
+            return 200, {
+                "kind": "storage#policy",
+                "resourceId": f"projects/_/buckets/{bucket}",
+                "version": 3,
+                "bindings": bindings,
+                "etag": "CAE=",
+            }
+        return 200, {"kind": "storage#bucket", "id": bucket, "name": bucket, **body}
 
     @property
     def http_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.http.server_address[1]}"
 
-    @property
-    def grpc_target(self) -> str:
-        return f"127.0.0.1:{self.grpc_port}"
-
     def close(self) -> None:
         self.http.shutdown()
         self.http.server_close()
-        self.grpc.stop(None)

@@ -1,13 +1,52 @@
-"""Load what the GCP components render into the fake GCP endpoints, as the APIs return it."""
+"""GCP worlds for the scan tests: an organization as Google creates it (published shapes, gcp_published),
+and, separately, what our components render loaded as the APIs would return it (a round-trip check only)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from google.auth.credentials import AnonymousCredentials
+
+from auditkit.auditors.findings import Report, Status
+from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
 from auditkit.components.mock_engine import RenderedResource
+from auditkit.policies.retention import required_retention
+from tests.fakes import gcp_published as pub
 from tests.fakes.gcp import FakeGcp
 
+ORG, FOLDER, PROJECT = "organizations/123456789012", "folders/456", "projects/acme-prod"
+CENTRAL, AUDIT = "projects/acme-logging", "projects/acme-audit"  # the central logging and archive projects
+NUMBERS = {PROJECT: "411122223333", CENTRAL: "522233334444", AUDIT: "633344445555"}
+ARCHIVE = "acme-audit-archive"
 _OWNER = {"orgId": "organizations", "folder": "folders", "project": "projects"}
+
+
+def organization(fake: FakeGcp, audit_configs: bool = True) -> None:
+    """ORG > FOLDER > PROJECT, and the central logging and archive projects right under ORG."""
+    fake.nodes[ORG] = {"auditConfigs": pub.audit_all_services()} if audit_configs else {}
+    fake.nodes[FOLDER] = {"parent": ORG}
+    fake.nodes[PROJECT] = {"parent": FOLDER, "projectNumber": NUMBERS[PROJECT]}
+    fake.nodes[CENTRAL] = {"parent": ORG, "projectNumber": NUMBERS[CENTRAL]}
+    fake.nodes[AUDIT] = {
+        "parent": ORG,
+        "projectNumber": NUMBERS[AUDIT],
+        "bindings": [pub.grant("roles/owner", "group:platform-admins@acme.example")],
+    }
+
+
+def archive(fake: FakeGcp, writer: str, name: str = ARCHIVE, *extra: dict, **bucket: object) -> None:
+    """A locked, tiered archive in the archive project; `writer` holds objectCreator on it."""
+    fake.buckets[name] = (
+        pub.bucket(NUMBERS[AUDIT], **bucket),  # type: ignore[arg-type]
+        pub.bucket_bindings(AUDIT.split("/")[1], pub.grant(pub.WRITER, writer), *extra),
+    )
+
+
+def add_sink(fake: FakeGcp, parent: str, name: str, destination: str, **kw: object) -> str:
+    """Adds the sink; returns its writer identity."""
+    body = pub.sink(parent, name, destination, **kw)  # type: ignore[arg-type]
+    fake.sinks.setdefault(parent, []).append(body)
+    return body["writerIdentity"]
 
 
 def _owner(props: dict) -> str:
@@ -18,6 +57,7 @@ def _owner(props: dict) -> str:
 
 
 def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
+    """What our components render, as the APIs would return it once deployed (round trip only)."""
     resources = list(rendered)
     for r in resources:
         p = r.state
@@ -41,15 +81,10 @@ def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
                     "name": p["name"],
                     "destination": p["destination"],
                     "filter": p.get("filter", ""),
-                    "include_children": bool(p.get("includeChildren")),
-                    "writer_identity": p["writerIdentity"],
+                    "includeChildren": bool(p.get("includeChildren")),
+                    "writerIdentity": p["writerIdentity"],
                 }
             )
-    for lb in (r for r in resources if r.type == "gcp:logging/projectBucketConfig:ProjectBucketConfig"):
-        fake.log_buckets[lb.state["name"]] = {
-            "retention_days": int(lb.state["retentionDays"]),
-            "locked": bool(lb.state.get("locked")),
-        }
     for b in (r for r in resources if r.type == "gcp:storage/bucket:Bucket"):
         p = b.state
         rules = []
@@ -58,24 +93,33 @@ def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
             cond["age"] = int(cond["age"])
             if rule["condition"].get("withState") == "LIVE":
                 cond["isLive"] = True
-            rules.append({"action": rule["action"], "condition": cond})
-        body = {
-            "retentionPolicy": {
-                "retentionPeriod": p["retentionPolicy"]["retentionPeriod"],
-                "isLocked": p["retentionPolicy"]["isLocked"],
-            },
-            "lifecycle": {"rule": rules},
-            "iamConfiguration": {
-                "uniformBucketLevelAccess": {"enabled": p["uniformBucketLevelAccess"]},
-                "publicAccessPrevention": p["publicAccessPrevention"],
-            },
-            **({"encryption": p["encryption"]} if p.get("encryption") else {}),
-        }
-        bindings: dict[str, list[str]] = {}
-        for m in (
+            action = {"type": rule["action"]["type"]}
+            if rule["action"].get("storageClass"):
+                action["storageClass"] = rule["action"]["storageClass"]
+            rules.append({"action": action, "condition": cond})
+        body = pub.bucket(NUMBERS[AUDIT], retention_seconds=str(p["retentionPolicy"]["retentionPeriod"]))
+        body["retentionPolicy"]["isLocked"] = bool(p["retentionPolicy"]["isLocked"])
+        body["lifecycle"] = {"rule": rules}
+        body["iamConfiguration"]["uniformBucketLevelAccess"]["enabled"] = p["uniformBucketLevelAccess"]
+        body["iamConfiguration"]["publicAccessPrevention"] = p["publicAccessPrevention"]
+        if p.get("encryption"):
+            body["encryption"] = p["encryption"]
+        members = [
             r
             for r in resources
             if r.type == "gcp:storage/bucketIAMMember:BucketIAMMember" and r.state["bucket"] == p["name"]
-        ):
-            bindings.setdefault(m.state["role"], []).append(m.state["member"])
-        fake.buckets[p["name"]] = (body, [{"role": k, "members": v} for k, v in bindings.items()])
+        ]
+        fake.buckets[p["name"]] = (
+            body,
+            pub.bucket_bindings(str(p["project"]), *(pub.grant(m.state["role"], m.state["member"]) for m in members)),
+        )
+
+
+def scan(fake: FakeGcp, targets: Iterable[str] = (PROJECT,), timeout: float = 5.0) -> Report:
+    """`auditkit scan gcp` over the fake with the real clients (anonymous credentials), CA retention."""
+    options = GcpScanOptions(required_retention(["CA"]), tuple(targets), timeout=timeout, endpoint=fake.http_endpoint)
+    return scan_gcp(options, lambda o: default_clients(o, AnonymousCredentials()))
+
+
+def verdicts(report: Report, control: str) -> dict[str, tuple[Status, str]]:
+    return {f.resource: (f.status, f.message) for f in report.findings if f.control == control}

@@ -76,6 +76,8 @@ def test_a_gap_and_its_resolution(tmp_path):
     line = "<td>2026-01-11T06:17:00Z</td><td>2026-01-16T06:17:00Z</td><td>5.0 days</td>"
     assert line + "<td><span class=good>yes</span>" in page7
     assert line + "<td><span class=bad>no</span>" in page3
+    seen_in = "<td><code>2026/01/11/20260111T061700Z-000010-scan-aws.json</code><br>"
+    assert seen_in + "<code>2026/01/16/20260116T061700Z-000015-scan-aws.json</code></td>" in page3
     assert "<title>2026-01-11 to 2026-01-15: fail</title>" in page3
     oscal = json.loads((tmp_path / "sla3" / "assessment-results.json").read_text())
     OscalAssessmentResults.model_validate(oscal)

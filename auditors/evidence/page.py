@@ -99,14 +99,17 @@ def _exceptions_section(ev: Evidence, sla: timedelta) -> str:
             f"<td>{x.status}</td><td>{iso_utc(x.first_seen)}</td>"
             f"<td>{iso_utc(x.resolved) if x.resolved else '<span class=bad>open</span>'}</td>"
             f"<td>{_duration(ttr) if ttr else '-'}</td>"
-            f"<td>{'<span class=good>yes</span>' if met else '<span class=bad>no</span>'}</td></tr>"
+            f"<td>{'<span class=good>yes</span>' if met else '<span class=bad>no</span>'}</td>"
+            f"<td><code>{e(x.first_seen_in)}</code><br><code>{e(x.resolved_in or '-')}</code></td></tr>"
         )
     return (
         f"<h2>3. Exceptions ({len(ev.episodes)})</h2><p>A failure or a check that could not be judged, from the first "
         f"run that showed it to the first run that passed again. SLA: {sla.days} day(s); an open exception meets it "
         "only while it is younger than the SLA at the end of the period.</p>"
         "<table><tr><th>control</th><th>resource</th><th>as first seen</th><th>first seen</th><th>resolved</th>"
-        "<th>time to resolve</th><th>SLA met</th></tr>" + "".join(rows) + "</table>"
+        "<th>time to resolve</th><th>SLA met</th><th>reports (first seen, resolved)</th></tr>"
+        + "".join(rows)
+        + "</table>"
     )
 
 

@@ -169,6 +169,22 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(Path(args.reports))
 
 
+def _evidence(args: argparse.Namespace) -> int:
+    from auditkit.auditors.evidence.command import run
+
+    return run(args)
+
+
+def _add_evidence_parser(sub: argparse._SubParsersAction) -> None:
+    from auditkit.auditors.evidence.command import add_arguments
+
+    evidence = sub.add_parser(
+        "evidence", help="an auditor's package from scan history: timelines, exceptions, OSCAL, samples, manifest"
+    )
+    add_arguments(evidence)
+    evidence.set_defaults(func=_evidence)
+
+
 def add_plan_arguments(plan: argparse.ArgumentParser) -> None:
     add_retention_options(plan)
     plan.add_argument(
@@ -258,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify_aws.set_defaults(func=run_verify)
     # --- end verify ---
 
+    _add_evidence_parser(sub)
     demo = sub.add_parser(
         "demo", help="credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator"
     )

@@ -130,6 +130,30 @@ def _scan(options: AwsScanOptions, step: str) -> Report:
     return report
 
 
+def _evidence_package(folder: Path, reports: tuple[Report, ...], err: Console) -> bool:
+    """The three scans as a hash-chained history, and the auditor's package built from it."""
+    import shutil
+
+    from auditkit.auditors.evidence.package import Request, build
+    from auditkit.auditors.evidence.timeline import Period
+    from auditkit.auditors.history import record_history
+
+    err.rule("Evidence: the three scans as a tamper-evident history, and an auditor's package")
+    history, out = folder / "history", folder / "evidence"
+    for stale in (history, out):
+        shutil.rmtree(stale, ignore_errors=True)
+    for report in reports:
+        record_history(report, str(history))
+    first = reports[0].provenance.started_at.date() if reports[0].provenance else utc_now().date()
+    code, ev, checks = build(Request([str(history)], Period(first, utc_now().date()), out))
+    err.print(
+        f"{checks[0].links} chained reports in {history.resolve()}/ (chain {'intact' if checks[0].intact else 'BROKEN'}); "
+        f"{len(ev.episodes)} exceptions ({sum(e.resolved is not None for e in ev.episodes)} resolved)"
+    )
+    err.print(f"Evidence package: open {(out / 'index.html').resolve()}")
+    return code == 0 and checks[0].links == len(reports)
+
+
 def run_demo(folder: Path) -> int:
     err = Console(stderr=True)
     settings = read_stack_file(STACKS / "Pulumi.demo.yaml")
@@ -172,6 +196,7 @@ def run_demo(folder: Path) -> int:
 
         ok &= run_verify_step(session, endpoint, REGIONS, folder)
 
+    ok &= _evidence_package(folder, (before, clean, drift), err)
     err.rule("Reports")
     err.print(
         f"HTML, SARIF, JSON, JUnit and Markdown for each step are in {folder.resolve()}/ (open {paths[-1]} in a browser)"

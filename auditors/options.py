@@ -58,6 +58,17 @@ def add_common(p: argparse.ArgumentParser) -> None:
         default="any",
         help="exit 1 on any gap, or only on gaps new since --baseline",
     )
+    add_history_option(p)
+
+
+def add_history_option(p: argparse.ArgumentParser) -> None:
+    """`--history DEST` of `scan` and `verify`: each run's JSON report joins a hash chain."""
+    p.add_argument(
+        "--history",
+        metavar="DEST",
+        help="also append the JSON report to a tamper-evident history (hash chain under YYYY/MM/DD/): a directory, "
+        "s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX",
+    )
 
 
 def stack_overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -15,7 +15,16 @@ from auditkit.components.stack_file import find_stack_file
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
 
-__all__ = ["add_common", "stack_settings", "retention_for", "load_baseline", "emit", "write_all", "deliver"]
+__all__ = [
+    "add_common",
+    "stack_settings",
+    "retention_for",
+    "load_baseline",
+    "emit",
+    "keep_history",
+    "write_all",
+    "deliver",
+]
 
 
 def stack_settings(args: argparse.Namespace) -> tuple[StackSettings | None, str]:
@@ -74,13 +83,28 @@ def deliver(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
+def keep_history(report: Report, dest: str | None) -> str | None:
+    """Append the report to --history; a failed write is a ConfigError (exit 2): the evidence was not kept."""
+    if not dest:
+        return None
+    from auditkit.auditors.history import open_store
+    from auditkit.auditors.history.chain import append
+
+    store = open_store(dest)
+    try:
+        return f"{store.description}/{append(store, report.as_json())}"
+    except Exception as exc:  # any store's failure: denied, unreachable, refused race
+        raise ConfigError("--history", dest, "a history destination this run can write to", str(exc)) from None
+
+
 def emit(report: Report, args: argparse.Namespace, source: str) -> int:
     """Write the report (also when the scan had errors: partial results still count) and pick the exit code."""
     deliver(FORMATS[args.format](report, source), args.output)
     if args.report_dir:
         write_all(report, Path(args.report_dir), "scan", source)
+    history = keep_history(report, getattr(args, "history", None))
     c = report.counts()
-    where = [w for w in (args.output, args.report_dir) if w]
+    where = [w for w in (args.output, args.report_dir, history) if w]
     print(
         f"auditkit: {c['FAIL']} gaps, {c['ERROR']} could not be judged, {c['PASS']} passing "
         f"({report.scanned.get('api_calls', '?')} API calls, {report.scanned.get('seconds', '?')} s)"

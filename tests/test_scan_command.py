@@ -82,7 +82,7 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     assert main(["demo", "--reports", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     assert "drift showed exactly the injected gaps" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == sorted(
         f"{stem}.{ext}"
         for stem in (
             "1-console-defaults",
@@ -105,6 +105,12 @@ def test_demo_tells_the_whole_story(tmp_path, capsys):
     ]
     clean = json.loads((tmp_path / "2-shipped-baseline.json").read_text())
     assert clean["summary"]["FAIL"] == 0 and clean["summary"]["ERROR"] == 0
+    # the three steps as a hash-chained history, and the auditor's package built from it
+    assert f"Evidence package: open {(tmp_path / 'evidence' / 'index.html').resolve()}" in err.replace("\n", "")
+    assert len(list((tmp_path / "history").rglob("*.json"))) == 3
+    manifest = json.loads((tmp_path / "evidence" / "manifest.json").read_text())
+    assert manifest["histories"][0]["intact"] and manifest["histories"][0]["links"] == 3
+    assert {"index.html", "assessment-results.json", "controls.csv"} <= set(manifest["files"])
 
 
 def test_drift_workflow_runs_a_command_the_cli_accepts():
@@ -120,8 +126,11 @@ def test_drift_workflow_runs_a_command_the_cli_accepts():
     script = next(s["run"] for s in steps if s.get("id") == "scan")
     line = next(ln for ln in script.splitlines() if ln.strip().startswith("args=("))
     argv = shlex.split(line.split("=(", 1)[1].rstrip(")")) + ["--baseline", "baseline/scan.json", "--fail-on", "new"]
+    history = next(ln for ln in script.splitlines() if "--history" in ln)
+    argv += ["--history", "s3://acme-audit-archive/auditkit-history/aws"]
     args = build_parser().parse_args(argv)
     assert (args.cloud, args.stack, args.report_dir, args.fail_on) == ("aws", "production", "reports", "new")
+    assert args.history == "s3://acme-audit-archive/auditkit-history/aws" and "AUDITKIT_HISTORY" in history
     assert wf["permissions"]["id-token"] == "write"
     assert any("upload-sarif" in s.get("uses", "") for s in steps)
 

@@ -398,3 +398,19 @@ def test_scheduled_workflow_verifies_the_last_day_with_a_checkpoint():
     assert args.func.__name__ == "run_verify"
     cached = [s for s in steps if "actions/cache" in s.get("uses", "") and s["with"]["path"] == "verify-state"]
     assert [s["uses"].split("@")[0] for s in cached] == ["actions/cache/restore", "actions/cache/save"]
+
+
+def test_verify_runs_join_the_history_chain(world, stub, tmp_path):
+    """`verify aws --history DIR` appends each run's JSON report, linked by SHA-256 to the one before."""
+    import hashlib
+
+    history = tmp_path / "history"
+    for _ in range(2):
+        code, _doc = _cli(tmp_path, "--trail", TRAIL, "--history", str(history))
+        assert code == 0
+    links = sorted(history.rglob("*.json"))
+    assert len(links) == 2 and all("verify" in p.name for p in links)
+    first, second = (json.loads(p.read_text()) for p in links)
+    assert first["history"]["previous"] is None
+    assert second["history"]["previous"]["sha256"] == hashlib.sha256(links[0].read_bytes()).hexdigest()
+    assert second["command"] == "verify aws"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from auditkit.auditors.aws.verify.layout import Window
+from auditkit.auditors.options import add_history_option
 from auditkit.auditors.reports import FORMATS
 from auditkit.policies.errors import ConfigError
 
@@ -32,6 +33,7 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=sorted(FORMATS), default="table", help="report format (default: table)")
     p.add_argument("--output", help="write the report here (default: stdout)")
     p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
+    add_history_option(p)
     p.set_defaults(fail_on="any")
 
 

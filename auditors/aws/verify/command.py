@@ -7,8 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from auditkit.auditors.aws.verify.layout import Window
-from auditkit.auditors.options import add_history_option
-from auditkit.auditors.reports import FORMATS
+from auditkit.auditors.options import REPORT_FORMATS, add_history_option
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", help="JSON file: verified digests and chain heads; the next run reads new hours")
     p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call before ERROR")
-    p.add_argument("--format", choices=sorted(FORMATS), default="table", help="report format (default: table)")
+    p.add_argument("--format", choices=REPORT_FORMATS, default="table", help="report format (default: table)")
     p.add_argument("--output", help="write the report here (default: stdout)")
     p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
     add_history_option(p)

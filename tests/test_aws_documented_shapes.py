@@ -176,7 +176,10 @@ KEEP = (
                 ),
             ],
             Status.PASS,
-            "holds for 7 years (2557 days) per 22 CCR 72543 under AWSLogs/; log files under 128 KB are not transitioned",
+            # The tmp/ rule's 1-day expiry is no part of the logs' removal bound either.
+            "holds for 7 years (2557 days) per 22 CCR 72543 under AWSLogs/; delete marker at day 2557, "
+            "bytes removed by day 2560 (2557 + 1 noncurrent + 2 midnight roundings); "
+            "log files under 128 KB are not transitioned",
         ),
         (  # legacy rule-level Prefix (no Filter) scoped to the logs counts
             [rule("legacy", "<Prefix>AWSLogs/</Prefix>", TIER + KEEP)],

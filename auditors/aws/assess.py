@@ -280,7 +280,7 @@ def _destination(j: _Judge, d: DestinationRecord) -> None:
     ok = {
         "aws.bucket.hardening": "versioned, private, TLS-only, CloudTrail can write, SSE-KMS with a customer-managed key",
         "aws.bucket.lifecycle": f"holds for {j.required.describe()} under {' and '.join(prefixes)}; "
-        f"{judges.describe_removal(facts.lifecycle)}; " + minimum_size_note(facts.transition_minimum_size),
+        f"{judges.describe_removal(facts.lifecycle, prefixes)}; " + minimum_size_note(facts.transition_minimum_size),
     }
     for control, check in checks.items():
         failed = [failures[k] for k in ARCHIVE_NEEDS[control] if k in failures]

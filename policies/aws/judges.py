@@ -25,7 +25,11 @@ from auditkit.policies.aws.facts import (
     PublicAccessBlock,
     TrailFacts,
 )
-from auditkit.policies.aws.lifecycle import lifecycle  # noqa: F401  (judged there; callers use judges.lifecycle)
+from auditkit.policies.aws.lifecycle import (  # lifecycle: judged there; callers use judges.lifecycle
+    DEFAULT_LOG_PREFIXES,
+    lifecycle,
+    reach,
+)
 from auditkit.policies.retention import RetentionRequirement
 
 AWS_MANAGED_ALIAS = "alias/aws/"
@@ -172,7 +176,14 @@ def object_lock(lock: ObjectLockFacts | None, required: RetentionRequirement) ->
 MIDNIGHT_ROUNDINGS = 2
 
 
-def removal_bound_days(rules: Iterable[LifecycleRule] | None) -> int | None:
+def _reaching_logs(rules: Iterable[LifecycleRule] | None, log_prefixes: Sequence[str]) -> list[LifecycleRule]:
+    """Enabled rules whose filter can match the log files (a rule on tmp/ says nothing about them)."""
+    return [r for r in rules or () if r.enabled and reach(r, log_prefixes) != "none"]
+
+
+def removal_bound_days(
+    rules: Iterable[LifecycleRule] | None, log_prefixes: Sequence[str] = DEFAULT_LOG_PREFIXES
+) -> int | None:
     """Days after a write by which lifecycle has removed its bytes from a versioned bucket.
 
     Expiring the current version at E days only adds a delete marker; the version then
@@ -181,7 +192,7 @@ def removal_bound_days(rules: Iterable[LifecycleRule] | None) -> int | None:
     itself or by ExpiredObjectDeleteMarker. None: the bytes are never removed. S3 runs
     lifecycle asynchronously; storage of an eligible version is no longer billed.
     """
-    enabled = [r for r in rules or () if r.enabled]
+    enabled = _reaching_logs(rules, log_prefixes)
     current = [r.expiration_days for r in enabled if r.expiration_days is not None]
     noncurrent = [r.noncurrent_expiration_days for r in enabled if r.noncurrent_expiration_days is not None]
     if not current or not noncurrent:
@@ -189,7 +200,9 @@ def removal_bound_days(rules: Iterable[LifecycleRule] | None) -> int | None:
     return min(current) + min(noncurrent) + MIDNIGHT_ROUNDINGS
 
 
-def versioned_retention(rules: Iterable[LifecycleRule] | None) -> list[str]:
+def versioned_retention(
+    rules: Iterable[LifecycleRule] | None, log_prefixes: Sequence[str] = DEFAULT_LOG_PREFIXES
+) -> list[str]:
     """A versioned archive: the bytes are removed within removal_bound_days.
 
     The noncurrent expiration may be far shorter than the retention: lifecycle never deletes a
@@ -198,7 +211,7 @@ def versioned_retention(rules: Iterable[LifecycleRule] | None) -> list[str]:
     version deleted early waits for its retain-until date. Whether that lock is there and long
     enough is aws.bucket.object_lock's question: one cause, one gap.
     """
-    enabled = [r for r in rules or () if r.enabled]
+    enabled = _reaching_logs(rules, log_prefixes)
     if not enabled:
         return []
     gaps = []
@@ -217,15 +230,15 @@ def archive_lifecycle(
 ) -> list[str]:
     """aws.bucket.lifecycle for a versioned log archive: tiering and expiry where the rules reach the
     logs, then the removal bound."""
-    return lifecycle(rules, required, log_prefixes) + versioned_retention(rules)
+    return lifecycle(rules, required, log_prefixes) + versioned_retention(rules, log_prefixes)
 
 
-def describe_removal(rules: Iterable[LifecycleRule] | None) -> str:
+def describe_removal(rules: Iterable[LifecycleRule] | None, log_prefixes: Sequence[str] = DEFAULT_LOG_PREFIXES) -> str:
     """The bound in words, for the plan's settings column and a PASS message."""
-    bound = removal_bound_days(rules)
+    bound = removal_bound_days(rules, log_prefixes)
     if bound is None:
         return "bytes never removed"
-    enabled = [r for r in rules or () if r.enabled]
+    enabled = _reaching_logs(rules, log_prefixes)
     current = min(r.expiration_days for r in enabled if r.expiration_days is not None)
     noncurrent = min(r.noncurrent_expiration_days for r in enabled if r.noncurrent_expiration_days is not None)
     return (

@@ -42,3 +42,14 @@ def rendered(s: StackSettings) -> dict[str, RenderedResource]:
     """Render a stack with the mock engine; resources by logical name."""
     region = s.aws.region if s.aws else "us-east-1"
     return {r.name: r for r in render(lambda: build_stack(s), s.name, region=region)}
+
+
+@pytest.fixture
+def arm(monkeypatch):
+    """A fake ARM over HTTPS (its own test certificate), for the real azure-mgmt clients."""
+    from tests.fakes.arm import FakeArm
+
+    fake = FakeArm()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert))
+    yield fake
+    fake.close()

@@ -7,27 +7,12 @@ import copy
 
 import pytest
 
-from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.findings import Status
 from auditkit.policies.retention import required_retention
-from tests.fakes.arm import FakeArm, FakeCredential
-from tests.fakes.arm_published import ACCOUNT, ARCHIVE_SUB, KV, SUB, PublishedWorld, immutability_policy
+from tests.fakes.arm_published import ACCOUNT, ARCHIVE_SUB, KV, PublishedWorld, immutability_policy, scan
 
 US = required_retention(["US"])
 ARCHIVE_CONTROLS = ("azure.storage.hardening", "azure.storage.immutability", "azure.storage.lifecycle")
-
-
-@pytest.fixture
-def arm(monkeypatch):
-    fake = FakeArm()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert))
-    yield fake
-    fake.close()
-
-
-def scan(arm, world, required=US):
-    world.load(arm)
-    return scan_azure(AzureScanOptions(required, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
 
 
 def verdict(report, control, resource=ACCOUNT):
@@ -129,7 +114,7 @@ def test_a_short_container_level_version_policy_fails_under_a_good_account_polic
     world.load(arm)
     body = arm.routes[f"{ACCOUNT}/blobServices/default/containers/insights-logs-auditevent".lower()]
     body["properties"]["immutableStorageWithVersioning"] = {"enabled": True, "timeStamp": "2022-09-01T01:58:44Z"}
-    report = scan_azure(AzureScanOptions(US, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
+    report = scan(arm, None)
     status, message = verdict(report, "azure.storage.immutability")
     assert (status, message) == (
         Status.FAIL,
@@ -163,7 +148,7 @@ def test_an_unreadable_archive_is_an_error_about_that_account_only(arm, fault, c
     else:
         for path in [p for p in arm.routes if p.startswith(ACCOUNT.lower())]:
             del arm.routes[path]
-    report = scan_azure(AzureScanOptions(US, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
+    report = scan(arm, None)
     for control in ARCHIVE_CONTROLS:
         status, message = verdict(report, control)
         assert status is Status.ERROR and f"StorageAccounts.GetProperties ({ACCOUNT}" in message and code in message
@@ -179,11 +164,11 @@ def test_a_missing_management_policy_is_no_delete_and_other_not_founds_are_error
     world.management_policy = {}
     world.load(arm)
     del arm.routes[f"{ACCOUNT}/managementPolicies/default".lower()]
-    report = scan_azure(AzureScanOptions(US, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
+    report = scan(arm, None)
     status, message = verdict(report, "azure.storage.lifecycle")
     assert status is Status.PASS and "are never deleted by a rule" in message
     arm.faults[f"{ACCOUNT}/managementPolicies".lower()] = (404, "ResourceNotFound")
-    report = scan_azure(AzureScanOptions(US, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
+    report = scan(arm, None)
     status, message = verdict(report, "azure.storage.lifecycle")
     assert status is Status.ERROR and "ManagementPolicies.Get" in message and "ResourceNotFound" in message
 

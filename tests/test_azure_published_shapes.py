@@ -8,10 +8,8 @@ example whose shape decides its verdict.
 
 import pytest
 
-from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.findings import Status
 from auditkit.policies.retention import required_retention
-from tests.fakes.arm import FakeArm, FakeCredential
 from tests.fakes.arm_published import (
     ACCOUNT,
     FHIR,
@@ -22,6 +20,7 @@ from tests.fakes.arm_published import (
     WORKSPACE,
     PublishedWorld,
     log,
+    scan,
     setting,
     subscription_setting,
 )
@@ -29,19 +28,6 @@ from tests.fakes.arm_published import (
 US = required_retention(["US"])
 SUBSCRIPTION = f"/subscriptions/{SUB}"
 MASTER = f"{SERVER}/databases/master"
-
-
-@pytest.fixture
-def arm(monkeypatch):
-    fake = FakeArm()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert))
-    yield fake
-    fake.close()
-
-
-def scan(arm, world, required=US):
-    world.load(arm)
-    return scan_azure(AzureScanOptions(required, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
 
 
 def verdict(report, control, resource):
@@ -178,7 +164,7 @@ def test_categories_split_over_two_archives_fail(arm):
     world = PublishedWorld(US.days, activity=split(ACCOUNT, other))
     world.load(arm)
     arm.set(other, {**world.account, "id": other, "name": "elsewhere"})
-    report = scan_azure(AzureScanOptions(US, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
+    report = scan(arm, None)
     found = verdict(report, "azure.activity_log.export", SUBSCRIPTION)
     assert found == (
         Status.FAIL,
@@ -223,7 +209,7 @@ def test_categories_that_cannot_be_read_are_an_error_for_that_resource(arm):
     world = PublishedWorld(US.days)
     world.load(arm)
     arm.faults[f"{KV}/providers/microsoft.insights/diagnosticSettingsCategories".lower()] = (403, "AuthorizationFailed")
-    report = scan_azure(AzureScanOptions(US, (SUB,), arm_endpoint=arm.endpoint), FakeCredential())
+    report = scan(arm, None)
     status, message = verdict(report, "azure.diagnostics.resources", KV)
     assert status is Status.ERROR and "DiagnosticSettingsCategory.List" in message and "AuthorizationFailed" in message
     assert verdict(report, "azure.diagnostics.resources", FHIR)[0] is Status.PASS

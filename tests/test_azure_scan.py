@@ -9,20 +9,12 @@ import pytest
 from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.findings import Status
 from auditkit.policies.retention import required_retention
-from tests.fakes.arm import FakeArm, FakeCredential
+from tests.fakes.arm import FakeCredential
 from tests.fakes.arm_published import ACCOUNT, GROUP, KV, SUB, WORKSPACE, PublishedWorld
 
 US = required_retention(["US"])
 SUBSCRIPTION = f"/subscriptions/{SUB}"
 OTHER_SUB = "fb9f25f9-5785-4510-a38f-a62f188eb9f8"  # listSubscriptionDiagnosticSettings.json's subscription
-
-
-@pytest.fixture
-def arm(monkeypatch):
-    fake = FakeArm()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert))
-    yield fake
-    fake.close()
 
 
 def scan(arm, world=None, required=US, load=True):

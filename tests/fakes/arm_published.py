@@ -25,7 +25,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.arm import FakeArm
+from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
+from auditkit.auditors.findings import Report
+from auditkit.policies.retention import RetentionRequirement, required_retention
+from tests.fakes.arm import FakeArm, FakeCredential
 
 SUB = "1a66ce04-b633-4a0b-b2bc-a912ec8986a6"
 ARCHIVE_SUB = "df602c9c-7aa0-407d-a6fb-eb20c8bd1192"
@@ -371,3 +374,11 @@ def _table(name: str, total: int) -> dict[str, Any]:
         "id": f"{WORKSPACE}/tables/{name}",
         "name": name,
     }
+
+
+def scan(arm: FakeArm, world: PublishedWorld | None, required: RetentionRequirement | None = None) -> Report:
+    """Load the published world (if given) into the fake ARM and scan subscription SUB with the real clients."""
+    if world is not None:
+        world.load(arm)
+    options = AzureScanOptions(required or required_retention(["US"]), (SUB,), arm_endpoint=arm.endpoint)
+    return scan_azure(options, FakeCredential())

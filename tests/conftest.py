@@ -53,3 +53,16 @@ def arm(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(fake.cert))
     yield fake
     fake.close()
+
+
+@pytest.fixture
+def gcp():
+    """A fake GCP (REST) holding the published organization of tests/fakes/gcp_world.py:
+    `_Default`/`_Required` sinks and buckets everywhere. Test modules needing another world override it."""
+    from tests.fakes.gcp import FakeGcp
+    from tests.fakes.gcp_world import organization
+
+    fake = FakeGcp()
+    organization(fake)
+    yield fake
+    fake.close()

@@ -9,7 +9,6 @@ import json
 import socket
 import time
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -17,8 +16,7 @@ from auditkit.auditors.cli import main
 from auditkit.auditors.findings import Status
 from auditkit.auditors.gcp.calls import ATTEMPTS
 from auditkit.auditors.gcp.scan import RETRIES_PER_SCAN
-from tests.fakes.gcp import FakeGcp
-from tests.fakes.gcp_world import ORG, PROJECT, organization, scan
+from tests.fakes.gcp_world import ORG, PROJECT, scan
 
 
 class Endpoint:
@@ -53,14 +51,6 @@ def test_a_silent_endpoint_times_out_per_call():
     assert {f.status for f in report.findings} == {Status.ERROR}
     assert "Timeout" in report.findings[0].message
     assert elapsed < 15, elapsed
-
-
-@pytest.fixture
-def gcp():
-    fake = FakeGcp()
-    organization(fake)
-    yield fake
-    fake.close()
 
 
 def test_a_transient_outage_is_retried_within_the_budget(gcp):

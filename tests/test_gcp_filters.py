@@ -11,8 +11,7 @@ import pytest
 from auditkit.auditors.findings import Status
 from auditkit.policies.gcp.facts import SinkFacts
 from auditkit.policies.gcp.judges import exports_every_audit_log
-from tests.fakes.gcp import FakeGcp
-from tests.fakes.gcp_world import ARCHIVE, ORG, PROJECT, add_sink, archive, organization, scan, verdicts
+from tests.fakes.gcp_world import ARCHIVE, ORG, PROJECT, add_sink, archive, scan, verdicts
 
 EVERY_ID = " OR ".join(
     f'LOG_ID("cloudaudit.googleapis.com/{t}")' for t in ("activity", "data_access", "system_event", "policy")
@@ -75,14 +74,6 @@ def test_exclusions_must_provably_spare_audit_logs(exclusion, harmless):
         SinkFacts("s", "projects/p", "storage.googleapis.com/b", "", exclusions=(exclusion,))
     )
     assert (gaps == []) is harmless, gaps
-
-
-@pytest.fixture
-def gcp():
-    fake = FakeGcp()
-    organization(fake)
-    yield fake
-    fake.close()
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ import pytest
 
 from auditkit.auditors.findings import Status
 from tests.fakes import gcp_published as pub
-from tests.fakes.gcp import FakeGcp
 from tests.fakes.gcp_world import (
     ARCHIVE,
     CENTRAL,
@@ -21,20 +20,11 @@ from tests.fakes.gcp_world import (
     PROJECT,
     add_sink,
     archive,
-    organization,
     scan,
     verdicts,
 )
 
 GCS = f"storage.googleapis.com/{ARCHIVE}"
-
-
-@pytest.fixture
-def gcp():
-    fake = FakeGcp()
-    organization(fake)
-    yield fake
-    fake.close()
 
 
 def export(report):

@@ -274,41 +274,26 @@ def _chain_findings(r: ChainResult) -> list[Finding]:
     ]
     if out:
         return out
+
+    def whole_chain(status: Status, message: str) -> list[Finding]:
+        return [Finding(CONTROL, status, c.label, c.account, c.region, message)]
+
     if not r.verified:
         if r.spec.anchor and r.spec.expect.head is not None:
-            return [
-                Finding(
-                    CONTROL,
-                    Status.PASS,
-                    c.label,
-                    c.account,
-                    c.region,
-                    f"no new digest since the checkpoint's head {iso(r.spec.anchor.head_time)}, as expected",
-                )
-            ]
-        return [
-            Finding(
-                CONTROL,
-                Status.FAIL,
-                c.label,
-                c.account,
-                c.region,
-                f"no digest of trail {c.trail_name} from {iso(r.spec.start)}: nothing in this window can be "
-                "proven complete or unaltered",
+            return whole_chain(
+                Status.PASS, f"no new digest since the checkpoint's head {iso(r.spec.anchor.head_time)}, as expected"
             )
-        ]
-    first, last = r.verified[0], r.verified[-1]
-    return [
-        Finding(
-            CONTROL,
-            Status.PASS,
-            c.label,
-            c.account,
-            c.region,
-            f"{len(r.verified)} digest(s) from {iso(first.start)} to {iso(last.end)} verified (signatures, "
-            f"chain links, every hour present) and {r.log_files} log file(s) unaltered",
+        return whole_chain(
+            Status.FAIL,
+            f"no digest of trail {c.trail_name} from {iso(r.spec.start)}: nothing in this window can be "
+            "proven complete or unaltered",
         )
-    ]
+    first, last = r.verified[0], r.verified[-1]
+    return whole_chain(
+        Status.PASS,
+        f"{len(r.verified)} digest(s) from {iso(first.start)} to {iso(last.end)} verified (signatures, "
+        f"chain links, every hour present) and {r.log_files} log file(s) unaltered",
+    )
 
 
 def _trail_findings(scopes: list[TrailScope]) -> list[Finding]:

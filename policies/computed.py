@@ -103,6 +103,16 @@ def flag(value: Any, default: bool) -> Any:
     return default if value is None else bool(value)
 
 
+def text(value: Any, default: str = "") -> Any:
+    """A text input as the engine sends it (missing: `default`); a marker stays a marker."""
+    return value if isinstance(value, Computed) else str(value or default)
+
+
+def optional(value: Any) -> Any:
+    """An optional input: None when empty; a marker stays a marker."""
+    return value if isinstance(value, Computed) else (value or None)
+
+
 class Unreadable:
     """Stands for a value in a shape no judge understands: any use raises the error that said so."""
 

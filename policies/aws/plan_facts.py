@@ -44,6 +44,8 @@ from auditkit.policies.computed import (
     judged,
     known,
     lazily,
+    optional,
+    text,
 )
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
@@ -56,14 +58,6 @@ def _int(value: Any) -> int | None:
     if value is None or isinstance(value, Computed):
         return value
     return int(value)
-
-
-def _text(value: Any, default: str = "") -> Any:
-    return value if isinstance(value, Computed) else str(value or default)
-
-
-def _optional(value: Any) -> Any:
-    return value if isinstance(value, Computed) else (value or None)
 
 
 def _selectors(props: Mapping[str, Any]) -> Any:
@@ -80,20 +74,20 @@ def _selectors(props: Mapping[str, Any]) -> Any:
 def trail_facts(props: Mapping[str, Any], region: str = "") -> TrailFacts:
     """Fields computed at apply stay markers: only the judges that read them are undetermined."""
     return TrailFacts(
-        name=_text(props.get("name")),
-        arn=_text(props.get("arn")),
-        home_region=_text(props.get("region"), region),
-        bucket=_text(props.get("s3BucketName")),
+        name=text(props.get("name")),
+        arn=text(props.get("arn")),
+        home_region=text(props.get("region"), region),
+        bucket=text(props.get("s3BucketName")),
         multi_region=flag(props.get("isMultiRegionTrail"), False),
         include_global_events=flag(props.get("includeGlobalServiceEvents"), True),
         organization=flag(props.get("isOrganizationTrail"), False),
         log_validation=flag(props.get("enableLogFileValidation"), False),
-        kms_key_id=_optional(props.get("kmsKeyId")),
-        cloudwatch_log_group_arn=_optional(props.get("cloudWatchLogsGroupArn")),
-        cloudwatch_role_arn=_optional(props.get("cloudWatchLogsRoleArn")),
+        kms_key_id=optional(props.get("kmsKeyId")),
+        cloudwatch_log_group_arn=optional(props.get("cloudWatchLogsGroupArn")),
+        cloudwatch_role_arn=optional(props.get("cloudWatchLogsRoleArn")),
         selectors=lazily(_selectors, props),
         logging=flag(props.get("enableLogging"), True),
-        s3_key_prefix=_text(props.get("s3KeyPrefix")),
+        s3_key_prefix=text(props.get("s3KeyPrefix")),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from auditkit.policies.azure import judges
@@ -17,6 +18,7 @@ from auditkit.policies.azure.facts import (
     WorkspaceFacts,
     resource_type,
 )
+from auditkit.policies.computed import Computed, NotYetKnown, flag, judged, known, lazily, optional, text
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -41,18 +43,22 @@ AZURE_CONTROLS = (
 _TIERS = {"tierToCool": "Cool", "tierToCold": "Cold", "tierToArchive": "Archive"}
 
 
-def setting_facts(r: PlanResource) -> DiagnosticSettingFacts:
-    p = r.props
-    logs = tuple(
-        LogSetting(x.get("category"), x.get("categoryGroup"), bool(x.get("enabled", False)))
-        for x in p.get("logs") or ()
+def _logs(props: Mapping[str, Any]) -> tuple[LogSetting, ...]:
+    return tuple(
+        LogSetting(x.get("category"), x.get("categoryGroup"), flag(x.get("enabled"), False))
+        for x in known(props.get("logs")) or ()
     )
+
+
+def setting_facts(r: PlanResource) -> DiagnosticSettingFacts:
+    """A setting's facts; a value computed at apply stays a marker for the judges that read it."""
+    p = r.props
     return DiagnosticSettingFacts(
-        name=str(p.get("name") or r.name),
-        resource_uri=str(p.get("resourceUri") or ""),
-        logs=logs,
-        storage_account_id=p.get("storageAccountId") or None,
-        workspace_id=p.get("workspaceId") or None,
+        name=text(p.get("name"), r.name),
+        resource_uri=text(p.get("resourceUri")),
+        logs=lazily(_logs, p),
+        storage_account_id=optional(p.get("storageAccountId")),
+        workspace_id=optional(p.get("workspaceId")),
     )
 
 
@@ -71,7 +77,7 @@ def lifecycle_facts(props: Mapping[str, Any]) -> list[LifecycleActionFacts]:
     """Base-blob actions of the enabled rules (a management policy's REST or engine props: both camelCase)."""
     out = []
     for rule in (props.get("policy") or {}).get("rules") or ():
-        if rule.get("enabled") is False:
+        if known(rule.get("enabled")) is False:
             continue
         definition = rule.get("definition") or {}
         filters = definition.get("filters") or {}
@@ -128,7 +134,8 @@ def is_master(resource_id: str) -> bool:
     return resource_id.rstrip("/").lower().endswith("/databases/master")
 
 
-def _sql_gaps(resources: Sequence[PlanResource], in_scope: Sequence[str], settings: list) -> tuple[list[str], tuple]:
+def _sql_pairs(resources: Sequence[PlanResource], in_scope: Sequence[str]) -> list[tuple[str, Any, Any]]:
+    """Each in-scope SQL database with the server and database auditing policies the plan sets for it."""
     servers = {
         _server_key(r.props.get("resourceGroupName"), r.props.get("serverName")): r
         for r in resources
@@ -142,21 +149,27 @@ def _sql_gaps(resources: Sequence[PlanResource], in_scope: Sequence[str], settin
         for r in resources
         if r.type == SQL_DATABASE_AUDITING
     }
-    gaps, used = [], []
+    pairs = []
     for rid in in_scope:
         if resource_type(rid) != "microsoft.sql/servers/databases":
             continue
         parts = rid.strip("/").split("/")
         key = _server_key(parts[3], parts[-3])
-        server, database = servers.get(key), databases.get((*key, parts[-1].lower()))
-        used += [r.name for r in (server, database) if r is not None]
-        gaps += judges.sql_auditing(
+        pairs.append((rid, servers.get(key), databases.get((*key, parts[-1].lower()))))
+    return pairs
+
+
+def _sql_gaps(pairs: list[tuple[str, Any, Any]], settings: list[DiagnosticSettingFacts]) -> list[str]:
+    return [
+        gap
+        for rid, server, database in pairs
+        for gap in judges.sql_auditing(
             rid,
             auditing_facts(server.props if server else None),
             auditing_facts(database.props if database else None),
             settings,
         )
-    return gaps, tuple(dict.fromkeys(used))
+    ]
 
 
 def _account_name(resource_id: str | None) -> str:
@@ -164,33 +177,86 @@ def _account_name(resource_id: str | None) -> str:
     return parts[-1] if len(parts) > 1 and parts[-2].lower() == "storageaccounts" else ""
 
 
-def _diagnostics(resources: Sequence[PlanResource], resource_ids: Sequence[str], settings: list) -> list[Verdict]:
-    # Every resource the stack names, and every resource the plan already sends logs from.
+def _named(value: Any, wanted: Any) -> bool:
+    """Whether a plan resource names `wanted`; used to say which resources a verdict is about, never to judge."""
+    return isinstance(value, str) and isinstance(wanted, str) and value == wanted
+
+
+def _in_scope(resource_ids: Sequence[str], settings: list[tuple[str, DiagnosticSettingFacts]]) -> list[str]:
+    """Every resource the stack names, and every audited resource the plan already sends logs from."""
     from_settings = [s.resource_uri[: len(s.resource_uri.lower().split("/blobservices/")[0])] for _, s in settings]
     audited = [rid for rid in from_settings if resource_type(rid) in AUDIT_LOGS and not is_master(rid)]
     candidates = (*resource_ids, *audited)
-    in_scope = [next(x for x in candidates if x.lower() == r) for r in dict.fromkeys(r.lower() for r in candidates)]
+    return [next(x for x in candidates if x.lower() == r) for r in dict.fromkeys(r.lower() for r in candidates)]
+
+
+def _diagnostics(resources: Sequence[PlanResource], resource_ids: Sequence[str], settings: list) -> list[Verdict]:
+    control = "azure.diagnostics.resources"
+    names = tuple(n for n, _ in settings)
+    try:
+        in_scope = _in_scope(resource_ids, settings)
+    except NotYetKnown as exc:
+        # A setting on a resource created in this plan: which resources are covered is known at apply.
+        return [Verdict(control, names, (), (exc.field,))]
     if not in_scope:
         return []
     facts = [s for _, s in settings]
-    sql_gaps, sql_names = _sql_gaps(resources, in_scope, facts)
-    gaps = judges.resource_diagnostics(in_scope, facts) + sql_gaps
-    return [Verdict("azure.diagnostics.resources", tuple(n for n, _ in settings) + sql_names, tuple(gaps))]
+    try:
+        sql_names = tuple(r.name for _, *pair in _sql_pairs(resources, in_scope) for r in pair if r is not None)
+    except NotYetKnown:
+        sql_names = tuple(r.name for r in resources if r.type in (SQL_AUDITING, SQL_DATABASE_AUDITING))
+    return [
+        judged(
+            control,
+            names + tuple(dict.fromkeys(sql_names)),
+            lambda: judges.resource_diagnostics(in_scope, facts),
+            lambda: _sql_gaps(_sql_pairs(resources, in_scope), facts),
+        )
+    ]
 
 
-def _archive(
-    resources: Sequence[PlanResource],
-    account: PlanResource,
-    sub_settings: list,
-    settings: list,
-    required: RetentionRequirement,
-    shared_key_allowed: bool,
+ARCHIVE_CONTROLS = ("azure.storage.immutability", "azure.storage.lifecycle", "azure.storage.hardening")
+
+
+@dataclass(frozen=True)
+class _Destinations:
+    """Where the plan's settings send logs: accounts named literally, and fields known only at apply."""
+
+    sub_settings: list[tuple[str, DiagnosticSettingFacts]]
+    settings: list[tuple[str, DiagnosticSettingFacts]]
+
+    def named(self) -> set[str]:
+        targets = (s.storage_account_id for _, s in (*self.sub_settings, *self.settings))
+        return {_account_name(t) for t in targets if not isinstance(t, Computed)} - {""}
+
+    def pending(self) -> tuple[str, ...]:
+        targets = (s.storage_account_id for _, s in (*self.sub_settings, *self.settings))
+        return tuple(dict.fromkeys(t.field for t in targets if isinstance(t, Computed)))
+
+
+def _archives(
+    resources: Sequence[PlanResource], to: _Destinations, required: RetentionRequirement, shared_key_allowed: bool
 ) -> list[Verdict]:
-    of = lambda t: [r for r in resources if r.type == t and r.props.get("accountName") == name]  # noqa: E731
-    name = str(account.props.get("accountName"))
-    declared = {str(c.props.get("containerName")) for c in of(CONTAINER)}
-    writing = [s for _, s in settings if _account_name(s.storage_account_id) == name]
-    activity = any(_account_name(s.storage_account_id) == name for _, s in sub_settings)
+    """Each storage account the settings write to is an archive; one they may write to waits for apply."""
+    named, pending = to.named(), to.pending()
+    out = []
+    for account in (r for r in resources if r.type == ACCOUNT):
+        name = account.props.get("accountName")
+        if isinstance(name, str) and name in named:
+            out += _archive(resources, account, to, required, shared_key_allowed)
+        elif pending or isinstance(name, Computed):
+            fields = pending or (name.field,)
+            out += [Verdict(c, (account.name,), (), fields) for c in ARCHIVE_CONTROLS]
+    return out
+
+
+def _immutability_gaps(
+    resources: Sequence[PlanResource], name: str, to: _Destinations, required: RetentionRequirement
+) -> list[str]:
+    of = [r for r in resources if r.props.get("accountName") == name]
+    declared = {str(c.props.get("containerName")) for c in of if c.type == CONTAINER}
+    writing = [s for _, s in to.settings if _account_name(s.storage_account_id) == name]
+    activity = any(_account_name(s.storage_account_id) == name for _, s in to.sub_settings)
     needed, unknown = judges.monitor_containers(writing, activity)
     policies = [
         ImmutabilityFacts(
@@ -199,35 +265,63 @@ def _archive(
             p.props.get("state"),
             bool(p.props.get("allowProtectedAppendWrites") or p.props.get("allowProtectedAppendWritesAll")),
         )
-        for p in of(IMMUTABILITY)
+        for p in of
+        if p.type == IMMUTABILITY
     ]
     # A plan cannot see a lock made after deployment: an account policy's recorded state is judged as recorded.
-    account_policy = account_immutability(account.props, name)
-    gaps = judges.immutability(policies, declared | needed, required, account_policy, unknown)
-    lifecycles = of(MANAGEMENT_POLICY)
-    actions = [a for m in lifecycles for a in lifecycle_facts(m.props)]
+    account = next(r for r in resources if r.type == ACCOUNT and _named(r.props.get("accountName"), name))
+    return judges.immutability(
+        policies, declared | needed, required, account_immutability(account.props, name), unknown
+    )
+
+
+def _archive(
+    resources: Sequence[PlanResource],
+    account: PlanResource,
+    to: _Destinations,
+    required: RetentionRequirement,
+    shared_key_allowed: bool,
+) -> list[Verdict]:
+    name = str(account.props.get("accountName"))
+    of = lambda t: [r.name for r in resources if r.type == t and _named(r.props.get("accountName"), name)]  # noqa: E731
+    lifecycles = [r for r in resources if r.type == MANAGEMENT_POLICY and _named(r.props.get("accountName"), name)]
     return [
-        Verdict("azure.storage.immutability", tuple(p.name for p in of(IMMUTABILITY)) or (account.name,), tuple(gaps)),
-        Verdict(
-            "azure.storage.lifecycle", tuple(m.name for m in lifecycles), tuple(judges.lifecycle(actions, required))
+        judged(
+            "azure.storage.immutability",
+            tuple(of(IMMUTABILITY)) or (account.name,),
+            lambda: _immutability_gaps(resources, name, to, required),
         ),
-        Verdict(
+        judged(
+            "azure.storage.lifecycle",
+            tuple(m.name for m in lifecycles),
+            lambda: judges.lifecycle([a for m in lifecycles for a in lifecycle_facts(m.props)], required),
+        ),
+        judged(
             "azure.storage.hardening",
             (account.name,),
-            tuple(judges.hardening(account_facts(account.props), shared_key_allowed)),
+            lambda: judges.hardening(account_facts(account.props), shared_key_allowed),
         ),
     ]
+
+
+def _workspace_gaps(ws: PlanResource, resources: Sequence[PlanResource], required: RetentionRequirement) -> list[str]:
+    wname = ws.props.get("workspaceName")
+    tables = [t for t in resources if t.type == TABLE and t.props.get("workspaceName") == wname]
+    totals = {str(t.props.get("tableName")): t.props.get("totalRetentionInDays") for t in tables}
+    facts = WorkspaceFacts(str(ws.props.get("workspaceName")), ws.props.get("retentionInDays"), totals)
+    return judges.workspace_retention(facts, required)
 
 
 def _workspaces(resources: Sequence[PlanResource], required: RetentionRequirement) -> list[Verdict]:
     verdicts = []
     for ws in (r for r in resources if r.type == WORKSPACE):
-        wname = str(ws.props.get("workspaceName"))
-        tables = [t for t in resources if t.type == TABLE and t.props.get("workspaceName") == wname]
-        totals = {str(t.props.get("tableName")): t.props.get("totalRetentionInDays") for t in tables}
-        facts = WorkspaceFacts(wname, ws.props.get("retentionInDays"), totals)
-        names = (ws.name, *(t.name for t in tables))
-        verdicts.append(Verdict("azure.workspace.retention", names, tuple(judges.workspace_retention(facts, required))))
+        wname = ws.props.get("workspaceName")
+        tables = [t.name for t in resources if t.type == TABLE and _named(t.props.get("workspaceName"), wname)]
+        verdicts.append(
+            judged(
+                "azure.workspace.retention", (ws.name, *tables), lambda ws=ws: _workspace_gaps(ws, resources, required)
+            )
+        )
     return verdicts
 
 
@@ -238,15 +332,21 @@ def judge_azure_plan(
     shared_key_allowed: bool = False,
     require_activity_log: bool = True,
 ) -> list[Verdict]:
-    sub_settings = [(r.name, setting_facts(r)) for r in resources if r.type == SUBSCRIPTION_SETTING]
-    settings = [(r.name, setting_facts(r)) for r in resources if r.type == DIAGNOSTIC_SETTING]
+    """Every Azure control over a whole plan. A value computed at apply leaves undetermined only the
+    controls that read it (policies/computed.py); every literal input is judged."""
+    to = _Destinations(
+        [(r.name, setting_facts(r)) for r in resources if r.type == SUBSCRIPTION_SETTING],
+        [(r.name, setting_facts(r)) for r in resources if r.type == DIAGNOSTIC_SETTING],
+    )
     verdicts = []
-    if sub_settings or require_activity_log:
-        gaps = judges.activity_log_export([s for _, s in sub_settings])
-        verdicts.append(Verdict("azure.activity_log.export", tuple(n for n, _ in sub_settings), tuple(gaps)))
-    verdicts += _diagnostics(resources, resource_ids, settings)
-    archives = {_account_name(s.storage_account_id) for _, s in (*sub_settings, *settings)} - {""}
-    for account in (r for r in resources if r.type == ACCOUNT):
-        if str(account.props.get("accountName")) in archives:
-            verdicts += _archive(resources, account, sub_settings, settings, required, shared_key_allowed)
+    if to.sub_settings or require_activity_log:
+        verdicts.append(
+            judged(
+                "azure.activity_log.export",
+                tuple(n for n, _ in to.sub_settings),
+                lambda: judges.activity_log_export([s for _, s in to.sub_settings]),
+            )
+        )
+    verdicts += _diagnostics(resources, resource_ids, to.settings)
+    verdicts += _archives(resources, to, required, shared_key_allowed)
     return verdicts + _workspaces(resources, required)

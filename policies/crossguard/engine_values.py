@@ -18,6 +18,8 @@ from pulumi_policy import PolicyResource, ReportViolation
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
 
 from auditkit.policies.aws.resource_types import BUCKET, REFERENCES, canonical_type, unnamed_bucket
+from auditkit.policies.azure.plan_facts import ACCOUNT as AZURE_ACCOUNT
+from auditkit.policies.azure.plan_facts import WORKSPACE as AZURE_WORKSPACE
 from auditkit.policies.computed import Computed, NotYetKnown
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.verdicts import PlanResource
@@ -47,23 +49,53 @@ def _item(container: Any, key: Any, resolve: Resolve | None, path: tuple[str, ..
 
 
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
-# The input that holds a bucket's name, by type: a reference to the bucket stands for that name.
-NAME_FIELDS = {BUCKET: "bucket", GCS_BUCKET: "name"}
-TARGETS = {**REFERENCES, "bucket": (*REFERENCES["bucket"], GCS_BUCKET)}
+# The input that holds a resource's name, by type: a reference to the resource stands for that name.
+# azure-native names resources in Check (auto-naming), so `accountName`/`workspaceName` are known at preview.
+NAME_FIELDS = {BUCKET: "bucket", GCS_BUCKET: "name", AZURE_ACCOUNT: "accountName", AZURE_WORKSPACE: "workspaceName"}
+TARGETS = {
+    **REFERENCES,
+    "bucket": (*REFERENCES["bucket"], GCS_BUCKET),
+    "accountName": (AZURE_ACCOUNT,),
+    "workspaceName": (AZURE_WORKSPACE,),
+}
+# Inputs that hold an Azure resource id: resolved to the id with its subscription still unknown
+# (the judges read an archive's account by its name, the last segment).
+ARM_IDS = {
+    "storageAccountId": (AZURE_ACCOUNT, "Microsoft.Storage/storageAccounts"),
+    "workspaceId": (AZURE_WORKSPACE, "Microsoft.OperationalInsights/workspaces"),
+}
 
 
 def _bucket_identity(r: PolicyResource, field: str) -> str:
+    return _known_text(r, field) or unnamed_bucket(r.name)
+
+
+def _known_text(r: PolicyResource, field: str) -> str | None:
     try:
-        name = r.props.get(field)
+        value = r.props.get(field)
     except UnknownValueError:
-        name = None
-    return name if isinstance(name, str) and name else unnamed_bucket(r.name)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _arm_id(r: PolicyResource, path: tuple[str, ...]) -> str | None:
+    """An Azure id input whose one dependency is the account or workspace it names, as that resource's id."""
+    target_type, provider = ARM_IDS[path[-1]]
+    deps = (r.property_dependencies or {}).get(path[0], [])
+    named = [d for d in deps if d.resource_type == target_type]
+    name = _known_text(named[0], NAME_FIELDS[target_type]) if len(named) == 1 else None
+    if name is None:
+        return None
+    group = _known_text(named[0], "resourceGroupName") or "(computed)"
+    return f"/subscriptions/(computed)/resourceGroups/{group}/providers/{provider}/{name}"
 
 
 def _resolver(r: PolicyResource) -> Resolve:
     """A reference field's unknown, as what it names in the plan: a bucket's name, another resource's URN."""
 
     def resolve(path: tuple[str, ...]) -> Any:
+        if path and path[-1] in ARM_IDS and len(path) == 1:
+            return _arm_id(r, path)
         wanted = TARGETS.get(path[-1]) if path else None
         deps = (r.property_dependencies or {}).get(path[0], []) if wanted else []
         named = [d for d in deps if canonical_type(d.resource_type) in (wanted or ())]

@@ -4,7 +4,8 @@ What the analyzer sees at preview (pulumi/pulumi analyzer_plugin.go marshals wit
 - the provider's checked inputs. azure-native names resources in `Check` (auto-naming), so an
   account's `accountName` and a workspace's `workspaceName` are literal even before creation;
 - an unknown for every output of a resource not yet created: the account's `id` and `name`, the
-  workspace's `id` and `name`. A container (`accountName=account.name`), a setting
+  workspace's `id` and `name`, a container's `name`. A container (`accountName=account.name`), its
+  immutability policy (`containerName=container.name`), a setting
   (`storageAccountId=account.id`) and a table (`workspaceName=workspace.name`) therefore carry
   unknowns, with `propertyDependencies` naming the account or workspace they came from.
 Shapes are the engine's camelCase of azure-native's inputs (`monitor.DiagnosticSetting`,
@@ -46,7 +47,10 @@ def new_stack(edit=None, outside=()) -> list[EngineResource]:
         if not r.type.startswith("azure-native:"):
             continue
         props, deps = copy.deepcopy(dict(r.inputs)), {}
-        for field, source in OUTPUTS.get(r.type, {}).items():
+        sources = dict(OUTPUTS.get(r.type, {}))
+        if r.type == "azure-native:storage:BlobContainerImmutabilityPolicy":
+            sources["containerName"] = r.name.removesuffix("-immutability")  # container_name=container.name
+        for field, source in sources.items():
             props[field] = COMPUTED
             if field not in outside:
                 deps[field] = [source]

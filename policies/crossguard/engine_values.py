@@ -19,6 +19,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unk
 
 from auditkit.policies.aws.resource_types import BUCKET, REFERENCES, canonical_type, unnamed_bucket
 from auditkit.policies.azure.plan_facts import ACCOUNT as AZURE_ACCOUNT
+from auditkit.policies.azure.plan_facts import CONTAINER as AZURE_CONTAINER
 from auditkit.policies.azure.plan_facts import WORKSPACE as AZURE_WORKSPACE
 from auditkit.policies.computed import Computed, NotYetKnown
 from auditkit.policies.errors import ConfigError
@@ -51,11 +52,18 @@ def _item(container: Any, key: Any, resolve: Resolve | None, path: tuple[str, ..
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
 # The input that holds a resource's name, by type: a reference to the resource stands for that name.
 # azure-native names resources in Check (auto-naming), so `accountName`/`workspaceName` are known at preview.
-NAME_FIELDS = {BUCKET: "bucket", GCS_BUCKET: "name", AZURE_ACCOUNT: "accountName", AZURE_WORKSPACE: "workspaceName"}
+NAME_FIELDS = {
+    BUCKET: "bucket",
+    GCS_BUCKET: "name",
+    AZURE_ACCOUNT: "accountName",
+    AZURE_CONTAINER: "containerName",
+    AZURE_WORKSPACE: "workspaceName",
+}
 TARGETS = {
     **REFERENCES,
     "bucket": (*REFERENCES["bucket"], GCS_BUCKET),
     "accountName": (AZURE_ACCOUNT,),
+    "containerName": (AZURE_CONTAINER,),
     "workspaceName": (AZURE_WORKSPACE,),
 }
 # Inputs that hold an Azure resource id: resolved to the id with its subscription still unknown

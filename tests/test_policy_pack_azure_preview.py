@@ -3,7 +3,9 @@
 What the analyzer sees at preview (pulumi/pulumi analyzer_plugin.go marshals with KeepUnknowns):
 - the provider's checked inputs. azure-native names resources in `Check` (auto-naming), so an
   account's `accountName` and a workspace's `workspaceName` are literal even before creation;
-- an unknown for every output of a resource not yet created: the account's `id` and `name`, the
+- an unknown for each output of a resource not yet created that its inputs do not give: azure-native's
+  `Create` at preview returns `converter.PreviewOutputs(inputs, res.Response)`, every other response
+  property computed (pulumi-azure-native provider/pkg/provider/provider.go): the account's `id` and `name`, the
   workspace's `id` and `name`, a container's `name`. A container (`accountName=account.name`), its
   immutability policy (`containerName=container.name`), a setting
   (`storageAccountId=account.id`) and a table (`workspaceName=workspace.name`) therefore carry

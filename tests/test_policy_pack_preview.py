@@ -10,16 +10,10 @@ camelCase; the V2 tokens are the aliases pulumi-aws 7 registers (`s3/bucket.py`:
 
 from __future__ import annotations
 
-import copy
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 
-from auditkit.auditors.plan_command import plan_resources
-from auditkit.components.plan import plan_stack
-from auditkit.components.settings import read_stack_file
 from auditkit.policies.crossguard.offline import Resource, check
 from tests.engine_harness import COMPUTED, Analyzer, EngineResource, stack_config
 
@@ -329,30 +323,3 @@ def test_the_offline_check_reads_the_same_alias_table():
     controls = {v.control for v in check(plan, {"jurisdictions": ["CA"], "clouds": ["aws"]}) if v.mandatory}
     assert "aws.bucket.object_lock" in controls
     assert not any("Object Lock is not enabled" in v.message for v in check(plan, {"jurisdictions": ["CA"]}))
-
-
-def test_a_new_gcp_archive_is_judged_while_its_sink_writer_is_computed(monkeypatch):
-    """The sink's writer identity exists only once the sink does, and the grant names the bucket by
-    its (unknown) name: retention, lifecycle and hardening are still judged on what is written."""
-    demo = Path("stacks/Pulumi.demo.yaml")
-    config = yaml.safe_load(demo.read_text())["config"]
-    resources = []
-    for r in plan_resources(plan_stack(read_stack_file(demo))):
-        props, deps = copy.deepcopy(dict(r.inputs)), {}
-        if r.type == "gcp:storage/bucketIAMMember:BucketIAMMember":
-            props.update(member=COMPUTED, bucket=COMPUTED)
-            deps = {"bucket": ["gcp-audit-archive-bucket"]}
-        if r.type == "gcp:logging/projectSink:ProjectSink":
-            props["writerIdentity"] = COMPUTED
-        if r.name == "gcp-audit-archive-bucket":
-            props["retentionPolicy"]["isLocked"] = False
-        resources.append(EngineResource(r.type, r.name, props, deps))
-    gcp = {d.policy: d for d in run(monkeypatch, resources, config) if d.policy.startswith("auditkit-gcp-")}
-    assert {p: d.level for p, d in gcp.items()} == {
-        "auditkit-gcp-bucket-retention-lock": "mandatory",
-        "auditkit-gcp-sink-export": "advisory",
-    }
-    assert (
-        "cannot judge gcp.sink.export before apply: writerIdentity computed at apply"
-        in gcp["auditkit-gcp-sink-export"].message
-    )

@@ -65,7 +65,11 @@ TARGETS = {
     "accountName": (AZURE_ACCOUNT,),
     "containerName": (AZURE_CONTAINER,),
     "workspaceName": (AZURE_WORKSPACE,),
+    "destination": (GCS_BUCKET,),
 }
+# A reference that is not the bare name: a sink's destination naming a Cloud Storage bucket is
+# always `storage.googleapis.com/<bucket>` (LogSink.destination, googleapis logging/v2/logging_config.proto).
+FORMATS = {"destination": "storage.googleapis.com/{}"}
 # Inputs that hold an Azure resource id: resolved to the id with its subscription still unknown
 # (the judges read an archive's account by its name, the last segment).
 ARM_IDS = {
@@ -111,7 +115,9 @@ def _resolver(r: PolicyResource) -> Resolve:
             return None
         target = named[0]
         field = NAME_FIELDS.get(canonical_type(target.resource_type))
-        return _bucket_identity(target, field) if field else target.urn
+        if not field:
+            return target.urn
+        return FORMATS.get(path[-1], "{}").format(_bucket_identity(target, field))
 
     return resolve
 

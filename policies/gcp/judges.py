@@ -9,7 +9,7 @@ from auditkit.policies.gcp import filters
 from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, SinkFacts
 from auditkit.policies.gcp.iam import WRITER_ROLE, writer_gaps
 from auditkit.policies.gcp.lifecycle import early_deletes, lifecycle
-from auditkit.policies.gcp.routes import GCS_ROUTE, Route
+from auditkit.policies.gcp.routes import Route
 from auditkit.policies.retention import RetentionRequirement
 
 REQUIRED_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
@@ -68,25 +68,31 @@ def exports_every_audit_log(sink: SinkFacts) -> list[str]:
     return gaps
 
 
-def route_gaps(route: Route, archive: GcsBucketFacts, scope_is_parent: bool, now: datetime) -> list[str]:
-    """Every sink on the route keeps every audit log; the last one's writer may create objects and no more."""
+def route_gaps(route: Route, archive: GcsBucketFacts | None, scope_is_parent: bool, now: datetime) -> list[str]:
+    """Every sink on the route keeps every audit log; the last one's writer may create objects and no more.
+
+    `archive` None: a bucket outside the plan, whose grants only a live scan can read; they are not judged here.
+    """
     gaps = [g for s in route.sinks for g in exports_every_audit_log(s)]
     first, last = route.sinks[0], route.sinks[-1]
     if scope_is_parent and not first.include_children:
         gaps.append(f"sink {first.name} at {first.scope} does not include child projects")
-    if last.writer_identity:
+    if last.writer_identity and archive is not None:
         gaps += writer_gaps(last.name, last.writer_identity, archive.bindings, now)
     return gaps
 
 
 def sink_export(
-    sinks: Iterable[SinkFacts], archive: GcsBucketFacts | None, scope_is_parent: bool, now: datetime | None = None
+    sinks: Iterable[SinkFacts],
+    destination: str,
+    archive: GcsBucketFacts | None,
+    scope_is_parent: bool,
+    now: datetime | None = None,
 ) -> list[str]:
-    """A plan's sinks straight to the archive: one of them must pass every check."""
-    sinks = list(sinks)
-    if archive is None:
-        return ["no archive bucket to judge the sinks against"]
-    destination = f"{GCS_ROUTE}{archive.name}"
+    """A plan's sinks straight to `destination`: one of them must pass every check.
+
+    `archive` None: the bucket is managed outside the plan; the sinks are judged, its grants are not.
+    """
     to_archive = [s for s in sinks if s.destination == destination]
     if not to_archive:
         return [f"no sink exports audit logs to {destination}"]

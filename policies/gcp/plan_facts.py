@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditkit.policies.computed import judged, lazily
+from auditkit.policies.computed import Computed, NotYetKnown, flag, judged, known, lazily, text
 from auditkit.policies.gcp import judges
 from auditkit.policies.gcp.facts import (
     AuditConfigFacts,
@@ -14,6 +14,7 @@ from auditkit.policies.gcp.facts import (
     LifecycleRuleFacts,
     SinkFacts,
 )
+from auditkit.policies.gcp.routes import GCS_ROUTE
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -52,19 +53,27 @@ def _bare(value: Any) -> str:
     return str(value).rsplit("/", 1)[-1]
 
 
+def _scope(r: PlanResource) -> str:
+    return f"{SINKS[r.type]}:{_bare(known(r.props.get(SINKS[r.type])))}"
+
+
+def _exclusions(props: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(e.get("filter")) for e in known(props.get("exclusions")) or () if not e.get("disabled"))
+
+
 def sink_facts(r: PlanResource) -> SinkFacts:
+    """A sink's facts; a value computed at apply stays a marker for the judges that read it."""
     p = r.props
-    exclusions = tuple(str(e.get("filter")) for e in p.get("exclusions") or () if not e.get("disabled"))
     return SinkFacts(
-        name=str(p.get("name") or r.name),
-        scope=f"{SINKS[r.type]}:{_bare(p.get(SINKS[r.type]))}",
-        destination=str(p.get("destination") or ""),
-        filter=str(p.get("filter") or ""),
-        disabled=bool(p.get("disabled", False)),
-        include_children=bool(p.get("includeChildren", False)),
-        exclusions=exclusions,
+        name=text(p.get("name"), r.name),
+        scope=lazily(_scope, r),
+        destination=text(p.get("destination")),
+        filter=text(p.get("filter")),
+        disabled=flag(p.get("disabled"), False),
+        include_children=flag(p.get("includeChildren"), False),
+        exclusions=lazily(_exclusions, p),
         writer_identity=p.get("writerIdentity"),
-        intercept_children=bool(p.get("interceptChildren", False)),
+        intercept_children=flag(p.get("interceptChildren"), False),
     )
 
 
@@ -121,6 +130,21 @@ def bucket_facts(r: PlanResource, members: Sequence[PlanResource]) -> GcsBucketF
     )
 
 
+def _archive_names(sinks: Sequence[tuple[str, SinkFacts]]) -> tuple[list[str], tuple[str, ...]]:
+    """The buckets the sinks name literally, and the destination fields computed at apply."""
+    literal = [s.destination for _, s in sinks if not isinstance(s.destination, Computed)]
+    pending = tuple(dict.fromkeys(s.destination.field for _, s in sinks if isinstance(s.destination, Computed)))
+    return sorted({d.split("/", 1)[1] for d in literal if d.startswith(GCS_ROUTE)}), pending
+
+
+def _export(sinks: list[SinkFacts], name: str, facts: Any, parent: bool, pending: tuple[str, ...]) -> list[str]:
+    gaps = judges.sink_export(sinks, f"{GCS_ROUTE}{name}", facts, parent)
+    if gaps and pending:
+        # A sink whose destination is computed may be the one that exports every audit log here.
+        raise NotYetKnown(pending[0])
+    return gaps
+
+
 def judge_gcp_plan(
     resources: Sequence[PlanResource],
     required: RetentionRequirement,
@@ -128,42 +152,58 @@ def judge_gcp_plan(
     kms_key: str | None = None,
     require_audit: bool = True,
 ) -> list[Verdict]:
-    """require_audit: False for stacks that do not declare GCP audit logging themselves."""
-    configs = [(r.name, audit_config_facts(r)) for r in resources if r.type in AUDIT_CONFIGS]
+    """require_audit: False for stacks that do not declare GCP audit logging themselves.
+    A value computed at apply leaves undetermined only the controls that read it."""
+    configs = [(r.name, lazily(audit_config_facts, r)) for r in resources if r.type in AUDIT_CONFIGS]
     sinks = [(r.name, sink_facts(r)) for r in resources if r.type in SINKS]
     members = [r for r in resources if r.type in (BUCKET_MEMBER, BUCKET_BINDING)]
     if not require_audit and not configs and not sinks:
         return []
-    buckets = {str(r.props.get("name") or r.name): r for r in resources if r.type == BUCKET}
-    scopes = sorted({s.scope for _, s in sinks})
-    data_access = lambda: judges.data_access([c for _, c in configs], allowed_exemptions, scopes)  # noqa: E731
-    verdicts = [judged("gcp.audit.data_access", tuple(n for n, _ in configs), data_access)]
-    archives = sorted(
-        {s.destination.split("/", 1)[1] for _, s in sinks if s.destination.startswith("storage.googleapis.com/")}
+    buckets = {n: r for r in resources if r.type == BUCKET and isinstance(n := text(r.props.get("name"), r.name), str)}
+    data_access = lambda: judges.data_access(  # noqa: E731
+        [c for _, c in configs], allowed_exemptions, sorted({s.scope for _, s in sinks})
     )
+    verdicts = [judged("gcp.audit.data_access", tuple(n for n, _ in configs), data_access)]
+    archives, pending = _archive_names(sinks)
     if not archives:
-        verdicts.append(
-            Verdict(
-                "gcp.sink.export",
-                tuple(n for n, _ in sinks),
-                ("no sink exports audit logs to a Cloud Storage archive",),
-            )
-        )
+        gaps = () if pending else ("no sink exports audit logs to a Cloud Storage archive",)
+        verdicts.append(Verdict("gcp.sink.export", tuple(n for n, _ in sinks), gaps, pending))
     for name in archives:
-        bucket = buckets.get(name)
-        facts = bucket_facts(bucket, members) if bucket else None
-        to_it = [(n, s) for n, s in sinks if s.destination == f"storage.googleapis.com/{name}"]
-        parent = any(not s.scope.startswith("project:") for _, s in to_it)
-        writers = tuple(m.name for m in members if isinstance(m.props.get("bucket"), str) and m.props["bucket"] == name)
-        export = lambda to_it=to_it, facts=facts, parent=parent: judges.sink_export(  # noqa: E731
-            [s for _, s in to_it], facts, parent
-        )
-        verdicts.append(judged("gcp.sink.export", tuple(n for n, _ in to_it) + writers, export))
-        if facts is None or bucket is None:
-            continue  # the archive is managed by another stack: judged live by the auditor
-        verdicts += [
-            judged("gcp.bucket.retention_lock", (bucket.name,), lambda f=facts: judges.retention_lock(f, required)),
-            judged("gcp.bucket.lifecycle", (bucket.name,), lambda f=facts: judges.lifecycle(f, required)),
-            judged("gcp.bucket.hardening", (bucket.name,), lambda f=facts: judges.hardening(f, kms_key)),
-        ]
+        verdicts += _archive_verdicts(name, buckets.get(name), sinks, members, pending, required, kms_key)
+    for name in sorted(set(buckets) - set(archives)) if pending else ():
+        # A sink whose destination is computed may write to this bucket: its archive controls wait.
+        verdicts += [Verdict(c, (buckets[name].name,), (), pending) for c in GCP_CONTROLS[2:]]
     return verdicts
+
+
+def _archive_verdicts(
+    name: str,
+    bucket: PlanResource | None,
+    sinks: Sequence[tuple[str, SinkFacts]],
+    members: Sequence[PlanResource],
+    pending: tuple[str, ...],
+    required: RetentionRequirement,
+    kms_key: str | None,
+) -> list[Verdict]:
+    """The export to one archive bucket; and, when the plan holds that bucket, its own controls."""
+    facts = lazily(bucket_facts, bucket, members) if bucket else None
+    to_it = [(n, s) for n, s in sinks if _named(s.destination, f"{GCS_ROUTE}{name}")]
+    writers = tuple(m.name for m in members if _named(m.props.get("bucket"), name))
+
+    def export() -> list[str]:
+        parent = any(not s.scope.startswith("project:") for _, s in to_it)
+        return _export([s for _, s in to_it], name, facts, parent, pending)
+
+    verdicts = [judged("gcp.sink.export", tuple(n for n, _ in to_it) + writers, export)]
+    if bucket is None:
+        return verdicts  # the archive is managed by another stack: its bucket is judged live by the auditor
+    return verdicts + [
+        judged("gcp.bucket.retention_lock", (bucket.name,), lambda: judges.retention_lock(facts, required)),
+        judged("gcp.bucket.lifecycle", (bucket.name,), lambda: judges.lifecycle(facts, required)),
+        judged("gcp.bucket.hardening", (bucket.name,), lambda: judges.hardening(facts, kms_key)),
+    ]
+
+
+def _named(value: Any, wanted: str) -> bool:
+    """Whether a plan value names `wanted`; a value computed at apply names nothing yet."""
+    return isinstance(value, str) and value == wanted

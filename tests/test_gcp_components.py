@@ -5,6 +5,7 @@ import pytest
 from auditkit.components.settings import parse_settings
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.gcp.plan_facts import judge_gcp_plan
+from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
 from tests.conftest import rendered
 from tests.plan_helpers import weaken
@@ -297,3 +298,33 @@ def test_plan_lists_gcp_resources_with_control_ids(capsys):
     assert by_name["gcp-audit-logs-config"]["controls"] == ["gcp.audit.data_access"]
     assert by_name["gcp-audit-logs-sink"]["controls"] == ["gcp.sink.export"]
     assert doc["gaps"] == []
+
+
+@pytest.mark.parametrize(
+    ("sink_filter", "gaps"),
+    [
+        ('logName:"cloudaudit.googleapis.com"', ()),
+        (
+            'logName:"cloudaudit.googleapis.com%2Factivity"',
+            ("does not export every audit log",),
+        ),
+    ],
+)
+def test_a_sink_to_a_bucket_outside_the_plan_is_judged_on_the_sink(sink_filter, gaps):
+    """The central archive is another stack's: the plan cannot see its grants (`auditkit scan gcp` reads
+    them), so the export is judged on the sink itself — never refused for the missing bucket."""
+    sink = PlanResource(
+        "gcp:logging/projectSink:ProjectSink",
+        "sink",
+        {
+            "project": "acme-prod",
+            "name": "audit",
+            "destination": "storage.googleapis.com/central-audit-archive",
+            "filter": sink_filter,
+            "writerIdentity": "serviceAccount:service-1@gcp-sa-logging.iam.gserviceaccount.com",
+        },
+    )
+    verdicts = {v.control_id: v for v in judge_gcp_plan([sink], required_retention(["US"]), require_audit=False)}
+    assert set(verdicts) == {"gcp.audit.data_access", "gcp.sink.export"}
+    export = verdicts["gcp.sink.export"]
+    assert len(export.gaps) == len(gaps) and all(g in export.gaps[0] for g in gaps)

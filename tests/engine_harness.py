@@ -188,3 +188,20 @@ def stack_config(monkeypatch: Any, config: Mapping[str, Any] | None, stack: str 
 
 def resource_policies() -> list[str]:
     return [p.name for p in all_policies() if isinstance(p, ResourceValidationPolicy)]
+
+
+def preview_by_policy(
+    monkeypatch: Any, resources: Iterable[EngineResource], config: Mapping[str, Any], prefix: str = ""
+) -> dict[str, list[Diagnostic]]:
+    """A stack's preview under its config: the diagnostics of the policies named `prefix...`, by policy."""
+    with stack_config(monkeypatch, config):
+        diagnostics = Analyzer().preview(resources)
+    out: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.policy.startswith(prefix):
+            out.setdefault(d.policy, []).append(d)
+    return out
+
+
+def levels(found: Mapping[str, list[Diagnostic]]) -> dict[str, set[str]]:
+    return {p: {d.level for d in ds} for p, ds in found.items()}

@@ -25,7 +25,7 @@ import yaml
 from auditkit.auditors.plan_command import plan_resources
 from auditkit.components.plan import plan_stack
 from auditkit.components.settings import read_stack_file
-from tests.engine_harness import COMPUTED, Analyzer, EngineResource, stack_config
+from tests.engine_harness import COMPUTED, EngineResource, levels, preview_by_policy
 
 STACK_FILE = Path("stacks/Pulumi.azure-health.yaml")
 ACCOUNT = "azure-audit-archive-account"
@@ -64,16 +64,7 @@ def new_stack(edit=None, outside=()) -> list[EngineResource]:
 
 def preview(monkeypatch, resources) -> dict[str, list]:
     config = yaml.safe_load(STACK_FILE.read_text())["config"]
-    with stack_config(monkeypatch, config):
-        diagnostics = Analyzer().preview(resources)
-    out: dict[str, list] = {}
-    for d in diagnostics:
-        out.setdefault(d.policy, []).append(d)
-    return out
-
-
-def levels(found: dict[str, list]) -> dict[str, set[str]]:
-    return {p: {d.level for d in ds} for p, ds in found.items()}
+    return preview_by_policy(monkeypatch, resources, config)  # every policy of the pack: an Azure-only stack
 
 
 def test_a_new_azure_stack_is_judged_whole_with_its_references_resolved_in_the_plan(monkeypatch):

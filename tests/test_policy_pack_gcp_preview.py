@@ -19,7 +19,7 @@ import yaml
 from auditkit.auditors.plan_command import plan_resources
 from auditkit.components.plan import plan_stack
 from auditkit.components.settings import read_stack_file
-from tests.engine_harness import COMPUTED, Analyzer, EngineResource, stack_config
+from tests.engine_harness import COMPUTED, EngineResource, levels, preview_by_policy
 
 DEMO = Path("stacks/Pulumi.demo.yaml")
 BUCKET = "gcp-audit-archive-bucket"
@@ -48,17 +48,7 @@ def new_stack(edit=None) -> list[EngineResource]:
 
 def gcp_preview(monkeypatch, resources) -> dict[str, list]:
     config = yaml.safe_load(DEMO.read_text())["config"]
-    with stack_config(monkeypatch, config):
-        diagnostics = Analyzer().preview(resources)
-    out: dict[str, list] = {}
-    for d in diagnostics:
-        if d.policy.startswith("auditkit-gcp-"):
-            out.setdefault(d.policy, []).append(d)
-    return out
-
-
-def levels(found: dict[str, list]) -> dict[str, set[str]]:
-    return {p: {d.level for d in ds} for p, ds in found.items()}
+    return preview_by_policy(monkeypatch, resources, config, "auditkit-gcp-")
 
 
 def unlocked(r, props, deps) -> None:

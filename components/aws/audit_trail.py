@@ -85,46 +85,7 @@ class AuditTrail(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        role = aws.iam.Role(
-            f"{name}-cloudwatch-role",
-            description="CloudTrail delivers events to CloudWatch Logs",
-            assume_role_policy=arn.apply(
-                lambda v: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceArn": v}},
-                            }
-                        ],
-                    }
-                )
-            ),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-cloudwatch-delivery",
-            role=role.id,
-            policy=self.log_group.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                "Resource": f"{arn}:log-stream:*",
-                            }
-                        ],
-                    }
-                )
-            ),
-            opts=child,
-        )
+        role = self._cloudwatch_role(name, args, arn)
         selectors = Output.all(args.partition, *args.excluded_buckets).apply(
             lambda v: rendering.data_event_selectors(
                 v[0], args.s3_buckets, v[1:], args.lambda_data_events, args.dynamodb_data_events
@@ -148,3 +109,20 @@ class AuditTrail(pulumi.ComponentResource):
             opts=ResourceOptions(parent=self, depends_on=[archive.bucket_policy]),
         )
         self.register_outputs({"trail_arn": self.trail.arn, "log_group_arn": self.log_group.arn})
+
+    def _cloudwatch_role(self, name: str, args: AuditTrailArgs, arn: Output) -> aws.iam.Role:
+        """The role CloudTrail assumes to deliver into the log group."""
+        role = aws.iam.Role(
+            f"{name}-cloudwatch-role",
+            description="CloudTrail delivers events to CloudWatch Logs",
+            assume_role_policy=arn.apply(lambda v: json.dumps(rendering.cloudtrail_assume_role_policy(v))),
+            tags=args.tags,
+            opts=ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-cloudwatch-delivery",
+            role=role.id,
+            policy=self.log_group.arn.apply(lambda a: json.dumps(rendering.cloudwatch_delivery_policy(a))),
+            opts=ResourceOptions(parent=self),
+        )
+        return role

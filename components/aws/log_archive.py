@@ -65,60 +65,16 @@ class ImmutableLogArchive(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ImmutableLogArchiveArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("auditkit:aws:ImmutableLogArchive", name, None, opts)
-        child = ResourceOptions(parent=self)
-        kept = ResourceOptions(parent=self, protect=args.protect)
         tags = {"auditkit:role": "audit-archive", **args.tags}
         trail_arns = Output.all(*args.writer_trail_arns)
-
-        self.key = aws.kms.Key(
-            f"{name}-key",
-            description="AuditKit: encrypts CloudTrail log files, the archive bucket and the CloudWatch log group",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=Output.all(args.partition, args.dns_suffix, args.account_id, args.region, trail_arns).apply(
-                lambda v: json.dumps(rendering.key_policy(*v))
-            ),
-            tags=tags,
-            opts=kept,
-        )
-        aws.kms.Alias(
-            f"{name}-key-alias",
-            name=args.key_alias or archive_key_alias(pulumi.get_stack(), name),
-            target_key_id=self.key.key_id,
-            opts=child,
-        )
-
-        # Object Lock can only be switched on when the bucket is created.
-        self.bucket = aws.s3.Bucket(
-            f"{name}-bucket", bucket=args.bucket_name, object_lock_enabled=True, tags=tags, opts=kept
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}, opts=child
-        )
-        aws.s3.BucketObjectLockConfiguration(
-            f"{name}-object-lock",
-            bucket=self.bucket.id,
-            object_lock_enabled="Enabled",
-            rule=rendering.object_lock_rule(args.retention),
-            opts=kept,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-sse",
-            bucket=self.bucket.id,
-            rules=[
-                {
-                    "apply_server_side_encryption_by_default": {
-                        "sse_algorithm": "aws:kms",
-                        "kms_master_key_id": self.key.arn,
-                    },
-                    "bucket_key_enabled": True,
-                }
-            ],
-            opts=child,
-        )
+        self.key = self._key(name, args, tags, trail_arns)
+        self.bucket = self._locked_bucket(name, args, tags)
         public_block = self._block_public_access(f"{name}-public-access-block", self.bucket)
         aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=self.bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+            f"{name}-ownership",
+            bucket=self.bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=ResourceOptions(parent=self),
         )
         self.bucket_policy = aws.s3.BucketPolicy(
             f"{name}-policy",
@@ -134,13 +90,11 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             rules=rendering.lifecycle_rules(
                 args.retention, args.hot_days, args.cold_after_days, args.warm_storage_class
             ),
-            opts=kept,
+            opts=ResourceOptions(parent=self, protect=args.protect),
         )
-
         self.access_log_bucket: aws.s3.Bucket | None = None
         if args.access_log_bucket_name is not None:
             self.access_log_bucket = self._access_logs(name, args, tags)
-
         self.register_outputs(
             {
                 "bucket_name": self.bucket.bucket,
@@ -149,6 +103,52 @@ class ImmutableLogArchive(pulumi.ComponentResource):
                 "access_log_bucket_name": self.access_log_bucket.bucket if self.access_log_bucket else None,
             }
         )
+
+    def _key(self, name: str, args: ImmutableLogArchiveArgs, tags: dict[str, str], trail_arns: Output) -> aws.kms.Key:
+        key = aws.kms.Key(
+            f"{name}-key",
+            description="AuditKit: encrypts CloudTrail log files, the archive bucket and the CloudWatch log group",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=Output.all(args.partition, args.dns_suffix, args.account_id, args.region, trail_arns).apply(
+                lambda v: json.dumps(rendering.key_policy(*v))
+            ),
+            tags=tags,
+            opts=ResourceOptions(parent=self, protect=args.protect),
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias",
+            name=args.key_alias or archive_key_alias(pulumi.get_stack(), name),
+            target_key_id=key.key_id,
+            opts=ResourceOptions(parent=self),
+        )
+        return key
+
+    def _locked_bucket(self, name: str, args: ImmutableLogArchiveArgs, tags: dict[str, str]) -> aws.s3.Bucket:
+        """The bucket, versioned, under a COMPLIANCE default retention, encrypted with the archive key."""
+        child, kept = ResourceOptions(parent=self), ResourceOptions(parent=self, protect=args.protect)
+        # Object Lock can only be switched on when the bucket is created.
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket", bucket=args.bucket_name, object_lock_enabled=True, tags=tags, opts=kept
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child
+        )
+        aws.s3.BucketObjectLockConfiguration(
+            f"{name}-object-lock",
+            bucket=bucket.id,
+            object_lock_enabled="Enabled",
+            rule=rendering.object_lock_rule(args.retention),
+            opts=kept,
+        )
+        sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": self.key.arn}
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-sse",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": sse, "bucket_key_enabled": True}],
+            opts=child,
+        )
+        return bucket
 
     def _block_public_access(self, name: str, bucket: aws.s3.Bucket) -> aws.s3.BucketPublicAccessBlock:
         return aws.s3.BucketPublicAccessBlock(

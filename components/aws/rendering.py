@@ -180,6 +180,35 @@ def key_policy(partition: str, dns_suffix: str, account_id: str, region: str, tr
     }
 
 
+def cloudtrail_assume_role_policy(trail_arn: str) -> dict:
+    """Only this trail may assume the CloudWatch delivery role (aws:SourceArn)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+            }
+        ],
+    }
+
+
+def cloudwatch_delivery_policy(log_group_arn: str) -> dict:
+    """What CloudTrail needs to deliver events into the log group, and nothing more."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:log-stream:*",
+            }
+        ],
+    }
+
+
 def data_event_selectors(
     partition: str,
     s3_buckets: Sequence[str] | None,

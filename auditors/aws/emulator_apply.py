@@ -7,7 +7,8 @@ dependency order, swapping the mock engine's KMS key ids for the emulator's.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -15,88 +16,94 @@ import boto3
 from auditkit.components.aws import api_requests
 from auditkit.components.mock_engine import AuditKitMocks, RenderedResource
 
-ORDER = (
-    "aws:kms/key:Key",
-    "aws:kms/alias:Alias",
-    "aws:s3/bucket:Bucket",
-    "aws:s3/bucketVersioning:BucketVersioning",
-    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-    "aws:s3/bucketPolicy:BucketPolicy",
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    "aws:s3/bucketLogging:BucketLogging",
-    "aws:cloudwatch/logGroup:LogGroup",
-    "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:cloudtrail/trail:Trail",
-)
+
+@dataclass(frozen=True)
+class _Clients:
+    s3: Any
+    kms: Any
+    logs: Any
+    iam: Any
+    cloudtrail: Any
+
+
+def _key(c: _Clients, r: RenderedResource, p: dict) -> dict[str, str]:
+    meta = c.kms.create_key(Description=p.get("description", ""), Policy=p["policy"])["KeyMetadata"]
+    if p.get("enableKeyRotation"):
+        c.kms.enable_key_rotation(KeyId=meta["KeyId"])
+    # The mock engine's key id, wherever later inputs name it, becomes the emulator's.
+    return {AuditKitMocks().outputs(r.type, r.name, r.inputs)[0]: meta["KeyId"]}
+
+
+def _logging(c: _Clients, r: RenderedResource, p: dict) -> None:
+    target = {"TargetBucket": p["targetBucket"], "TargetPrefix": p.get("targetPrefix", "")}
+    c.s3.put_bucket_logging(Bucket=p["bucket"], BucketLoggingStatus={"LoggingEnabled": target})
+
+
+def _log_group(c: _Clients, r: RenderedResource, p: dict) -> None:
+    c.logs.create_log_group(logGroupName=p["name"], kmsKeyId=p["kmsKeyId"])
+    c.logs.put_retention_policy(logGroupName=p["name"], retentionInDays=int(p["retentionInDays"]))
+
+
+def _trail(c: _Clients, r: RenderedResource, p: dict) -> None:
+    c.cloudtrail.create_trail(**api_requests.create_trail(p))
+    c.cloudtrail.put_event_selectors(**api_requests.event_selectors(p))
+    if p.get("enableLogging", True):
+        c.cloudtrail.start_logging(Name=p["name"])
+
+
+Apply = Callable[[_Clients, RenderedResource, dict], Any]  # the API response; a key: its id swap
+# In dependency order: each type's API calls, given the resource's inputs (engine camelCase).
+APPLY: dict[str, Apply] = {
+    "aws:kms/key:Key": _key,
+    "aws:kms/alias:Alias": lambda c, r, p: c.kms.create_alias(AliasName=p["name"], TargetKeyId=p["targetKeyId"]),
+    "aws:s3/bucket:Bucket": lambda c, r, p: c.s3.create_bucket(
+        Bucket=p["bucket"], ObjectLockEnabledForBucket=bool(p.get("objectLockEnabled"))
+    ),
+    "aws:s3/bucketVersioning:BucketVersioning": lambda c, r, p: c.s3.put_bucket_versioning(
+        **api_requests.versioning(p)
+    ),
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": lambda c, r, p: (
+        c.s3.put_object_lock_configuration(**api_requests.object_lock(p))
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": lambda c, r, p: (
+        c.s3.put_bucket_encryption(**api_requests.encryption(p))
+    ),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": lambda c, r, p: c.s3.put_public_access_block(
+        **api_requests.public_access_block(p)
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": lambda c, r, p: c.s3.put_bucket_ownership_controls(
+        Bucket=p["bucket"], OwnershipControls={"Rules": api_requests.to_api([p["rule"]])}
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": lambda c, r, p: c.s3.put_bucket_policy(**api_requests.bucket_policy(p)),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": lambda c, r, p: (
+        c.s3.put_bucket_lifecycle_configuration(**api_requests.lifecycle(p))
+    ),
+    "aws:s3/bucketLogging:BucketLogging": _logging,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:iam/role:Role": lambda c, r, p: c.iam.create_role(
+        RoleName=r.name, AssumeRolePolicyDocument=p["assumeRolePolicy"], Description=p.get("description", "")
+    ),
+    "aws:iam/rolePolicy:RolePolicy": lambda c, r, p: c.iam.put_role_policy(
+        RoleName=p["role"], PolicyName=r.name, PolicyDocument=p["policy"]
+    ),
+    "aws:cloudtrail/trail:Trail": _trail,
+}
+ORDER = tuple(APPLY)
 
 
 def apply_rendered(resources: Sequence[RenderedResource], session: boto3.Session) -> list[str]:
     """Create what the render describes; returns one line per API change made."""
-    s3, kms, logs, iam, ct = (session.client(n) for n in ("s3", "kms", "logs", "iam", "cloudtrail"))
+    clients = _Clients(*(session.client(n) for n in ("s3", "kms", "logs", "iam", "cloudtrail")))
     swap: dict[str, str] = {}
     done: list[str] = []
-
-    def sub(value: Any) -> Any:
-        text = json.dumps(value)
-        for old, new in swap.items():
-            text = text.replace(old, new)
-        return json.loads(text)
-
     for rtype in ORDER:
         for r in [r for r in resources if r.type == rtype]:
-            p = sub(r.inputs)
+            text = json.dumps(r.inputs)
+            for old, new in swap.items():
+                text = text.replace(old, new)
+            result = APPLY[rtype](clients, r, json.loads(text))
             if rtype == "aws:kms/key:Key":
-                meta = kms.create_key(Description=p.get("description", ""), Policy=p["policy"])["KeyMetadata"]
-                if p.get("enableKeyRotation"):
-                    kms.enable_key_rotation(KeyId=meta["KeyId"])
-                swap[AuditKitMocks().outputs(r.type, r.name, r.inputs)[0]] = meta["KeyId"]
-            elif rtype == "aws:kms/alias:Alias":
-                kms.create_alias(AliasName=p["name"], TargetKeyId=p["targetKeyId"])
-            elif rtype == "aws:s3/bucket:Bucket":
-                s3.create_bucket(Bucket=p["bucket"], ObjectLockEnabledForBucket=bool(p.get("objectLockEnabled")))
-            elif rtype.endswith("BucketVersioning"):
-                s3.put_bucket_versioning(**api_requests.versioning(p))
-            elif rtype.endswith("BucketObjectLockConfiguration"):
-                s3.put_object_lock_configuration(**api_requests.object_lock(p))
-            elif rtype.endswith("BucketServerSideEncryptionConfiguration"):
-                s3.put_bucket_encryption(**api_requests.encryption(p))
-            elif rtype.endswith("BucketPublicAccessBlock"):
-                s3.put_public_access_block(**api_requests.public_access_block(p))
-            elif rtype.endswith("BucketOwnershipControls"):
-                s3.put_bucket_ownership_controls(
-                    Bucket=p["bucket"], OwnershipControls={"Rules": api_requests.to_api([p["rule"]])}
-                )
-            elif rtype.endswith("BucketPolicy"):
-                s3.put_bucket_policy(**api_requests.bucket_policy(p))
-            elif rtype.endswith("BucketLifecycleConfiguration"):
-                s3.put_bucket_lifecycle_configuration(**api_requests.lifecycle(p))
-            elif rtype.endswith("BucketLogging"):
-                s3.put_bucket_logging(
-                    Bucket=p["bucket"],
-                    BucketLoggingStatus={
-                        "LoggingEnabled": {"TargetBucket": p["targetBucket"], "TargetPrefix": p.get("targetPrefix", "")}
-                    },
-                )
-            elif rtype.endswith("LogGroup"):
-                logs.create_log_group(logGroupName=p["name"], kmsKeyId=p["kmsKeyId"])
-                logs.put_retention_policy(logGroupName=p["name"], retentionInDays=int(p["retentionInDays"]))
-            elif rtype.endswith("/role:Role"):
-                iam.create_role(
-                    RoleName=r.name,
-                    AssumeRolePolicyDocument=p["assumeRolePolicy"],
-                    Description=p.get("description", ""),
-                )
-            elif rtype.endswith("RolePolicy"):
-                iam.put_role_policy(RoleName=p["role"], PolicyName=r.name, PolicyDocument=p["policy"])
-            elif rtype.endswith("Trail"):
-                ct.create_trail(**api_requests.create_trail(p))
-                ct.put_event_selectors(**api_requests.event_selectors(p))
-                if p.get("enableLogging", True):
-                    ct.start_logging(Name=p["name"])
+                swap.update(result or {})
             done.append(f"{_short(rtype)} {r.name}")
     return done
 

@@ -141,9 +141,10 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _parse(basic: Any, advanced: Any, *, api: bool) -> EventSelectors:
+def _names(api: bool) -> dict[str, Any]:
+    """The member names of one spelling: the engine's camelCase or the API's PascalCase."""
     k = 1 if api else 0
-    names = {
+    return {
         "field_selectors": ("fieldSelectors", "FieldSelectors")[k],
         "field": ("field", "Field")[k],
         "name": ("name", "Name")[k],
@@ -153,50 +154,55 @@ def _parse(basic: Any, advanced: Any, *, api: bool) -> EventSelectors:
         "excl": ("excludeManagementEventSources", "ExcludeManagementEventSources")[k],
         "type": ("type", "Type")[k],
         "values": ("values", "Values")[k],
+        "ops": k,  # index into each _OPERATORS spelling pair
     }
-    known_ops = {names_[k]: op for op, names_ in _OPERATORS.items()}
-    advanced_out = []
-    for i, sel in enumerate(advanced or ()):
-        if not isinstance(sel, Mapping) or not isinstance(sel.get(names["field_selectors"]), Sequence):
-            raise UnknownShape(f"advanced selector {i}: no {names['field_selectors']} list in {sel!r}")
-        conditions = []
-        for fs in sel[names["field_selectors"]]:
-            if not isinstance(fs, Mapping) or not isinstance(fs.get(names["field"]), str):
-                raise UnknownShape(f"advanced selector {i}: field selector without a field: {fs!r}")
-            unknown = set(fs) - set(known_ops) - {names["field"]}
-            unknown_with_values = [key for key in unknown if fs[key]]
-            if unknown_with_values:
-                raise UnknownShape(f"advanced selector {i}: unknown operator(s) {sorted(unknown_with_values)}")
-            ops = {known_ops[key]: _strings(fs[key], f"{fs[names['field']]}.{key}") for key in fs if key in known_ops}
-            if not any(ops.values()):
-                # The API requires an operator; botocore drops members it does not know, so an
-                # empty field selector means a shape newer than this evaluator.
-                raise UnknownShape(f"advanced selector {i}: field {fs[names['field']]!r} has no operator")
-            conditions.append(FieldCondition(fs[names["field"]], **ops))
-        advanced_out.append(AdvancedSelector(tuple(conditions), str(sel.get(names["name"]) or "")))
-    basic_out = []
-    for i, sel in enumerate(basic or ()):
-        if not isinstance(sel, Mapping):
-            raise UnknownShape(f"event selector {i}: {sel!r}")
-        rw = sel.get(names["rw"]) or "All"
-        if rw not in ("All", "ReadOnly", "WriteOnly"):
-            raise UnknownShape(f"event selector {i}: ReadWriteType {rw!r}")
-        data = sel.get(names["data"]) or ()
-        if not all(isinstance(d, Mapping) for d in data):
-            raise UnknownShape(f"event selector {i}: data resources {data!r}")
-        resources = tuple(
-            DataResource(str(d.get(names["type"])), _strings(d.get(names["values"]), f"event selector {i} values"))
-            for d in data
-        )
-        mgmt = sel.get(names["mgmt"])
-        basic_out.append(
-            BasicSelector(
-                rw,
-                True if mgmt is None else bool(mgmt),
-                resources,
-                _strings(sel.get(names["excl"]), f"event selector {i} exclusions"),
-            )
-        )
+
+
+def _condition(i: int, fs: Any, names: dict) -> FieldCondition:
+    known_ops = {spellings[names["ops"]]: op for op, spellings in _OPERATORS.items()}
+    if not isinstance(fs, Mapping) or not isinstance(fs.get(names["field"]), str):
+        raise UnknownShape(f"advanced selector {i}: field selector without a field: {fs!r}")
+    unknown = set(fs) - set(known_ops) - {names["field"]}
+    unknown_with_values = [key for key in unknown if fs[key]]
+    if unknown_with_values:
+        raise UnknownShape(f"advanced selector {i}: unknown operator(s) {sorted(unknown_with_values)}")
+    ops = {known_ops[key]: _strings(fs[key], f"{fs[names['field']]}.{key}") for key in fs if key in known_ops}
+    if not any(ops.values()):
+        # The API requires an operator; botocore drops members it does not know, so an
+        # empty field selector means a shape newer than this evaluator.
+        raise UnknownShape(f"advanced selector {i}: field {fs[names['field']]!r} has no operator")
+    return FieldCondition(fs[names["field"]], **ops)
+
+
+def _advanced(i: int, sel: Any, names: dict) -> AdvancedSelector:
+    if not isinstance(sel, Mapping) or not isinstance(sel.get(names["field_selectors"]), Sequence):
+        raise UnknownShape(f"advanced selector {i}: no {names['field_selectors']} list in {sel!r}")
+    conditions = tuple(_condition(i, fs, names) for fs in sel[names["field_selectors"]])
+    return AdvancedSelector(conditions, str(sel.get(names["name"]) or ""))
+
+
+def _basic(i: int, sel: Any, names: dict) -> BasicSelector:
+    if not isinstance(sel, Mapping):
+        raise UnknownShape(f"event selector {i}: {sel!r}")
+    rw = sel.get(names["rw"]) or "All"
+    if rw not in ("All", "ReadOnly", "WriteOnly"):
+        raise UnknownShape(f"event selector {i}: ReadWriteType {rw!r}")
+    data = sel.get(names["data"]) or ()
+    if not all(isinstance(d, Mapping) for d in data):
+        raise UnknownShape(f"event selector {i}: data resources {data!r}")
+    resources = tuple(
+        DataResource(str(d.get(names["type"])), _strings(d.get(names["values"]), f"event selector {i} values"))
+        for d in data
+    )
+    mgmt = sel.get(names["mgmt"])
+    exclusions = _strings(sel.get(names["excl"]), f"event selector {i} exclusions")
+    return BasicSelector(rw, True if mgmt is None else bool(mgmt), resources, exclusions)
+
+
+def _parse(basic: Any, advanced: Any, *, api: bool) -> EventSelectors:
+    names = _names(api)
+    advanced_out = [_advanced(i, sel, names) for i, sel in enumerate(advanced or ())]
+    basic_out = [_basic(i, sel, names) for i, sel in enumerate(basic or ())]
     if basic_out and advanced_out:
         raise UnknownShape("both basic and advanced selectors are set; CloudTrail applies only one kind")
     if not basic_out and not advanced_out:

@@ -45,69 +45,68 @@ def _rule(control_id: str) -> dict:
     }
 
 
+def _sarif_result(report: Report, f: Finding, rule_index: int, source: str) -> dict:
+    c = control(f.control)
+    level = "error" if f.status is Status.ERROR or c.enforcement is Enforcement.MANDATORY else "warning"
+    prefix = "Could not judge: " if f.status is Status.ERROR else ""
+    return {
+        "ruleId": f.control,
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": f"{prefix}{f.resource}: {f.message}"},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": source}, "region": {"startLine": 1}},
+                "logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}],
+            }
+        ],
+        "partialFingerprints": {"auditkitFinding/v1": _fingerprint(f)},
+        "properties": {
+            "status": f.status.value,
+            "account": f.account,
+            "region": f.region,
+            **({"baseline": report.baseline_state[f.key]} if f.key in report.baseline_state else {}),
+        },
+    }
+
+
+def _sarif_invocation(report: Report) -> list[dict]:
+    p = report.provenance
+    if p is None:
+        return []
+    return [
+        {
+            "commandLine": f"auditkit {p.command}",
+            "startTimeUtc": iso_utc(p.started_at),
+            "endTimeUtc": iso_utc(p.finished_at),
+            # Could every check be judged? An ERROR means no: the run did not fully succeed.
+            "executionSuccessful": report.counts()["ERROR"] == 0,
+            "properties": {"scope": p.as_dict()["scope"], "retention": p.retention},
+        }
+    ]
+
+
 def to_sarif(report: Report, source: str = "Pulumi.yaml") -> str:
     """SARIF 2.1.0; `source` is the file the alerts are attached to (the stack file when known)."""
     gaps = sorted(report.gaps, key=lambda f: (f.control, f.resource))
     rule_ids = sorted({f.control for f in gaps})
     index = {r: i for i, r in enumerate(rule_ids)}
-    results = []
-    for f in gaps:
-        c = control(f.control)
-        level = "error" if f.status is Status.ERROR or c.enforcement is Enforcement.MANDATORY else "warning"
-        prefix = "Could not judge: " if f.status is Status.ERROR else ""
-        results.append(
-            {
-                "ruleId": f.control,
-                "ruleIndex": index[f.control],
-                "level": level,
-                "message": {"text": f"{prefix}{f.resource}: {f.message}"},
-                "locations": [
-                    {
-                        "physicalLocation": {"artifactLocation": {"uri": source}, "region": {"startLine": 1}},
-                        "logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}],
-                    }
-                ],
-                "partialFingerprints": {"auditkitFinding/v1": _fingerprint(f)},
-                "properties": {
-                    "status": f.status.value,
-                    "account": f.account,
-                    "region": f.region,
-                    **({"baseline": report.baseline_state[f.key]} if f.key in report.baseline_state else {}),
-                },
+    run: dict = {
+        "tool": {
+            "driver": {
+                "name": "AuditKit",
+                "version": __version__,
+                "informationUri": "https://github.com/auditkit/auditkit",
+                "rules": [_rule(r) for r in rule_ids],
             }
-        )
-    doc = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "AuditKit",
-                        "version": __version__,
-                        "informationUri": "https://github.com/auditkit/auditkit",
-                        "rules": [_rule(r) for r in rule_ids],
-                    }
-                },
-                "automationDetails": {"id": "auditkit/drift/"},
-                "results": results,
-                "properties": {"summary": report.summary()},
-            }
-        ],
+        },
+        "automationDetails": {"id": "auditkit/drift/"},
+        "results": [_sarif_result(report, f, index[f.control], source) for f in gaps],
+        "properties": {"summary": report.summary()},
     }
-    if report.provenance is not None:
-        p = report.provenance
-        doc["runs"][0]["invocations"] = [
-            {
-                "commandLine": f"auditkit {p.command}",
-                "startTimeUtc": iso_utc(p.started_at),
-                "endTimeUtc": iso_utc(p.finished_at),
-                # Could every check be judged? An ERROR means no: the run did not fully succeed.
-                "executionSuccessful": report.counts()["ERROR"] == 0,
-                "properties": {"scope": p.as_dict()["scope"], "retention": p.retention},
-            }
-        ]
-    return json.dumps(doc, indent=2)
+    if invocations := _sarif_invocation(report):
+        run["invocations"] = invocations
+    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -151,6 +151,45 @@ def _paged(call: Callable[[dict[str, Any]], dict[str, Any]], token_in: str, toke
         kwargs = {token_in: token}
 
 
+def _all_buckets(acct: AccountSession, snap: AccountSnapshot) -> None:
+    s3 = acct.client("s3")
+    buckets, failure = fetch(
+        lambda: [
+            BucketRef(b["Name"], b.get("BucketRegion"))
+            for p in _paged(lambda kw: s3.list_buckets(MaxBuckets=1000, **kw), "ContinuationToken", "ContinuationToken")
+            for b in p["Buckets"]
+        ],
+        "ListBuckets",
+        acct.default_region,
+        "s3:ListBuckets",
+    )
+    if failure:
+        snap.failures.append(failure)
+    else:
+        snap.buckets = buckets
+
+
+def _tagged_in(acct: AccountSession, region: str, key: str, value: str) -> tuple[str, Any, Failure | None]:
+    tagging = acct.client("resourcegroupstaggingapi", region)
+    arns, failure = fetch(
+        lambda: [
+            m["ResourceARN"]
+            for page in _paged(
+                lambda kw: tagging.get_resources(
+                    ResourceTypeFilters=["s3:bucket"], TagFilters=[{"Key": key, "Values": [value]}], **kw
+                ),
+                "PaginationToken",
+                "PaginationToken",
+            )
+            for m in page["ResourceTagMappingList"]
+        ],
+        "GetResources",
+        region,
+        f"s3 buckets tagged {key}={value}",
+    )
+    return region, arns, failure
+
+
 def _buckets(
     acct: AccountSession,
     snap: AccountSnapshot,
@@ -159,50 +198,13 @@ def _buckets(
     all_regions: list[str],
 ) -> None:
     if scope_tag is None:
-        s3 = acct.client("s3")
-        buckets, failure = fetch(
-            lambda: [
-                BucketRef(b["Name"], b.get("BucketRegion"))
-                for p in _paged(
-                    lambda kw: s3.list_buckets(MaxBuckets=1000, **kw), "ContinuationToken", "ContinuationToken"
-                )
-                for b in p["Buckets"]
-            ],
-            "ListBuckets",
-            acct.default_region,
-            "s3:ListBuckets",
-        )
-        if failure:
-            snap.failures.append(failure)
-            return
-        snap.buckets = buckets
+        _all_buckets(acct, snap)
         return
     key, value = scope_tag
-
-    def tagged(region: str) -> tuple[str, Any, Failure | None]:
-        tagging = acct.client("resourcegroupstaggingapi", region)
-        arns, failure = fetch(
-            lambda: [
-                m["ResourceARN"]
-                for page in _paged(
-                    lambda kw: tagging.get_resources(
-                        ResourceTypeFilters=["s3:bucket"], TagFilters=[{"Key": key, "Values": [value]}], **kw
-                    ),
-                    "PaginationToken",
-                    "PaginationToken",
-                )
-                for m in page["ResourceTagMappingList"]
-            ],
-            "GetResources",
-            region,
-            f"s3 buckets tagged {key}={value}",
-        )
-        return region, arns, failure
-
     # Tagged buckets are looked for in every enabled region, whatever --region limits the trails
     # to: a bucket elsewhere is still in scope.
     names: dict[str, str] = {}
-    for region, arns, failure in pool.map(tagged, all_regions):
+    for region, arns, failure in pool.map(lambda r: _tagged_in(acct, r, key, value), all_regions):
         if failure:
             snap.failures.append(failure)
             continue

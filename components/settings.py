@@ -256,6 +256,42 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
     )
 
 
+def _diagnostic_resources(resources: Any) -> tuple[str, ...]:
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        raise ConfigError("azure.diagnosticResources", resources, "a list of resource ids")
+    seen: set[str] = set()
+    for rid in resources:
+        if rid.lower() in seen:
+            raise ConfigError("azure.diagnosticResources", rid, "each resource id once", "listed twice")
+        seen.add(rid.lower())
+    return tuple(resources)
+
+
+def _workspace(w: Any, retention: RetentionRequirement) -> AzureWorkspaceSettings:
+    if not isinstance(w, Mapping) or "name" not in w:
+        raise ConfigError("azure.workspace", w, "a mapping with name, retentionDays, totalRetentionDays, tables")
+    _check_keys("azure.workspace.", w, WORKSPACE_KEYS)
+    tables = w.get("tables", ["AzureActivity", "AzureDiagnostics"])
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, str) and t for t in tables):
+        raise ConfigError(
+            "azure.workspace.tables", tables, "a non-empty list of table names, e.g. [AzureActivity, AzureDiagnostics]"
+        )
+    if len({t.lower() for t in tables}) != len(tables):
+        raise ConfigError("azure.workspace.tables", tables, "each table once (names are case-insensitive)")
+    if not isinstance(w["name"], str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]", w["name"]):
+        raise ConfigError(
+            "azure.workspace.name", w["name"], "4-63 letters, digits and '-', starting and ending alphanumeric"
+        )
+    return AzureWorkspaceSettings(
+        name=w["name"],
+        retention_days=_int("azure.workspace.retentionDays", w.get("retentionDays", 90)),
+        total_retention_days=_int(
+            "azure.workspace.totalRetentionDays", w.get("totalRetentionDays", min(retention.days, 4383))
+        ),
+        tables=tuple(tables),
+    )
+
+
 def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequirement) -> AzureSettings:
     if not isinstance(raw, Mapping):
         raise ConfigError("azure", raw, "a mapping of Azure settings with at least storageAccountName")
@@ -264,39 +300,6 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
     if not isinstance(subscription, str) or not subscription:
         raise ConfigError(
             "azure-native:subscriptionId", subscription, "the subscription id whose Activity Log is exported"
-        )
-    resources = v["diagnosticResources"] or []
-    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
-        raise ConfigError("azure.diagnosticResources", resources, "a list of resource ids")
-    seen: set[str] = set()
-    for rid in resources:
-        if rid.lower() in seen:
-            raise ConfigError("azure.diagnosticResources", rid, "each resource id once", "listed twice")
-        seen.add(rid.lower())
-    ws = None
-    if v["workspace"] is not None:
-        w = v["workspace"]
-        if not isinstance(w, Mapping) or "name" not in w:
-            raise ConfigError("azure.workspace", w, "a mapping with name, retentionDays, totalRetentionDays, tables")
-        _check_keys("azure.workspace.", w, WORKSPACE_KEYS)
-        tables = w.get("tables", ["AzureActivity", "AzureDiagnostics"])
-        if not isinstance(tables, list) or not tables or not all(isinstance(t, str) and t for t in tables):
-            raise ConfigError(
-                "azure.workspace.tables",
-                tables,
-                "a non-empty list of table names, e.g. [AzureActivity, AzureDiagnostics]",
-            )
-        if len({t.lower() for t in tables}) != len(tables):
-            raise ConfigError("azure.workspace.tables", tables, "each table once (names are case-insensitive)")
-        if not isinstance(w["name"], str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]", w["name"]):
-            raise ConfigError(
-                "azure.workspace.name", w["name"], "4-63 letters, digits and '-', starting and ending alphanumeric"
-            )
-        ws = AzureWorkspaceSettings(
-            name=w["name"],
-            retention_days=w.get("retentionDays", 90),
-            total_retention_days=w.get("totalRetentionDays", min(retention.days, 4383)),
-            tables=tuple(tables),
         )
     create = v["createResourceGroup"]
     create = None if create is None else _bool("azure.createResourceGroup", create)
@@ -311,8 +314,8 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
         cool_days=_int("azure.coolDays", v["coolDays"]),
         cold_days=_int("azure.coldDays", v["coldDays"]),
         archive_days=_int("azure.archiveDays", v["archiveDays"]),
-        diagnostic_resources=tuple(resources),
-        workspace=ws,
+        diagnostic_resources=_diagnostic_resources(v["diagnosticResources"] or []),
+        workspace=None if v["workspace"] is None else _workspace(v["workspace"], retention),
         protect=_bool("azure.protect", v["protect"]),
     )
 

@@ -289,3 +289,13 @@ def test_sql_databases_get_server_auditing_to_azure_monitor(azure_plan):
     gaps = _failing([r for r in resources if r is not master], s)
     missing = "no diagnostic setting on the master database sends SQLSecurityAuditEvents to the archive"
     assert gaps == {"azure.diagnostics.resources": (prefix + missing + suffix,)}
+
+
+def test_workspace_days_written_as_pulumi_config_strings_are_whole_numbers():
+    from auditkit.policies.errors import ConfigError
+
+    """`pulumi config set --path 'auditkit:azure.workspace.retentionDays' 90` stores the string '90'."""
+    ws = azure_settings(workspace={"name": "law-audit", "retentionDays": "90", "totalRetentionDays": 2557.0})
+    assert (ws.azure.workspace.retention_days, ws.azure.workspace.total_retention_days) == (90, 2557)
+    with pytest.raises(ConfigError, match="azure.workspace.retentionDays"):
+        azure_settings(workspace={"name": "law-audit", "retentionDays": "ninety"})

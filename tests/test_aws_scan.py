@@ -1,5 +1,6 @@
 """The AWS drift scan against the emulator: every control, both verdicts."""
 
+import boto3
 import pytest
 
 from auditkit.auditors.findings import Status
@@ -338,3 +339,20 @@ def test_scope_tag_limits_buckets_in_scope(boto_session, baseline):
     set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
     assert {f.resource for f in scan().gaps} == {"arn:aws:s3:::phi-imaging"}
     assert scan(scope_tag=("data-classification", "phi")).gaps == []
+
+
+def test_findings_name_resources_in_the_credentials_partition(boto_session, monkeypatch):
+    """GovCloud ARNs are `arn:aws-us-gov:...` (AWS General Reference, "Amazon Resource Names"): the
+    account and bucket a finding names are written in the partition of the scanned region."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-gov-west-1")
+    gov = boto3.Session(region_name="us-gov-west-1")
+    s3, ct = gov.client("s3"), gov.client("cloudtrail")
+    location = {"LocationConstraint": "us-gov-west-1"}
+    s3.create_bucket(Bucket="gov-logs", CreateBucketConfiguration=location)
+    s3.create_bucket(Bucket="gov-phi", CreateBucketConfiguration=location)
+    ct.create_trail(Name="gov", S3BucketName="gov-logs", IsMultiRegionTrail=True)
+    ct.start_logging(Name="gov")
+    report = scan(regions=["us-gov-west-1"])
+    resources = {f.resource for f in report.findings}
+    assert "arn:aws-us-gov:s3:::gov-phi" in resources
+    assert not [r for r in resources if r.startswith("arn:aws:")]

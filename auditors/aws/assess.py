@@ -33,7 +33,7 @@ class _Judge:
         self.snap = snap
         self.required = required
         self.findings: list[Finding] = []
-        self.account_resource = f"arn:aws:iam::{snap.account}:root"
+        self.account_resource = f"arn:{snap.partition}:iam::{snap.account}:root"
         self.unread: list[str] = [
             f.describe() for f in snap.failures if f.operation in ("DescribeTrails", "DescribeRegions")
         ]
@@ -236,7 +236,7 @@ def _coverage(j: _Judge, known: list[TrailFacts]) -> None:
         j.verdict(
             "aws.trail.s3_data_events",
             gaps,
-            f"arn:aws:s3:::{b.name}",
+            f"arn:{j.snap.partition}:s3:::{b.name}",
             b.region or "",
             f"object reads and writes {_recorded_by(known, b.region)}",
             extra,
@@ -256,7 +256,7 @@ def _unresolved(key: str, region: str) -> Failure:
 
 
 def _destination(j: _Judge, d: DestinationRecord) -> None:
-    resource = f"arn:aws:s3:::{d.name}"
+    resource = f"arn:{j.snap.partition}:s3:::{d.name}"
     writers = [t for t in j.trails if t.bucket == d.name]
     prefixes = sorted({t.log_prefix for t in writers}) or ["AWSLogs/"]
     failures = dict(d.failures)

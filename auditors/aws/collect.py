@@ -17,6 +17,7 @@ from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
 from auditkit.auditors.aws.keys import KeyRef, describe_keys
 from auditkit.policies.aws import judges
 from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape, bucket_space
+from auditkit.policies.aws.regions import partition_of
 
 # Per destination bucket: (API operation, boto3 method, error codes meaning "not configured").
 DESTINATION_CALLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -84,6 +85,8 @@ class AccountSnapshot:
     # Destination buckets owned elsewhere (a member account's organization trail): name -> trail ARN.
     foreign_buckets: dict[str, str] = field(default_factory=dict)
     limited_regions: bool = False
+    # The credentials' partition (from their default region): ARNs in findings are written in it.
+    partition: str = "aws"
 
     @property
     def trail_buckets(self) -> set[str]:
@@ -117,7 +120,9 @@ def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None
                 raise UnknownShape(f"DescribeTrails: a trail without TrailARN in {trails!r}"[:300])
             return trails
 
-        trails, failure = fetch(call, "DescribeTrails", region, f"arn:aws:cloudtrail:{region}:{snap.account}:trail/*")
+        trails, failure = fetch(
+            call, "DescribeTrails", region, f"arn:{snap.partition}:cloudtrail:{region}:{snap.account}:trail/*"
+        )
         return region, trails, failure
 
     seen: dict[str, TrailRecord] = {}
@@ -317,7 +322,7 @@ def collect_account(
         acct.default_region,
         "sts:GetCallerIdentity",
     )
-    snap = AccountSnapshot(account=account or account_hint, regions=[])
+    snap = AccountSnapshot(account=account or account_hint, regions=[], partition=partition_of(acct.default_region))
     acct.account_id = snap.account
     if failure:
         snap.failures.append(failure)

@@ -25,8 +25,17 @@ from auditkit.policies.aws.iam_statements import (
 )
 
 CLOUDTRAIL = Principal.service("cloudtrail.amazonaws.com")
-# Who must be refused over plaintext: an anonymous caller, a principal of another account, the owner.
-_OUTSIDERS = (Principal.anonymous(), Principal.aws("arn:aws:iam::999999999999:user/probe"))
+
+
+def _refused_over_plaintext(partition: str, account: str) -> tuple[Principal, ...]:
+    """Who must be refused over plaintext: an anonymous caller, a principal of another account, the owner."""
+    return (
+        Principal.anonymous(),
+        Principal.aws(f"arn:{partition}:iam::999999999999:user/probe"),
+        Principal.account(account, partition),
+    )
+
+
 _OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 _ORG_PATH = re.compile(r"/AWSLogs/(o-[a-z0-9]{10,32})/")
 
@@ -61,8 +70,9 @@ def tls_policy(policy: Mapping[str, Any] | None, bucket: str, account: str = "11
         return ["bucket policy does not deny requests without TLS (aws:SecureTransport=false)"] + _confused_deputy(
             found
         )
-    who = (*_OUTSIDERS, Principal.account(account))
-    obj = f"arn:{_partition(found, bucket)}:s3:::{bucket}/AWSLogs/{account}/probe"
+    partition = _partition(found, bucket)
+    who = _refused_over_plaintext(partition, account)
+    obj = f"arn:{partition}:s3:::{bucket}/AWSLogs/{account}/probe"
     refused = [
         any(statement_applies(s, Request(p, action, obj, {"aws:SecureTransport": False})) for s in denies)
         for p in who

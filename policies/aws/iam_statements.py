@@ -71,8 +71,8 @@ class Principal:
         return Principal("AWS", arn, parts[4])
 
     @staticmethod
-    def account(account_id: str) -> Principal:
-        return Principal("AWS", f"arn:aws:iam::{account_id}:root", account_id)
+    def account(account_id: str, partition: str = "aws") -> Principal:
+        return Principal("AWS", f"arn:{partition}:iam::{account_id}:root", account_id)
 
     @staticmethod
     def service(name: str) -> Principal:

@@ -129,7 +129,3 @@ class BucketFacts:
     account_public_access_block: PublicAccessBlock | None = None
     # GetBucketLifecycleConfiguration's TransitionDefaultMinimumObjectSize (None: S3's default applies).
     transition_minimum_size: str | None = None
-
-    @property
-    def arn(self) -> str:
-        return f"arn:aws:s3:::{self.name}"

@@ -57,30 +57,7 @@ class DataAccessAuditLogs(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DataAccessAuditLogsArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("auditkit:gcp:DataAccessAuditLogs", name, None, opts)
-        child = ResourceOptions(parent=self)
-        exempted = [e.member for e in args.exemptions]
-        configs = [
-            {"log_type": t, **({"exempted_members": exempted} if exempted and t != "ADMIN_READ" else {})}
-            for t in LOG_TYPES
-        ]
-        # Non-authoritative audit configs: an authoritative IAM policy would wipe the scope's bindings.
-        if args.scope == "organization":
-            gcp.organizations.IamAuditConfig(
-                f"{name}-config", org_id=args.scope_id, service="allServices", audit_log_configs=configs, opts=child
-            )
-        elif args.scope == "folder":
-            gcp.folder.IamAuditConfig(
-                f"{name}-config",
-                folder=f"folders/{args.scope_id}",
-                service="allServices",
-                audit_log_configs=configs,
-                opts=child,
-            )
-        else:
-            gcp.projects.IAMAuditConfig(
-                f"{name}-config", project=args.scope_id, service="allServices", audit_log_configs=configs, opts=child
-            )
-
+        self._audit_config(name, args)
         destination = Output.concat("storage.googleapis.com/", args.archive_bucket)
         self.sink = self._sink(f"{name}-sink", args, destination, args.sink_name)
         gcp.storage.BucketIAMMember(
@@ -88,29 +65,48 @@ class DataAccessAuditLogs(pulumi.ComponentResource):
             bucket=args.archive_bucket,
             role="roles/storage.objectCreator",
             member=self.sink.writer_identity,
-            opts=child,
+            opts=ResourceOptions(parent=self),
         )
         if args.log_bucket_retention_days is not None and args.log_bucket_project:
-            log_bucket = gcp.logging.ProjectBucketConfig(
-                f"{name}-log-bucket",
-                project=args.log_bucket_project,
-                location="global",
-                bucket_id="auditkit-audit-logs",
-                retention_days=args.log_bucket_retention_days,
-                locked=args.log_bucket_locked,
-                opts=child,
-            )
-            hot = Output.concat("logging.googleapis.com/", log_bucket.id)
-            hot_sink = self._sink(f"{name}-hot-sink", args, hot, f"{args.sink_name}-hot")
-            # A sink writing to a log bucket needs logging.bucketWriter in that bucket's project.
-            gcp.projects.IAMMember(
-                f"{name}-hot-sink-writer",
-                project=args.log_bucket_project,
-                role="roles/logging.bucketWriter",
-                member=hot_sink.writer_identity,
-                opts=child,
-            )
+            self._hot_copy(name, args)
         self.register_outputs({"sink_writer_identity": self.sink.writer_identity})
+
+    def _audit_config(self, name: str, args: DataAccessAuditLogsArgs) -> None:
+        """Non-authoritative audit configs: an authoritative IAM policy would wipe the scope's bindings."""
+        exempted = [e.member for e in args.exemptions]
+        configs = [
+            {"log_type": t, **({"exempted_members": exempted} if exempted and t != "ADMIN_READ" else {})}
+            for t in LOG_TYPES
+        ]
+        common = {"service": "allServices", "audit_log_configs": configs, "opts": ResourceOptions(parent=self)}
+        if args.scope == "organization":
+            gcp.organizations.IamAuditConfig(f"{name}-config", org_id=args.scope_id, **common)
+        elif args.scope == "folder":
+            gcp.folder.IamAuditConfig(f"{name}-config", folder=f"folders/{args.scope_id}", **common)
+        else:
+            gcp.projects.IAMAuditConfig(f"{name}-config", project=args.scope_id, **common)
+
+    def _hot_copy(self, name: str, args: DataAccessAuditLogsArgs) -> None:
+        """A second sink to a Cloud Logging bucket, for queries; the archive stays the record."""
+        log_bucket = gcp.logging.ProjectBucketConfig(
+            f"{name}-log-bucket",
+            project=args.log_bucket_project,
+            location="global",
+            bucket_id="auditkit-audit-logs",
+            retention_days=args.log_bucket_retention_days,
+            locked=args.log_bucket_locked,
+            opts=ResourceOptions(parent=self),
+        )
+        hot = Output.concat("logging.googleapis.com/", log_bucket.id)
+        hot_sink = self._sink(f"{name}-hot-sink", args, hot, f"{args.sink_name}-hot")
+        # A sink writing to a log bucket needs logging.bucketWriter in that bucket's project.
+        gcp.projects.IAMMember(
+            f"{name}-hot-sink-writer",
+            project=args.log_bucket_project,
+            role="roles/logging.bucketWriter",
+            member=hot_sink.writer_identity,
+            opts=ResourceOptions(parent=self),
+        )
 
     def _sink(
         self, name: str, args: DataAccessAuditLogsArgs, destination: Output[str], sink_name: str

@@ -186,14 +186,18 @@ def _recorded_by(known: list[TrailFacts], region: str | None = None) -> str:
 
 
 def _coverage(j: _Judge, known: list[TrailFacts]) -> None:
-    snap = j.snap
     _multi_region(j, known)
     for control, judge in (
         ("aws.trail.lambda_data_events", judges.lambda_data_events),
         ("aws.trail.dynamodb_data_events", judges.dynamodb_data_events),
     ):
         j.verdict(control, judge(known), j.account_resource, "", _recorded_by(known))
+    _s3_coverage(j, known)
 
+
+def _s3_coverage(j: _Judge, known: list[TrailFacts]) -> None:
+    """Object reads and writes of every bucket in scope; the trails' own destinations are not in scope."""
+    snap = j.snap
     if snap.buckets is None:
         failures = [f.describe() for f in snap.failures if f.operation in ("ListBuckets", "GetResources")]
         j.add(

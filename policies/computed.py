@@ -22,16 +22,17 @@ class NotYetKnown(Exception):
         self.field = field
 
 
-class Computed:
-    """Stands for a value computed at apply. Any use of it (truth, comparison, text) raises NotYetKnown."""
+class _Refusing:
+    """A stand-in no judge may use: truth, comparison, text, hashing, iteration or an attribute
+    raises `_error()`, so a judge that reads it stops instead of judging a made-up value."""
 
-    __slots__ = ("field",)
+    __slots__ = ()
 
-    def __init__(self, field: str) -> None:
-        object.__setattr__(self, "field", field)
+    def _error(self) -> Exception:
+        raise NotImplementedError
 
     def _refuse(self, *_: Any, **__: Any) -> NoReturn:
-        raise NotYetKnown(self.field)
+        raise self._error()
 
     __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __int__ = __float__ = __index__ = __str__ = __format__ = __hash__ = _refuse
@@ -40,7 +41,19 @@ class Computed:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        raise NotYetKnown(self.field)
+        raise self._error()
+
+
+class Computed(_Refusing):
+    """Stands for a value computed at apply. Any use of it raises NotYetKnown."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: str) -> None:
+        object.__setattr__(self, "field", field)
+
+    def _error(self) -> Exception:
+        return NotYetKnown(self.field)
 
     def __repr__(self) -> str:
         return f"Computed({self.field!r})"
@@ -113,7 +126,7 @@ def optional(value: Any) -> Any:
     return value if isinstance(value, Computed) else (value or None)
 
 
-class Unreadable:
+class Unreadable(_Refusing):
     """Stands for a value in a shape no judge understands: any use raises the error that said so."""
 
     __slots__ = ("error",)
@@ -121,17 +134,8 @@ class Unreadable:
     def __init__(self, error: Exception) -> None:
         object.__setattr__(self, "error", error)
 
-    def _refuse(self, *_: Any, **__: Any) -> NoReturn:
-        raise self.error
-
-    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
-    __int__ = __float__ = __index__ = __str__ = __format__ = __hash__ = _refuse
-    __iter__ = __len__ = __contains__ = __getitem__ = _refuse
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        raise self.error
+    def _error(self) -> Exception:
+        return self.error
 
     def __repr__(self) -> str:
         return f"Unreadable({self.error!r})"

@@ -255,20 +255,12 @@ def _arn_like(request: str, pattern: str) -> bool:
     return len(got) == len(want) == 6 and all(_glob(w, g) for w, g in zip(want, got, strict=True))
 
 
-def _numeric(compare: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
+def _compared(parse: Callable[[str], Any], compare: Callable[[Any, Any], bool]) -> Callable[[str, str], bool]:
+    """A condition operator over parsed values; a value that does not parse never matches."""
+
     def match(got: str, want: str) -> bool:
         try:
-            return compare(float(got), float(want))
-        except ValueError:
-            return False
-
-    return match
-
-
-def _dated(compare: Callable[[datetime, datetime], bool]) -> Callable[[str, str], bool]:
-    def match(got: str, want: str) -> bool:
-        try:
-            return compare(_iso_time(got), _iso_time(want))
+            return compare(parse(got), parse(want))
         except ValueError:
             return False
 
@@ -287,16 +279,16 @@ _MATCHERS: dict[str, Callable[[str, str], bool]] = {
     "stringequals": lambda g, w: g == w,
     "stringequalsignorecase": lambda g, w: g.casefold() == w.casefold(),
     "stringlike": lambda g, w: _glob(w, g),
-    "numericequals": _numeric(lambda g, w: g == w),
-    "numericlessthan": _numeric(lambda g, w: g < w),
-    "numericlessthanequals": _numeric(lambda g, w: g <= w),
-    "numericgreaterthan": _numeric(lambda g, w: g > w),
-    "numericgreaterthanequals": _numeric(lambda g, w: g >= w),
-    "dateequals": _dated(lambda g, w: g == w),
-    "datelessthan": _dated(lambda g, w: g < w),
-    "datelessthanequals": _dated(lambda g, w: g <= w),
-    "dategreaterthan": _dated(lambda g, w: g > w),
-    "dategreaterthanequals": _dated(lambda g, w: g >= w),
+    "numericequals": _compared(float, lambda g, w: g == w),
+    "numericlessthan": _compared(float, lambda g, w: g < w),
+    "numericlessthanequals": _compared(float, lambda g, w: g <= w),
+    "numericgreaterthan": _compared(float, lambda g, w: g > w),
+    "numericgreaterthanequals": _compared(float, lambda g, w: g >= w),
+    "dateequals": _compared(_iso_time, lambda g, w: g == w),
+    "datelessthan": _compared(_iso_time, lambda g, w: g < w),
+    "datelessthanequals": _compared(_iso_time, lambda g, w: g <= w),
+    "dategreaterthan": _compared(_iso_time, lambda g, w: g > w),
+    "dategreaterthanequals": _compared(_iso_time, lambda g, w: g >= w),
     "bool": lambda g, w: g.lower() == w.lower(),
     "binaryequals": lambda g, w: g == w,
     "ipaddress": _in_network,

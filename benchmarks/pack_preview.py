@@ -24,7 +24,6 @@ os.chdir(ROOT)
 
 from _pytest.monkeypatch import MonkeyPatch  # noqa: E402
 
-import tests.test_policy_pack_azure_preview as azure_preview  # noqa: E402
 from tests.engine_harness import Analyzer, stack_config  # noqa: E402
 from tests.test_policy_pack_azure_preview import new_stack  # noqa: E402
 
@@ -44,8 +43,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for vaults in (1, 50, 200, 400):
             path = stack_with(vaults, Path(tmp))
-            azure_preview.STACK_FILE = path
-            resources = new_stack()
+            resources = new_stack(stack_file=path)
             config = yaml.safe_load(path.read_text())["config"]
             times, found = [], []
             for _ in range(3):

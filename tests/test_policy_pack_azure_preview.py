@@ -41,11 +41,11 @@ OUTPUTS = {
 }
 
 
-def new_stack(edit=None, outside=()) -> list[EngineResource]:
+def new_stack(edit=None, outside=(), stack_file: Path = STACK_FILE) -> list[EngineResource]:
     """The health stack's first preview. `edit(name, props)` changes literal inputs; an input named in
     `outside` comes from outside the plan (a StackReference output): unknown, with no dependency."""
     out = []
-    for r in plan_resources(plan_stack(read_stack_file(STACK_FILE))):
+    for r in plan_resources(plan_stack(read_stack_file(stack_file))):
         if not r.type.startswith("azure-native:"):
             continue
         props, deps = copy.deepcopy(dict(r.inputs)), {}

@@ -164,7 +164,7 @@ def _scan_all(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from auditkit.auditors.demo import run_demo
+    from auditkit.auditors.demo.story import run_demo
 
     return run_demo(Path(args.reports))
 

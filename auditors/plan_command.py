@@ -17,7 +17,6 @@ from auditkit.auditors.findings import Finding, Report, Status, utc_now
 from auditkit.auditors.reports import FORMATS
 from auditkit.auditors.scan_command import deliver, retention_for, stack_settings
 from auditkit.components.plan import Plan, key_settings, plan_stack, short_type
-from auditkit.components.settings import StackSettings
 from auditkit.policies.catalog import control
 from auditkit.policies.crossguard.offline import (
     Resource,
@@ -30,6 +29,7 @@ from auditkit.policies.crossguard.offline import (
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.policies.crossguard.pack_config import config_for, settings_config
 from auditkit.policies.errors import ConfigError
+from auditkit.settings.stack_settings import StackSettings
 
 
 def pack_config(settings: StackSettings) -> dict:

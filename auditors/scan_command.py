@@ -10,10 +10,10 @@ from pathlib import Path
 from auditkit.auditors.findings import Report, load_findings
 from auditkit.auditors.options import add_common, check_stack_flags, stack_overrides
 from auditkit.auditors.reports import FORMATS
-from auditkit.components.settings import StackSettings, read_stack_file
-from auditkit.components.stack_file import find_stack_file
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
+from auditkit.settings.stack_file import find_stack_file
+from auditkit.settings.stack_settings import StackSettings, read_stack_file
 
 __all__ = [
     "add_common",

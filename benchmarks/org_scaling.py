@@ -15,13 +15,13 @@ import boto3
 import requests
 
 from auditkit.auditors.aws.clients import AccountSession, CallLog
-from auditkit.auditors.aws.emulator_apply import apply_rendered
 from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
-from auditkit.auditors.demo import aws_emulator
+from auditkit.auditors.demo.emulator_apply import apply_rendered
+from auditkit.auditors.demo.story import aws_emulator
 from auditkit.auditors.findings import Status
 from auditkit.components.mock_engine import render
-from auditkit.components.settings import parse_settings
 from auditkit.components.stack import build_stack
+from auditkit.settings.stack_settings import parse_settings
 
 ACCOUNT_COUNTS = (10, 100)
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")

@@ -11,12 +11,12 @@ import statistics
 import boto3
 
 from auditkit.auditors.aws.clients import CallLog
-from auditkit.auditors.aws.emulator_apply import apply_rendered
 from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
-from auditkit.auditors.demo import aws_emulator
+from auditkit.auditors.demo.emulator_apply import apply_rendered
+from auditkit.auditors.demo.story import aws_emulator
 from auditkit.components.mock_engine import render
-from auditkit.components.settings import parse_settings
 from auditkit.components.stack import build_stack
+from auditkit.settings.stack_settings import parse_settings
 
 REGION_COUNTS = (1, 4, 16)
 BUCKET_COUNTS = (10, 100, 1000)

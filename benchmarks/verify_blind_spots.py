@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boto3  # noqa: E402
 import verify_vs_awscli as bench  # noqa: E402
 
-from auditkit.auditors.aws.emulator_cloudtrail import CloudTrailStub  # noqa: E402
-from auditkit.auditors.aws.emulator_digests import EPOCH, HOUR, Delivery, new_key  # noqa: E402
+from auditkit.auditors.demo.emulator_cloudtrail import CloudTrailStub  # noqa: E402
+from auditkit.auditors.demo.emulator_digests import EPOCH, HOUR, Delivery, new_key  # noqa: E402
 
 REGION = "us-east-1"
 

@@ -2,7 +2,7 @@
 
 The bucket: one multi-region trail, 30 days x 4 regions x 24 hourly digests, 2 log files an hour
 (2,880 digests, 5,760 log files), forged in AWS's digest shape and signed with test RSA keys
-(auditors/aws/emulator_digests.py). moto's server runs in its own process; a loopback stub answers
+(auditors/demo/emulator_digests.py). moto's server runs in its own process; a loopback stub answers
 cloudtrail:ListPublicKeys for both tools (moto lacks it). awscli (the test extra) validates one
 region per invocation, so it runs once per region; AuditKit runs once for all four. Both run as
 subprocesses. Printed: seconds, the ratio, and whether both found every digest and log file valid.
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 import boto3  # noqa: E402
 import requests  # noqa: E402
 
-from auditkit.auditors.aws.emulator_cloudtrail import CloudTrailStub  # noqa: E402
-from auditkit.auditors.aws.emulator_digests import EPOCH, HOUR, Delivery, new_key  # noqa: E402
+from auditkit.auditors.demo.emulator_cloudtrail import CloudTrailStub  # noqa: E402
+from auditkit.auditors.demo.emulator_digests import EPOCH, HOUR, Delivery, new_key  # noqa: E402
 
 DAYS = int(os.environ.get("BENCH_DAYS", "30"))  # smaller for a quick check
 REGIONS, LOGS_PER_HOUR = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"), 2

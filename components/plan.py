@@ -11,13 +11,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from auditkit.components.mock_engine import render
-from auditkit.components.settings import StackSettings
 from auditkit.components.stack import build_stack
 from auditkit.policies.aws.judges import describe_removal
 from auditkit.policies.aws.plan_facts import judge_aws_plan, lifecycle_facts
 from auditkit.policies.azure.plan_facts import judge_azure_plan
 from auditkit.policies.gcp.plan_facts import judge_gcp_plan
 from auditkit.policies.verdicts import PlanResource, Verdict
+from auditkit.settings.stack_settings import StackSettings
 
 
 def _n(v: Any) -> str:

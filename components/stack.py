@@ -9,10 +9,8 @@ import pulumi_aws as aws
 from pulumi_azure_native import resources as azure_resources
 
 from auditkit.components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
-from auditkit.components.aws.limits import archive_key_alias, check_bucket_name
 from auditkit.components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
 from auditkit.components.azure import log_archive as azure_archive
-from auditkit.components.azure.limits import check_resource_group, check_resource_id
 from auditkit.components.azure.log_export import (
     AuditLogExport,
     AuditLogExportArgs,
@@ -22,7 +20,9 @@ from auditkit.components.azure.log_export import (
 )
 from auditkit.components.gcp import log_archive as gcp_archive
 from auditkit.components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
-from auditkit.components.settings import AwsSettings, AzureSettings, GcpSettings, StackSettings
+from auditkit.settings.aws_limits import archive_key_alias, check_bucket_name
+from auditkit.settings.azure_limits import check_resource_group, check_resource_id
+from auditkit.settings.stack_settings import AwsSettings, AzureSettings, GcpSettings, StackSettings
 
 
 @dataclass
@@ -218,7 +218,7 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
 
 def settings_from_pulumi_config() -> StackSettings:
     """Settings from the running Pulumi program's config (the `pulumi up` path)."""
-    from auditkit.components.stack_config import settings_from_pulumi_config as read
+    from auditkit.settings.pulumi_config import settings_from_pulumi_config as read
 
     settings = read()
     assert settings is not None  # required=True never answers None

@@ -75,7 +75,7 @@ class RetentionCeiling:
 
     limit is the service's own limit in its own units; max_years the longest whole-year
     retention whose lifecycle (days_for_years) still fits under it. Each cloud's
-    components/<cloud>/limits.py declares its ceiling; check_ceiling refuses the same way
+    settings/<cloud>_limits.py declares its ceiling; check_ceiling refuses the same way
     on every cloud: field retentionYears, the value given, the limit.
     """
 

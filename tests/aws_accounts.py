@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import boto3
 
-from auditkit.auditors.aws.emulator_apply import apply_rendered
 from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
+from auditkit.auditors.demo.emulator_apply import apply_rendered
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.components.mock_engine import render
-from auditkit.components.settings import parse_settings
 from auditkit.components.stack import build_stack
 from auditkit.policies.retention import required_retention
+from auditkit.settings.stack_settings import parse_settings
 
 CA = required_retention(["CA"])
 REGIONS = ("us-east-1", "us-west-2")

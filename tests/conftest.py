@@ -8,10 +8,10 @@ import boto3
 import pytest
 import requests
 
-from auditkit.auditors.demo import aws_emulator as aws_emulator_server
+from auditkit.auditors.demo.story import aws_emulator as aws_emulator_server
 from auditkit.components.mock_engine import RenderedResource, render
-from auditkit.components.settings import StackSettings, parse_settings
 from auditkit.components.stack import build_stack
+from auditkit.settings.stack_settings import StackSettings, parse_settings
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from auditkit.components.aws import api_requests
+from auditkit.auditors.demo import api_requests
 from tests.conftest import rendered, settings
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from auditkit.components.settings import parse_settings
 from auditkit.policies.azure.facts import ACTIVITY_LOG_CATEGORIES
 from auditkit.policies.azure.plan_facts import judge_azure_plan
 from auditkit.policies.verdicts import PlanResource
+from auditkit.settings.stack_settings import parse_settings
 from tests.conftest import rendered
 from tests.plan_helpers import weaken
 

@@ -3,11 +3,11 @@ create a group that exists), and the plan judging account-level (version) immuta
 
 import pytest
 
-from auditkit.components.settings import parse_settings
 from auditkit.policies.azure.plan_facts import judge_azure_plan
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
+from auditkit.settings.stack_settings import parse_settings
 from tests.conftest import rendered
 
 SUB = "11111111-2222-3333-4444-555555555555"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from auditkit.auditors.cli import main
-from auditkit.components.settings import read_stack_file
 from auditkit.policies.errors import ConfigError
+from auditkit.settings.stack_settings import read_stack_file
 
 
 def stack(tmp_path: Path, text: str, name: str = "s") -> Path:
@@ -57,7 +57,7 @@ def test_refused_with_the_file_and_the_problem(tmp_path, capsys, text, message):
 
 def test_a_misspelled_namespace_warns(tmp_path):
     warnings = []
-    from auditkit.components.stack_file import read_stack_config
+    from auditkit.settings.stack_file import read_stack_config
 
     read_stack_config(stack(tmp_path, "config:\n  audikit:minors: true\n  aws:region: us-east-1\n"), warnings.append)
     assert warnings[0].endswith("`audikit:minors` is not read: did you mean `auditkit:minors`?")

@@ -2,11 +2,11 @@
 
 import pytest
 
-from auditkit.components.settings import parse_settings
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.gcp.plan_facts import judge_gcp_plan
 from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
+from auditkit.settings.stack_settings import parse_settings
 from tests.conftest import rendered
 from tests.plan_helpers import weaken
 

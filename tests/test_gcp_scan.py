@@ -9,8 +9,8 @@ from google.auth.credentials import AnonymousCredentials
 from auditkit.auditors.findings import Status
 from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
 from auditkit.components.mock_engine import render
-from auditkit.components.settings import parse_settings
 from auditkit.components.stack import build_stack
+from auditkit.settings.stack_settings import parse_settings
 from tests.fakes.gcp import FakeGcp
 from tests.fakes.gcp_world import ORG, PROJECT, load_rendered, organization
 

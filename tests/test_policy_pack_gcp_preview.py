@@ -18,7 +18,7 @@ import yaml
 
 from auditkit.auditors.plan_command import plan_resources
 from auditkit.components.plan import plan_stack
-from auditkit.components.settings import read_stack_file
+from auditkit.settings.stack_settings import read_stack_file
 from tests.engine_harness import COMPUTED, EngineResource, levels, preview_by_policy
 
 DEMO = Path("stacks/Pulumi.demo.yaml")

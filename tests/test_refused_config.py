@@ -6,9 +6,9 @@ from pulumi.runtime.mocks import MockMonitor
 
 from auditkit.auditors.cli import main
 from auditkit.components.mock_engine import AuditKitMocks
-from auditkit.components.settings import parse_settings
 from auditkit.components.stack import build_stack
 from auditkit.policies.errors import ConfigError
+from auditkit.settings.stack_settings import parse_settings
 
 
 def registered_before_error(config: dict, azure: dict | None = None) -> tuple[ConfigError, list]:

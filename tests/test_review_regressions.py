@@ -339,8 +339,8 @@ def test_azure_settings_on_unaudited_types_or_in_other_case_do_not_create_scope(
     ],
 )
 def test_more_refused_settings(cloud, section, message):
-    from auditkit.components.settings import parse_settings
     from auditkit.policies.errors import ConfigError
+    from auditkit.settings.stack_settings import parse_settings
 
     with pytest.raises(ConfigError) as err:
         parse_settings("t", {"clouds": [cloud], cloud: section}, None, {"subscriptionId": "s"})

@@ -2,8 +2,8 @@
 
 The world: a multi-region trail (moto) with log file validation, 6 hourly digests per region,
 2 log files an hour, forged with test RSA keys in AWS's published digest shape
-(auditors/aws/emulator_digests.py). Public keys and the trail's digest delivery time come from a
-CloudTrail stub (auditors/aws/emulator_cloudtrail.py), because moto has neither. Every detection is
+(auditors/demo/emulator_digests.py). Public keys and the trail's digest delivery time come from a
+CloudTrail stub (auditors/demo/emulator_cloudtrail.py), because moto has neither. Every detection is
 shown both ways: the intact world passes, the tampered one fails on exactly the tampered thing.
 """
 
@@ -16,10 +16,10 @@ from datetime import timedelta
 import pytest
 
 from auditkit.auditors.aws.clients import CallLog
-from auditkit.auditors.aws.emulator_cloudtrail import CloudTrailStub
-from auditkit.auditors.aws.emulator_digests import EPOCH, HOUR, Delivery, new_key
 from auditkit.auditors.aws.verify.layout import Window
 from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
+from auditkit.auditors.demo.emulator_cloudtrail import CloudTrailStub
+from auditkit.auditors.demo.emulator_digests import EPOCH, HOUR, Delivery, new_key
 from auditkit.auditors.findings import Report, Status
 
 REGIONS = ("us-east-1", "us-west-2")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
-from auditkit.auditors.aws.emulator_digests import EPOCH
 from auditkit.auditors.aws.verify.chain import Expectation, Node, walk
 from auditkit.auditors.aws.verify.digests import Digest, signing_string
 from auditkit.auditors.aws.verify.layout import HOUR, ChainId, digest_key_time, log_key_time
+from auditkit.auditors.demo.emulator_digests import EPOCH
 from auditkit.auditors.failures import Failure
 
 CHAIN = ChainId("b", "", "111122223333", "us-east-2", "t", "us-east-2")

@@ -11,14 +11,14 @@ import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
 from auditkit.components.aws import rendering
-from auditkit.components.aws.limits import (
+from auditkit.components.aws.log_archive import ImmutableLogArchive
+from auditkit.policies.errors import ConfigError
+from auditkit.settings.aws_limits import (
     check_bucket_name,
     check_log_retention,
     check_selector_values,
     check_trail_name,
 )
-from auditkit.components.aws.log_archive import ImmutableLogArchive
-from auditkit.policies.errors import ConfigError
 
 
 @dataclass

@@ -11,14 +11,14 @@ import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
 from auditkit.components.aws import rendering
-from auditkit.components.aws.limits import (
+from auditkit.policies.retention import RetentionRequirement
+from auditkit.settings.aws_limits import (
     archive_key_alias,
     check_alias_name,
     check_bucket_name,
     check_object_lock_retention,
     check_tiers,
 )
-from auditkit.policies.retention import RetentionRequirement
 
 
 @dataclass

@@ -8,8 +8,8 @@ import pulumi
 from pulumi import Input, ResourceOptions
 from pulumi_azure_native import storage
 
-from auditkit.components.azure.limits import check_account_name, check_immutability, check_tiers
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.settings.azure_limits import check_account_name, check_immutability, check_tiers
 
 
 @dataclass

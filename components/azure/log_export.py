@@ -8,8 +8,8 @@ import pulumi
 from pulumi import Input, ResourceOptions
 from pulumi_azure_native import monitor, operationalinsights, sql
 
-from auditkit.components.azure.limits import check_resource_group, check_resource_id, check_workspace
 from auditkit.policies.azure.facts import ACTIVITY_LOG_CATEGORIES, AUDIT_LOGS, resource_type
+from auditkit.settings.azure_limits import check_resource_group, check_resource_id, check_workspace
 
 # Microsoft's default audit action groups for SQL auditing.
 SQL_AUDIT_GROUPS = [

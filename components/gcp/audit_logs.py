@@ -8,8 +8,8 @@ import pulumi
 import pulumi_gcp as gcp
 from pulumi import Input, Output, ResourceOptions
 
-from auditkit.components.gcp.limits import SCOPES, check_log_bucket_days, check_numeric_id, check_project
 from auditkit.policies.errors import ConfigError
+from auditkit.settings.gcp_limits import SCOPES, check_log_bucket_days, check_numeric_id, check_project
 
 AUDIT_LOG_FILTER = 'logName:"cloudaudit.googleapis.com"'
 LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")

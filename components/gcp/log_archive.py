@@ -8,8 +8,8 @@ import pulumi
 import pulumi_gcp as gcp
 from pulumi import Input, ResourceOptions
 
-from auditkit.components.gcp.limits import check_bucket_name, check_project, check_retention, check_tiers
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.settings.gcp_limits import check_bucket_name, check_project, check_retention, check_tiers
 
 
 @dataclass

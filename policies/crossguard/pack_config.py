@@ -111,7 +111,7 @@ def settings_config(settings: Any) -> dict[str, Any]:
 
 def stack_settings() -> Any:
     """The analyzed stack's AuditKit settings (PULUMI_CONFIG), or None if it declares none."""
-    from auditkit.components.stack_config import settings_from_pulumi_config
+    from auditkit.settings.pulumi_config import settings_from_pulumi_config
 
     return settings_from_pulumi_config(os.environ.get("PULUMI_STACK", "stack"), required=False)
 

@@ -22,7 +22,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from auditkit.auditors.aws.emulator_cloudtrail import StubKey
+from auditkit.auditors.demo.emulator_cloudtrail import StubKey
 
 HOUR = timedelta(hours=1)
 EPOCH = datetime(2026, 11, 2, 0, 0, 31, tzinfo=timezone.utc)  # digests end at HH:00:31, like AWS's HH:MM:SS cadence

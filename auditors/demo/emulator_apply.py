@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from auditkit.components.aws import api_requests
+from auditkit.auditors.demo import api_requests
 from auditkit.components.mock_engine import AuditKitMocks, RenderedResource
 
 

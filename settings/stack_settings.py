@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditkit.components.azure.limits import resource_group_choice
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
+from auditkit.settings.azure_limits import resource_group_choice
 
 CLOUDS = ("aws", "gcp", "azure")
 TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp", "azure")
@@ -359,7 +359,7 @@ def read_stack_file(path: Path, overrides: Mapping[str, Any] | None = None) -> S
     `overrides` replace `auditkit:` keys (the CLI's --jurisdiction/--minors/--retention-years).
     Errors name the file.
     """
-    from auditkit.components.stack_file import read_stack_config
+    from auditkit.settings.stack_file import read_stack_config
 
     stack = read_stack_config(path)
     config = {**stack.auditkit, **(overrides or {})}

@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from auditkit.components.settings import TOP_KEYS, StackSettings, parse_settings
+from auditkit.settings.stack_settings import TOP_KEYS, StackSettings, parse_settings
 
 
 def settings_from_pulumi_config(stack: str | None = None, *, required: bool = True) -> StackSettings | None:

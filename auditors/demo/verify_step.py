@@ -17,11 +17,11 @@ from pathlib import Path
 import boto3
 from rich.console import Console
 
-from auditkit.auditors.aws.emulator_cloudtrail import CloudTrailStub
-from auditkit.auditors.aws.emulator_digests import EPOCH, HOUR, Delivery, new_key
 from auditkit.auditors.aws.verify.command import NO_RETENTION, verify_scope
 from auditkit.auditors.aws.verify.layout import Window
 from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
+from auditkit.auditors.demo.emulator_cloudtrail import CloudTrailStub
+from auditkit.auditors.demo.emulator_digests import EPOCH, HOUR, Delivery, new_key
 from auditkit.auditors.findings import Report, utc_now
 from auditkit.auditors.reports import FORMATS
 from auditkit.auditors.scan_command import write_all

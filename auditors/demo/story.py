@@ -23,14 +23,14 @@ import requests
 from rich.console import Console
 
 from auditkit import stacks as example_stacks
-from auditkit.auditors.aws.emulator_apply import apply_rendered
 from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
+from auditkit.auditors.demo.emulator_apply import apply_rendered
 from auditkit.auditors.findings import Report, utc_now
 from auditkit.auditors.reports import FORMATS
 from auditkit.auditors.scan_command import write_all
 from auditkit.components.mock_engine import render
-from auditkit.components.settings import read_stack_file
 from auditkit.components.stack import build_stack
+from auditkit.settings.stack_settings import read_stack_file
 
 STACKS = Path(example_stacks.__file__).resolve().parent
 PHI_BUCKETS = ("acme-phi-records", "acme-phi-imaging", "acme-patient-uploads")
@@ -192,7 +192,7 @@ def run_demo(folder: Path) -> int:
         ok &= seen == EXPECTED_DRIFT and all(s == "new" for s in drift.baseline_state.values())
 
         err.rule("4. Verify the logs themselves: an intact day, then one log file altered")
-        from auditkit.auditors.demo_verify import run_verify_step
+        from auditkit.auditors.demo.verify_step import run_verify_step
 
         ok &= run_verify_step(session, endpoint, REGIONS, folder)
 

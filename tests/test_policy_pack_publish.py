@@ -16,11 +16,12 @@ import sys
 from pathlib import Path
 
 import tomllib
+import yaml
 
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("pyproject.toml", "README.md", "auditkit", "components", "policies", "auditors", "stacks")
+SOURCES = ("pyproject.toml", "README.md", "auditkit", "components", "policies", "auditors", "settings", "stacks")
 
 
 def _third_party_only(site: Path, into: Path) -> Path:
@@ -44,6 +45,14 @@ def test_the_requirements_name_auditkit_at_this_version_not_an_editable_checkout
     lines = [x.strip() for x in (ROOT / "policies/requirements.txt").read_text().splitlines()]
     wanted = [x for x in lines if x and not x.startswith("#")]
     assert wanted == ["--find-links vendor", f"auditkit=={version}"]
+
+
+def test_the_pack_and_the_project_carry_the_package_version():
+    """One version: `pulumi policy publish` reads a Python pack's version only from PulumiPolicy.yaml."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert yaml.safe_load((ROOT / "policies/PulumiPolicy.yaml").read_text())["version"] == version
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert all(cloud in project["description"] for cloud in ("AWS", "GCP", "Azure"))
 
 
 def test_the_uploaded_folder_installs_in_a_fresh_virtualenv_and_serves_the_pack(tmp_path):

@@ -186,7 +186,8 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
         buckets = tuple(s3)
     else:
         raise ConfigError("aws.s3DataEvents", s3, "'all' or a list of bucket names")
-    if v["organizationTrail"] and not v["organizationId"]:
+    organization_trail = _bool("aws.organizationTrail", v["organizationTrail"])  # "false" is false: parse first
+    if organization_trail and not v["organizationId"]:
         raise ConfigError(
             "aws.organizationId", None, "an organization id like o-a1b2c3d4e5", "required for an organization trail"
         )
@@ -196,7 +197,7 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
     return AwsSettings(
         region=region,
         trail_name=v["trailName"],
-        organization_trail=_bool("aws.organizationTrail", v["organizationTrail"]),
+        organization_trail=organization_trail,
         organization_id=v["organizationId"],
         s3_buckets=buckets,
         lambda_data_events=_bool("aws.lambdaDataEvents", v["lambdaDataEvents"]),

@@ -46,25 +46,39 @@ def example_stacks_dir() -> Path:
 
 
 def find_stack_file(stack: str, stacks_dir: str | Path | None, note: Callable[[str], None] | None = None) -> Path:
-    """`--stacks-dir` if given; else `./stacks`, then the examples shipped with AuditKit.
+    """`--stacks-dir` if given; else `./stacks`; only when there is no `./stacks` folder at all, the
+    examples shipped with AuditKit (said on stderr).
 
-    A stack not found names every folder that was looked in and the stacks each holds.
+    A user who has a `./stacks` folder never gets a shipped example under a name they also use
+    (`production`): a stack missing there is refused, naming every folder and the stacks each holds.
     """
-    if stacks_dir is not None:
-        candidates = [Path(stacks_dir)]
-    else:
-        candidates = [Path.cwd() / "stacks", example_stacks_dir()]
-    for folder in candidates:
-        path = folder / f"Pulumi.{stack}.yaml"
-        if path.is_file():
-            if stacks_dir is None and folder != candidates[0]:
-                (note or _stderr)(f"note: using the example stack shipped with AuditKit: {path}")
-            return path
-    looked = "; ".join(
-        f"{folder} ({', '.join(sorted(stack_name(p) for p in folder.glob('Pulumi.*.yaml'))) or 'no stacks'})"
-        for folder in candidates
+    own = Path(stacks_dir) if stacks_dir is not None else Path.cwd() / "stacks"
+    path = own / f"Pulumi.{stack}.yaml"
+    if path.is_file():
+        return path
+    if stacks_dir is None and not own.exists():
+        example = example_stacks_dir() / f"Pulumi.{stack}.yaml"
+        if example.is_file():
+            (note or _stderr)(f"note: no ./stacks folder here; using the example stack shipped with AuditKit: {example}")
+            return example
+    shipped = example_stacks_dir()
+    raise ConfigError(
+        "stack",
+        stack,
+        f"a stack file Pulumi.<stack>.yaml in: {_holding(own)}",
+        "no such stack file"
+        + (
+            f"; the examples shipped with AuditKit ({_holding(shipped)}) are used only where there is no ./stacks "
+            f"folder: pass --stacks-dir {shipped} to use one"
+            if stacks_dir is None
+            else ""
+        ),
     )
-    raise ConfigError("stack", stack, f"a stack file Pulumi.<stack>.yaml in: {looked}", "no such stack file")
+
+
+def _holding(folder: Path) -> str:
+    names = sorted(stack_name(p) for p in folder.glob("Pulumi.*.yaml")) if folder.is_dir() else []
+    return f"{folder} ({', '.join(names) or ('no stacks' if folder.is_dir() else 'no such folder')})"
 
 
 def _stderr(message: str) -> None:
@@ -73,9 +87,13 @@ def _stderr(message: str) -> None:
 
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(str(path), None, "a readable Pulumi stack file", exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), None, "a UTF-8 YAML stack file", f"not text: byte {exc.start} is not UTF-8"
+        ) from None
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:

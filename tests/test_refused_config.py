@@ -109,3 +109,27 @@ def test_cli_names_the_available_stacks(tmp_path, capsys):
         f"stack='two' is not allowed: no such stack file; allowed: a stack file Pulumi.<stack>.yaml in: {tmp_path} (one)"
         in err
     )
+
+
+def test_a_stacks_folder_without_the_stack_never_falls_back_to_a_shipped_example(tmp_path, monkeypatch, capsys):
+    """The container trap: the user's ./stacks lacks `production`, AuditKit ships one (NY minors, 21 years)."""
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.staging.yaml").write_text("config: {}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", "--stack", "production"]) == 2
+    err = capsys.readouterr().err
+    assert "stack='production' is not allowed: no such stack file; the examples shipped with AuditKit" in err
+    assert f"allowed: a stack file Pulumi.<stack>.yaml in: {tmp_path / 'stacks'} (staging)" in err
+
+
+def test_without_a_stacks_folder_the_shipped_example_is_used_and_said(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", "--stack", "production", "--output", str(tmp_path / "plan.txt")]) == 0
+    assert "no ./stacks folder here; using the example stack shipped with AuditKit" in capsys.readouterr().err
+
+
+def test_a_binary_stack_file_is_refused_naming_it(tmp_path, capsys):
+    (tmp_path / "Pulumi.bin.yaml").write_bytes(b"config:\n  auditkit:minors: \xff\xfe\n")
+    assert main(["plan", "--stack", "bin", "--stacks-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'Pulumi.bin.yaml'}" in err and "not UTF-8" in err and "Traceback" not in err

@@ -1,168 +1,52 @@
-"""`auditkit plan`: render a stack offline; with --check, judge it with the policy pack."""
+"""`auditkit plan`: render a stack offline; with --check, judge it with the policy pack.
+
+The arguments are checked here, before anything loads; the mock engine and the pack (the Pulumi SDK)
+load in run() only, so `auditkit --help` and `scan` stay light.
+"""
 
 from __future__ import annotations
 
 import argparse
-import io
-import json
-import shutil
-import sys
-from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
-from auditkit.auditors.findings import Finding, Report, Status, utc_now
-from auditkit.auditors.reports import FORMATS
-from auditkit.auditors.scan_command import deliver, retention_for, stack_settings
-from auditkit.components.plan import Plan, key_settings, plan_stack, short_type
-from auditkit.policies.catalog import control
-from auditkit.policies.crossguard.offline import (
-    Resource,
-    Violation,
-    check,
-    declared_clouds,
-    resources_from_state,
-    urn_for,
-)
-from auditkit.policies.crossguard.pack import all_policies
-from auditkit.policies.crossguard.pack_config import config_for, settings_config
+from auditkit.auditors import stack_options
 from auditkit.policies.errors import ConfigError
-from auditkit.settings.stack_settings import StackSettings
+
+CHECK_FORMATS = ("table", "json", "sarif", "junit")
+PLAN_FORMATS = ("table", "json")
 
 
-def pack_config(settings: StackSettings) -> dict:
-    """The same mapping the policy pack applies to the stack's config under the real engine."""
-    return settings_config(settings)
-
-
-CLOUDS = ("aws", "gcp", "azure")
-
-
-def state_clouds(given: list[str], state: Path) -> list[str]:
-    """--cloud values (any case), or the clouds the export holds provider resources for."""
-    if not given:
-        return declared_clouds(state)
-    clouds = []
-    for value in given:
-        cloud = value.strip().lower()
-        if cloud not in CLOUDS:
-            raise ConfigError("--cloud", value, CLOUDS, "unknown cloud")
-        clouds.append(cloud)
-    return list(dict.fromkeys(clouds))
-
-
-def plan_resources(plan: Plan) -> list[Resource]:
-    types = {r.name: r.type for r in plan.resources}
-    out = []
-    for r in plan.resources:
-        chain = f"{types[r.component]}${r.type}" if r.component else r.type
-        if r.type.startswith("auditkit:"):
-            continue
-        out.append(Resource(r.type, r.name, urn_for(plan.stack, chain, r.name), r.inputs, r.inputs))
-    return out
-
-
-def violations_report(violations: list[Violation], stack: str) -> Report:
-    """Violations as FAIL findings; every enabled control without one as a PASS."""
-    findings = [Finding(v.control, Status.FAIL, v.urn or f"stack:{stack}", "", "", v.message) for v in violations]
-    failing = {v.control for v in violations}
-    for p in all_policies():
-        cid = p.tags[0]
-        if cid not in failing:
-            findings.append(Finding(cid, Status.PASS, f"stack:{stack}", "", "", "no violation"))
-    return Report(findings)
-
-
-def _console(buf: io.StringIO, output: str | None) -> Console:
-    """A console that renders into `buf`: as wide as the terminal when shown there, 180 columns in a file."""
-    width = shutil.get_terminal_size().columns if output is None and sys.stdout.isatty() else 180
-    return Console(file=buf, width=width, force_terminal=False, color_system=None)
-
-
-def _violations_table(violations: list[Violation], title: str, output: str | None) -> str:
-    buf = io.StringIO()
-    out = _console(buf, output)
-    table = Table(title=title)
-    for col in ("enforcement", "control", "resource", "violation", "citation"):
-        table.add_column(col, overflow="fold")
-    for v in sorted(violations, key=lambda v: (not v.mandatory, v.control)):
-        message = v.message.removeprefix(f"[{v.control}] ")
-        table.add_row(
-            v.enforcement.upper(),
-            v.control,
-            escape((v.urn or "").rsplit("::", 1)[-1]),
-            escape(message),
-            control(v.control).citations.short(),
-        )
-    out.print(table)
-    return buf.getvalue()
-
-
-def run_check(resources: list[Resource], config: dict, label: str, args: argparse.Namespace, source: str) -> int:
-    started = utc_now()
-    violations = check(resources, config)
-    mandatory = [v for v in violations if v.mandatory]
-    if args.format == "table":
-        deliver(_violations_table(violations, f"auditkit plan --check: {label}", args.output), args.output)
-    else:
-        report = violations_report(violations, label)
-        retention = f"{config.get('retentionYears', '?')} years for {', '.join(config.get('jurisdictions', []))}"
-        report.stamp("plan --check", started, {"checked": [label]}, retention)
-        deliver(FORMATS[args.format](report, source), args.output)
-    print(
-        f"auditkit: {len(resources)} resources checked by {len(all_policies())} policies: "
-        f"{len(mandatory)} mandatory and {len(violations) - len(mandatory)} advisory violations",
-        file=sys.stderr,
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    stack_options.add_arguments(p)
+    p.add_argument("--format", choices=CHECK_FORMATS, default="table", help="output format (default: table)")
+    p.add_argument("--output", help="write the plan (or the --check report) to this file instead of stdout")
+    p.add_argument(
+        "--check", action="store_true", help="judge the plan with the policy pack; exit 1 on a mandatory violation"
     )
-    return 1 if mandatory else 0
+    p.add_argument("--state", help="with --check: judge a `pulumi stack export` file instead of rendering a stack")
+    p.add_argument(
+        "--cloud", action="append", default=[], help="with --state: clouds the state declares (aws, gcp, azure)"
+    )
+    p.add_argument(
+        "--azure-resource",
+        action="append",
+        default=[],
+        help="with --state: an Azure ePHI resource id that needs audit logs",
+    )
 
 
-def _plan_table(plan: Plan, output: str | None) -> str:
-    buf = io.StringIO()
-    out = _console(buf, output)
-    table = Table(title=f"auditkit plan: stack {plan.stack} — retention {plan.retention}")
-    for col in ("component", "resource", "type", "controls", "settings that matter"):
-        table.add_column(col, overflow="fold")
-    for r in sorted(plan.resources, key=lambda r: (r.component or r.name, r.component is not None, r.name)):
-        table.add_row(r.component or "", r.name, short_type(r.type), "\n".join(r.controls), key_settings(r))
-    out.print(table)
-    return buf.getvalue()
-
-
-def run_plan(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     if args.state and not args.check:
         raise ConfigError("--state", args.state, "use together with --check")
-    settings, source = stack_settings(args)
-    if args.state:
-        if settings is not None:
-            config = pack_config(settings)
-        else:
-            req = retention_for(args, None)
-            config = config_for(list(req.jurisdictions), req.minors, req.years)
-            config["clouds"] = state_clouds(args.cloud, Path(args.state))
-            if args.azure_resource:
-                config["azureResources"] = args.azure_resource
-        return run_check(resources_from_state(Path(args.state)), config, Path(args.state).name, args, args.state)
-    if settings is None:
+    settings, source = stack_options.stack_settings(args)
+    if not args.state and settings is None:
         raise ConfigError("--stack", None, "a stack name (stacks/Pulumi.<stack>.yaml), or --check --state FILE")
-    plan = plan_stack(settings)
-    if args.check:
-        return run_check(plan_resources(plan), pack_config(settings), f"stack {plan.stack}", args, source)
-    if args.format == "json":
-        deliver(json.dumps(plan.as_json(), indent=2, default=str) + "\n", args.output)
-    elif args.format == "table":
-        deliver(_plan_table(plan, args.output), args.output)
-    else:
+    if not args.check and args.format not in PLAN_FORMATS:
         raise ConfigError("--format", args.format, "table or json (sarif and junit need --check)")
-    for v in plan.gaps:
-        print(
-            f"GAP ({control(v.control_id).enforcement.value.upper()}) {v.control_id}: {'; '.join(v.gaps)}",
-            file=sys.stderr,
-        )
-    print(
-        f"{len(plan.resources)} resources; {len(plan.verdicts) - len(plan.gaps)} control checks pass, {len(plan.gaps)} gaps",
-        file=sys.stderr,
-    )
-    return 0
+    from auditkit.auditors import plan_report
+
+    if args.state:
+        return plan_report.check_state(args, settings)
+    assert settings is not None  # refused above without --state
+    if args.check:
+        return plan_report.check_stack(settings, args, source)
+    return plan_report.show_plan(settings, args)

@@ -77,7 +77,7 @@ def test_retention_flags_override_the_stack_and_say_so(capsys):
 def test_scan_applies_the_same_rule(tmp_path, capsys, monkeypatch):
     from argparse import Namespace
 
-    from auditkit.auditors.scan_command import retention_for, stack_settings
+    from auditkit.auditors.stack_options import retention_for, stack_settings
 
     args = Namespace(stack="demo", stacks_dir=None, jurisdiction=[], minors=None, retention_years=9)
     settings, source = stack_settings(args)

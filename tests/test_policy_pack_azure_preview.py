@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from auditkit.auditors.plan_command import plan_resources
 from auditkit.components.plan import plan_stack
+from auditkit.policies.crossguard.offline import plan_resources
 from auditkit.settings.stack_settings import read_stack_file
 from tests.engine_harness import COMPUTED, EngineResource, levels, preview_by_policy
 

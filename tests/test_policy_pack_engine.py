@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditkit.auditors.plan_command import plan_resources
 from auditkit.components.plan import plan_stack
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS
 from auditkit.policies.crossguard.metadata import policy_name
+from auditkit.policies.crossguard.offline import plan_resources
 from auditkit.settings.stack_settings import read_stack_file
 from tests.engine_harness import Analyzer, EngineResource, Secret, resource_policies, stack_config
 from tests.test_policy_pack import AZURE_BREAKS, BREAKS, GCP_BREAKS, mutate

@@ -395,7 +395,7 @@ def test_scheduled_workflow_verifies_the_last_day_with_a_checkpoint():
     line = next(ln for ln in script.splitlines() if ln.strip().startswith("args=("))
     args = build_parser().parse_args(shlex.split(line.split("=(", 1)[1].rstrip(")")))
     assert (args.cloud, args.checkpoint, args.start, args.end) == ("aws", "verify-state/checkpoint.json", None, None)
-    assert args.func.__name__ == "run_verify"
+    assert (args.command, args.func.__module__) == ("verify", "auditkit.auditors.verify_command")
     cached = [s for s in steps if "actions/cache" in s.get("uses", "") and s["with"]["path"] == "verify-state"]
     assert [s["uses"].split("@")[0] for s in cached] == ["actions/cache/restore", "actions/cache/save"]
 

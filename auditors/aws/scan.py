@@ -7,6 +7,7 @@ then AssumeRole into each active account's NAME role, concurrently in a bounded 
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -23,6 +24,7 @@ from auditkit.auditors.findings import Finding, Report
 from auditkit.policies.aws.regions import checked_regions, partition_of
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.settings.stack_settings import StackSettings
 
 WORKERS = 16  # API calls in flight, shared by every account
 ACCOUNT_WORKERS = 8  # accounts collected at once
@@ -49,6 +51,57 @@ class AwsScanOptions:
             raise ConfigError("--role-arn", list(self.role_arns), "either --organization or --role-arn, not both")
 
 
+def add_account_arguments(p: argparse.ArgumentParser) -> None:
+    """Which accounts and regions, and how long a call may take: `scan aws` and `scan all`."""
+    p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
+    p.add_argument("--role-arn", action="append", default=[], help="scan this account via AssumeRole (repeatable)")
+    p.add_argument(
+        "--region", action="append", default=[], help="regions to scan (repeatable; default: every enabled region)"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
+    )
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_account_arguments(p)
+    p.add_argument("--scope-tag", help="only buckets with this tag are in scope, e.g. data-classification=phi")
+    # Whole organizations (issue 14): accounts from organizations:ListAccounts, each entered through --role-name.
+    p.add_argument("--organization", action="store_true", help="scan every active account of the caller's organization")
+    p.add_argument("--role-name", help="with --organization: the role to assume in each account, e.g. AuditKitScan")
+
+
+def options_from(
+    args: argparse.Namespace, settings: StackSettings | None, required: RetentionRequirement
+) -> AwsScanOptions:
+    """The flags as options, checked before any call. Under `scan all` only the account flags exist."""
+    accounts = (args.profile, tuple(args.role_arn), tuple(args.region))
+    if args.from_stack:
+        return AwsScanOptions(required, *accounts, timeout=args.timeout)
+    scope_tag = None
+    if args.scope_tag:
+        key, sep, value = args.scope_tag.partition("=")
+        if not sep or not key:
+            raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
+        scope_tag = (key, value)
+    return AwsScanOptions(
+        required, *accounts, scope_tag, args.timeout, organization=args.organization, role_name=args.role_name
+    )
+
+
+def scope(options: AwsScanOptions) -> dict[str, list[str]]:
+    """What the report covers, in words: accounts, regions, and the bucket tag when one narrows it."""
+    found = {
+        "accounts": [f"every active account of the organization, through role {options.role_name}"]
+        if options.organization
+        else list(options.role_arns) or ["the caller's account"],
+        "regions": list(options.regions) or ["every enabled region"],
+    }
+    if options.scope_tag:
+        found["buckets"] = [f"tagged {'='.join(options.scope_tag)}"]
+    return found
+
+
 @dataclass(frozen=True)
 class Target:
     label: str
@@ -67,7 +120,8 @@ def organization_targets(base: AccountSession, role_name: str) -> tuple[list[Tar
     """Every ACTIVE account of the caller's organization (ListAccounts, paged by NextToken)."""
 
     def accounts() -> list[dict]:
-        org, found, kwargs = base.client("organizations"), [], {}
+        org, found = base.client("organizations"), []
+        kwargs: dict[str, str] = {}
         while True:
             page = org.list_accounts(MaxResults=20, **kwargs)  # 20: the documented maximum page size
             found += page["Accounts"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import threading
 import time
@@ -16,7 +17,9 @@ from auditkit.auditors.azure.archives import read_archives
 from auditkit.auditors.azure.assess import assess
 from auditkit.auditors.azure.collect import AzureClients, classify, collect_subscription
 from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.settings.stack_settings import StackSettings
 
 ARM = "https://management.azure.com"
 WORKERS = 16
@@ -28,6 +31,34 @@ class AzureScanOptions:
     subscriptions: tuple[str, ...]
     arm_endpoint: str = ARM
     shared_key_allowed: bool = False
+
+
+def add_endpoint_argument(p: argparse.ArgumentParser) -> None:
+    """The ARM endpoint: `scan azure` and `scan all`."""
+    p.add_argument("--arm-endpoint", default=ARM, help="ARM endpoint (sovereign clouds)")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--subscription", action="append", default=[], help="subscription id (repeatable)")
+    add_endpoint_argument(p)
+    p.add_argument("--shared-key-allowed", action="store_true", help="do not report shared-key access on the archive")
+
+
+def options_from(
+    args: argparse.Namespace, settings: StackSettings | None, required: RetentionRequirement
+) -> AzureScanOptions:
+    """The flags' subscriptions, or under `scan all` the stack's subscription and shared-key setting."""
+    azure = settings.azure if settings is not None else None
+    if args.from_stack:
+        assert azure is not None  # `scan all` asks only the clouds the stack declares
+        return AzureScanOptions(required, (azure.subscription_id,), args.arm_endpoint, azure.shared_key_access)
+    if not args.subscription:
+        raise ConfigError("--subscription", None, "one or more subscription ids")
+    return AzureScanOptions(required, tuple(args.subscription), args.arm_endpoint, args.shared_key_allowed)
+
+
+def scope(options: AzureScanOptions) -> dict[str, list[str]]:
+    return {"subscriptions": list(options.subscriptions)}
 
 
 class CallCounter(SansIOHTTPPolicy):

@@ -26,8 +26,8 @@ from auditkit import stacks as example_stacks
 from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
 from auditkit.auditors.demo.emulator_apply import apply_rendered
 from auditkit.auditors.findings import Report, utc_now
+from auditkit.auditors.report_delivery import write_all
 from auditkit.auditors.reports import FORMATS
-from auditkit.auditors.scan_command import write_all
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
 from auditkit.settings.stack_settings import read_stack_file

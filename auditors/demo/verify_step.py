@@ -23,8 +23,8 @@ from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
 from auditkit.auditors.demo.emulator_cloudtrail import CloudTrailStub
 from auditkit.auditors.demo.emulator_digests import EPOCH, HOUR, Delivery, new_key
 from auditkit.auditors.findings import Report, utc_now
+from auditkit.auditors.report_delivery import write_all
 from auditkit.auditors.reports import FORMATS
-from auditkit.auditors.scan_command import write_all
 
 HOURS = 24
 

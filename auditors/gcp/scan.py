@@ -1,20 +1,27 @@
-"""`auditkit scan gcp`: the organizations, folders and projects given, with Application Default Credentials."""
+"""`auditkit scan gcp`: the organizations, folders and projects given, with Application Default Credentials.
+
+Google's libraries load when a scan starts, not when the CLI defines `scan gcp`'s arguments: every
+other command (and `--help`) builds this parser too.
+"""
 
 from __future__ import annotations
 
+import argparse
 import functools
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditkit.auditors.findings import Finding, Report, Status
-from auditkit.auditors.gcp.assess import assess
-from auditkit.auditors.gcp.calls import RetryBudget, classify, with_retries
-from auditkit.auditors.gcp.collect import GcpClients, collect
-from auditkit.auditors.gcp.logging_rest import LoggingRest
+from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.settings.stack_settings import StackSettings
+
+if TYPE_CHECKING:
+    from auditkit.auditors.gcp.calls import RetryBudget
+    from auditkit.auditors.gcp.collect import GcpClients
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform.read-only",)
 RETRIES_PER_SCAN = 10
@@ -31,10 +38,52 @@ class GcpScanOptions:
     endpoint: str | None = None
 
 
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--organization", action="append", default=[], help="organization id (repeatable)")
+    p.add_argument("--folder", action="append", default=[], help="folder id (repeatable)")
+    p.add_argument("--project", action="append", default=[], help="project id (repeatable)")
+    p.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
+    )
+
+
+KINDS = {"organization": "organizations", "folder": "folders", "project": "projects"}
+
+
+def options_from(
+    args: argparse.Namespace, settings: StackSettings | None, required: RetentionRequirement
+) -> GcpScanOptions:
+    """The flags' targets, or under `scan all` the one the stack declares; exemptions and key from the stack."""
+    gcp = settings.gcp if settings is not None else None
+    if args.from_stack:
+        assert gcp is not None  # `scan all` asks only the clouds the stack declares
+        targets = [f"{KINDS[gcp.scope]}/{gcp.scope_id}"]
+    else:
+        targets = (
+            [f"organizations/{o}" for o in args.organization]
+            + [f"folders/{f}" for f in args.folder]
+            + [f"projects/{p}" for p in args.project]
+        )
+        if not targets:
+            raise ConfigError(
+                "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
+            )
+        if not args.timeout > 0:
+            raise ConfigError("--timeout", args.timeout, "a number of seconds greater than 0")
+    exemptions, kms_key = (dict(gcp.exemptions), gcp.kms_key_name) if gcp is not None else ({}, None)
+    return GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout)
+
+
+def scope(options: GcpScanOptions) -> dict[str, list[str]]:
+    return {"targets": list(options.targets)}
+
+
 def _credentials(timeout: float, budget: RetryBudget) -> tuple[Any, str | None]:
     """ADC, refreshed once up front with a deadline: google-auth's own token request waits up to 120 s."""
     import google.auth
     from google.auth.transport.requests import Request
+
+    from auditkit.auditors.gcp.calls import with_retries
 
     credentials, project = google.auth.default(scopes=SCOPES)
     with_retries(lambda: credentials.refresh(functools.partial(Request(), timeout=timeout)), budget)
@@ -43,7 +92,12 @@ def _credentials(timeout: float, budget: RetryBudget) -> tuple[Any, str | None]:
 
 def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClients:
     from google.auth.transport.requests import AuthorizedSession
-    from google.cloud import resourcemanager_v3, storage
+    from google.cloud import resourcemanager_v3
+    from google.cloud.storage import Client as StorageClient
+
+    from auditkit.auditors.gcp.calls import RetryBudget
+    from auditkit.auditors.gcp.collect import GcpClients
+    from auditkit.auditors.gcp.logging_rest import LoggingRest
 
     budget = RetryBudget(RETRIES_PER_SCAN)
     project = None
@@ -60,7 +114,7 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
         resourcemanager_v3.OrganizationsClient(**rm),
         LoggingRest(session, endpoint or "https://logging.googleapis.com", options.timeout),
         # The project is only a default for creating buckets, which the scan never does.
-        storage.Client(
+        StorageClient(
             project=project or "_",
             credentials=credentials,
             client_options={"api_endpoint": endpoint} if endpoint else None,
@@ -71,6 +125,10 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
 
 
 def scan_gcp(options: GcpScanOptions, clients: Callable[[GcpScanOptions], GcpClients] = default_clients) -> Report:
+    from auditkit.auditors.gcp.assess import assess
+    from auditkit.auditors.gcp.calls import classify
+    from auditkit.auditors.gcp.collect import collect
+
     started = time.perf_counter()
     try:
         with ThreadPoolExecutor(16) as pool:

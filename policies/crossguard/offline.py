@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -22,6 +22,7 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 from pulumi_policy.proxy import UnknownValueError
 
@@ -51,6 +52,31 @@ class Violation:
         return self.enforcement == EnforcementLevel.MANDATORY.value
 
 
+class PlannedResource(Protocol):
+    """A resource of a mock-rendered stack (components/plan.py), as far as the pack reads it."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def component(self) -> str | None: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+
+
+class RenderedPlan(Protocol):
+    @property
+    def stack(self) -> str: ...
+    @property
+    def resources(self) -> Sequence[PlannedResource]: ...
+
+
+def control_of(policy: ResourceValidationPolicy | StackValidationPolicy) -> str:
+    """The control a pack policy judges: metadata() tags each policy with its control id first."""
+    return policy.tags[0] if policy.tags else policy.name
+
+
 def _opts() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
 
@@ -77,7 +103,7 @@ def check(
         level = (enforcement or {}).get(policy.name) or policy.enforcement_level.value  # type: ignore[union-attr]
         if level == EnforcementLevel.DISABLED.value:
             continue
-        control_id = policy.tags[0] if policy.tags else policy.name
+        control_id = control_of(policy)
 
         def report(
             message: str, urn: str | None = None, _p: str = policy.name, _c: str = control_id, _l: str = level
@@ -94,13 +120,25 @@ def check(
                 _run(lambda p=policy, a=args, rp=rep: p.validate(a, rp), advisory)
         else:
             stack = [PolicyResource(r.type, r.outputs, r.urn, r.name, _opts(), None, None, [], {}) for r in resources]
-            args = StackValidationArgs(stack, config=dict(config))
-            _run(lambda p=policy, a=args: p.validate(a, report), advisory)
+            stack_args = StackValidationArgs(stack, config=dict(config))
+            _run(lambda p=policy, a=stack_args: p.validate(a, report), advisory)
     return out
 
 
 def urn_for(stack: str, type_chain: str, name: str, project: str = "auditkit") -> str:
     return f"urn:pulumi:{stack}::{project}::{type_chain}::{name}"
+
+
+def plan_resources(plan: RenderedPlan) -> list[Resource]:
+    """The plan's provider resources as the engine would hand them to the pack (components only parent them)."""
+    types = {r.name: r.type for r in plan.resources}
+    out = []
+    for r in plan.resources:
+        chain = f"{types[r.component]}${r.type}" if r.component else r.type
+        if r.type.startswith("auditkit:"):
+            continue
+        out.append(Resource(r.type, r.name, urn_for(plan.stack, chain, r.name), r.inputs, r.inputs))
+    return out
 
 
 PROVIDER_CLOUDS = {

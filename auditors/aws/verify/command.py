@@ -6,8 +6,8 @@ import argparse
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
+from auditkit.auditors import report_delivery
 from auditkit.auditors.aws.verify.layout import Window
-from auditkit.auditors.options import REPORT_FORMATS, add_history_option
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 TIME_FORMS = "ISO 8601 UTC, e.g. 2026-11-30T06:00:00Z or 2026-11-30"
 
 
-def add_verify_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trail", help="trail name or ARN (default: every trail the account can describe)")
     p.add_argument("--region", action="append", default=[], help="regions to verify (repeatable; default: enabled)")
     p.add_argument("--start", help=f"oldest digest end time to verify ({TIME_FORMS}; default: --end minus 1 day)")
@@ -29,11 +29,8 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", help="JSON file: verified digests and chain heads; the next run reads new hours")
     p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call before ERROR")
-    p.add_argument("--format", choices=REPORT_FORMATS, default="table", help="report format (default: table)")
-    p.add_argument("--output", help="write the report here (default: stdout)")
-    p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
-    add_history_option(p)
-    p.set_defaults(fail_on="any")
+    report_delivery.add_arguments(p)
+    p.set_defaults(fail_on="any")  # no --baseline: every gap counts
 
 
 def _time(field: str, text: str | None, default: datetime) -> datetime:
@@ -56,11 +53,10 @@ def window_from_args(args: argparse.Namespace, now: datetime | None = None) -> W
     return Window(start, end)
 
 
-def run_verify(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     from auditkit.auditors.aws.verify.checkpoint import load
     from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
     from auditkit.auditors.findings import utc_now
-    from auditkit.auditors.scan_command import emit
 
     window = window_from_args(args)
     load(args.checkpoint)  # a bad checkpoint is refused before any cloud call
@@ -78,7 +74,7 @@ def run_verify(args: argparse.Namespace) -> int:
     started = utc_now()
     report = verify_aws(options)
     report.stamp("verify aws", started, verify_scope(options), NO_RETENTION)
-    return emit(report, args, "Pulumi.yaml")
+    return report_delivery.deliver(report, args, "Pulumi.yaml", None)
 
 
 NO_RETENTION = "not judged (verify proves the delivered logs over the window)"

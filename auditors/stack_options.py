@@ -1,10 +1,10 @@
-"""Command-line options shared by `plan`, `scan` and `verify`, and the one rule for retention flags.
-
-Light on purpose: `auditkit --help` and `scan` never import the Pulumi SDK.
+"""`--stack` and the retention flags of `plan`, `scan` and `verify`: which stack and retention to judge against.
 
 The rule: beside `--stack`, `--jurisdiction`, `--minors/--no-minors` and `--retention-years` override
 the stack's `auditkit:` values, and each override is said on stderr. Without `--stack` they are the
 retention to judge against (default US, 6 years).
+
+Light on purpose: `auditkit --help` and `scan` never import the Pulumi SDK.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import sys
 from typing import Any
 
 from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import RetentionRequirement, resolve_retention
+from auditkit.settings.stack_file import find_stack_file
+from auditkit.settings.stack_settings import StackSettings, read_stack_file
 
-REPORT_FORMATS = ("json", "sarif", "junit", "markdown", "html", "table")
 
-
-def add_retention_options(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--stack",
         help="read the retention rule (and cloud settings) from Pulumi.<stack>.yaml in --stacks-dir, ./stacks, "
@@ -45,32 +46,6 @@ def add_retention_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_common(p: argparse.ArgumentParser) -> None:
-    """Retention and report options of every `scan` (and `verify`) command."""
-    add_retention_options(p)
-    p.add_argument("--format", choices=REPORT_FORMATS, default="table", help="report format (default: table)")
-    p.add_argument("--output", help="write the report to this file instead of stdout")
-    p.add_argument("--report-dir", help="also write every format here (scan.json, .sarif, .junit.xml, .md, .html)")
-    p.add_argument("--baseline", help="a previous JSON report: mark gaps new / still open / resolved")
-    p.add_argument(
-        "--fail-on",
-        choices=("any", "new"),
-        default="any",
-        help="exit 1 on any gap, or only on gaps new since --baseline",
-    )
-    add_history_option(p)
-
-
-def add_history_option(p: argparse.ArgumentParser) -> None:
-    """`--history DEST` of `scan` and `verify`: each run's JSON report joins a hash chain."""
-    p.add_argument(
-        "--history",
-        metavar="DEST",
-        help="also append the JSON report to a tamper-evident history (hash chain under YYYY/MM/DD/): a directory, "
-        "s3://BUCKET/PREFIX, gs://BUCKET/PREFIX or https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX",
-    )
-
-
 def stack_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The `auditkit:` keys the retention flags replace, as the stack file would spell them."""
     overrides: dict[str, Any] = {}
@@ -91,3 +66,18 @@ def check_stack_flags(args: argparse.Namespace) -> None:
         flags = {"jurisdictions": "--jurisdiction", "minors": "--minors", "retentionYears": "--retention-years"}
         for key, value in stack_overrides(args).items():
             print(f"note: {flags[key]} {value!r} overrides the stack's auditkit:{key}", file=sys.stderr)
+
+
+def stack_settings(args: argparse.Namespace) -> tuple[StackSettings | None, str]:
+    """The stack's settings with the flags' overrides applied, and the file SARIF alerts attach to."""
+    check_stack_flags(args)
+    if not args.stack:
+        return None, "Pulumi.yaml"
+    path = find_stack_file(args.stack, args.stacks_dir)
+    return read_stack_file(path, stack_overrides(args)), f"stacks/{path.name}"
+
+
+def retention_for(args: argparse.Namespace, settings: StackSettings | None) -> RetentionRequirement:
+    if settings is not None:
+        return settings.retention
+    return resolve_retention(args.jurisdiction or ["US"], bool(args.minors), args.retention_years)

@@ -6,6 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+# Seconds one API call may take before it counts as a timeout (ERROR); `--timeout` of every scan.
+DEFAULT_TIMEOUT = 20.0
+
 T = TypeVar("T")
 Classifier = Callable[[BaseException], tuple[str, str]]
 

@@ -15,12 +15,10 @@ import botocore.exceptions
 from botocore.config import Config
 
 from auditkit.auditors import failures
-from auditkit.auditors.failures import Failure
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, Failure
 from auditkit.policies.aws.event_selectors import UnknownShape
 
 __all__ = ["AccountSession", "CallLog", "Failure", "classify", "client_config", "fetch"]
-
-DEFAULT_TIMEOUT = 20.0
 
 
 def client_config(timeout: float = DEFAULT_TIMEOUT) -> Config:

@@ -11,20 +11,23 @@ import argparse
 import sys
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-from auditkit.auditors.aws.assess import account_error, assess
-from auditkit.auditors.aws.clients import DEFAULT_TIMEOUT, AccountSession, CallLog, Failure, classify, fetch
-from auditkit.auditors.aws.collect import collect_account
+from auditkit.auditors.failures import DEFAULT_TIMEOUT
 from auditkit.auditors.findings import Finding, Report
 from auditkit.policies.aws.regions import checked_regions, partition_of
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.settings.stack_settings import StackSettings
+
+if TYPE_CHECKING:
+    from auditkit.auditors.aws.clients import AccountSession, CallLog
+    from auditkit.auditors.failures import Failure
+
+# The argument parser of every command imports this module: boto3, the collectors and rich load only
+# when a scan runs, so `auditkit --help` stays light (benchmarks/cli_startup.py).
 
 WORKERS = 16  # API calls in flight, shared by every account
 ACCOUNT_WORKERS = 8  # accounts collected at once
@@ -59,7 +62,10 @@ def add_account_arguments(p: argparse.ArgumentParser) -> None:
         "--region", action="append", default=[], help="regions to scan (repeatable; default: every enabled region)"
     )
     p.add_argument(
-        "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds per API call before it counts as a timeout (ERROR)",
     )
 
 
@@ -109,15 +115,19 @@ class Target:
     role_arn: str | None  # None: the caller's own session
 
 
-def _progress() -> Progress | nullcontext:
-    err = Console(stderr=True)
+def _progress() -> AbstractContextManager[Any]:
     if not sys.stderr.isatty():
         return nullcontext()
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    err = Console(stderr=True)
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True)
 
 
 def organization_targets(base: AccountSession, role_name: str) -> tuple[list[Target], Failure | None]:
     """Every ACTIVE account of the caller's organization (ListAccounts, paged by NextToken)."""
+    from auditkit.auditors.aws.clients import fetch
 
     def accounts() -> list[dict]:
         org, found = base.client("organizations"), []
@@ -152,6 +162,11 @@ def _one(
     target: Target, base: AccountSession, options: AwsScanOptions, pool: Executor
 ) -> tuple[list[Finding], list[str]]:
     """One account: enter it, collect, judge. Whatever fails is an ERROR for this account only."""
+    from auditkit.auditors.aws.assess import account_error, assess
+    from auditkit.auditors.aws.clients import classify
+    from auditkit.auditors.aws.collect import collect_account
+    from auditkit.auditors.failures import Failure
+
     hint = target.account or "unknown"
     session = base
     if target.role_arn:
@@ -169,6 +184,8 @@ def _one(
 
 
 def _targets(base: AccountSession, options: AwsScanOptions) -> tuple[list[Target], list[Finding]]:
+    from auditkit.auditors.aws.assess import account_error
+
     if options.organization:
         targets, failure = organization_targets(base, options.role_name or "")
         if failure:
@@ -181,6 +198,8 @@ def _targets(base: AccountSession, options: AwsScanOptions) -> tuple[list[Target
 
 def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
     """Scan the caller's account, each --role-arn account or a whole organization; judge every AWS control."""
+    from auditkit.auditors.aws.clients import AccountSession, CallLog
+
     calls = calls or CallLog()
     started = time.perf_counter()
     base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls, options.timeout)
@@ -193,7 +212,7 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
     ):
         task = (
             progress.add_task(f"scanning {len(targets)} account(s)", total=len(targets))
-            if isinstance(progress, Progress)
+            if progress is not None
             else None
         )
         for result, regions in accounts.map(lambda t: _one(t, base, options, pool), targets):

@@ -13,14 +13,14 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import botocore.session
-
 from auditkit.policies.errors import ConfigError
 
 
 @lru_cache(maxsize=1)
 def known_regions() -> dict[str, str]:
     """region -> partition id, from botocore's partitions.json."""
+    import botocore.session  # here, not at the top: every command's parser imports this module
+
     data = botocore.session.get_session().get_component("data_loader").load_data("partitions")
     found = {}
     for p in data["partitions"]:

@@ -9,7 +9,7 @@ ModifySecurityGroupRules, DeleteConfigurationRecorder). Each is judged against c
 from __future__ import annotations
 
 from auditkit.policies.alerts.corpus.aws import CORPORA
-from auditkit.policies.alerts.model import CloudAlert, Language, Threshold
+from auditkit.policies.alerts.model import SINGLE_EVENT, CloudAlert, Language, Threshold
 
 # CIS AWS v3.0.0 4.1 as published. `||` joins all four clauses, so the two `!=` exclusions are
 # alternatives rather than conditions: every event whose eventName is not HeadBucket matches, i.e. nearly
@@ -34,7 +34,9 @@ def _cis(*refs: str) -> tuple[str, ...]:
     return tuple(f"CIS AWS Foundations v3.0.0 {r}" for r in refs)
 
 
-def _alert(alert_id: str, pattern: str, *benchmark: str, threshold: Threshold = Threshold(), notes: str = "", **kw: str) -> CloudAlert:
+def _alert(
+    alert_id: str, pattern: str, *benchmark: str, threshold: Threshold = SINGLE_EVENT, notes: str = "", **kw: str
+) -> CloudAlert:
     return CloudAlert(
         "aws",
         Language.CLOUDWATCH_PATTERN,
@@ -84,9 +86,21 @@ AWS_ALERTS: dict[str, CloudAlert] = {
         "iam_policy_changes",
         "{ "
         + _names(
-            "DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
-            "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
-            "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy",
+            "DeleteGroupPolicy",
+            "DeleteRolePolicy",
+            "DeleteUserPolicy",
+            "PutGroupPolicy",
+            "PutRolePolicy",
+            "PutUserPolicy",
+            "CreatePolicy",
+            "DeletePolicy",
+            "CreatePolicyVersion",
+            "DeletePolicyVersion",
+            "AttachRolePolicy",
+            "DetachRolePolicy",
+            "AttachUserPolicy",
+            "DetachUserPolicy",
+            "AttachGroupPolicy",
             "DetachGroupPolicy",
         )
         + " }",
@@ -95,7 +109,9 @@ AWS_ALERTS: dict[str, CloudAlert] = {
     "privilege_escalation": _alert(
         "privilege_escalation",
         '{ ($.eventSource = "iam.amazonaws.com") && ('
-        + _names("CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "AddUserToGroup", "UpdateAssumeRolePolicy")
+        + _names(
+            "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile", "AddUserToGroup", "UpdateAssumeRolePolicy"
+        )
         + " || (("
         + _names("AttachUserPolicy", "AttachRolePolicy", "AttachGroupPolicy")
         + ') && ($.requestParameters.policyArn = "*:policy/AdministratorAccess"))) }',
@@ -103,8 +119,14 @@ AWS_ALERTS: dict[str, CloudAlert] = {
     "audit_logging_changes": _alert(
         "audit_logging_changes",
         _service(
-            "cloudtrail", "CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging",
-            "PutEventSelectors", "PutInsightSelectors",
+            "cloudtrail",
+            "CreateTrail",
+            "UpdateTrail",
+            "DeleteTrail",
+            "StartLogging",
+            "StopLogging",
+            "PutEventSelectors",
+            "PutInsightSelectors",
         ),
         *_cis("4.5"),
         notes="Beyond CIS 4.5: PutEventSelectors and PutInsightSelectors can stop data-event recording.",
@@ -122,59 +144,108 @@ AWS_ALERTS: dict[str, CloudAlert] = {
     "config_changes": _alert(
         "config_changes",
         _service(
-            "config", "StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel",
-            "PutConfigurationRecorder", "DeleteConfigurationRecorder",
+            "config",
+            "StopConfigurationRecorder",
+            "DeleteDeliveryChannel",
+            "PutDeliveryChannel",
+            "PutConfigurationRecorder",
+            "DeleteConfigurationRecorder",
         ),
         *_cis("4.9"),
     ),
     "firewall_changes": _alert(
         "firewall_changes",
         _service(
-            "ec2", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-            "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup", "ModifySecurityGroupRules",
+            "ec2",
+            "AuthorizeSecurityGroupIngress",
+            "AuthorizeSecurityGroupEgress",
+            "RevokeSecurityGroupIngress",
+            "RevokeSecurityGroupEgress",
+            "CreateSecurityGroup",
+            "DeleteSecurityGroup",
+            "ModifySecurityGroupRules",
         ),
         *_cis("4.10"),
     ),
     "network_acl_changes": _alert(
         "network_acl_changes",
         _service(
-            "ec2", "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
-            "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation",
+            "ec2",
+            "CreateNetworkAcl",
+            "CreateNetworkAclEntry",
+            "DeleteNetworkAcl",
+            "DeleteNetworkAclEntry",
+            "ReplaceNetworkAclEntry",
+            "ReplaceNetworkAclAssociation",
         ),
         *_cis("4.11"),
     ),
     "network_gateway_changes": _alert(
         "network_gateway_changes",
         _service(
-            "ec2", "CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
-            "DeleteInternetGateway", "DetachInternetGateway",
+            "ec2",
+            "CreateCustomerGateway",
+            "DeleteCustomerGateway",
+            "AttachInternetGateway",
+            "CreateInternetGateway",
+            "DeleteInternetGateway",
+            "DetachInternetGateway",
         ),
         *_cis("4.12"),
     ),
     "route_changes": _alert(
         "route_changes",
         _service(
-            "ec2", "CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation",
-            "DeleteRouteTable", "DeleteRoute", "DisassociateRouteTable",
+            "ec2",
+            "CreateRoute",
+            "CreateRouteTable",
+            "ReplaceRoute",
+            "ReplaceRouteTableAssociation",
+            "DeleteRouteTable",
+            "DeleteRoute",
+            "DisassociateRouteTable",
         ),
         *_cis("4.13"),
     ),
     "network_changes": _alert(
         "network_changes",
         _service(
-            "ec2", "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
-            "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
-            "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink", "EnableVpcClassicLink",
+            "ec2",
+            "CreateVpc",
+            "DeleteVpc",
+            "ModifyVpcAttribute",
+            "AcceptVpcPeeringConnection",
+            "CreateVpcPeeringConnection",
+            "DeleteVpcPeeringConnection",
+            "RejectVpcPeeringConnection",
+            "AttachClassicLinkVpc",
+            "DetachClassicLinkVpc",
+            "DisableVpcClassicLink",
+            "EnableVpcClassicLink",
         ),
         *_cis("4.14"),
     ),
     "organizations_changes": _alert(
         "organizations_changes",
         _service(
-            "organizations", "AcceptHandshake", "AttachPolicy", "CreateAccount", "CreateOrganizationalUnit",
-            "CreatePolicy", "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit", "DeletePolicy",
-            "DetachPolicy", "DisablePolicyType", "EnablePolicyType", "InviteAccountToOrganization",
-            "LeaveOrganization", "MoveAccount", "RemoveAccountFromOrganization", "UpdatePolicy",
+            "organizations",
+            "AcceptHandshake",
+            "AttachPolicy",
+            "CreateAccount",
+            "CreateOrganizationalUnit",
+            "CreatePolicy",
+            "DeclineHandshake",
+            "DeleteOrganization",
+            "DeleteOrganizationalUnit",
+            "DeletePolicy",
+            "DetachPolicy",
+            "DisablePolicyType",
+            "EnablePolicyType",
+            "InviteAccountToOrganization",
+            "LeaveOrganization",
+            "MoveAccount",
+            "RemoveAccountFromOrganization",
+            "UpdatePolicy",
             "UpdateOrganizationalUnit",
         ),
         *_cis("4.15"),

@@ -153,7 +153,8 @@ class _JsonParser:
         return self.pattern[start : self.pos]
 
     def _selector(self) -> Steps:
-        p, steps, wildcards = self.pattern, [], 0
+        p, wildcards = self.pattern, 0
+        steps: list[tuple[str, Any]] = []
         self.pos += 1  # the '$'
         while self.pos < self.end and p[self.pos] in ".[":
             if p.startswith(".[", self.pos):

@@ -230,7 +230,7 @@ def _align(slots: list[_Slot], fields: list[str]) -> dict[str, str] | None:
     if _without_ellipsis(slots):
         if len(fields) < len(slots):
             return None
-        bound = {s.name: f for s, f in zip(slots[:-1], fields) if s.name}
+        bound = {s.name: f for s, f in zip(slots[:-1], fields, strict=False) if s.name}
         last = slots[-1].name
         if last:
             bound[last] = " ".join(fields[len(slots) - 1 :])

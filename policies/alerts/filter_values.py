@@ -71,7 +71,9 @@ def read_regex(pattern: str, start: int) -> tuple[str, int]:
         raise FilterPatternError(pattern, start, "empty %regex%")
     for offset, ch in enumerate(body):
         if ch not in _REGEX_ALLOWED:
-            why = "parentheses are not supported in a %regex%" if ch in "()" else f"{ch!r} is not supported in a %regex%"
+            why = (
+                "parentheses are not supported in a %regex%" if ch in "()" else f"{ch!r} is not supported in a %regex%"
+            )
             raise FilterPatternError(pattern, start + 1 + offset, why)
     return body, end + 1
 

@@ -255,8 +255,10 @@ def _comparison(query: str, pos: int, path: list[str], op: str, value: _Tok) -> 
             rx = re.compile(text)
         except re.error as err:
             raise LoggingQueryError(query, pos, f"invalid regular expression: {err}") from None
-        hit = (lambda v: isinstance(v, str) and rx.search(v) is not None) if op == "=~" else (
-            lambda v: isinstance(v, str) and rx.search(v) is None
+        hit = (
+            (lambda v: isinstance(v, str) and rx.search(v) is not None)
+            if op == "=~"
+            else (lambda v: isinstance(v, str) and rx.search(v) is None)
         )
         return _on_values(path, hit)
     if value.kind == "word" and text == "NULL_VALUE" and op in ("=", "!="):

@@ -37,6 +37,9 @@ class Threshold:
         return self.count > 1
 
 
+SINGLE_EVENT = Threshold()
+
+
 @dataclass(frozen=True)
 class CorpusEvent:
     """One event as the provider documents it, with where its shape comes from."""
@@ -65,7 +68,7 @@ class CloudAlert:
     language: Language
     filter: str
     corpus: Corpus | None
-    threshold: Threshold = Threshold()
+    threshold: Threshold = SINGLE_EVENT
     benchmark: tuple[str, ...] = ()
     notes: str = ""
     any_of: Mapping[str, str] | None = None

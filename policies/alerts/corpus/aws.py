@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditkit.policies.alerts.corpus.cloudtrail import DATA_EVENT as DATA
 from auditkit.policies.alerts.corpus.cloudtrail import (
     IDENTITY,
     SERVICE_EVENT,
@@ -24,7 +25,6 @@ from auditkit.policies.alerts.corpus.cloudtrail import (
     s3_object,
     service_event,
 )
-from auditkit.policies.alerts.corpus.cloudtrail import DATA_EVENT as DATA
 from auditkit.policies.alerts.model import Corpus, CorpusEvent
 
 ARCHIVE = "auditkit-archive-111122223333"
@@ -43,7 +43,10 @@ def _calls(service: str, must: list[str], must_not: list[str], **request: Any) -
     reads = ("Describe", "Get", "List", "Lookup", "Search")
     return _c(
         [event(name, record(name, service, request=request or None)) for name in must],
-        [event(name, record(name, service, request=request or None, read_only=name.startswith(reads))) for name in must_not],
+        [
+            event(name, record(name, service, request=request or None, read_only=name.startswith(reads)))
+            for name in must_not
+        ],
     )
 
 
@@ -57,7 +60,11 @@ def _root_use() -> Corpus:
         ],
         [
             event("IAM user console sign-in", console_login(iam_user(), success=True, mfa=True), SIGN_IN),
-            event("root session used by CloudFormation (invokedBy)", record("CreateBucket", "s3", root("cloudformation.amazonaws.com")), IDENTITY),
+            event(
+                "root session used by CloudFormation (invokedBy)",
+                record("CreateBucket", "s3", root("cloudformation.amazonaws.com")),
+                IDENTITY,
+            ),
             event("AwsServiceEvent carrying the Root identity", service_event_as_root, SERVICE_EVENT),
             event("assumed-role CreateAccessKey", record("CreateAccessKey", "iam", assumed_role()), IDENTITY),
         ],
@@ -65,20 +72,46 @@ def _root_use() -> Corpus:
 
 
 def _unauthorized_calls() -> Corpus:
-    denied = {"error_code": "AccessDenied", "error_message": "Access Denied"}
+    denied: dict[str, Any] = {"error_code": "AccessDenied", "error_message": "Access Denied"}
     delivery = aws_service("delivery.logs.amazonaws.com")
     return _c(
         [
-            event("GetObject AccessDenied", s3_object("GetObject", PHI[0], identity=iam_user("mallory"), **denied), DATA),
-            event("RunInstances Client.UnauthorizedOperation", record("RunInstances", "ec2", error_code="Client.UnauthorizedOperation", error_message="You are not authorized to perform this operation.")),
-            event("KMS Decrypt AccessDeniedException", record("Decrypt", "kms", assumed_role("app"), error_code="AccessDeniedException", read_only=True)),
-            event("HeadBucket AccessDenied from a user", s3_bucket("HeadBucket", ARCHIVE, identity=iam_user("mallory"), **denied)),
+            event(
+                "GetObject AccessDenied", s3_object("GetObject", PHI[0], identity=iam_user("mallory"), **denied), DATA
+            ),
+            event(
+                "RunInstances Client.UnauthorizedOperation",
+                record(
+                    "RunInstances",
+                    "ec2",
+                    error_code="Client.UnauthorizedOperation",
+                    error_message="You are not authorized to perform this operation.",
+                ),
+            ),
+            event(
+                "KMS Decrypt AccessDeniedException",
+                record("Decrypt", "kms", assumed_role("app"), error_code="AccessDeniedException", read_only=True),
+            ),
+            event(
+                "HeadBucket AccessDenied from a user",
+                s3_bucket("HeadBucket", ARCHIVE, identity=iam_user("mallory"), **denied),
+            ),
         ],
         [
             event("successful DescribeInstances", record("DescribeInstances", "ec2", read_only=True)),
             event("successful PutObject", s3_object("PutObject", OTHER_BUCKET), DATA),
-            event("HeadBucket AccessDenied by delivery.logs (CIS exclusion)", s3_bucket("HeadBucket", OTHER_BUCKET, identity=delivery, **denied), IDENTITY),
-            event("GetObject NoSuchKey", s3_object("GetObject", OTHER_BUCKET, error_code="NoSuchKey", error_message="The specified key does not exist."), DATA),
+            event(
+                "HeadBucket AccessDenied by delivery.logs (CIS exclusion)",
+                s3_bucket("HeadBucket", OTHER_BUCKET, identity=delivery, **denied),
+                IDENTITY,
+            ),
+            event(
+                "GetObject NoSuchKey",
+                s3_object(
+                    "GetObject", OTHER_BUCKET, error_code="NoSuchKey", error_message="The specified key does not exist."
+                ),
+                DATA,
+            ),
         ],
     )
 
@@ -88,14 +121,32 @@ def _console_login_without_mfa() -> Corpus:
     return _c(
         [
             event("IAM user sign-in without MFA", console_login(iam_user("alice"), success=True, mfa=False), SIGN_IN),
-            event("second IAM user sign-in without MFA", console_login(iam_user("bob"), success=True, mfa=False), SIGN_IN),
-            event("service-account IAM user sign-in without MFA", console_login(iam_user("ci-deployer"), success=True, mfa=False), SIGN_IN),
+            event(
+                "second IAM user sign-in without MFA", console_login(iam_user("bob"), success=True, mfa=False), SIGN_IN
+            ),
+            event(
+                "service-account IAM user sign-in without MFA",
+                console_login(iam_user("ci-deployer"), success=True, mfa=False),
+                SIGN_IN,
+            ),
         ],
         [
             event("IAM user sign-in with MFA", console_login(iam_user("alice"), success=True, mfa=True), SIGN_IN),
             event("failed sign-in without MFA", console_login(iam_user("alice"), success=False, mfa=False), SIGN_IN),
-            event("SAML federated sign-in (MFA at the IdP)", console_login(federated, success=True, mfa=False), SIGN_IN),
-            event("CheckMfa", record("CheckMfa", "signin", iam_user("alice"), response={"CheckMfa": "Success"}, event_type="AwsConsoleSignIn"), SIGN_IN),
+            event(
+                "SAML federated sign-in (MFA at the IdP)", console_login(federated, success=True, mfa=False), SIGN_IN
+            ),
+            event(
+                "CheckMfa",
+                record(
+                    "CheckMfa",
+                    "signin",
+                    iam_user("alice"),
+                    response={"CheckMfa": "Success"},
+                    event_type="AwsConsoleSignIn",
+                ),
+                SIGN_IN,
+            ),
         ],
     )
 
@@ -103,15 +154,33 @@ def _console_login_without_mfa() -> Corpus:
 def _console_login_failures() -> Corpus:
     return _c(
         [
-            event("IAM user failed sign-in (MFA on)", console_login(iam_user("anaya"), success=False, mfa=True), SIGN_IN),
-            event("IAM user failed sign-in (no MFA)", console_login(iam_user("pat"), success=False, mfa=False), SIGN_IN),
+            event(
+                "IAM user failed sign-in (MFA on)", console_login(iam_user("anaya"), success=False, mfa=True), SIGN_IN
+            ),
+            event(
+                "IAM user failed sign-in (no MFA)", console_login(iam_user("pat"), success=False, mfa=False), SIGN_IN
+            ),
             event("root failed sign-in", console_login(root(), success=False, mfa=False), SIGN_IN),
         ],
         [
             event("successful sign-in", console_login(iam_user("anaya"), success=True, mfa=True), SIGN_IN),
             event("successful root sign-in", console_login(root(), success=True, mfa=True), SIGN_IN),
-            event("CheckMfa", record("CheckMfa", "signin", iam_user("anaya"), response={"CheckMfa": "Success"}, event_type="AwsConsoleSignIn"), SIGN_IN),
-            event("GetObject AccessDenied", s3_object("GetObject", PHI[0], error_code="AccessDenied", error_message="Access Denied"), DATA),
+            event(
+                "CheckMfa",
+                record(
+                    "CheckMfa",
+                    "signin",
+                    iam_user("anaya"),
+                    response={"CheckMfa": "Success"},
+                    event_type="AwsConsoleSignIn",
+                ),
+                SIGN_IN,
+            ),
+            event(
+                "GetObject AccessDenied",
+                s3_object("GetObject", PHI[0], error_code="AccessDenied", error_message="Access Denied"),
+                DATA,
+            ),
         ],
     )
 
@@ -123,15 +192,25 @@ def _privilege_escalation() -> Corpus:
     return _c(
         [
             event("CreateAccessKey for another user", record("CreateAccessKey", "iam", request={"userName": "bob"})),
-            event("CreateLoginProfile", record("CreateLoginProfile", "iam", request={"userName": "bob", "passwordResetRequired": False})),
+            event(
+                "CreateLoginProfile",
+                record("CreateLoginProfile", "iam", request={"userName": "bob", "passwordResetRequired": False}),
+            ),
             event("UpdateLoginProfile", record("UpdateLoginProfile", "iam", request={"userName": "bob"})),
-            event("AddUserToGroup", record("AddUserToGroup", "iam", request={"groupName": "Admins", "userName": "bob"})),
+            event(
+                "AddUserToGroup", record("AddUserToGroup", "iam", request={"groupName": "Admins", "userName": "bob"})
+            ),
             event("UpdateAssumeRolePolicy", record("UpdateAssumeRolePolicy", "iam", request={"roleName": "app"})),
             event("AttachRolePolicy AdministratorAccess", attach("AttachRolePolicy", _ADMIN)),
         ],
         [
-            event("AttachRolePolicy ReadOnlyAccess", attach("AttachRolePolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess")),
-            event("AttachUserPolicy AdministratorAccessReview (name prefix)", attach("AttachUserPolicy", "arn:aws:iam::111122223333:policy/AdministratorAccessReview")),
+            event(
+                "AttachRolePolicy ReadOnlyAccess", attach("AttachRolePolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+            ),
+            event(
+                "AttachUserPolicy AdministratorAccessReview (name prefix)",
+                attach("AttachUserPolicy", "arn:aws:iam::111122223333:policy/AdministratorAccessReview"),
+            ),
             event("ListAccessKeys", record("ListAccessKeys", "iam", request={"userName": "bob"}, read_only=True)),
             event("GetLoginProfile", record("GetLoginProfile", "iam", request={"userName": "bob"}, read_only=True)),
         ],
@@ -166,14 +245,25 @@ def _audit_archive_tampering() -> Corpus:
 
 def _kms_key_changes() -> Corpus:
     key = {"keyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
-    calls = _calls("kms", ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy"], ["DescribeKey", "GetKeyPolicy", "CancelKeyDeletion"], **key)
+    calls = _calls(
+        "kms",
+        ["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy"],
+        ["DescribeKey", "GetKeyPolicy", "CancelKeyDeletion"],
+        **key,
+    )
     rotation = event("KMS automatic RotateKey (AwsServiceEvent)", service_event("RotateKey", "kms"), SERVICE_EVENT)
     return _c(list(calls.must_match), [*calls.must_not_match, rotation])
 
 
 def _organizations_changes() -> Corpus:
-    calls = _calls("organizations", ["LeaveOrganization", "DetachPolicy", "CreateAccount", "UpdatePolicy"], ["DescribeOrganization", "ListAccounts", "DescribePolicy"])
-    iam_create_policy = event("IAM CreatePolicy (same name, other service)", record("CreatePolicy", "iam", request={"policyName": "x"}))
+    calls = _calls(
+        "organizations",
+        ["LeaveOrganization", "DetachPolicy", "CreateAccount", "UpdatePolicy"],
+        ["DescribeOrganization", "ListAccounts", "DescribePolicy"],
+    )
+    iam_create_policy = event(
+        "IAM CreatePolicy (same name, other service)", record("CreatePolicy", "iam", request={"policyName": "x"})
+    )
     return _c(list(calls.must_match), [*calls.must_not_match, iam_create_policy])
 
 
@@ -181,14 +271,26 @@ def _phi_read_volume() -> Corpus:
     return _c(
         [
             event("GetObject on PHI bucket by the app role", s3_object("GetObject", PHI[0]), DATA),
-            event("GetObject on second PHI bucket by an IAM user", s3_object("GetObject", PHI[1], identity=iam_user("bob")), DATA),
-            event("GetObject on PHI bucket by another session", s3_object("GetObject", PHI[0], identity=assumed_role("analyst", "carol")), DATA),
+            event(
+                "GetObject on second PHI bucket by an IAM user",
+                s3_object("GetObject", PHI[1], identity=iam_user("bob")),
+                DATA,
+            ),
+            event(
+                "GetObject on PHI bucket by another session",
+                s3_object("GetObject", PHI[0], identity=assumed_role("analyst", "carol")),
+                DATA,
+            ),
         ],
         [
             event("GetObject on another bucket", s3_object("GetObject", OTHER_BUCKET), DATA),
             event("HeadObject on PHI bucket", s3_object("HeadObject", PHI[0]), DATA),
             event("PutObject on PHI bucket", s3_object("PutObject", PHI[0]), DATA),
-            event("GetObject denied on PHI bucket", s3_object("GetObject", PHI[0], error_code="AccessDenied", error_message="Access Denied"), DATA),
+            event(
+                "GetObject denied on PHI bucket",
+                s3_object("GetObject", PHI[0], error_code="AccessDenied", error_message="Access Denied"),
+                DATA,
+            ),
         ],
     )
 
@@ -215,12 +317,22 @@ CORPORA: dict[str, Corpus] = {
     "audit_archive_tampering": _audit_archive_tampering(),
     "config_changes": _calls(
         "config",
-        ["StopConfigurationRecorder", "DeleteDeliveryChannel", "PutConfigurationRecorder", "DeleteConfigurationRecorder"],
+        [
+            "StopConfigurationRecorder",
+            "DeleteDeliveryChannel",
+            "PutConfigurationRecorder",
+            "DeleteConfigurationRecorder",
+        ],
         ["DescribeConfigurationRecorders", "StartConfigurationRecorder", "PutEvaluations"],
     ),
     "firewall_changes": _calls(
         "ec2",
-        ["AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "DeleteSecurityGroup", "ModifySecurityGroupRules"],
+        [
+            "AuthorizeSecurityGroupIngress",
+            "RevokeSecurityGroupEgress",
+            "DeleteSecurityGroup",
+            "ModifySecurityGroupRules",
+        ],
         ["DescribeSecurityGroups", "DescribeSecurityGroupRules", "CreateTags"],
         groupId="sg-0123456789abcdef0",
     ),

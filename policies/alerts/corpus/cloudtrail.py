@@ -24,7 +24,9 @@ RECORD = f"{_GUIDE}, 'CloudTrail record contents'"
 IDENTITY = f"{_GUIDE}, 'CloudTrail userIdentity element'"
 SIGN_IN = f"{_GUIDE}, 'AWS Management Console sign-in events'"
 SERVICE_EVENT = f"{_GUIDE}, 'AWS service events'"
-DATA_EVENT = f"{_GUIDE}, 'Logging data events'; Amazon S3 User Guide, 'Logging Amazon S3 API calls using AWS CloudTrail'"
+DATA_EVENT = (
+    f"{_GUIDE}, 'Logging data events'; Amazon S3 User Guide, 'Logging Amazon S3 API calls using AWS CloudTrail'"
+)
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 

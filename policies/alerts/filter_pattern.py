@@ -136,10 +136,12 @@ class _JsonParser:
                 return Compare(steps, op, literal, comparison(self.pattern, at, op, literal))
         word = self._word().upper()
         if word == "IS":
+            self._skip()
+            after_is = self.pos
             what = self._word().upper()
             expected = {"NULL": None, "TRUE": True, "FALSE": False}
             if what not in expected:
-                raise FilterPatternError(self.pattern, self.pos, "expected NULL, TRUE or FALSE after IS")
+                raise FilterPatternError(self.pattern, after_is, "expected NULL, TRUE or FALSE after IS")
             return Is(steps, expected[what])
         if word == "NOT" and self._word().upper() in ("EXISTS", "EXIST"):
             return Absent(steps)

@@ -36,7 +36,7 @@ def _c(must: list[CorpusEvent], must_not: list[CorpusEvent]) -> Corpus:
 
 
 def _ops(pairs: list[tuple[str, str]]) -> list[CorpusEvent]:
-    return [event(f"{op} on {res.rsplit('/', 1)[-1]}", activity(op, res)) for op, res in pairs]
+    return [event(f"{op} on {res.removeprefix(_SUB)}", activity(op, res)) for op, res in pairs]
 
 
 def _policy_assignments() -> Corpus:

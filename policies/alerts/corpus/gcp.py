@@ -154,8 +154,10 @@ def _role(method: str, log: str = "activity") -> dict[str, Any]:
 
 
 def _compute(kind: str, resource_type: str, must: list[str], must_not: list[tuple[str, str, str]]) -> Corpus:
+    """Compute Engine calls; a must-match entry is a verb of `kind` or a full method (another API version)."""
+    methods = [m if "." in m else f"v1.compute.{kind}.{m}" for m in must]
     return _c(
-        [event(f"{kind}.{m}", compute(f"v1.compute.{kind}.{m}", resource_type, "example")) for m in must],
+        [event(m.removeprefix("v1.compute."), compute(m, resource_type, "example")) for m in methods],
         [
             event(
                 f"{k}.{m}",
@@ -286,7 +288,7 @@ CORPORA: dict[str, Corpus] = {
     "route_changes": _compute(
         "routes",
         "gce_route",
-        ["insert", "delete"],
+        ["insert", "delete", "beta.compute.routes.insert"],
         [("routes", "get", "gce_route"), ("routes", "list", "gce_route"), ("firewalls", "insert", "gce_firewall_rule")],
     ),
     "network_changes": _compute(

@@ -255,6 +255,8 @@ def test_equality_sets_match_like_the_clauses_they_replace():
         True,
     ]
     assert not pattern.matches({"eventName": 5})
+    quoted_numbers = compile_pattern('{ ($.code = "400") || ($.code = "401") }')
+    assert quoted_numbers.matches({"code": 400}) == compile_pattern('{ $.code = "400" }').matches({"code": 400}) is True
 
 
 def test_booleans_and_null_are_not_value_nodes():

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditkit.policies.alerts.filter_text import compile_delimited, compile_terms
-from auditkit.policies.alerts.filter_values import FilterPatternError, Literal, comparison, read_quoted, read_regex
+from auditkit.policies.alerts.filter_values import (
+    FilterPatternError,
+    Literal,
+    comparison,
+    read_quoted,
+    read_regex,
+    text_of,
+)
 
 MISSING: Any = object()
 Matcher = Callable[[Any], bool]
@@ -294,10 +301,15 @@ def _merge_equalities(parts: tuple[Node, ...]) -> list[Matcher]:
 
 def _member(steps: Steps, values: frozenset[str]) -> Matcher:
     get = _getter(steps)
-    if len(values) == 1:
-        (only,) = values
-        return lambda e: get(e) == only
-    return lambda e: (v := get(e)).__class__ is str and v in values
+
+    def member(e: Any) -> bool:
+        v = get(e)
+        if v.__class__ is str:
+            return v in values
+        text = text_of(v)  # a number written as a quoted string still equals it, as in `equality`
+        return text is not None and text in values
+
+    return member
 
 
 def _resolve(steps: Steps) -> Callable[[Any], list[Any]]:

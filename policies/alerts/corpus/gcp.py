@@ -170,7 +170,12 @@ def _compute(kind: str, resource_type: str, must: list[str], must_not: list[tupl
     )
 
 
-def _sql(method: str, log: str = "activity") -> dict[str, Any]:
+def _sql(method: str, log: str = "activity", settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A Cloud SQL Admin API entry; `settings` is the DatabaseInstance.settings the update request carried."""
+    request = {
+        "@type": "type.googleapis.com/google.cloud.sql.v1.SqlInstancesUpdateRequest",
+        "body": {"settings": settings},
+    }
     return entry(
         f"cloudsql.instances.{method}",
         "cloudsql.googleapis.com",
@@ -178,6 +183,7 @@ def _sql(method: str, log: str = "activity") -> dict[str, Any]:
         {"database_id": "clinic-prod:ehr"},
         "instances/ehr",
         log=log,
+        request=request if settings is not None else None,
     )
 
 
@@ -315,9 +321,15 @@ CORPORA: dict[str, Corpus] = {
     ),
     "sql_instance_changes": _c(
         [
-            event("authorized networks opened", _sql("update")),
-            event("backups disabled", _sql("update")),
-            event("flags changed", _sql("update")),
+            event(
+                "authorized networks opened",
+                _sql("update", settings={"ipConfiguration": {"authorizedNetworks": [{"value": "0.0.0.0/0"}]}}),
+            ),
+            event("backups disabled", _sql("update", settings={"backupConfiguration": {"enabled": False}})),
+            event(
+                "flags changed",
+                _sql("update", settings={"databaseFlags": [{"name": "log_connections", "value": "off"}]}),
+            ),
         ],
         [
             event("instance read", _sql("get", "data_access")),

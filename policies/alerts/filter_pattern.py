@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from auditkit.policies.alerts.filter_selectors import MISSING, Steps, getter, resolve_all
 from auditkit.policies.alerts.filter_text import compile_delimited, compile_terms
 from auditkit.policies.alerts.filter_values import (
     FilterPatternError,
@@ -31,7 +32,6 @@ from auditkit.policies.alerts.filter_values import (
     text_of,
 )
 
-MISSING: Any = object()
 Matcher = Callable[[Any], bool]
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-@")
 _OPERATORS = ("!=", "<=", ">=", "=", "<", ">")
@@ -229,9 +229,6 @@ class _JsonParser:
         return Literal(p[start : self.pos])
 
 
-Steps = tuple[tuple[str, Any], ...]
-
-
 @dataclass(frozen=True)
 class Compare:
     steps: Steps
@@ -300,7 +297,7 @@ def _merge_equalities(parts: tuple[Node, ...]) -> list[Matcher]:
 
 
 def _member(steps: Steps, values: frozenset[str]) -> Matcher:
-    get = _getter(steps)
+    get = getter(steps)
 
     def member(e: Any) -> bool:
         v = get(e)
@@ -312,68 +309,6 @@ def _member(steps: Steps, values: frozenset[str]) -> Matcher:
     return member
 
 
-def _resolve(steps: Steps) -> Callable[[Any], list[Any]]:
-    """Every value the selector reaches (several through one wildcard); empty when it reaches nothing."""
-
-    def walk(node: Any, i: int, out: list[Any]) -> None:
-        while i < len(steps):
-            kind, arg = steps[i]
-            if kind == "key":
-                if not isinstance(node, dict) or arg not in node:
-                    return
-                node = node[arg]
-            elif kind == "index":
-                if not isinstance(node, list) or arg >= len(node):
-                    return
-                node = node[arg]
-            else:
-                children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-                for child in children:
-                    walk(child, i + 1, out)
-                return
-            i += 1
-        out.append(node)
-
-    def resolve(event: Any) -> list[Any]:
-        out: list[Any] = []
-        walk(event, 0, out)
-        return out
-
-    return resolve
-
-
-def _getter(steps: Steps) -> Callable[[Any], Any]:
-    """The one value a wildcard-free selector reaches, or MISSING; unrolled for the common short paths."""
-    if all(kind == "key" for kind, _ in steps):
-        keys = tuple(arg for _, arg in steps)
-        if len(keys) == 1:
-            (k,) = keys
-            return lambda e: e.get(k, MISSING) if isinstance(e, dict) else MISSING
-
-        def by_keys(e: Any) -> Any:
-            for k in keys:
-                if not isinstance(e, dict):
-                    return MISSING
-                e = e.get(k, MISSING)
-                if e is MISSING:
-                    return MISSING
-            return e
-
-        return by_keys
-
-    def by_steps(e: Any) -> Any:
-        for kind, arg in steps:
-            if kind == "key":
-                e = e.get(arg, MISSING) if isinstance(e, dict) else MISSING
-            else:
-                e = e[arg] if isinstance(e, list) and arg < len(e) else MISSING
-            if e is MISSING:
-                return MISSING
-        return e
-
-    return by_steps
-
-
 def _on_value(steps: Steps, test: Matcher, containers: bool = False) -> Matcher:
     """Apply `test` to the value node(s) the selector reaches; arrays and objects never match a comparison."""
 
@@ -381,9 +316,9 @@ def _on_value(steps: Steps, test: Matcher, containers: bool = False) -> Matcher:
         return (containers or not isinstance(v, (dict, list))) and test(v)
 
     if any(kind == "any" for kind, _ in steps):
-        resolve = _resolve(steps)
+        resolve = resolve_all(steps)
         return lambda e: any(node_test(v) for v in resolve(e))
-    get = _getter(steps)
+    get = getter(steps)
 
     def on(e: Any) -> bool:
         v = get(e)
@@ -394,9 +329,9 @@ def _on_value(steps: Steps, test: Matcher, containers: bool = False) -> Matcher:
 
 def _absent(steps: Steps) -> Matcher:
     if any(kind == "any" for kind, _ in steps):
-        resolve = _resolve(steps)
+        resolve = resolve_all(steps)
         return lambda e: not resolve(e)
-    get = _getter(steps)
+    get = getter(steps)
     return lambda e: get(e) is MISSING
 
 

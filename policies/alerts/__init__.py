@@ -1,0 +1,1 @@
+"""Alerts: the catalog of high-risk activity alerts and the evaluators that judge what a filter matches."""

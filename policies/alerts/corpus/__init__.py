@@ -1,0 +1,1 @@
+"""Corpora: provider-documented events each alert must and must not match, one module per cloud."""

@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: $(STAMP)
-	for b in cli_startup pack_preview scan_scaling org_scaling verify_vs_awscli verify_blind_spots evidence_year; do \
+	for b in cli_startup pack_preview scan_scaling org_scaling verify_vs_awscli verify_blind_spots evidence_year alert_evaluator; do \
 		echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:

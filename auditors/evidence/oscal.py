@@ -127,7 +127,9 @@ def _inventory(ev: Evidence) -> list[dict[str, Any]]:
             seen[sid] = {
                 "uuid": sid,
                 "description": f"{resource}" + (f" in account {account}" if account else "") + (f", {region}" if region else ""),
-                "props": _props(("resource", resource), ("account", account), ("region", region)),
+                # asset-id in OSCAL's own namespace, so a GRC tool lists the resource by its ARN / name / id
+                "props": [{"name": "asset-id", "value": resource}]
+                + _props(("resource", resource), ("account", account), ("region", region)),
             }
     return list(seen.values())
 

@@ -235,8 +235,9 @@ def _how_to_verify(pkg: Package, sources: list[str]) -> str:
     return (
         "<h2>5. Verify this package</h2><ol><li>Recompute every file's SHA-256 and compare with "
         "<code>manifest.json</code> (<code>SHA256SUMS</code> lists the same hashes, and manifest.json's own).</li>"
-        "<li>Rebuild from the histories, requiring each history still to hold the head recorded here: exit 0 means "
-        "nothing up to that head was removed, edited or re-hashed since this package was built.</li>"
+        "<li>Rebuild from the histories, requiring each history still to hold the head recorded here: if anything up "
+        "to that head was removed, edited or re-hashed since this package was built, the rebuild exits 1 and names "
+        "the report.</li>"
         "<li>Open a sampled report (<code>samples/DATE/*.json</code>): its SHA-256 is in manifest.json, and the next "
         "day's report carries it in <code>history.previous.sha256</code>.</li></ol>"
         f"<pre>{cmds}</pre>"

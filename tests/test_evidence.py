@@ -65,7 +65,11 @@ def test_a_clean_year(tmp_path, capsys):
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
     newest = "2026/12/31/20261231T061700Z-000364-scan-aws.json"
-    head = {"key": newest, "sha256": hashlib.sha256((tmp_path / "h" / newest).read_bytes()).hexdigest(), "sequence": 364}
+    head = {
+        "key": newest,
+        "sha256": hashlib.sha256((tmp_path / "h" / newest).read_bytes()).hexdigest(),
+        "sequence": 364,
+    }
     history = manifest["histories"][0]
     assert (history["source"], history["links"], history["intact"], history["problems"]) == (
         str(tmp_path / "h"),
@@ -328,9 +332,15 @@ def test_oscal_a_grc_tool_can_follow_built_under_paths_with_spaces(tmp_path):
     for f in result["findings"]:
         assert objectives[f["target"]["target-id"]]["control-id"] in controls
     logging = controls["aws.trail.logging"]
-    assert {(p["name"], p["value"]) for p in logging["props"]} >= {("hipaa", "45 CFR 164.312(b)"), ("nist-800-53", "AU-12")}
+    assert {(p["name"], p["value"]) for p in logging["props"]} >= {
+        ("hipaa", "45 CFR 164.312(b)"),
+        ("nist-800-53", "AU-12"),
+    }
     catalog_link = next(r for r in ar["back-matter"]["resources"] if r["title"] == "AuditKit control catalog")
-    assert catalog_link["rlinks"][0]["hashes"][0]["value"] == hashlib.sha256((out / "catalog.json").read_bytes()).hexdigest()
+    assert (
+        catalog_link["rlinks"][0]["hashes"][0]["value"]
+        == hashlib.sha256((out / "catalog.json").read_bytes()).hexdigest()
+    )
     # subjects name each resource; the failing one is a risk related to its control's finding
     items = {i["uuid"]: i for i in result["local-definitions"]["inventory-items"]}
     named = {p["value"] for i in items.values() for p in i["props"] if p["name"] == "asset-id"}

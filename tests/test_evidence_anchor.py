@@ -56,13 +56,17 @@ def _edit_old_and_rehash(root: Path, store: LocalStore) -> None:
     for f in doc["findings"]:
         f["status"] = "PASS"
     (root / keys[3]).write_text(json.dumps(doc, indent=2))
-    for before, key in zip(keys[3:], keys[4:]):
+    for before, key in zip(keys[3:], keys[4:], strict=False):
         doc = json.loads(store.read(key))
         doc["history"]["previous"]["sha256"] = sha256(store.read(before))
         (root / key).write_text(json.dumps(doc, indent=2))
 
 
-TAMPERS = {"alter newest": _alter_newest, "delete newest": _delete_newest, "edit old, re-hash later": _edit_old_and_rehash}
+TAMPERS = {
+    "alter newest": _alter_newest,
+    "delete newest": _delete_newest,
+    "edit old, re-hash later": _edit_old_and_rehash,
+}
 
 
 @pytest.mark.parametrize("tamper", [None, *TAMPERS])

@@ -61,7 +61,9 @@ def expected_head(value: str) -> ExpectedHead:
     history, _, sha = value.rpartition("=")
     sha = sha.strip().lower()
     if not _HEX.match(sha):
-        raise ConfigError("--expect-head", value, "a SHA-256 in hex (64 characters), or SRC=SHA256 with several --history")
+        raise ConfigError(
+            "--expect-head", value, "a SHA-256 in hex (64 characters), or SRC=SHA256 with several --history"
+        )
     return ExpectedHead(sha, "--expect-head", None, history or None)
 
 
@@ -96,7 +98,9 @@ def resolve(expected: list[ExpectedHead], sources: list[str]) -> list[ExpectedHe
     for e in expected:
         if e.history is None:
             if len(sources) > 1:
-                raise ConfigError(e.origin, e.sha256, "a head naming its --history (SRC=SHA256, or the anchor's history)")
+                raise ConfigError(
+                    e.origin, e.sha256, "a head naming its --history (SRC=SHA256, or the anchor's history)"
+                )
             out.append(ExpectedHead(e.sha256, e.origin, e.key, sources[0]))
             continue
         match = [s for s in sources if e.history.rstrip("/") == s.rstrip("/")]
@@ -111,7 +115,9 @@ def verify(e: ExpectedHead, check: ChainCheck) -> AnchorVerdict:
     if e.key is not None:
         found = check.digests.get(e.key)
         if found is None:
-            return AnchorVerdict(e, check.source, False, f"{e.key}: the anchored head is gone from the history (deleted)")
+            return AnchorVerdict(
+                e, check.source, False, f"{e.key}: the anchored head is gone from the history (deleted)"
+            )
         if found != e.sha256:
             return AnchorVerdict(
                 e,

@@ -46,7 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help='a head kept outside the history: JSON {"history", "key", "sha256"} as a scan prints it',
     )
-    p.add_argument("--exceptions", metavar="FILE", help="YAML: owner, justification/ticket, accepted-until per exception")
+    p.add_argument(
+        "--exceptions", metavar="FILE", help="YAML: owner, justification/ticket, accepted-until per exception"
+    )
     add_retention_options(p)  # the retention each stored report must be locked for (S3, GCS, Azure histories)
 
 

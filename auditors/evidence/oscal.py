@@ -22,7 +22,7 @@ from typing import Any
 
 from auditkit import __version__
 from auditkit.auditors.evidence.contents import Package, RawReport, uri_reference
-from auditkit.auditors.evidence.timeline import ERROR, FAIL, NOT_RUN, PASS, ControlInfo, Episode, Evidence, uptime
+from auditkit.auditors.evidence.timeline import ERROR, FAIL, NOT_RUN, PASS, ControlInfo, Days, Episode, Evidence, uptime
 from auditkit.auditors.findings import iso_utc
 from auditkit.auditors.history.chain import ChainCheck, Head
 
@@ -64,7 +64,9 @@ def catalog(ev: Evidence, generated: str) -> dict[str, Any]:
         "catalog": {
             "uuid": _uuid("catalog", *sorted(ev.controls)),
             "metadata": _metadata("AuditKit controls", generated),
-            "groups": [{"id": g, "title": f"AuditKit {g} controls", "controls": cs} for g, cs in sorted(groups.items())],
+            "groups": [
+                {"id": g, "title": f"AuditKit {g} controls", "controls": cs} for g, cs in sorted(groups.items())
+            ],
         }
     }
 
@@ -126,7 +128,9 @@ def _inventory(ev: Evidence) -> list[dict[str, Any]]:
             _, resource, account, region = key
             seen[sid] = {
                 "uuid": sid,
-                "description": f"{resource}" + (f" in account {account}" if account else "") + (f", {region}" if region else ""),
+                "description": f"{resource}"
+                + (f" in account {account}" if account else "")
+                + (f", {region}" if region else ""),
                 # asset-id in OSCAL's own namespace, so a GRC tool lists the resource by its ARN / name / id
                 "props": [{"name": "asset-id", "value": resource}]
                 + _props(("resource", resource), ("account", account), ("region", region)),
@@ -155,7 +159,7 @@ def _run_observations(pkg: Package) -> list[dict[str, Any]]:
     return out
 
 
-def _subject_observation(ev: Evidence, key: tuple[str, str, str, str], days: bytes) -> dict[str, Any]:
+def _subject_observation(ev: Evidence, key: tuple[str, str, str, str], days: Days) -> dict[str, Any]:
     control, resource = key[0], key[1]
     counts = {label: days.count(code) for code, label in ((PASS, "passed"), (FAIL, "failed"), (ERROR, "error"))}
     return {
@@ -179,7 +183,11 @@ def _risk(pkg: Package, e: Episode) -> dict[str, Any]:
         "uuid": _uuid("risk", *e.key, iso_utc(e.first_seen)),
         "title": f"{control} {e.status} on {resource}",
         "description": f"First seen {iso_utc(e.first_seen)} in {e.first_seen_in}; "
-        + (f"resolved {iso_utc(e.resolved)} in {e.resolved_in}." if e.resolved else "still open at the end of the period."),
+        + (
+            f"resolved {iso_utc(e.resolved)} in {e.resolved_in}."
+            if e.resolved
+            else "still open at the end of the period."
+        ),
         "statement": f"{control} did not pass on {resource}: the control's evidence is missing for that time.",
         "props": _props(("auditkit-control", control), ("resource", resource), ("first-seen-in", e.first_seen_in)),
         "status": status,
@@ -235,14 +243,15 @@ def _objective(cid: str, info: ControlInfo) -> dict[str, Any]:
 
 def _result(pkg: Package) -> dict[str, Any]:
     ev = pkg.ev
-    subject_obs, by_control = [], {}
+    subject_obs: list[dict[str, Any]] = []
+    by_control: dict[str, list[str]] = {}
     for key, days in sorted(ev.subjects.items()):
         o = _subject_observation(ev, key, days)
         subject_obs.append(o)
         by_control.setdefault(key[0], []).append(o["uuid"])
     risks = [_risk(pkg, e) for e in ev.episodes]
     risks_by_control: dict[str, list[str]] = {}
-    for e, r in zip(ev.episodes, risks):
+    for e, r in zip(ev.episodes, risks, strict=True):
         risks_by_control.setdefault(e.key[0], []).append(r["uuid"])
     result: dict[str, Any] = {
         "uuid": _uuid("result", str(ev.period.start), str(ev.period.end)),
@@ -284,7 +293,9 @@ def assessment_results(pkg: Package) -> dict[str, Any]:
             "uuid": _uuid("catalog-resource"),
             "title": "AuditKit control catalog",
             "description": "The controls these findings target, with their HIPAA, SOC 2 and NIST SP 800-53 mappings.",
-            "rlinks": [_rlink("catalog.json", pkg.catalog_sha256)] if pkg.catalog_sha256 else [{"href": "catalog.json"}],
+            "rlinks": [_rlink("catalog.json", pkg.catalog_sha256)]
+            if pkg.catalog_sha256
+            else [{"href": "catalog.json"}],
         },
         *(_history_resource(c) for c in pkg.checks),
         *(_raw_resource(r) for r in pkg.raws),
@@ -295,7 +306,9 @@ def assessment_results(pkg: Package) -> dict[str, Any]:
         "import-ap": {"href": f"#{plan}"},
     }
     if ev.controls:
-        doc["local-definitions"] = {"objectives-and-methods": [_objective(c, ev.controls[c]) for c in sorted(ev.controls)]}
+        doc["local-definitions"] = {
+            "objectives-and-methods": [_objective(c, ev.controls[c]) for c in sorted(ev.controls)]
+        }
     doc["results"] = [_result(pkg)]
     doc["back-matter"] = {"resources": resources}
     return {"assessment-results": doc}

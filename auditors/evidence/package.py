@@ -22,15 +22,15 @@ import msgspec
 
 from auditkit import __version__
 from auditkit.auditors.evidence.anchor import AnchorVerdict, ExpectedHead
+from auditkit.auditors.evidence.contents import Package, RawReport
 from auditkit.auditors.evidence.controls_table import controls_csv
 from auditkit.auditors.evidence.exception_notes import ExceptionNote
 from auditkit.auditors.evidence.integrity import check_anchors, check_locks, window_head
-from auditkit.auditors.evidence.contents import Package, RawReport
 from auditkit.auditors.evidence.oscal import assessment_results, catalog
 from auditkit.auditors.evidence.page import index_html
 from auditkit.auditors.evidence.timeline import DECODER, Evidence, Judge, Period
 from auditkit.auditors.findings import iso_utc, utc_now
-from auditkit.auditors.history.chain import ChainCheck, walk
+from auditkit.auditors.history.chain import ChainCheck, Link, walk
 from auditkit.auditors.history.stores import HistoryStore, LocalStore, open_store
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, required_retention
@@ -95,7 +95,11 @@ def read_sources(req: Request, judge: Judge) -> list[Source]:
         if not keys:
             raise ConfigError("--history", src, "a history written by --history", "no reports found there")
         source = store.description
-        check = walk(source, _read_all(src, store, keys), lambda link, s=source: judge.add(s, link), DECODER, last)
+
+        def keep(link: Link, source: str = source) -> None:
+            judge.add(source, link)
+
+        check = walk(source, _read_all(src, store, keys), keep, DECODER, last)
         check.window_head = window_head(check, last)
         out.append(Source(src, store, keys, check))
     return out
@@ -147,9 +151,8 @@ def _raw_reports(out: Path, ev: Evidence, sources: list[Source], copied: dict[tu
     raws = []
     for run in sorted(ev.runs, key=lambda r: (r.started_at, r.key)):
         s = by_source[run.source]
-        where = s.store.location(run.key)
-        if isinstance(s.store, LocalStore):
-            where = _relative(out, Path(where))
+        stored = s.store.location(run.key)
+        where = _relative(out, Path(stored)) if isinstance(s.store, LocalStore) else stored
         raws.append(RawReport(run.source, run.key, s.check.digests[run.key], copied.get((run.source, run.key)), where))
     return raws
 

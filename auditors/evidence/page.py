@@ -12,7 +12,18 @@ import shlex
 from datetime import date, timedelta
 
 from auditkit.auditors.evidence.contents import Package
-from auditkit.auditors.evidence.timeline import ERROR, FAIL, LABEL, NOT_RUN, PASS, Episode, Evidence, Period, uptime
+from auditkit.auditors.evidence.timeline import (
+    ERROR,
+    FAIL,
+    LABEL,
+    NOT_RUN,
+    PASS,
+    Days,
+    Episode,
+    Evidence,
+    Period,
+    uptime,
+)
 from auditkit.auditors.findings import iso_utc
 from auditkit.auditors.history.chain import ChainCheck, Head
 
@@ -31,7 +42,7 @@ _W = 730  # px across the period
 _SPANS = 8  # non-passing spans written out per row; the rest counted
 
 
-def spans(days: bytes, start: date) -> list[tuple[date, date, int]]:
+def spans(days: Days, start: date) -> list[tuple[date, date, int]]:
     """Runs of equal status: (first day, last day, status)."""
     out, i = [], 0
     while i < len(days):
@@ -47,7 +58,7 @@ def _when(first: date, last: date) -> str:
     return f"{first}" if first == last else f"{first} to {last}"
 
 
-def strip(days: bytes, start: date) -> str:
+def strip(days: Days, start: date) -> str:
     """An SVG bar: one rect per run of equal statuses (a tooltip on screen; the text column on paper)."""
     n = len(days) or 1
     rects = []
@@ -87,7 +98,7 @@ def axis(period: Period) -> str:
     return f'<svg width="{_W + 60}" height="18" role="img" aria-label="dates">{"".join(marks)}</svg>'
 
 
-def not_passing(days: bytes, start: date) -> str:
+def not_passing(days: Days, start: date) -> str:
     """The days that did not pass, as text (what the colours say, for paper)."""
     bad = [(f, last, c) for f, last, c in spans(days, start) if c != PASS]
     if not bad:
@@ -222,7 +233,7 @@ def verify_commands(pkg: Package, sources: list[str]) -> list[str]:
     cmds = ["sha256sum -c SHA256SUMS   # in this folder: every file as manifest.json records it"]
     several = len(sources) > 1
     heads = []
-    for src, c in zip(sources, pkg.checks):
+    for src, c in zip(sources, pkg.checks, strict=True):
         if c.head is not None:
             heads += ["--expect-head", q(f"{src}={c.head.sha256}" if several else c.head.sha256)]
     history = " ".join(f"--history {q(s)}" for s in sources)

@@ -109,7 +109,7 @@ def _gcs(store: GcsStore, keys: list[str]) -> dict[str, Retention]:
     try:
         store.bucket.reload()
         bucket_locked = bool(store.bucket.retention_policy_locked)
-        blobs = list(store.client.list_blobs(store.bucket, prefix=f"{store.prefix}/" if store.prefix else None))  # type: ignore[attr-defined]
+        blobs = list(store.client.list_blobs(store.bucket, prefix=f"{store.prefix}/" if store.prefix else None))
     except Exception as exc:  # any client failure: denied, unreachable
         return {k: Retention(None, False, "", f"buckets.get / objects.list: {exc}") for k in keys}
     found: dict[str, Retention] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from auditkit.policies.errors import ConfigError
@@ -122,16 +122,16 @@ class S3Store:
 class GcsStore:
     """gs://bucket/prefix via google-cloud-storage. Needs storage.objects.list, get and create."""
 
-    def __init__(self, bucket: str, prefix: str, client: object | None = None) -> None:
+    def __init__(self, bucket: str, prefix: str, client: Any | None = None) -> None:
         from google.cloud import storage
 
         self.prefix = prefix
         self.description = f"gs://{bucket}/{prefix}".rstrip("/")
         self.client = client or storage.Client()
-        self.bucket = self.client.bucket(bucket)  # type: ignore[attr-defined]
+        self.bucket = self.client.bucket(bucket)
 
     def keys(self) -> list[str]:
-        blobs = self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/" if self.prefix else None)  # type: ignore[attr-defined]
+        blobs = self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/" if self.prefix else None)
         return sorted(_relative(self.prefix, b.name) for b in blobs if b.name.endswith(".json"))
 
     def location(self, key: str) -> str:
@@ -155,7 +155,7 @@ class GcsStore:
 class AzureBlobStore:
     """An Azure container URL (+ prefix) via azure-storage-blob and DefaultAzureCredential."""
 
-    def __init__(self, container_url: str, prefix: str, credential: object | None = None, **client_kwargs: object):
+    def __init__(self, container_url: str, prefix: str, credential: Any | None = None, **client_kwargs: Any) -> None:
         from azure.storage.blob import ContainerClient
 
         if credential is None:

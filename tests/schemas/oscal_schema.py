@@ -29,7 +29,9 @@ _HOST = rf"(?:\[[0-9A-Fa-f:.vV]+\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|{_PCT})*)"
 _AUTHORITY = rf"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|{_PCT})*@)?{_HOST}(?::[0-9]*)?"
 _TAIL = rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?"
 _ABS_PATH = rf"/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?"
-URI = re.compile(rf"^[A-Za-z][A-Za-z0-9+.\-]*:(?://{_AUTHORITY}(?:/{_PCHAR}*)*|{_ABS_PATH}|{_PCHAR}+(?:/{_PCHAR}*)*|){_TAIL}$")
+URI = re.compile(
+    rf"^[A-Za-z][A-Za-z0-9+.\-]*:(?://{_AUTHORITY}(?:/{_PCHAR}*)*|{_ABS_PATH}|{_PCHAR}+(?:/{_PCHAR}*)*|){_TAIL}$"
+)
 RELATIVE = re.compile(rf"^(?://{_AUTHORITY}(?:/{_PCHAR}*)*|{_ABS_PATH}|{_NC}+(?:/{_PCHAR}*)*|){_TAIL}$")
 
 

@@ -32,6 +32,16 @@ _REQUIRED = ("control", "resource", "owner", "accepted-until")
 _ROWS = "a YAML list of rows with " + ", ".join(FIELDS) + " (justification and/or ticket)"
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML with dates left as text: a bad date is then reported by field, not as a parser crash."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class ExceptionNote:
     row: int  # 1-based, as the file lists them
@@ -73,7 +83,7 @@ class ExceptionNote:
 def load_notes(path: str) -> list[ExceptionNote]:
     """Read and check every row before anything else runs; a bad row names the file, row, field and value."""
     try:
-        doc = yaml.safe_load(Path(path).read_text())
+        doc = yaml.load(Path(path).read_text(), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except OSError as exc:
         raise ConfigError("--exceptions", path, _ROWS, exc.strerror or str(exc)) from None
     except yaml.YAMLError as exc:

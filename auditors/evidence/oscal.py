@@ -38,7 +38,7 @@ def _uuid(*parts: str) -> str:
 
 def _props(*pairs: tuple[str, str]) -> list[dict[str, str]]:
     """Properties in AuditKit's namespace; empty values are left out (OSCAL strings may not be empty)."""
-    return [{"name": n, "ns": NS, "value": v.strip()} for n, v in pairs if v and v.strip()]
+    return [{"name": n, "ns": NS, "value": " ".join(v.split())} for n, v in pairs if v and v.strip()]
 
 
 def _mapping_props(info: ControlInfo) -> list[dict[str, str]]:
@@ -198,9 +198,8 @@ def _risk(pkg: Package, e: Episode) -> dict[str, Any]:
             ("ticket", note.ticket),
             ("accepted-until", str(note.accepted_until)),
             ("exceptions-row", str(note.row)),
+            ("justification", note.justification),
         )
-        if note.justification:
-            risk["remarks"] = note.justification
         risk["deadline"] = f"{note.accepted_until}T23:59:59Z"
     return risk
 

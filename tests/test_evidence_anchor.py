@@ -375,3 +375,63 @@ def test_azure_history_reports_are_locked_for_the_retention(mode, container_poli
         assert gaps == [] and {r.how for r in found.values()} == {"immutability policy (Locked)"}
     else:
         assert len(gaps) == 2 and all(said in g for g in gaps), gaps
+
+
+READER = Path(__file__).resolve().parent.parent / "auditors" / "aws" / "evidence-reader-policy.json"
+# Service Authorization Reference for S3: ListObjectsV2 is s3:ListBucket (condition key s3:prefix);
+# GetObject and HeadObject are s3:GetObject; HeadObject's x-amz-object-lock-* headers need
+# s3:GetObjectRetention (S3 API reference, HeadObject).
+_ACTIONS = {
+    "ListObjectsV2": {"s3:ListBucket"},
+    "GetObject": {"s3:GetObject"},
+    "HeadObject": {"s3:GetObject", "s3:GetObjectRetention"},
+}
+
+
+def _allowed(policy: dict, action: str, resource: str, prefix: str | None) -> bool:
+    import fnmatch
+
+    for s in policy["Statement"]:
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        if s["Effect"] != "Allow" or action not in actions or not fnmatch.fnmatchcase(resource, s["Resource"]):
+            continue
+        wanted = s.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+        if wanted is None or any(fnmatch.fnmatchcase(prefix or "", w) for w in wanted):
+            return True
+    return False
+
+
+def test_the_evidence_grant_is_exactly_list_read_and_read_locks(boto_session, tmp_path, monkeypatch):
+    import boto3
+
+    src, period = _s3_history(boto_session, "acme-audit-archive", {"Mode": "COMPLIANCE", "Days": 2192})
+    grant = json.loads(
+        READER.read_text()
+        .replace("HISTORY_BUCKET", "acme-audit-archive")
+        .replace("HISTORY_PREFIX", "auditkit-history/aws")
+    )
+    calls: list[tuple[str, str, str | None]] = []
+
+    def seen(params: dict, model, **kw) -> None:  # botocore's public event hooks: the real request parameters
+        key = params.get("Key")
+        calls.append(
+            (model.name, f"arn:aws:s3:::{params['Bucket']}" + (f"/{key}" if key else ""), params.get("Prefix"))
+        )
+
+    session = boto3.Session(region_name="us-east-1")
+    session.events.register("provide-client-params.s3.*", seen)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", session)  # the store's boto3.client("s3") comes from it
+    assert evidence(src, tmp_path / "out", period[0], period[-1], "--sample", "1", "--seed", "1") == 0
+    assert {c[0] for c in calls} == set(_ACTIONS)
+    for operation, resource, prefix in calls:
+        assert all(_allowed(grant, a, resource, prefix) for a in _ACTIONS[operation]), (operation, resource, prefix)
+    assert not _allowed(grant, "s3:PutObject", "arn:aws:s3:::acme-audit-archive/auditkit-history/aws/x.json", None)
+    assert not _allowed(grant, "s3:ListBucket", "arn:aws:s3:::acme-audit-archive", "AWSLogs/")
+    statements = {
+        s["Sid"]: sorted(s["Action"]) if isinstance(s["Action"], list) else [s["Action"]] for s in grant["Statement"]
+    }
+    assert statements == {
+        "AuditKitEvidenceListTheHistory": ["s3:ListBucket"],
+        "AuditKitEvidenceReadReportsAndTheirLocks": ["s3:GetObject", "s3:GetObjectRetention"],
+        "AuditKitEvidenceArchiveKeyThroughS3Only": ["kms:Decrypt"],
+    }

@@ -1,8 +1,10 @@
 """`auditkit evidence` from synthetic histories written with the real chain code.
 
 Scenarios: a clean year; a gap and its resolution; missed scan days; a deleted day and an altered
-report (chain breaks); sampled days reproducible with a seed; OSCAL output valid against the OSCAL
-models NIST's JSON schema generates (compliance-trestle).
+report (chain breaks); sampled days reproducible with a seed; OSCAL output valid against NIST's
+released JSON schema (tests/schemas, see PROVENANCE.md) and compliance-trestle's models, every link
+in it resolving inside the package (also one built under paths with spaces); the printable page;
+exception notes. Anchored heads and report locks: tests/test_evidence_anchor.py.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from trestle.oscal.assessment_results import Model as OscalAssessmentResults
 
 from auditkit.auditors.cli import main
 from auditkit.policies.catalog import controls_for
+from tests.schemas.oscal_schema import errors as schema_errors
 from tests.synthetic_history import days, write_days
 
 START = date(2026, 1, 1)
@@ -47,8 +50,10 @@ def test_a_clean_year(tmp_path, capsys):
     assert logging["hipaa"] == "45 CFR 164.312(b)" and logging["nist_800_53"] == "AU-12; AU-5"
     oscal = json.loads((out / "assessment-results.json").read_text())
     OscalAssessmentResults.model_validate(oscal)
+    assert schema_errors(oscal) == []
     result = oscal["assessment-results"]["results"][0]
-    assert len(result["observations"]) == 365
+    runs = [o for o in result["observations"] if o["types"] == ["historic"]]
+    assert len(runs) == 365 and len(result["observations"]) == 365 + 22  # a run each day, one per subject
     assert {f["target"]["status"]["state"] for f in result["findings"]} == {"satisfied"}
     result["findings"][0]["target"]["status"]["state"] = "passed"  # not an OSCAL state: the models must refuse it
     with pytest.raises(ValueError, match="state"):
@@ -56,11 +61,26 @@ def test_a_clean_year(tmp_path, capsys):
     page = (out / "index.html").read_text()
     assert "chain intact, a run every day" in page and "Exceptions (0)" in page
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"index.html", "assessment-results.json", "controls.csv"}
+    assert set(manifest["files"]) == {"index.html", "assessment-results.json", "catalog.json", "controls.csv"}
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
-    assert manifest["histories"][0] == {"source": str(tmp_path / "h"), "links": 365, "intact": True, "problems": []}
-    assert "365 reports, chain intact, 0 day(s) without a run" in capsys.readouterr().err
+    newest = "2026/12/31/20261231T061700Z-000364-scan-aws.json"
+    head = {
+        "key": newest,
+        "sha256": hashlib.sha256((tmp_path / "h" / newest).read_bytes()).hexdigest(),
+        "sequence": 364,
+    }
+    history = manifest["histories"][0]
+    assert (history["source"], history["links"], history["intact"], history["problems"]) == (
+        str(tmp_path / "h"),
+        365,
+        True,
+        [],
+    )
+    assert history["head"] == head and history["window_head"] == head  # the period ends at the newest report
+    assert history["retention"] == {"checked": False, "why": "a local folder has no object lock"}
+    assert f"head {newest} sha256 {head['sha256']}" in capsys.readouterr().err
+    assert head["sha256"] in page
 
 
 def test_a_gap_and_its_resolution(tmp_path):
@@ -86,7 +106,7 @@ def test_a_gap_and_its_resolution(tmp_path):
         f["target"]["target-id"]: f["target"]["status"]["state"]
         for f in oscal["assessment-results"]["results"][0]["findings"]
     }
-    assert states["aws.trail.logging"] == "not-satisfied" and states["aws.trail.kms"] == "satisfied"
+    assert states["aws.trail.logging_obj"] == "not-satisfied" and states["aws.trail.kms_obj"] == "satisfied"
 
 
 def test_an_exception_still_open_at_the_end_of_the_period(tmp_path):
@@ -255,3 +275,110 @@ def test_unreadable_input_exits_2(tmp_path, capsys):
     write_days(tmp_path / "h", [START])
     assert evidence(tmp_path / "h", tmp_path / "full", START, START) == 2
     assert "it already holds files" in capsys.readouterr().err
+
+
+def _hrefs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "href"] + [h for v in node.values() for h in _hrefs(v)]
+    if isinstance(node, list):
+        return [h for v in node for h in _hrefs(v)]
+    return []
+
+
+def test_oscal_a_grc_tool_can_follow_built_under_paths_with_spaces(tmp_path):
+    """Every link resolves inside the package (or names the stored object), hashes match, targets resolve."""
+    from urllib.parse import unquote
+
+    from trestle.oscal.catalog import Model as OscalCatalog
+
+    history, out = tmp_path / "audit history" / "aws", tmp_path / "evidence for Q1" / "out"
+    period = days(START, 12)
+    write_days(history, period[:4])
+    write_days(history, period[4:7], failing=[GAP])
+    write_days(history, period[7:])
+    assert evidence(history, out, period[0], period[-1], "--sample-dates", "2026-01-05", "2026-01-09") == 0
+    oscal = json.loads((out / "assessment-results.json").read_text())
+    assert schema_errors(oscal) == []
+    OscalAssessmentResults.model_validate(oscal)
+    ar = oscal["assessment-results"]
+    uuids = {r["uuid"] for r in ar["back-matter"]["resources"]}
+    for href in _hrefs(oscal):
+        assert " " not in href and str(tmp_path) not in unquote(href), href  # relative, percent-encoded
+        if href.startswith("#"):
+            assert href[1:] in uuids, href
+        else:
+            assert (out / unquote(href)).is_file(), href  # a sample copy, the catalog, or the history beside it
+    # every report of the period is a back-matter resource whose rlinks carry its SHA-256
+    reports = {
+        p["value"]: r for r in ar["back-matter"]["resources"] for p in r.get("props", []) if p["name"] == "history-key"
+    }
+    assert len(reports) == 12
+    for key, resource in reports.items():
+        stored = hashlib.sha256((history / key).read_bytes()).hexdigest()
+        for rlink in resource["rlinks"]:
+            assert rlink["hashes"] == [{"algorithm": "SHA-256", "value": stored}]
+            assert hashlib.sha256((out / unquote(rlink["href"])).read_bytes()).hexdigest() == stored
+    sampled = reports["2026/01/05/20260105T061700Z-000004-scan-aws.json"]["rlinks"]
+    assert [unquote(r["href"]) for r in sampled] == [
+        "samples/2026-01-05/20260105T061700Z-000004-scan-aws.json",
+        "../../audit history/aws/2026/01/05/20260105T061700Z-000004-scan-aws.json",
+    ]
+    # every finding's target resolves to a local objective, whose control the package's catalog defines
+    catalog = json.loads((out / "catalog.json").read_text())
+    OscalCatalog.model_validate(catalog)
+    controls = {c["id"]: c for g in catalog["catalog"]["groups"] for c in g["controls"]}
+    objectives = {p["id"]: o for o in ar["local-definitions"]["objectives-and-methods"] for p in o["parts"]}
+    result = ar["results"][0]
+    for f in result["findings"]:
+        assert objectives[f["target"]["target-id"]]["control-id"] in controls
+    logging = controls["aws.trail.logging"]
+    assert {(p["name"], p["value"]) for p in logging["props"]} >= {
+        ("hipaa", "45 CFR 164.312(b)"),
+        ("nist-800-53", "AU-12"),
+    }
+    catalog_link = next(r for r in ar["back-matter"]["resources"] if r["title"] == "AuditKit control catalog")
+    assert (
+        catalog_link["rlinks"][0]["hashes"][0]["value"]
+        == hashlib.sha256((out / "catalog.json").read_bytes()).hexdigest()
+    )
+    # subjects name each resource; the failing one is a risk related to its control's finding
+    items = {i["uuid"]: i for i in result["local-definitions"]["inventory-items"]}
+    named = {p["value"] for i in items.values() for p in i["props"] if p["name"] == "asset-id"}
+    assert named == {"aws-resource-0000", "aws-resource-0001"} and len(items) == 2  # 22 findings over 12 controls
+    subject_obs = [o for o in result["observations"] if "subjects" in o]
+    assert len(subject_obs) == 22 and all(s["subject-uuid"] in items for o in subject_obs for s in o["subjects"])
+    (risk,) = result["risks"]
+    assert risk["status"] == "closed" and risk["title"] == "aws.trail.logging FAIL on aws-resource-0000"
+    finding = next(f for f in result["findings"] if f["target"]["target-id"] == "aws.trail.logging_obj")
+    assert finding["related-risks"] == [{"risk-uuid": risk["uuid"]}]
+    assert finding["target"]["status"]["state"] == "not-satisfied"
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "said"),
+    [
+        (("back-matter", "resources", 1, "rlinks", 0, "href"), "/home/ci/evidence out/catalog.json", "uri-reference"),
+        (("results", 0, "findings", 0, "target", "target-id"), "not a token", "does not match"),
+        (("results", 0, "findings", 0, "target", "status", "state"), "passed", "is not one of"),
+    ],
+)
+def test_the_schema_check_refuses_what_nist_refuses(tmp_path, where, value, said):
+    """The validator is not vacuous: an absolute path with a space, a non-token id, an unknown state."""
+    write_days(tmp_path / "h", days(START, 3))
+    assert evidence(tmp_path / "h", tmp_path / "out", START, START + timedelta(days=2)) == 0
+    oscal = json.loads((tmp_path / "out" / "assessment-results.json").read_text())
+    node = oscal["assessment-results"]
+    for step in where[:-1]:
+        node = node[step]
+    node[where[-1]] = value
+    found = schema_errors(oscal)
+    assert found and any(said in e for e in found), found
+
+
+def test_the_vendored_schema_is_nists_release():
+    from tests.schemas.oscal_schema import SCHEMA, SCHEMA_SHA256
+
+    doc = json.loads(SCHEMA.read_text())
+    assert doc["$id"] == "http://csrc.nist.gov/ns/oscal/1.2.3/oscal-ar-schema.json"
+    assert hashlib.sha256(SCHEMA.read_bytes()).hexdigest() == SCHEMA_SHA256
+    assert SCHEMA_SHA256 in (SCHEMA.parent / "PROVENANCE.md").read_text()

@@ -89,9 +89,12 @@ def test_s3_history_on_the_emulator(boto_session):
     """S3 API reference: ListObjectsV2 (Prefix), GetObject, PutObject with If-None-Match: * (conditional write)."""
     boto_session.client("s3").create_bucket(Bucket="acme-audit-archive")
     dest = "s3://acme-audit-archive/auditkit-history/aws"
-    first = record_history(day_report(date(2026, 5, 1)), dest)
-    second = record_history(day_report(date(2026, 5, 2)).as_json(), dest)
+    first_head = record_history(day_report(date(2026, 5, 1)), dest)
+    second_head = record_history(day_report(date(2026, 5, 2)).as_json(), dest)
+    first, second = first_head.key, second_head.key
     store = open_store(dest)
+    # the head a scan prints: the new link's key and the SHA-256 of exactly the bytes stored
+    assert (second_head.sha256, second_head.sequence) == (sha256(store.read(second)), 1)
     assert isinstance(store, S3Store) and store.keys() == [first, second]
     objects = boto_session.client("s3").list_objects_v2(Bucket="acme-audit-archive")["Contents"]
     assert sorted(o["Key"] for o in objects) == [f"auditkit-history/aws/{first}", f"auditkit-history/aws/{second}"]
@@ -207,8 +210,10 @@ def test_a_day_report_is_stamped_at_the_given_time():
 
 
 def _three_links_then_a_refused_overwrite(store) -> None:
-    keys = [append(store, day_report(d).as_json()) for d in days(date(2026, 6, 1), 3)]
+    heads = [append(store, day_report(d).as_json()) for d in days(date(2026, 6, 1), 3)]
+    keys = [h.key for h in heads]
     assert store.keys() == keys  # listed across pages (page size 2 in the fakes)
+    assert [h.sha256 for h in heads] == [sha256(store.read(k)) for k in keys]
     check = walk(store.description, ((k, store.read(k)) for k in keys), lambda link: None)
     assert check.intact and check.links == 3
     assert json.loads(store.read(keys[2]))["history"]["previous"]["sha256"] == sha256(store.read(keys[1]))

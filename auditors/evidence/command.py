@@ -6,9 +6,14 @@ import argparse
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditkit.auditors.evidence.timeline import Period
+from auditkit.auditors.options import add_retention_options
 from auditkit.policies.errors import ConfigError
+
+if TYPE_CHECKING:
+    from auditkit.auditors.evidence.package import Request
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,6 +32,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed for --sample (recorded in manifest.json)")
     p.add_argument("--sample-dates", nargs="+", default=[], metavar="DATE", help="sample these days instead")
     p.add_argument("--sla-days", type=int, default=30, help="days an exception may stay open (default 30)")
+    p.add_argument(
+        "--expect-head",
+        action="append",
+        default=[],
+        metavar="[SRC=]SHA256",
+        help="a head the history must still hold (the SHA-256 a scan printed); SRC= with several --history",
+    )
+    p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help='a head kept outside the history: JSON {"history", "key", "sha256"} as a scan prints it',
+    )
+    p.add_argument(
+        "--exceptions", metavar="FILE", help="YAML: owner, justification/ticket, accepted-until per exception"
+    )
+    add_retention_options(p)  # the retention each stored report must be locked for (S3, GCS, Azure histories)
 
 
 def _day(option: str, value: str) -> date:
@@ -36,8 +59,11 @@ def _day(option: str, value: str) -> date:
         raise ConfigError(option, value, "a date YYYY-MM-DD (UTC day)") from None
 
 
-def request_from(args: argparse.Namespace):  # -> Request (imported lazily)
+def request_from(args: argparse.Namespace) -> Request:
+    from auditkit.auditors.evidence.anchor import expected_head, read_anchor, resolve
+    from auditkit.auditors.evidence.exception_notes import load_notes
     from auditkit.auditors.evidence.package import Request
+    from auditkit.auditors.scan_command import retention_for, stack_settings
 
     start, end = _day("--from", args.start), _day("--to", args.end)
     if end < start:
@@ -54,8 +80,19 @@ def request_from(args: argparse.Namespace):  # -> Request (imported lazily)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError("--out", args.out, "a new or empty folder", "it already holds files")
     dates = [_day("--sample-dates", d) for d in args.sample_dates]
+    heads = [expected_head(v) for v in args.expect_head] + [read_anchor(f) for f in args.anchor]
+    settings, _ = stack_settings(args)
     return Request(
-        list(args.history), Period(start, end), out, timedelta(days=args.sla_days), args.sample, args.seed, dates
+        list(args.history),
+        Period(start, end),
+        out,
+        timedelta(days=args.sla_days),
+        args.sample,
+        args.seed,
+        dates,
+        resolve(heads, list(args.history)),
+        retention_for(args, settings),
+        load_notes(args.exceptions) if args.exceptions else [],
     )
 
 
@@ -67,10 +104,16 @@ def run(args: argparse.Namespace) -> int:
     for c in checks:
         missing = ev.missing_days(c.source)
         state = "intact" if c.intact else f"BROKEN ({len(c.problems)} problem(s): {c.problems[0]})"
+        head = f"; head {c.head.key} sha256 {c.head.sha256}" if c.head else ""
         print(
-            f"auditkit: history {c.source}: {c.links} reports, chain {state}, {len(missing)} day(s) without a run",
+            f"auditkit: history {c.source}: {c.links} reports, chain {state}, {len(missing)} day(s) without a run"
+            + head,
             file=sys.stderr,
         )
+        for line in c.integrity:
+            print(f"auditkit: history {c.source}: {line}", file=sys.stderr)
+        for line in c.verified:
+            print(f"auditkit: history {c.source}: {line}", file=sys.stderr)
     print(
         f"auditkit: evidence {req.period.start} to {req.period.end}: {len(ev.controls)} controls, "
         f"{len(ev.episodes)} exceptions -> {(req.out / 'index.html').resolve()}",

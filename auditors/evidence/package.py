@@ -1,14 +1,13 @@
 """`auditkit evidence`: read histories, check their chains, judge the period, write the package.
 
-Exit codes: 0 chain intact and a run every day; 1 a chain is broken or a day inside the period has
-no run (the package is still written, and says so); 2 the input could not be read (ConfigError).
+Exit codes: 0 every chain intact, every anchored head still held, every report locked (where the
+store has locks) and a run every day; 1 any of those failed (the package is still written, and
+says so); 2 the input could not be read (ConfigError).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import random
 import secrets
@@ -17,16 +16,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
 from auditkit import __version__
-from auditkit.auditors.evidence.oscal import assessment_results
+from auditkit.auditors.evidence.anchor import AnchorVerdict, ExpectedHead
+from auditkit.auditors.evidence.contents import Package, RawReport
+from auditkit.auditors.evidence.controls_table import controls_csv
+from auditkit.auditors.evidence.exception_notes import ExceptionNote
+from auditkit.auditors.evidence.integrity import check_anchors, check_locks, window_head
+from auditkit.auditors.evidence.oscal import assessment_results, catalog
 from auditkit.auditors.evidence.page import index_html
-from auditkit.auditors.evidence.timeline import DECODER, ERROR, FAIL, NOT_RUN, PASS, Evidence, Judge, Period, uptime
+from auditkit.auditors.evidence.timeline import DECODER, Evidence, Judge, Period
 from auditkit.auditors.findings import iso_utc, utc_now
-from auditkit.auditors.history import ChainCheck, HistoryStore, open_store, walk
+from auditkit.auditors.history.chain import ChainCheck, Link, walk
+from auditkit.auditors.history.stores import HistoryStore, LocalStore, open_store
 from auditkit.policies.errors import ConfigError
+from auditkit.policies.retention import RetentionRequirement, required_retention
 
 _READERS = 16
 _BATCH = 64
@@ -41,13 +48,19 @@ class Request:
     sample: int = 0
     seed: int | None = None
     sample_dates: list[date] = field(default_factory=list)
+    expect: list[ExpectedHead] = field(default_factory=list)  # heads kept outside the histories
+    retention: RetentionRequirement = field(default_factory=lambda: required_retention(["US"]))
+    notes: list[ExceptionNote] = field(default_factory=list)
 
 
 @dataclass
 class Source:
+    given: str  # the --history value
     store: HistoryStore
     keys: list[str]
     check: ChainCheck
+    anchors: list[AnchorVerdict] = field(default_factory=list)
+    locks: dict[str, Any] = field(default_factory=dict)
 
 
 def _read_all(src: str, store: HistoryStore, keys: list[str]) -> Iterator[tuple[str, bytes, str]]:
@@ -65,16 +78,14 @@ def _read_all(src: str, store: HistoryStore, keys: list[str]) -> Iterator[tuple[
             yield from pool.map(read, keys[i : i + _BATCH])
 
 
-def _in_scope(keys: list[str], period: Period) -> list[str]:
-    """Every key up to the period's end, and the first after it (its link proves the last day unaltered)."""
-    last = f"{period.end:%Y/%m/%d}/~"
-    inside = [k for k in keys if k <= last]
-    after = keys[len(inside) : len(inside) + 1]
-    return inside + after
+def _period_end_key(period: Period) -> str:
+    return f"{period.end:%Y/%m/%d}/~"  # sorts after every key of the period's last day
 
 
 def read_sources(req: Request, judge: Judge) -> list[Source]:
+    """Every report of every history, chain-checked to its head; the period's (and earlier) ones judged."""
     out = []
+    last = _period_end_key(req.period)
     for src in req.sources:
         store = open_store(src, "--history")
         try:
@@ -83,11 +94,21 @@ def read_sources(req: Request, judge: Judge) -> list[Source]:
             raise ConfigError("--history", src, "a history this identity can list", str(exc)) from None
         if not keys:
             raise ConfigError("--history", src, "a history written by --history", "no reports found there")
-        wanted = _in_scope(keys, req.period)
         source = store.description
-        check = walk(source, _read_all(src, store, wanted), lambda link, s=source: judge.add(s, link), DECODER)
-        out.append(Source(store, keys, check))
+
+        def keep(link: Link, source: str = source) -> None:
+            judge.add(source, link)
+
+        check = walk(source, _read_all(src, store, keys), keep, DECODER, last)
+        check.window_head = window_head(check, last)
+        out.append(Source(src, store, keys, check))
     return out
+
+
+def check_integrity(req: Request, sources: list[Source]) -> None:
+    for s in sources:
+        s.anchors = check_anchors(s.check, s.given, req.expect)
+        s.locks = check_locks(s.check, s.store, req.retention)
 
 
 def sample_days(req: Request) -> tuple[list[date], int | None]:
@@ -106,78 +127,69 @@ def sample_days(req: Request) -> tuple[list[date], int | None]:
     return sorted(random.Random(seed).sample(days, req.sample)), seed
 
 
-def controls_csv(ev: Evidence) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        [
-            "control",
-            "title",
-            "hipaa",
-            "soc2",
-            "nist_800_53",
-            "days_in_period",
-            "days_tested",
-            "days_passed",
-            "days_failed",
-            "days_error",
-            "days_not_run",
-            "uptime_pct",
-            "exceptions",
-            "exceptions_open",
-        ]
-    )
-    for cid in sorted(ev.controls):
-        info, days = ev.controls[cid], ev.control_days(cid)
-        mine = [e for e in ev.episodes if e.key[0] == cid]
-        c = info.citations
-        w.writerow(
-            [
-                cid,
-                info.title,
-                "; ".join(c.get("hipaa", [])),
-                "; ".join(c.get("soc2", [])),
-                "; ".join(c.get("nist_800_53", [])),
-                len(days),
-                len(days) - days.count(NOT_RUN),
-                days.count(PASS),
-                days.count(FAIL),
-                days.count(ERROR),
-                days.count(NOT_RUN),
-                uptime(days),
-                len(mine),
-                sum(1 for e in mine if e.resolved is None),
-            ]
-        )
-    return buf.getvalue()
-
-
-def _write_samples(out: Path, sources: list[Source], days: list[date]) -> None:
+def _write_samples(out: Path, sources: list[Source], days: list[date]) -> dict[tuple[str, str], str]:
+    """Copy the sampled days' raw reports byte for byte; (source, key) -> path inside the package."""
+    copied = {}
     for d in days:
         folder = out / "samples" / str(d)
         folder.mkdir(parents=True, exist_ok=True)
         found = 0
         for s in sources:
             for key in (k for k in s.keys if k.startswith(f"{d:%Y/%m/%d}/")):
-                (folder / key.rsplit("/", 1)[-1]).write_bytes(s.store.read(key))
+                target = folder / key.rsplit("/", 1)[-1]
+                target.write_bytes(s.store.read(key))
+                copied[(s.check.source, key)] = target.relative_to(out).as_posix()
                 found += 1
         if not found:
             (folder / "NOT-RUN.txt").write_text(f"No report was recorded on {d} in any of the histories.\n")
+    return copied
+
+
+def _raw_reports(out: Path, ev: Evidence, sources: list[Source], copied: dict[tuple[str, str], str]) -> list[RawReport]:
+    """Every report of the period, with where a reader finds it: the sample copy, the bucket, the folder."""
+    by_source = {s.check.source: s for s in sources}
+    raws = []
+    for run in sorted(ev.runs, key=lambda r: (r.started_at, r.key)):
+        s = by_source[run.source]
+        stored = s.store.location(run.key)
+        where = _relative(out, Path(stored)) if isinstance(s.store, LocalStore) else stored
+        raws.append(RawReport(run.source, run.key, s.check.digests[run.key], copied.get((run.source, run.key)), where))
+    return raws
+
+
+def _relative(out: Path, target: Path) -> str | None:
+    """A local history's report relative to the package (it resolves while the two stay side by side)."""
+    import os
+
+    try:
+        return Path(os.path.relpath(target.resolve(), out.resolve())).as_posix()
+    except ValueError:  # another drive: no relative path exists
+        return None
 
 
 def _manifest(out: Path, req: Request, sources: list[Source], samples: list[date], seed: int | None) -> dict:
     files = {
         p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name != "manifest.json"
+        if p.is_file() and p.name not in ("manifest.json", "SHA256SUMS")
     }
     return {
         "tool": {"name": "auditkit", "version": __version__},
         "generated_at": iso_utc(utc_now()),
         "period": {"from": str(req.period.start), "to": str(req.period.end)},
-        "histories": [s.check.as_dict() for s in sources],
+        "histories": [
+            {
+                **s.check.as_dict(),
+                "history": s.given,
+                "anchors": [a.as_dict() for a in s.anchors],
+                "retention": s.locks,
+            }
+            for s in sources
+        ],
+        "required_retention": req.retention.describe(),
         "sla_days": req.sla.days,
         "samples": {"dates": [str(d) for d in samples], "seed": seed},
+        "exception_notes": [n.as_dict() for n in req.notes],
         "files": files,
     }
 
@@ -187,14 +199,33 @@ def build(req: Request) -> tuple[int, Evidence, list[ChainCheck]]:
     judge = Judge(req.period)
     sources = read_sources(req, judge)
     ev = judge.finish()
+    check_integrity(req, sources)
     checks = [s.check for s in sources]
     out = req.out
     out.mkdir(parents=True, exist_ok=True)
     generated = iso_utc(utc_now())
-    (out / "index.html").write_text(index_html(ev, checks, req.sla, samples, generated))
-    (out / "assessment-results.json").write_bytes(msgspec.json.format(msgspec.json.encode(assessment_results(ev))))
+    copied = _write_samples(out, sources, samples)
+    catalog_bytes = _json(catalog(ev, generated))
+    (out / "catalog.json").write_bytes(catalog_bytes)
+    raws = _raw_reports(out, ev, sources, copied)
+    pkg = Package(ev, checks, raws, req.notes, req.sla, generated, hashlib.sha256(catalog_bytes).hexdigest())
+    (out / "assessment-results.json").write_bytes(_json(assessment_results(pkg)))
+    (out / "index.html").write_text(index_html(pkg, samples, [str(s) for s in req.sources]))
     (out / "controls.csv").write_text(controls_csv(ev))
-    _write_samples(out, sources, samples)
     (out / "manifest.json").write_text(json.dumps(_manifest(out, req, sources, samples, seed), indent=2))
-    broken = any(not c.intact for c in checks) or any(ev.missing_days(c.source) for c in checks)
+    (out / "SHA256SUMS").write_text(_sums(out))
+    broken = any(not c.sound for c in checks) or any(ev.missing_days(c.source) for c in checks)
     return (1 if broken else 0), ev, checks
+
+
+def _sums(out: Path) -> str:
+    """`sha256sum -c SHA256SUMS` format: every file of the package, manifest.json included."""
+    return "".join(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}\n"
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "SHA256SUMS"
+    )
+
+
+def _json(doc: Any) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(doc))

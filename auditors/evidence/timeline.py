@@ -21,6 +21,7 @@ LABEL = {NOT_RUN: "not run", PASS: "pass", ERROR: "error", FAIL: "fail"}
 _CODE = {"PASS": PASS, "ERROR": ERROR, "FAIL": FAIL}
 
 SubjectKey = tuple[str, str, str, str]  # control, resource, account, region
+Days = bytes | bytearray  # one status code per day of the period
 
 
 class RecordedFinding(msgspec.Struct):
@@ -225,6 +226,6 @@ def judge(period: Period, runs: Iterable[tuple[str, Link]]) -> Evidence:
     return j.finish()
 
 
-def uptime(days: bytes) -> float:
+def uptime(days: Days) -> float:
     """Percent of the period's days that passed; not run, error and fail days all count against it."""
     return round(100.0 * days.count(PASS) / len(days), 2) if days else 0.0

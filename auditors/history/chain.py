@@ -8,8 +8,10 @@ greatest key already there. The stored report gains a `history` object:
 
 The first link is `{"sequence": 0, "previous": null}`; a later link without a previous one is a break
 (somebody restarted the chain). Deleting or editing any report breaks the link after it. What the
-chain alone cannot show is the removal of the newest link(s): the evidence period's missing days
-and the archive's Object Lock (history written into the locked archive) cover that.
+chain alone cannot show is the removal or rewriting of the newest link(s), or every link re-hashed
+after an edit: `append` returns the new head (key and SHA-256) for the caller to keep outside the
+history (a CI artifact, a ticket), and `auditkit evidence --expect-head/--anchor` checks the history
+still holds it. The archive's Object Lock keeps the stored reports from being replaced at all.
 """
 
 from __future__ import annotations
@@ -47,8 +49,25 @@ def _started_at(doc: dict[str, Any]) -> datetime:
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
 
-def append(store: HistoryStore, doc: dict[str, Any]) -> str:
-    """Add one report as the chain's next link; returns its key. Retries if another writer won the race."""
+@dataclass(frozen=True)
+class Head:
+    """A link of the chain as stored: its key, the SHA-256 of its exact bytes and its sequence number.
+
+    The newest link is the history's head. Kept outside the history (the anchor format below),
+    it lets `auditkit evidence` prove that nothing up to it was altered, removed or re-hashed.
+    """
+
+    key: str
+    sha256: str
+    sequence: int
+
+    def anchor(self, history: str) -> dict[str, Any]:
+        """The anchor a scan prints and a CI system keeps: `{"history", "key", "sha256", "sequence"}`."""
+        return {"history": history, "key": self.key, "sha256": self.sha256, "sequence": self.sequence}
+
+
+def append(store: HistoryStore, doc: dict[str, Any]) -> Head:
+    """Add one report as the chain's next link; returns the new head. Retries if another writer won the race."""
     started = _started_at(doc)
     for _ in range(_RETRIES):
         keys = store.keys()
@@ -68,16 +87,17 @@ def append(store: HistoryStore, doc: dict[str, Any]) -> str:
                 "the chain must grow in time order (check the clock)"
             )
         record = {**doc, "history": {"sequence": sequence, "previous": link}}
+        data = json.dumps(record, indent=2).encode()
         try:
-            store.create(key, json.dumps(record, indent=2).encode())
-            return key
+            store.create(key, data)
+            return Head(key, sha256(data), sequence)
         except HistoryExists:
             continue
     raise ValueError(f"{store.description}: another writer kept extending the chain; history not written")
 
 
-def record_history(report: Any, dest: str) -> str:
-    """Append a stamped Report (or its JSON dict) to the history at `dest`; returns the stored key.
+def record_history(report: Any, dest: str) -> Head:
+    """Append a stamped Report (or its JSON dict) to the history at `dest`; returns the new head.
 
     The one entry point for `scan` and `verify`.
     """
@@ -103,6 +123,9 @@ class Header(msgspec.Struct):
     history: HistoryLink | None = None
 
 
+_HEADER = msgspec.json.Decoder(Header)
+
+
 @dataclass(frozen=True)
 class Link:
     key: str
@@ -119,13 +142,38 @@ class ChainCheck:
     source: str
     links: int = 0
     problems: list[str] = field(default_factory=list)
+    head: Head | None = None  # the newest link walked, as stored
+    window_head: Head | None = None  # the newest link of the period a caller judged (set by that caller)
+    digests: dict[str, str] = field(default_factory=dict, repr=False)  # every key walked -> SHA-256
+    # Beyond the links: a head kept elsewhere that the history no longer holds, a report not locked.
+    integrity: list[str] = field(default_factory=list)
+    verified: list[str] = field(default_factory=list)  # what those checks found holding
 
     @property
     def intact(self) -> bool:
+        """Every link present and unaltered."""
         return not self.problems
 
+    @property
+    def sound(self) -> bool:
+        """Intact, and nothing beyond the links (anchors, locks) failed."""
+        return not self.problems and not self.integrity
+
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "links": self.links, "intact": self.intact, "problems": list(self.problems)}
+        return {
+            "source": self.source,
+            "links": self.links,
+            "intact": self.intact,
+            "problems": list(self.problems),
+            "head": _head(self.head),
+            "window_head": _head(self.window_head),
+            "integrity": list(self.integrity),
+            "verified": list(self.verified),
+        }
+
+
+def _head(h: Head | None) -> dict[str, Any] | None:
+    return {"key": h.key, "sha256": h.sha256, "sequence": h.sequence} if h else None
 
 
 def _check_link(check: ChainCheck, key: str, h: HistoryLink | None, before: tuple[str, str, int] | None) -> None:
@@ -155,14 +203,16 @@ def walk(
     items: Iterable[tuple[str, bytes] | tuple[str, bytes, str]],
     keep: Callable[[Link], None],
     decoder: msgspec.json.Decoder | None = None,
+    tail_after: str | None = None,
 ) -> ChainCheck:
     """Verify each (key, bytes[, sha256]) link in key order; hand every readable report to `keep`.
 
     A reader may hash in its own threads (hashlib releases the GIL) and pass the digest along.
 
-    `decoder` decodes a report into a Header (sub)class: the evidence builder asks for the findings too.
+    `decoder` decodes a report into a Header (sub)class: the evidence builder asks for the findings
+    too. Links with keys after `tail_after` are only chain-checked: decoded as a Header, not kept.
     """
-    decode = (decoder or msgspec.json.Decoder(Header)).decode
+    decode = (decoder or _HEADER).decode
     check = ChainCheck(source)
     before: tuple[str, str, int] | None = None
     for key, data, *hashed in items:
@@ -171,18 +221,24 @@ def walk(
             continue
         check.links += 1
         digest = hashed[0] if hashed else sha256(data)
+        check.digests[key] = digest
+        tail = tail_after is not None and key > tail_after
         try:
-            doc = decode(data)
+            doc = (_HEADER.decode if tail else decode)(data)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             check.problems.append(f"{key}: not an auditkit report ({exc}; altered?)")
             before = (key, digest, -1)
+            check.head = Head(key, digest, -1)
             continue
         _check_link(check, key, doc.history, before)
-        before = (key, digest, doc.history.sequence if doc.history else -1)
+        sequence = doc.history.sequence if doc.history else -1
+        before = (key, digest, sequence)
+        check.head = Head(key, digest, sequence)
         try:
             started = datetime.strptime(doc.started_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         except ValueError:
             check.problems.append(f"{key}: no started_at in the report")
             continue
-        keep(Link(key, started, digest, doc, data))
+        if not tail:
+            keep(Link(key, started, digest, doc, data))
     return check

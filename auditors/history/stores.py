@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from auditkit.policies.errors import ConfigError
@@ -37,8 +37,12 @@ class HistoryStore(Protocol):
         """Write a new object; raise HistoryExists if the key is taken."""
         ...
 
+    def location(self, key: str) -> str:
+        """Where the stored report is: a path for a local folder, the object's URI for a bucket or container."""
+        ...
 
-def _join(prefix: str, key: str) -> str:
+
+def object_name(prefix: str, key: str) -> str:
     return f"{prefix}/{key}" if prefix else key
 
 
@@ -58,6 +62,9 @@ class LocalStore:
 
     def read(self, key: str) -> bytes:
         return (self.root / key).read_bytes()
+
+    def location(self, key: str) -> str:
+        return str(self.root / key)
 
     def create(self, key: str, data: bytes) -> None:
         path = self.root / key
@@ -86,8 +93,11 @@ class S3Store:
         names = [o["Key"] for page in pages for o in page.get("Contents", [])]
         return sorted(_relative(self.prefix, n) for n in names if n.endswith(".json"))
 
+    def location(self, key: str) -> str:
+        return f"s3://{self.bucket}/{object_name(self.prefix, key)}"
+
     def read(self, key: str) -> bytes:
-        return self.client.get_object(Bucket=self.bucket, Key=_join(self.prefix, key))["Body"].read()
+        return self.client.get_object(Bucket=self.bucket, Key=object_name(self.prefix, key))["Body"].read()
 
     def create(self, key: str, data: bytes) -> None:
         from botocore.exceptions import ClientError
@@ -97,7 +107,7 @@ class S3Store:
             # SHA-256 checksum: Object Lock buckets require an integrity checksum on PutObject.
             self.client.put_object(
                 Bucket=self.bucket,
-                Key=_join(self.prefix, key),
+                Key=object_name(self.prefix, key),
                 Body=data,
                 ContentType="application/json",
                 ChecksumAlgorithm="SHA256",
@@ -112,27 +122,30 @@ class S3Store:
 class GcsStore:
     """gs://bucket/prefix via google-cloud-storage. Needs storage.objects.list, get and create."""
 
-    def __init__(self, bucket: str, prefix: str, client: object | None = None) -> None:
+    def __init__(self, bucket: str, prefix: str, client: Any | None = None) -> None:
         from google.cloud import storage
 
         self.prefix = prefix
         self.description = f"gs://{bucket}/{prefix}".rstrip("/")
         self.client = client or storage.Client()
-        self.bucket = self.client.bucket(bucket)  # type: ignore[attr-defined]
+        self.bucket = self.client.bucket(bucket)
 
     def keys(self) -> list[str]:
-        blobs = self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/" if self.prefix else None)  # type: ignore[attr-defined]
+        blobs = self.client.list_blobs(self.bucket, prefix=f"{self.prefix}/" if self.prefix else None)
         return sorted(_relative(self.prefix, b.name) for b in blobs if b.name.endswith(".json"))
 
+    def location(self, key: str) -> str:
+        return f"gs://{self.bucket.name}/{object_name(self.prefix, key)}"
+
     def read(self, key: str) -> bytes:
-        return self.bucket.blob(_join(self.prefix, key)).download_as_bytes()
+        return self.bucket.blob(object_name(self.prefix, key)).download_as_bytes()
 
     def create(self, key: str, data: bytes) -> None:
         from google.api_core.exceptions import PreconditionFailed
 
         try:
             # if_generation_match=0: only succeeds when no live object has this name.
-            self.bucket.blob(_join(self.prefix, key)).upload_from_string(
+            self.bucket.blob(object_name(self.prefix, key)).upload_from_string(
                 data, content_type="application/json", if_generation_match=0
             )
         except PreconditionFailed:
@@ -142,7 +155,7 @@ class GcsStore:
 class AzureBlobStore:
     """An Azure container URL (+ prefix) via azure-storage-blob and DefaultAzureCredential."""
 
-    def __init__(self, container_url: str, prefix: str, credential: object | None = None, **client_kwargs: object):
+    def __init__(self, container_url: str, prefix: str, credential: Any | None = None, **client_kwargs: Any) -> None:
         from azure.storage.blob import ContainerClient
 
         if credential is None:
@@ -157,14 +170,17 @@ class AzureBlobStore:
         names = self.container.list_blob_names(name_starts_with=f"{self.prefix}/" if self.prefix else None)
         return sorted(_relative(self.prefix, n) for n in names if n.endswith(".json"))
 
+    def location(self, key: str) -> str:
+        return f"{self.container.url.rstrip('/')}/{object_name(self.prefix, key)}"
+
     def read(self, key: str) -> bytes:
-        return self.container.download_blob(_join(self.prefix, key)).readall()
+        return self.container.download_blob(object_name(self.prefix, key)).readall()
 
     def create(self, key: str, data: bytes) -> None:
         from azure.core.exceptions import ResourceExistsError
 
         try:
-            self.container.upload_blob(_join(self.prefix, key), data, overwrite=False)
+            self.container.upload_blob(object_name(self.prefix, key), data, overwrite=False)
         except ResourceExistsError:
             raise HistoryExists(key) from None
 

@@ -108,6 +108,9 @@ class Report:
     # Set by a baseline comparison: key -> "new" | "open"; and gaps that went away.
     baseline_state: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
     resolved: list[Finding] = field(default_factory=list)
+    # The --history link this report became (its anchor): set after the append, so only the copies
+    # delivered to the user carry it; the stored report cannot hold its own hash.
+    history_head: dict[str, Any] | None = None
 
     @property
     def gaps(self) -> list[Finding]:
@@ -154,6 +157,8 @@ class Report:
         }
         if self.resolved:
             doc["resolved"] = [{**f.as_dict(), "baseline": "resolved"} for f in self.resolved]
+        if self.history_head is not None:
+            doc["history_head"] = self.history_head
         return doc
 
     def stamp(self, command: str, started_at: datetime, scope: Mapping[str, Iterable[str]], retention: str) -> None:

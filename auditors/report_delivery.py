@@ -9,10 +9,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditkit.auditors.findings import Finding, Report, load_findings
 from auditkit.auditors.reports import FORMATS
 from auditkit.policies.errors import ConfigError
+
+if TYPE_CHECKING:
+    from auditkit.auditors.history.chain import Head
 
 REPORT_FORMATS = ("json", "sarif", "junit", "markdown", "html", "table")
 EXTENSIONS = {"json": "json", "sarif": "sarif", "junit": "junit.xml", "markdown": "md", "html": "html"}
@@ -82,8 +86,9 @@ def write_all(report: Report, folder: Path, stem: str, source: str) -> list[Path
     return paths
 
 
-def keep_history(report: Report, dest: str | None) -> str | None:
-    """Append the report to --history; a failed write is a ConfigError (exit 2): the evidence was not kept."""
+def keep_history(report: Report, dest: str | None) -> Head | None:
+    """Append the report to --history and return the new head; a failed write is a ConfigError (exit 2):
+    the evidence was not kept."""
     if not dest:
         return None
     from auditkit.auditors.history.chain import append
@@ -91,7 +96,7 @@ def keep_history(report: Report, dest: str | None) -> str | None:
 
     store = open_store(dest)
     try:
-        return f"{store.description}/{append(store, report.as_json())}"
+        return append(store, report.as_json())
     except Exception as exc:  # any store's failure: denied, unreachable, refused race
         raise ConfigError("--history", dest, "a history destination this run can write to", str(exc)) from None
 
@@ -104,11 +109,19 @@ def deliver(report: Report, args: argparse.Namespace, source: str, baseline: lis
     """
     if baseline is not None:
         report.compare(baseline)
+    # History first, so the delivered copies carry the new head; outputs are written even when it failed.
+    head, kept = None, None
+    try:
+        head = keep_history(report, args.history)
+    except ConfigError as exc:
+        kept = exc
+    if head is not None:
+        report.history_head = head.anchor(args.history)
     write_output(FORMATS[args.format](report, source), args.output)
     if args.report_dir:
         write_all(report, Path(args.report_dir), "scan", source)
-    history = keep_history(report, args.history)
     c = report.counts()
+    history = f"{args.history}/{head.key}" if head is not None else None
     where = [w for w in (args.output, args.report_dir, history) if w]
     print(
         f"auditkit: {c['FAIL']} gaps, {c['ERROR']} could not be judged, {c['PASS']} passing "
@@ -116,4 +129,9 @@ def deliver(report: Report, args: argparse.Namespace, source: str, baseline: lis
         + (f" -> {' '.join(where)}" if where else ""),
         file=sys.stderr,
     )
+    if head is not None:
+        # The anchor to keep outside the history (`auditkit evidence --anchor FILE` reads this line).
+        print(f"auditkit: history head {json.dumps(report.history_head, sort_keys=True)}", file=sys.stderr)
+    if kept is not None:
+        raise kept
     return report.exit_code(args.fail_on)

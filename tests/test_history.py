@@ -190,10 +190,23 @@ def test_scan_with_history_appends_each_run(boto_session, tmp_path, capsys):
     assert len(keys) == 2 and all(KEY.match(k) for k in keys) and keys[0].endswith("-000000-scan-aws.json")
     doc = json.loads(store.read(keys[1]))
     assert doc["history"]["previous"]["sha256"] == sha256(store.read(keys[0]))
-    # the history holds the same report the scan wrote to --output, plus its link
+    # the history holds the same report the scan wrote to --output, plus its link; the delivered copy
+    # carries the head it became (its key and the SHA-256 of the stored bytes), which it cannot hold itself
     written = json.loads((tmp_path / "s.json").read_text())
+    head = written.pop("history_head")
+    assert head == {"history": str(history), "key": keys[1], "sha256": sha256(store.read(keys[1])), "sequence": 1}
     assert {k: v for k, v in doc.items() if k != "history"} == written
-    assert str(history) in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert str(history) in err
+    assert f"auditkit: history head {json.dumps(head, sort_keys=True)}" in err
+
+
+def test_a_failed_history_write_still_writes_the_report(boto_session, tmp_path, capsys):
+    shipped_baseline(boto_session)
+    out = tmp_path / "s.json"
+    argv = ["scan", "aws", "--region", "us-east-1", "--format", "json", "--output", str(out)]
+    assert main([*argv, "--history", "s3://no-such-bucket/h"]) == 2
+    assert "history_head" not in json.loads(out.read_text()) and json.loads(out.read_text())["findings"]
 
 
 def test_scan_with_an_unusable_history_exits_2(boto_session, tmp_path, capsys):

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditkit.auditors import stack_options
 from auditkit.auditors.evidence.timeline import Period
-from auditkit.auditors.options import add_retention_options
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--exceptions", metavar="FILE", help="YAML: owner, justification/ticket, accepted-until per exception"
     )
-    add_retention_options(p)  # the retention each stored report must be locked for (S3, GCS, Azure histories)
+    stack_options.add_arguments(p)  # the retention each stored report must be locked for (S3, GCS, Azure histories)
 
 
 def _day(option: str, value: str) -> date:
@@ -63,7 +63,7 @@ def request_from(args: argparse.Namespace) -> Request:
     from auditkit.auditors.evidence.anchor import expected_head, read_anchor, resolve
     from auditkit.auditors.evidence.exception_notes import load_notes
     from auditkit.auditors.evidence.package import Request
-    from auditkit.auditors.scan_command import retention_for, stack_settings
+    from auditkit.auditors.stack_options import retention_for, stack_settings
 
     start, end = _day("--from", args.start), _day("--to", args.end)
     if end < start:

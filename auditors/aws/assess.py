@@ -29,7 +29,15 @@ from auditkit.policies.rule import Rule, failed_reads, of_kind
 LISTING = ("ListBuckets", "GetResources")
 # The collector's reads of an archive (DestinationRecord.failures, plus its key and the account's setting),
 # in the order a verdict resting on several of them names their failures.
-ARCHIVE_READS = ("object_lock", "lifecycle", "versioning", "public_access", "account_public_access", "policy", "encryption")
+ARCHIVE_READS = (
+    "object_lock",
+    "lifecycle",
+    "versioning",
+    "public_access",
+    "account_public_access",
+    "policy",
+    "encryption",
+)
 Failures = list[tuple[str, str]]  # (read, what could not be read)
 
 

@@ -310,7 +310,8 @@ def _trail_verdicts(
         for rule in of_kind(rules.RULES, "bucket")
     ]
     verdicts += [
-        judged(rule.control, names, lambda rule=rule: rule.judge(all_trails)) for rule in of_kind(rules.RULES, "account")
+        judged(rule.control, names, lambda rule=rule: rule.judge(all_trails))
+        for rule in of_kind(rules.RULES, "account")
     ]
     return verdicts
 

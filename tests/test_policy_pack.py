@@ -13,7 +13,7 @@ from auditkit.auditors.plan_command import plan_resources
 from auditkit.components.plan import plan_stack
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS, controls_for
 from auditkit.policies.controls import Enforcement
-from auditkit.policies.crossguard.aws_policies import policy_name
+from auditkit.policies.crossguard.metadata import policy_name
 from auditkit.policies.crossguard.offline import Resource, check, resources_from_state
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.settings.stack_settings import read_stack_file

@@ -18,8 +18,6 @@ from auditkit.auditors import failures
 from auditkit.auditors.failures import Failure
 from auditkit.policies.aws.event_selectors import UnknownShape
 
-__all__ = ["AccountSession", "CallLog", "Failure", "classify", "client_config", "fetch"]
-
 DEFAULT_TIMEOUT = 20.0
 
 

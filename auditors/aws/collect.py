@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditkit.auditors.aws import api_facts
-from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
+from auditkit.auditors.aws.clients import AccountSession, fetch
 from auditkit.auditors.aws.keys import KeyRef, describe_keys
+from auditkit.auditors.failures import Failure
 from auditkit.policies.aws import judges
 from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape, bucket_space
 from auditkit.policies.aws.regions import partition_of

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from auditkit.auditors.aws.clients import AccountSession, Failure
+from auditkit.auditors.aws.clients import AccountSession
 from auditkit.auditors.aws.verify import collect
 from auditkit.auditors.aws.verify.chain import Expectation
 from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key
 from auditkit.auditors.aws.verify.layout import ChainId, Window, iso
+from auditkit.auditors.failures import Failure
 
 # Other regions' digests may land a little after the home region's latest delivery.
 REMOTE_GRACE = timedelta(minutes=15)

@@ -46,7 +46,7 @@ class Rule:
     def parts(self) -> Mapping[str | None, Judge]:
         """The judge's independent parts by the read each rests on (one part, read None, when it has none)."""
         if isinstance(self.judge, Parts):
-            return dict(self.judge.by_read)
+            return {read: part for read, part in self.judge.by_read.items()}
         return {None: self.judge}
 
     def passed(self, default: str, *args: Any) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from auditkit.auditors.aws import api_facts
 from auditkit.auditors.aws.clients import classify
@@ -154,7 +155,7 @@ def _trail(j: _Judge, rec: TrailRecord) -> TrailFacts | None:
         j.unread.append(("GetTrailStatus", f"trail {facts.name}: whether it is logging is unknown: {_why(exc)}"))
     for rule in of_kind(rules.RULES, "trail"):
         ok = rule.passed(f"trail {facts.name} passes", live) + _foreign_note(j, facts)
-        j.judge(rule, rec.arn, rec.home_region, failures, lambda rule=rule: rule.judge(live), ok)
+        j.judge(rule, rec.arn, rec.home_region, failures, partial(rule.judge, live), ok)
     try:
         if "selectors" in rec.failures:
             raise _Unread(rec.failures["selectors"].describe())
@@ -268,7 +269,7 @@ def _archive(j: _Judge, d: DestinationRecord) -> None:
     archive = LogArchive(facts, j.required, prefixes, writers)
     for rule in of_kind(rules.RULES, "archive"):
         ok = rule.passed(f"holds for {j.required.describe()}", archive)
-        j.judge(rule, resource, d.region, failures, lambda rule=rule: rule.judge(archive), ok)
+        j.judge(rule, resource, d.region, failures, partial(rule.judge, archive), ok)
 
 
 def assess(snap: AccountSnapshot, required: RetentionRequirement) -> list[Finding]:

@@ -8,6 +8,7 @@ the judge could not judge (an unexpected shape). Nothing unread is ever judged a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from auditkit.auditors.azure.collect import AccountRecord, AzureSnapshot, WorkspaceRecord, classify
@@ -116,9 +117,7 @@ def _archive(j: _Judge, rec: AccountRecord, shared_key_allowed: bool) -> None:
     )
     failures = _failures(rec.failures.values())
     for rule in of_kind(rules.RULES, "storage account"):
-        j.judge(
-            rule, rec.id, failures, lambda rule=rule: rule.judge(archive), lambda rule=rule: rule.passed("", archive)
-        )
+        j.judge(rule, rec.id, failures, partial(rule.judge, archive), partial(rule.passed, "", archive))
 
 
 def _workspace(j: _Judge, rec: WorkspaceRecord) -> None:
@@ -126,8 +125,8 @@ def _workspace(j: _Judge, rec: WorkspaceRecord) -> None:
     facts = WorkspaceFacts(name, rec.retention, dict(rec.tables))
     failures = _failures(rec.failures.values())
     for rule in of_kind(rules.RULES, "workspace"):
-        gaps = lambda rule=rule: rule.judge(facts, j.required)  # noqa: E731
-        j.judge(rule, rec.id, failures, gaps, lambda rule=rule: rule.passed("", facts, j.required))
+        gaps, ok = partial(rule.judge, facts, j.required), partial(rule.passed, "", facts, j.required)
+        j.judge(rule, rec.id, failures, gaps, ok)
 
 
 def _resource_failures(snap: AzureSnapshot, rid: str) -> list[tuple[str, str]]:
@@ -150,8 +149,8 @@ def _resource(j: _Judge, rid: str) -> None:
         sql[rid] = (auditing_facts(snap.sql_auditing.get(server)), auditing_facts(snap.sql_auditing.get(rid.lower())))
     audited = AuditedResources((rid,), tuple(j.all_settings), j.categories, sql)
     for rule in of_kind(rules.RULES, "resource"):
-        ok = lambda rule=rule: rule.passed("", audited)  # noqa: E731
-        j.judge(rule, rid, _resource_failures(snap, rid), lambda rule=rule: rule.judge(audited), ok)
+        gaps, ok = partial(rule.judge, audited), partial(rule.passed, "", audited)
+        j.judge(rule, rid, _resource_failures(snap, rid), gaps, ok)
 
 
 def assess(snap: AzureSnapshot, required: RetentionRequirement, shared_key_allowed: bool = False) -> list[Finding]:
@@ -160,7 +159,7 @@ def assess(snap: AzureSnapshot, required: RetentionRequirement, shared_key_allow
     listed = _failures(snap.failures)  # the subscription's own reads: its Activity Log settings, its resources
     settings = _settings(snap.activity or [])
     for rule in of_kind(rules.RULES, "subscription"):
-        j.judge(rule, sub, listed, lambda rule=rule: rule.judge(settings), lambda rule=rule: rule.passed("", settings))
+        j.judge(rule, sub, listed, partial(rule.judge, settings), partial(rule.passed, "", settings))
     for rule in of_kind(rules.RULES, "resource"):
         failed = failed_reads(rule, listed)
         if failed:  # the resources in scope could not be listed: none can be judged

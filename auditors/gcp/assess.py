@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
+from functools import partial
 
 from auditkit.auditors.findings import Finding, Status
 from auditkit.auditors.gcp.calls import classify
@@ -115,7 +116,7 @@ def _bucket(findings: list[Finding], snap: GcpSnapshot, bucket: str, required, k
             continue
         archive = LogArchive(snap.buckets[bucket], required, kms_key)
         ok = rule.passed(f"holds for {required.describe()}", archive)
-        _judged(findings, rule, resource, lambda rule=rule, archive=archive: rule.judge(archive), ok)
+        _judged(findings, rule, resource, partial(rule.judge, archive), ok)
 
 
 def assess(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from auditkit.policies.aws import rules
@@ -53,8 +54,8 @@ from auditkit.policies.rule import Rule, of_kind
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 
-def _int(value: Any) -> int | None:
-    """Engine numbers arrive as floats (google.protobuf.Struct); a count of days is whole."""
+def _int(value: Any) -> Any:
+    """Engine numbers arrive as floats (google.protobuf.Struct); a count of days is whole. A marker stays a marker."""
     if value is None or isinstance(value, Computed):
         return value
     return int(value)
@@ -263,7 +264,7 @@ def judge_aws_plan(
 
 def _any_trail(rule: Rule, trails: list[tuple[str, TrailFacts]]) -> Verdict:
     """Passes on the trails that pass; else every trail's gaps."""
-    each = {n: judged(rule.control, (n,), lambda t=t: rule.judge(t)) for n, t in trails}
+    each = {n: judged(rule.control, (n,), partial(rule.judge, t)) for n, t in trails}
     good = [n for n, v in each.items() if v.passed]
     if good:
         return Verdict(rule.control, tuple(good), ())
@@ -289,7 +290,7 @@ def _trail_verdicts(
     resources: Sequence[PlanResource], trails: list[tuple[str, TrailFacts]], s3_scope: Sequence[str] | None
 ) -> list[Verdict]:
     verdicts = [
-        judged(rule.control, (name,), lambda rule=rule, t=t: rule.judge(t))
+        judged(rule.control, (name,), partial(rule.judge, t))
         for rule in of_kind(rules.RULES, "trail")
         for name, t in trails
     ]
@@ -306,12 +307,11 @@ def _trail_verdicts(
     all_trails = [t for _, t in trails]
     names = tuple(n for n, _ in trails)
     verdicts += [
-        judged(rule.control, names, lambda rule=rule: rule.judge(all_trails, spaces, None))
+        judged(rule.control, names, partial(rule.judge, all_trails, spaces, None))
         for rule in of_kind(rules.RULES, "bucket")
     ]
     verdicts += [
-        judged(rule.control, names, lambda rule=rule: rule.judge(all_trails))
-        for rule in of_kind(rules.RULES, "account")
+        judged(rule.control, names, partial(rule.judge, all_trails)) for rule in of_kind(rules.RULES, "account")
     ]
     return verdicts
 
@@ -334,5 +334,5 @@ def _archive_verdicts(
         by = [n for read in rule.reads for n in used.get(read, [])]
         parts = [part for read, part in rule.parts().items() if whole or read is None or read in used]
         if whole or by:
-            out.append(judged(rule.control, by, *(lambda part=part: part(archive) for part in parts)))
+            out.append(judged(rule.control, by, *(partial(part, archive) for part in parts)))
     return out

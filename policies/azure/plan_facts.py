@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from auditkit.policies.azure import judges, rules
@@ -209,7 +210,7 @@ def _diagnostics(
         judged(
             rule.control,
             names + tuple(dict.fromkeys(sql_names)),
-            *(lambda part=part: part(audited) for part in rule.parts().values()),
+            *(partial(part, audited) for part in rule.parts().values()),
         )
         for rule in of_kind(rules.RULES, "resource")
     ]
@@ -222,13 +223,15 @@ class _Destinations:
     sub_settings: list[tuple[str, DiagnosticSettingFacts]]
     settings: list[tuple[str, DiagnosticSettingFacts]]
 
+    def _targets(self) -> list[Any]:
+        """Each setting's storage account id: text, or a marker computed at apply."""
+        return [s.storage_account_id for _, s in (*self.sub_settings, *self.settings)]
+
     def named(self) -> set[str]:
-        targets = (s.storage_account_id for _, s in (*self.sub_settings, *self.settings))
-        return {_account_name(t) for t in targets if not isinstance(t, Computed)} - {""}
+        return {_account_name(t) for t in self._targets() if not isinstance(t, Computed)} - {""}
 
     def pending(self) -> tuple[str, ...]:
-        targets = (s.storage_account_id for _, s in (*self.sub_settings, *self.settings))
-        return tuple(dict.fromkeys(t.field for t in targets if isinstance(t, Computed)))
+        return tuple(dict.fromkeys(t.field for t in self._targets() if isinstance(t, Computed)))
 
 
 def _archives(
@@ -242,7 +245,7 @@ def _archives(
         if isinstance(name, str) and name in named:
             out += _archive(resources, account, to, required, shared_key_allowed)
         elif pending or isinstance(name, Computed):
-            fields = pending or (name.field,)
+            fields = pending or (name.field,)  # type: ignore[union-attr]  # a Computed when nothing is pending
             out += [Verdict(r.control, (account.name,), (), fields) for r in of_kind(rules.RULES, "storage account")]
     return out
 
@@ -305,7 +308,7 @@ def _archive(
         shared_key_allowed,
     )
     return [
-        judged(rule.control, _named_by(rule, of), lambda rule=rule: rule.judge(archive))
+        judged(rule.control, _named_by(rule, of), partial(rule.judge, archive))
         for rule in of_kind(rules.RULES, "storage account")
     ]
 
@@ -326,7 +329,7 @@ def _workspaces(resources: Sequence[PlanResource], required: RetentionRequiremen
             judged(
                 rule.control,
                 (ws.name, *tables),
-                lambda rule=rule, ws=ws: rule.judge(_workspace(ws, resources), required),
+                partial(rule.judge, lazily(_workspace, ws, resources), required),
             )
             for rule in of_kind(rules.RULES, "workspace")
         ]
@@ -352,7 +355,7 @@ def judge_azure_plan(
             judged(
                 rule.control,
                 tuple(n for n, _ in to.sub_settings),
-                lambda rule=rule: rule.judge([s for _, s in to.sub_settings]),
+                partial(rule.judge, [s for _, s in to.sub_settings]),
             )
             for rule in of_kind(rules.RULES, "subscription")
         ]

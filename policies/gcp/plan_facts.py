@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from auditkit.policies.computed import Computed, NotYetKnown, flag, judged, known, lazily, text
@@ -97,7 +98,7 @@ def lifecycle_rule_facts(rule: Mapping[str, Any]) -> LifecycleRuleFacts:
             if value not in (None, ""):
                 condition[key] = int(value)
         elif value not in (None, False, [], "") and key != "sendAgeIfZero":
-            condition[_CONDITION_NAMES.get(key, key)] = value
+            condition[_CONDITION_NAMES.get(str(key), str(key))] = value
     return LifecycleRuleFacts(str(action.get("type")), action.get("storageClass"), condition)
 
 
@@ -128,18 +129,20 @@ def bucket_facts(r: PlanResource, members: Sequence[PlanResource]) -> GcsBucketF
 
 def _archive_names(sinks: Sequence[tuple[str, SinkFacts]]) -> tuple[list[str], tuple[str, ...]]:
     """The buckets the sinks name literally, and the destination fields computed at apply."""
-    literal = [s.destination for _, s in sinks if not isinstance(s.destination, Computed)]
-    pending = tuple(dict.fromkeys(s.destination.field for _, s in sinks if isinstance(s.destination, Computed)))
+    destinations: list[Any] = [s.destination for _, s in sinks]  # str, or a marker computed at apply
+    literal = [d for d in destinations if not isinstance(d, Computed)]
+    pending = tuple(dict.fromkeys(d.field for d in destinations if isinstance(d, Computed)))
     return sorted({d.split("/", 1)[1] for d in literal if d.startswith(GCS_ROUTE)}), pending
 
 
 def _any_route(
-    rule: Rule, sinks: list[SinkFacts], destination: str, archive: Any, parent: bool, pending: tuple[str, ...]
+    rule: Rule, sinks: list[SinkFacts], destination: str, archive: Any, pending: tuple[str, ...]
 ) -> list[str]:
     """The plan's sinks straight to `destination`, each a one-hop route: one of them must pass.
 
     `archive` None: the bucket is managed outside the plan; the sinks are judged, its grants are not.
     """
+    parent = any(not s.scope.startswith("project:") for s in sinks)
     routes = [Route((s,), destination) for s in sinks if s.destination == destination]
     now = datetime.now(timezone.utc)
     problems = [rule.judge(r, archive, parent, now) for r in routes]
@@ -172,7 +175,7 @@ def judge_gcp_plan(
         judged(
             rule.control,
             tuple(n for n, _ in configs),
-            lambda rule=rule: rule.judge([c for _, c in configs], allowed_exemptions, scopes, None),
+            partial(rule.judge, [c for _, c in configs], allowed_exemptions, scopes, None),
         )
         for rule in of_kind(rules.RULES, "scope")
     ]
@@ -204,21 +207,19 @@ def _archive_verdicts(
     facts = lazily(bucket_facts, bucket, members) if bucket else None
     to_it = [(n, s) for n, s in sinks if _named(s.destination, f"{GCS_ROUTE}{name}")]
     writers = tuple(m.name for m in members if _named(m.props.get("bucket"), name))
-    parent = lambda: any(not s.scope.startswith("project:") for _, s in to_it)  # noqa: E731
     verdicts = [
         judged(
             rule.control,
             tuple(n for n, _ in to_it) + writers,
-            lambda rule=rule: _any_route(rule, [s for _, s in to_it], f"{GCS_ROUTE}{name}", facts, parent(), pending),
+            partial(_any_route, rule, [s for _, s in to_it], f"{GCS_ROUTE}{name}", facts, pending),
         )
         for rule in of_kind(rules.RULES, "any route")
     ]
-    if bucket is None:
+    if bucket is None or facts is None:
         return verdicts  # the archive is managed by another stack: its bucket is judged live by the auditor
     archive = LogArchive(facts, required, kms_key)
     return verdicts + [
-        judged(rule.control, (bucket.name,), lambda rule=rule: rule.judge(archive))
-        for rule in of_kind(rules.RULES, "bucket")
+        judged(rule.control, (bucket.name,), partial(rule.judge, archive)) for rule in of_kind(rules.RULES, "bucket")
     ]
 
 

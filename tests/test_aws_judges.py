@@ -5,10 +5,21 @@ import json
 import pytest
 
 from auditkit.policies.aws import judges
-from auditkit.policies.aws.facts import Encryption, LifecycleRule, ObjectLockFacts, PublicAccessBlock, Transition
-from auditkit.policies.aws.plan_facts import PlanResource, judge_aws_plan
+from auditkit.policies.aws.bucket_policy import tls_policy
+from auditkit.policies.aws.facts import (
+    BucketFacts,
+    Encryption,
+    LifecycleRule,
+    LogArchive,
+    ObjectLockFacts,
+    PublicAccessBlock,
+    Transition,
+)
+from auditkit.policies.aws.lifecycle import lifecycle
+from auditkit.policies.aws.plan_facts import judge_aws_plan
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS, controls_for
 from auditkit.policies.retention import required_retention
+from auditkit.policies.verdicts import PlanResource
 from tests.conftest import rendered, settings
 from tests.plan_helpers import weaken
 
@@ -122,7 +133,7 @@ def test_hardening_judges():
     assert judges.encryption(Encryption("AES256")) == [
         "default encryption is AES256; SSE-KMS with a customer key is required"
     ]
-    assert judges.tls_policy({"Statement": []}, "b") == [
+    assert tls_policy({"Statement": []}, "b") == [
         "bucket policy does not deny requests without TLS (aws:SecureTransport=false)"
     ]
     loose = {
@@ -135,25 +146,29 @@ def test_hardening_judges():
             }
         ]
     }
-    assert "lets CloudTrail write without an aws:SourceArn condition" in judges.tls_policy(loose, "b")[1]
+    assert "lets CloudTrail write without an aws:SourceArn condition" in tls_policy(loose, "b")[1]
 
 
 def test_lifecycle_judge_edge_cases():
     keep = LifecycleRule("t", True, (Transition(90, "GLACIER"),), expiration_days=CA.days)
-    assert judges.lifecycle([keep], CA) == []
-    assert judges.lifecycle([], CA) == ["no enabled lifecycle rule: logs are never tiered to colder storage"]
+    assert lifecycle([keep], CA) == []
+    assert lifecycle([], CA) == ["no enabled lifecycle rule: logs are never tiered to colder storage"]
     dated = LifecycleRule("d", True, (Transition(90, "GLACIER"),), expiration_date="2030-01-01")
-    assert "fixed date" in judges.lifecycle([dated], CA)[0]
+    assert "fixed date" in lifecycle([dated], CA)[0]
     disabled_short = LifecycleRule("x", False, expiration_days=30)
-    assert judges.lifecycle([keep, disabled_short], CA) == []
+    assert lifecycle([keep, disabled_short], CA) == []
     # Leap days count: 7 * 365 days is two days short of seven calendar years.
-    assert judges.lifecycle([LifecycleRule("y", True, (Transition(90, "GLACIER"),), expiration_days=2555)], CA)
+    assert lifecycle([LifecycleRule("y", True, (Transition(90, "GLACIER"),), expiration_days=2555)], CA)
+
+
+def locked(lock):
+    return LogArchive(BucketFacts("b", lock, None, "Enabled", None, None, None), CA)
 
 
 def test_object_lock_in_days_must_cover_the_calendar_years():
-    assert judges.object_lock(ObjectLockFacts(True, "COMPLIANCE", days=2557), CA) == []
-    assert judges.object_lock(ObjectLockFacts(True, "COMPLIANCE", days=2555), CA)
-    assert judges.object_lock(None, CA) == ["Object Lock is not enabled"]
+    assert judges.object_lock(locked(ObjectLockFacts(True, "COMPLIANCE", days=2557))) == []
+    assert judges.object_lock(locked(ObjectLockFacts(True, "COMPLIANCE", days=2555)))
+    assert judges.object_lock(locked(None)) == ["Object Lock is not enabled"]
 
 
 def test_catalog_entries_carry_all_three_citation_frameworks():

@@ -18,7 +18,7 @@ import pytest
 
 from auditkit.components.plan import key_settings, plan_stack
 from auditkit.policies.aws import judges
-from auditkit.policies.aws.facts import LifecycleRule, ObjectLockFacts
+from auditkit.policies.aws.facts import BucketFacts, LifecycleRule, LogArchive, ObjectLockFacts
 from auditkit.policies.aws.plan_facts import lifecycle_facts
 from auditkit.policies.retention import required_retention
 from tests.conftest import rendered, settings
@@ -40,6 +40,10 @@ def _years_later(t: datetime, years: int) -> datetime:
         return t.replace(year=t.year + years, month=3, day=1)
 
 
+def archive(object_lock=None, lifecycle=None):
+    return LogArchive(BucketFacts("archive", object_lock, lifecycle, "Enabled", None, None, None), US)
+
+
 @pytest.fixture(scope="module")
 def rules():
     return lifecycle_facts(rendered(settings(name="demo"))["audit-archive-lifecycle"].inputs)
@@ -48,7 +52,7 @@ def rules():
 def test_the_bound_is_retention_plus_one_noncurrent_day_plus_two_roundings(rules):
     assert judges.removal_bound_days(rules) == 2192 + 1 + 2
     assert judges.versioned_retention(rules) == []
-    assert judges.archive_lifecycle(rules, US) == []
+    assert judges.archive_lifecycle(archive(lifecycle=rules)) == []
 
 
 @pytest.mark.parametrize(
@@ -97,8 +101,8 @@ def test_a_versioned_archive_that_keeps_bytes_forever_fails():
 
 def test_a_weak_lock_is_one_gap_not_two(rules):
     """The 1-day noncurrent expiration relies on the lock; a short lock is aws.bucket.object_lock's gap."""
-    assert judges.archive_lifecycle(rules, US) == []
-    assert judges.object_lock(ObjectLockFacts(True, "COMPLIANCE", years=5), US) == [
+    assert judges.archive_lifecycle(archive(lifecycle=rules)) == []
+    assert judges.object_lock(archive(object_lock=ObjectLockFacts(True, "COMPLIANCE", years=5))) == [
         "default retention 5 years < required 6 years (2192 days) per 45 CFR 164.316(b)(2)(i)"
     ]
 

@@ -12,7 +12,7 @@ from auditkit.auditors.cli import main
 from auditkit.components.plan import plan_stack
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS, controls_for
 from auditkit.policies.controls import Enforcement
-from auditkit.policies.crossguard.aws_policies import policy_name
+from auditkit.policies.crossguard.metadata import policy_name
 from auditkit.policies.crossguard.offline import Resource, check, plan_resources, resources_from_state
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.settings.stack_settings import read_stack_file

@@ -8,10 +8,11 @@ import pytest
 from auditkit.auditors.cli import main
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.auditors.reports import FORMATS
-from auditkit.policies.aws import judges
+from auditkit.policies.aws.bucket_policy import tls_policy
 from auditkit.policies.aws.iam_statements import UnsupportedPolicy
-from auditkit.policies.aws.plan_facts import PlanResource, judge_aws_plan
+from auditkit.policies.aws.plan_facts import judge_aws_plan
 from auditkit.policies.retention import required_retention
+from auditkit.policies.verdicts import PlanResource
 from tests.aws_accounts import scan, shipped_baseline, statuses
 from tests.fault_proxy import Fault, FaultProxy
 
@@ -36,11 +37,11 @@ TLS_DENY = {
 def test_a_narrowed_tls_deny_does_not_pass(change):
     stmt = json.loads(json.dumps(TLS_DENY))
     change(stmt)
-    assert judges.tls_policy({"Statement": [stmt]}, "b")
-    assert judges.tls_policy({"Statement": [TLS_DENY]}, "b") == []
+    assert tls_policy({"Statement": [stmt]}, "b")
+    assert tls_policy({"Statement": [TLS_DENY]}, "b") == []
     # What the matcher cannot judge is refused (the live scan reports it as ERROR), never passed.
     with pytest.raises(UnsupportedPolicy):
-        judges.tls_policy({"Statement": "not-a-list-of-objects"}, "b")
+        tls_policy({"Statement": "not-a-list-of-objects"}, "b")
 
 
 @pytest.fixture

@@ -1,31 +1,45 @@
-"""Judge one account's snapshot: pure, offline, fail-closed.
+"""Judge one account's snapshot by the AWS rule table: pure, offline, fail-closed.
 
-A verdict is PASS only when what was read proves it. Coverage only grows with more
-trails, so a complete coverage from the trails we could read is a PASS even if some
-region failed; an incomplete one is an ERROR when anything unread could have closed it.
+Each kind of subject (policies/aws/rules.py) is built here once and judged by every rule of that
+kind. What a verdict could not read is derived from the rule's reads:
+
+- a trail or an archive: a rule whose reads did not all succeed is ERROR for that subject;
+- coverage (any trail, account, bucket): coverage only grows with more trails, so a verdict proven
+  from the trails that were read is a PASS even if some region or trail failed; a gap is an ERROR
+  when anything the rule reads could not be read, since that might have closed it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from auditkit.auditors.aws import api_facts
-from auditkit.auditors.aws.clients import Failure, classify
+from auditkit.auditors.aws.clients import classify
 from auditkit.auditors.aws.collect import AccountSnapshot, DestinationRecord, TrailRecord
+from auditkit.auditors.failures import Failure
 from auditkit.auditors.findings import Finding, Status
-from auditkit.policies.aws import judges
+from auditkit.policies.aws import judges, rules
 from auditkit.policies.aws.event_selectors import EventSelectors, all_buckets_space, bucket_space
-from auditkit.policies.aws.facts import TrailFacts
-from auditkit.policies.aws.lifecycle import minimum_size_note
+from auditkit.policies.aws.facts import DEFAULT_LOG_PREFIXES, LogArchive, TrailFacts
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.rule import Rule, failed_reads, of_kind
 
-PER_TRAIL = ("aws.trail.logging", "aws.trail.log_validation", "aws.trail.kms", "aws.trail.cloudwatch")
-ARCHIVE_NEEDS = {
-    "aws.bucket.object_lock": ("object_lock",),
-    "aws.bucket.lifecycle": ("lifecycle",),
-    "aws.bucket.hardening": ("versioning", "public_access", "account_public_access", "policy", "encryption"),
-}
-ACCOUNT_FAILURES = ("GetCallerIdentity", "DescribeRegions", "DescribeTrails")
+# The reads that list the buckets in scope: without them there is no bucket to judge.
+LISTING = ("ListBuckets", "GetResources")
+# The collector's reads of an archive (DestinationRecord.failures, plus its key and the account's setting),
+# in the order a verdict resting on several of them names their failures.
+ARCHIVE_READS = (
+    "object_lock",
+    "lifecycle",
+    "versioning",
+    "public_access",
+    "account_public_access",
+    "policy",
+    "encryption",
+)
+Failures = list[tuple[str, str]]  # (read, what could not be read)
 
 
 class _Judge:
@@ -34,119 +48,45 @@ class _Judge:
         self.required = required
         self.findings: list[Finding] = []
         self.account_resource = f"arn:{snap.partition}:iam::{snap.account}:root"
-        self.unread: list[str] = [
-            f.describe() for f in snap.failures if f.operation in ("DescribeTrails", "DescribeRegions")
-        ]
+        # What coverage rests on and could not be read: the account's own reads, then each trail's.
+        self.unread: Failures = [(f.operation, f.describe()) for f in snap.failures]
         self.trails: list[TrailFacts] = []  # every trail whose description was read
 
-    def add(self, control: str, status: Status, resource: str, region: str, message: str) -> None:
-        self.findings.append(Finding(control, status, resource, self.snap.account, region, message))
+    def add(self, rule: Rule, status: Status, resource: str, region: str, message: str) -> None:
+        self.findings.append(Finding(rule.control, status, resource, self.snap.account, region, message))
 
-    def verdict(
+    def judge(
+        self, rule: Rule, resource: str, region: str, failures: Failures, gaps: Callable[[], list[str]], ok: str
+    ) -> None:
+        """A subject's verdict: ERROR when a read it rests on failed or the judge could not judge."""
+        failed = failed_reads(rule, failures)
+        if failed:
+            self.add(rule, Status.ERROR, resource, region, "; ".join(failed))
+            return
+        try:
+            found = gaps()
+        except Exception as exc:  # e.g. a policy the matcher cannot judge: ERROR, never a guess
+            self.add(rule, Status.ERROR, resource, region, _why(exc))
+            return
+        self.add(rule, Status.FAIL if found else Status.PASS, resource, region, "; ".join(found) or ok)
+
+    def covered(
         self,
-        control: str,
+        rule: Rule,
         gaps: list[str],
         resource: str,
         region: str,
         ok: str,
-        unread: list[str] | None = None,
-        account_wide: bool = True,
+        extra: Failures = (),  # type: ignore[assignment]
+        unscanned: list[str] | None = None,
     ) -> None:
-        """FAIL becomes ERROR when something unread could have changed it.
-
-        account_wide: the verdict depends on every trail and region (coverage); False for what
-        one trail's own description decides, which an unread region cannot change.
-        """
-        unread = (self.unread if account_wide else []) + (unread or [])
+        """A coverage verdict: a gap becomes ERROR when something the rule reads could not be read, or
+        lies where the scan did not look (`unscanned`)."""
+        unread = failed_reads(rule, [*self.unread, *extra]) + (unscanned or [])
         if gaps and unread:
-            self.add(control, Status.ERROR, resource, region, "; ".join(gaps + unread))
+            self.add(rule, Status.ERROR, resource, region, "; ".join(gaps + unread))
         else:
-            self.add(control, Status.FAIL if gaps else Status.PASS, resource, region, "; ".join(gaps) if gaps else ok)
-
-
-def _trail_kms(j: _Judge, rec: TrailRecord, facts: TrailFacts) -> TrailFacts | None:
-    """The trail's key with its KeyManager; None (after an ERROR) when the key could not be described."""
-    key = facts.kms_key_id
-    if not key or judges.aws_managed_by_name(key):
-        return facts
-    if facts.account != j.snap.account:
-        return facts  # an organization trail seen from a member account: its key is not ours to describe
-    manager, failure = j.snap.keys.get((key, rec.home_region or ""), (None, _unresolved(key, rec.home_region)))
-    if failure:
-        j.add("aws.trail.kms", Status.ERROR, rec.arn, rec.home_region, failure.describe())
-        return None
-    return replace(facts, kms_key_manager=manager)
-
-
-def _trail_status(j: _Judge, rec: TrailRecord, facts: TrailFacts) -> TrailFacts | None:
-    """Logging and delivery, judged; None when GetTrailStatus could not be read (then ERRORs)."""
-    foreign = f"; {_foreign_note(j, facts)}" if facts.bucket in j.snap.foreign_buckets else ""
-    try:
-        if "status" in rec.failures:
-            raise _Unread(rec.failures["status"].describe())
-        status = api_facts.trail_facts(rec.description, None, rec.status)
-    except Exception as exc:
-        for control in ("aws.trail.logging", "aws.trail.cloudwatch"):
-            j.add(control, Status.ERROR, rec.arn, rec.home_region, _why(exc))
-        j.unread.append(f"trail {facts.name}: whether it is logging is unknown: {_why(exc)}")
-        return None
-    live = replace(facts, logging=status.logging, delivery=status.delivery)
-    ok = f"trail {facts.name} is logging and delivering{foreign}"
-    j.verdict("aws.trail.logging", judges.logging(live), rec.arn, rec.home_region, ok, account_wide=False)
-    j.verdict(
-        "aws.trail.cloudwatch",
-        judges.cloudwatch(live),
-        rec.arn,
-        rec.home_region,
-        f"trail {facts.name} passes",
-        account_wide=False,
-    )
-    return live
-
-
-def _foreign_note(j: _Judge, t: TrailFacts) -> str:
-    owner = t.account or "another account"
-    return (
-        f"its archive s3://{t.bucket} belongs to the organization (trail of account {owner}), not to account "
-        f"{j.snap.account}: scan the archive from the log-archive account"
-    )
-
-
-def _trails(j: _Judge) -> list[TrailFacts]:
-    """Per-trail findings; returns the trails proven to record (logging, selectors read).
-
-    Description, status, key and selectors are parsed apart, so an odd answer to one call only
-    turns what depends on that call into ERROR.
-    """
-    known = []
-    for rec in j.snap.trails:
-        try:
-            facts = api_facts.trail_facts(rec.description, None, None)
-        except Exception as exc:  # an unexpected shape: ERROR for everything this trail decides
-            code, message = classify(exc)
-            for control in PER_TRAIL:
-                j.add(control, Status.ERROR, rec.arn, rec.home_region, f"{code}: {message}")
-            j.unread.append(f"trail {rec.arn}: {code}: {message}")
-            continue
-        j.trails.append(facts)
-        ok = f"trail {facts.name} passes"
-        j.verdict(
-            "aws.trail.log_validation", judges.log_validation(facts), rec.arn, rec.home_region, ok, account_wide=False
-        )
-        keyed = _trail_kms(j, rec, facts)
-        if keyed is not None:
-            j.verdict("aws.trail.kms", judges.kms(keyed), rec.arn, rec.home_region, ok, account_wide=False)
-        live = _trail_status(j, rec, facts)
-        try:
-            if "selectors" in rec.failures:
-                raise _Unread(rec.failures["selectors"].describe())
-            selectors = EventSelectors.from_api(rec.selectors or {})
-        except Exception as exc:
-            j.unread.append(f"trail {facts.name}: {_why(exc)}")
-            continue
-        if live is not None:
-            known.append(replace(live, selectors=selectors))
-    return known
+            self.add(rule, Status.FAIL if gaps else Status.PASS, resource, region, "; ".join(gaps) if gaps else ok)
 
 
 class _Unread(Exception):
@@ -160,156 +100,191 @@ def _why(exc: BaseException) -> str:
     return f"{code}: {message}"
 
 
-def _multi_region(j: _Judge, known: list[TrailFacts]) -> None:
-    multi = [(t, judges.multi_region(t)) for t in known]
-    good = next((t for t, gaps in multi if not gaps), None)
-    if good:
-        j.add(
-            "aws.trail.multi_region",
-            Status.PASS,
-            good.arn,
-            good.home_region,
-            f"trail {good.name} is logging all management events in every region",
-        )
-        return
-    gaps = [g for _, gs in multi for g in gs]
-    if not gaps:
-        found = ", ".join(t.name for t in j.trails)
-        gaps = [
-            f"no trail could be shown to record (found: {found})" if found else "no CloudTrail trail in the account"
-        ]
-    j.verdict("aws.trail.multi_region", gaps, j.account_resource, "", "")
+def _unresolved(key: str, region: str) -> Failure:
+    """A key the collector did not describe is unknown, never customer-managed by default."""
+    return Failure("DescribeKey", region, key, "NotResolved", "the key was not described")
+
+
+def _trail_key(j: _Judge, rec: TrailRecord, facts: TrailFacts) -> tuple[TrailFacts, Failure | None]:
+    """The trail with its key's KeyManager, or the failure that left it unknown."""
+    key = facts.kms_key_id
+    if not key or judges.aws_managed_by_name(key):
+        return facts, None
+    if facts.account != j.snap.account:
+        return facts, None  # an organization trail seen from a member account: its key is not ours to describe
+    manager, failure = j.snap.keys.get((key, rec.home_region or ""), (None, _unresolved(key, rec.home_region)))
+    return replace(facts, kms_key_manager=manager), failure
+
+
+def _foreign_note(j: _Judge, t: TrailFacts) -> str:
+    if t.bucket not in j.snap.foreign_buckets:
+        return ""
+    owner = t.account or "another account"
+    return (
+        f"; its archive s3://{t.bucket} belongs to the organization (trail of account {owner}), not to account "
+        f"{j.snap.account}: scan the archive from the log-archive account"
+    )
+
+
+def _trail(j: _Judge, rec: TrailRecord) -> TrailFacts | None:
+    """The trail's own rules; returns the trail when it is proven to record (status and selectors read).
+
+    Description, status, key and selectors are parsed apart, so an odd answer to one call only turns
+    the rules that read it into ERROR.
+    """
+    failures: Failures = []
+    try:
+        facts = api_facts.trail_facts(rec.description, None, None)
+    except Exception as exc:  # an unexpected shape: ERROR for everything this trail decides
+        failures.append(("DescribeTrails", _why(exc)))
+        j.unread.append(("DescribeTrails", f"trail {rec.arn}: {_why(exc)}"))
+        for rule in of_kind(rules.RULES, "trail"):
+            j.judge(rule, rec.arn, rec.home_region, failures, lambda: [], "")
+        return None
+    j.trails.append(facts)
+    live, key_failure = _trail_key(j, rec, facts)
+    if key_failure:
+        failures.append(("DescribeKey", key_failure.describe()))
+    try:
+        if "status" in rec.failures:
+            raise _Unread(rec.failures["status"].describe())
+        status = api_facts.trail_facts(rec.description, None, rec.status)
+        live = replace(live, logging=status.logging, delivery=status.delivery)
+    except Exception as exc:
+        failures.append(("GetTrailStatus", _why(exc)))
+        j.unread.append(("GetTrailStatus", f"trail {facts.name}: whether it is logging is unknown: {_why(exc)}"))
+    for rule in of_kind(rules.RULES, "trail"):
+        ok = rule.passed(f"trail {facts.name} passes", live) + _foreign_note(j, facts)
+        j.judge(rule, rec.arn, rec.home_region, failures, partial(rule.judge, live), ok)
+    try:
+        if "selectors" in rec.failures:
+            raise _Unread(rec.failures["selectors"].describe())
+        selectors = EventSelectors.from_api(rec.selectors or {})
+    except Exception as exc:
+        j.unread.append(("GetEventSelectors", f"trail {facts.name}: {_why(exc)}"))
+        return None
+    if any(read == "GetTrailStatus" for read, _ in failures):
+        return None
+    return replace(live, selectors=selectors)
+
+
+def _any_trail(j: _Judge, known: list[TrailFacts]) -> None:
+    """Passes on the first trail that passes; otherwise judged on the account with every trail's gaps."""
+    for rule in of_kind(rules.RULES, "any trail"):
+        each = [(t, rule.judge(t)) for t in known]
+        good = next((t for t, gaps in each if not gaps), None)
+        if good:
+            j.add(rule, Status.PASS, good.arn, good.home_region, rule.passed(f"trail {good.name} passes", good))
+            continue
+        gaps = [g for _, gs in each for g in gs]
+        if not gaps:
+            found = ", ".join(t.name for t in j.trails)
+            gaps = [
+                f"no trail could be shown to record (found: {found})" if found else "no CloudTrail trail in the account"
+            ]
+        j.covered(rule, gaps, j.account_resource, "", "")
 
 
 def _recorded_by(known: list[TrailFacts], region: str | None = None) -> str:
     return "recorded by logging trail(s) " + ", ".join(t.name for t in judges.applicable_trails(known, region))
 
 
-def _coverage(j: _Judge, known: list[TrailFacts]) -> None:
-    _multi_region(j, known)
-    for control, judge in (
-        ("aws.trail.lambda_data_events", judges.lambda_data_events),
-        ("aws.trail.dynamodb_data_events", judges.dynamodb_data_events),
-    ):
-        j.verdict(control, judge(known), j.account_resource, "", _recorded_by(known))
-    _s3_coverage(j, known)
+def _account(j: _Judge, known: list[TrailFacts]) -> None:
+    for rule in of_kind(rules.RULES, "account"):
+        j.covered(rule, rule.judge(known), j.account_resource, "", rule.passed(_recorded_by(known), known))
 
 
-def _s3_coverage(j: _Judge, known: list[TrailFacts]) -> None:
-    """Object reads and writes of every bucket in scope; the trails' own destinations are not in scope."""
-    snap = j.snap
-    if snap.buckets is None:
-        failures = [f.describe() for f in snap.failures if f.operation in ("ListBuckets", "GetResources")]
-        j.add(
-            "aws.trail.s3_data_events",
-            Status.ERROR,
-            j.account_resource,
-            "",
-            "; ".join(failures) or "bucket list unavailable",
-        )
-        return
-    excluded = set(snap.trail_buckets)
-    unread_logging = []
-    for d in snap.destinations.values():
+def _excluded(j: _Judge) -> tuple[set[str], Failures]:
+    """The trails' own destinations and their access-log buckets (never in scope), and the access-logging
+    reads that failed (their target might be among the buckets judged)."""
+    excluded, unread = set(j.snap.trail_buckets), []
+    for d in j.snap.destinations.values():
         if "logging" in d.failures:
-            # Its access-log bucket may be among the buckets judged below.
-            unread_logging.append(d.failures["logging"].describe())
+            unread.append(("GetBucketLogging", d.failures["logging"].describe()))
             continue
         target = ((d.responses.get("logging") or {}).get("LoggingEnabled") or {}).get("TargetBucket")
         if target:
             excluded.add(str(target))
-    in_scope = [b for b in snap.buckets if b.name not in excluded]
-    if not in_scope:
-        # Any bucket created tomorrow must be recorded too: judge the space of every bucket.
-        gaps = judges.s3_data_events(known, {"every bucket": all_buckets_space(excluded)})
-        j.verdict(
-            "aws.trail.s3_data_events",
-            gaps,
-            j.account_resource,
-            "",
-            f"no buckets yet; every bucket {_recorded_by(known)}",
-        )
-    for b in in_scope:
-        region_failure = snap.bucket_region_failures.get(b.name)
-        gaps = judges.s3_data_events(known, {b.name: bucket_space(b.name)}, b.region)
-        extra = unread_logging + ([region_failure.describe()] if region_failure else [])
-        if snap.limited_regions and (b.region is None or b.region not in snap.regions):
-            extra.append(
-                f"bucket region {b.region or 'unknown'} not scanned: trails in unscanned regions could cover it"
+    return excluded, unread
+
+
+def _buckets(j: _Judge, known: list[TrailFacts]) -> None:
+    """Object reads and writes of every bucket in scope; the trails' own destinations are not in scope."""
+    snap = j.snap
+    for rule in of_kind(rules.RULES, "bucket"):
+        if snap.buckets is None:
+            listing = failed_reads(rule, [(f.operation, f.describe()) for f in snap.failures if f.operation in LISTING])
+            j.add(rule, Status.ERROR, j.account_resource, "", "; ".join(listing) or "bucket list unavailable")
+            continue
+        excluded, unread_logging = _excluded(j)
+        in_scope = [b for b in snap.buckets if b.name not in excluded]
+        if not in_scope:
+            # Any bucket created tomorrow must be recorded too: judge the space of every bucket.
+            gaps = rule.judge(known, {"every bucket": all_buckets_space(excluded)}, None)
+            j.covered(rule, gaps, j.account_resource, "", f"no buckets yet; every bucket {_recorded_by(known)}")
+        for b in in_scope:
+            region_failure = snap.bucket_region_failures.get(b.name)
+            extra = unread_logging + ([("GetBucketLocation", region_failure.describe())] if region_failure else [])
+            unscanned = []
+            if snap.limited_regions and (b.region is None or b.region not in snap.regions):
+                unscanned.append(
+                    f"bucket region {b.region or 'unknown'} not scanned: trails in unscanned regions could cover it"
+                )
+            j.covered(
+                rule,
+                rule.judge(known, {b.name: bucket_space(b.name)}, b.region),
+                f"arn:{snap.partition}:s3:::{b.name}",
+                b.region or "",
+                f"object reads and writes {_recorded_by(known, b.region)}",
+                extra,
+                unscanned,
             )
-        j.verdict(
-            "aws.trail.s3_data_events",
-            gaps,
-            f"arn:{j.snap.partition}:s3:::{b.name}",
-            b.region or "",
-            f"object reads and writes {_recorded_by(known, b.region)}",
-            extra,
-        )
 
 
-def _bucket_key(j: _Judge, d: DestinationRecord) -> tuple[str | None, Failure | None]:
+def _archive_failures(j: _Judge, d: DestinationRecord) -> tuple[str | None, Failures]:
+    """The archive's key manager, and the reads about it that failed: the bucket's, its key's, the account's."""
+    failed = dict(d.failures)
     key = api_facts.bucket_key_id(d.responses.get("encryption"))
-    if not key or judges.aws_managed_by_name(key):
-        return None, None
-    return j.snap.keys.get((key, d.region), (None, _unresolved(key, d.region)))
-
-
-def _unresolved(key: str, region: str) -> Failure:
-    """A key the collector did not describe is unknown, never customer-managed by default."""
-    return Failure("DescribeKey", region, key, "NotResolved", "the key was not described")
-
-
-def _destination(j: _Judge, d: DestinationRecord) -> None:
-    resource = f"arn:{j.snap.partition}:s3:::{d.name}"
-    writers = [t for t in j.trails if t.bucket == d.name]
-    prefixes = sorted({t.log_prefix for t in writers}) or ["AWSLogs/"]
-    failures = dict(d.failures)
-    try:
-        manager, key_failure = _bucket_key(j, d)
+    manager = None
+    if key and not judges.aws_managed_by_name(key):
+        manager, key_failure = j.snap.keys.get((key, d.region), (None, _unresolved(key, d.region)))
         if key_failure:
-            failures["encryption"] = key_failure
-        if j.snap.account_public_access_failure:
-            failures["account_public_access"] = j.snap.account_public_access_failure
+            failed["encryption"] = key_failure
+    if j.snap.account_public_access_failure:
+        failed["account_public_access"] = j.snap.account_public_access_failure
+    return manager, [(failed[k].operation, failed[k].describe()) for k in ARCHIVE_READS if k in failed]
+
+
+def _archive(j: _Judge, d: DestinationRecord) -> None:
+    resource = f"arn:{j.snap.partition}:s3:::{d.name}"
+    writers = tuple(t for t in j.trails if t.bucket == d.name)
+    prefixes = tuple(sorted({t.log_prefix for t in writers})) or DEFAULT_LOG_PREFIXES
+    try:
+        manager, failures = _archive_failures(j, d)
         facts = api_facts.bucket_facts(d.name, d.region, d.responses, j.snap.account_public_access, manager)
     except Exception as exc:  # unexpected shapes in any response: ERROR, never a guess
-        code, message = classify(exc)
-        for control in ARCHIVE_NEEDS:
-            j.add(control, Status.ERROR, resource, d.region, f"{code}: {message}")
+        for rule in of_kind(rules.RULES, "archive"):
+            j.add(rule, Status.ERROR, resource, d.region, _why(exc))
         return
-    checks = {
-        "aws.bucket.object_lock": lambda: judges.object_lock(facts.object_lock, j.required),
-        "aws.bucket.lifecycle": lambda: judges.archive_lifecycle(facts.lifecycle, j.required, prefixes),
-        "aws.bucket.hardening": lambda: judges.hardening(facts, writers),
-    }
-    ok = {
-        "aws.bucket.hardening": "versioned, private, TLS-only, CloudTrail can write, SSE-KMS with a customer-managed key",
-        "aws.bucket.lifecycle": f"holds for {j.required.describe()} under {' and '.join(prefixes)}; "
-        f"{judges.describe_removal(facts.lifecycle, prefixes)}; " + minimum_size_note(facts.transition_minimum_size),
-    }
-    for control, check in checks.items():
-        failed = [failures[k] for k in ARCHIVE_NEEDS[control] if k in failures]
-        if failed:
-            j.add(control, Status.ERROR, resource, d.region, "; ".join(f.describe() for f in failed))
-            continue
-        try:
-            gaps = check()
-        except Exception as exc:  # e.g. a policy the matcher cannot judge
-            j.add(control, Status.ERROR, resource, d.region, _why(exc))
-            continue
-        message = "; ".join(gaps) or ok.get(control, f"holds for {j.required.describe()}")
-        j.add(control, Status.FAIL if gaps else Status.PASS, resource, d.region, message)
+    archive = LogArchive(facts, j.required, prefixes, writers)
+    for rule in of_kind(rules.RULES, "archive"):
+        ok = rule.passed(f"holds for {j.required.describe()}", archive)
+        j.judge(rule, resource, d.region, failures, partial(rule.judge, archive), ok)
 
 
 def assess(snap: AccountSnapshot, required: RetentionRequirement) -> list[Finding]:
-    """Every AWS control judged for one account."""
+    """Every AWS rule judged for one account."""
     j = _Judge(snap, required)
+    whole = rules.WHOLE_ACCOUNT
     for f in snap.failures:
-        if f.operation in ACCOUNT_FAILURES:
-            j.add("aws.trail.multi_region", Status.ERROR, f.resource, f.region, f.describe())
-    known = _trails(j)
-    _coverage(j, known)
+        if f.operation in whole.reads:
+            j.add(whole, Status.ERROR, f.resource, f.region, f.describe())
+    known = [t for t in (_trail(j, rec) for rec in snap.trails) if t is not None]
+    _any_trail(j, known)
+    _buckets(j, known)
+    _account(j, known)
     for d in snap.destinations.values():
-        _destination(j, d)
+        _archive(j, d)
     return j.findings
 
 
@@ -318,4 +293,5 @@ def account_error(account: str, label: str, failure: Failure | None, exc: BaseEx
     if failure is None:
         code, message = classify(exc) if exc else ("Error", "")
         failure = Failure("scan", "", label, code, message)
-    return Finding("aws.trail.multi_region", Status.ERROR, label, account, failure.region, failure.describe())
+    control = rules.WHOLE_ACCOUNT.control
+    return Finding(control, Status.ERROR, label, account, failure.region, failure.describe())

@@ -18,8 +18,6 @@ from auditkit.auditors import failures
 from auditkit.auditors.failures import DEFAULT_TIMEOUT, Failure
 from auditkit.policies.aws.event_selectors import UnknownShape
 
-__all__ = ["AccountSession", "CallLog", "Failure", "classify", "client_config", "fetch"]
-
 
 def client_config(timeout: float = DEFAULT_TIMEOUT) -> Config:
     """Throttling is retried with client-side rate limiting before it becomes an ERROR finding.
@@ -83,10 +81,10 @@ def _loopback_s3control(request: Any, **_: Any) -> None:
     """S3 Control's endpoint rules put the account id in the host (`{id}.{endpoint}`), also for a custom
     endpoint; a loopback emulator (AWS_ENDPOINT_URL=http://127.0.0.1:port) has no such name, so the label
     is dropped there. Hosts of real AWS endpoints never match and are left alone."""
-    parts = urlsplit(request.url)
-    label, _, rest = (parts.hostname or "").partition(".")
+    url = urlsplit(request.url)
+    label, _dot, rest = (url.hostname or "").partition(".")
     if label.isdigit() and (rest == "localhost" or rest.startswith("127.")):
-        request.url = parts._replace(netloc=parts.netloc.split(".", 1)[1]).geturl()
+        request.url = url._replace(netloc=url.netloc.split(".", 1)[1]).geturl()
 
 
 class AccountSession:

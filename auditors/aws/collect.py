@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from auditkit.auditors.aws import api_facts
-from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
+from auditkit.auditors.aws.clients import AccountSession, fetch
 from auditkit.auditors.aws.keys import KeyRef, describe_keys
+from auditkit.auditors.failures import Failure
 from auditkit.policies.aws import judges
 from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape, bucket_space
 from auditkit.policies.aws.regions import partition_of
@@ -108,8 +110,7 @@ def _regions(acct: AccountSession, snap: AccountSnapshot) -> list[str]:
     )
     if failure:
         snap.failures.append(failure)
-        return [acct.default_region]
-    return regions
+    return regions if regions is not None else [acct.default_region]
 
 
 def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
@@ -146,7 +147,8 @@ def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None
 
 
 def _paged(call: Callable[[dict[str, Any]], dict[str, Any]], token_in: str, token_out: str) -> list[dict[str, Any]]:
-    pages, kwargs = [], {}
+    pages: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {}
     while True:
         page = call(kwargs)
         pages.append(page)
@@ -224,10 +226,14 @@ def _location(acct: AccountSession, bucket: str) -> tuple[str | None, Failure | 
     resp, failure = fetch(
         lambda: acct.client("s3").get_bucket_location(Bucket=bucket), "GetBucketLocation", acct.default_region, bucket
     )
-    if failure:
+    if failure or resp is None:
         return None, failure
     # us-east-1 buckets report no LocationConstraint.
     return (resp.get("LocationConstraint") or "us-east-1"), None
+
+
+def _get(s3: Any, method: str, bucket: str) -> dict[str, Any] | None:
+    return _strip(getattr(s3, method)(Bucket=bucket))
 
 
 def _destinations(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
@@ -238,9 +244,7 @@ def _destinations(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -
             rec.failures["location"] = failure
         s3 = acct.client("s3", region)
         for kind, (operation, method, absent) in DESTINATION_CALLS.items():
-            resp, failure = fetch(
-                lambda m=method: _strip(getattr(s3, m)(Bucket=bucket)), operation, rec.region, bucket, absent
-            )
+            resp, failure = fetch(partial(_get, s3, method, bucket), operation, rec.region, bucket, absent)
             rec.responses[kind] = resp
             if failure:
                 rec.failures[kind] = failure

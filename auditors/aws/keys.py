@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 
 from auditkit.auditors.aws import api_facts
-from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
+from auditkit.auditors.aws.clients import AccountSession, fetch
+from auditkit.auditors.failures import Failure
 from auditkit.policies.aws.judges import aws_managed_by_name
 
 KeyRef = tuple[str, str]  # (key id / ARN / alias, region)

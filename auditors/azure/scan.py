@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.auditors.findings import Finding, Report
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.settings.stack_settings import StackSettings
@@ -145,10 +145,6 @@ def credential_problem(credential: Any, endpoint: str) -> str | None:
         quiet.setLevel(level)
 
 
-def _subscription_error(sub: str, message: str) -> Finding:
-    return Finding("azure.activity_log.export", Status.ERROR, f"/subscriptions/{sub}", sub, "", message)
-
-
 def scan_azure(
     options: AzureScanOptions,
     credential: Any = None,
@@ -156,7 +152,7 @@ def scan_azure(
 ) -> Report:
     """DefaultAzureCredential unless a credential is given (tests give a fake; ARM still answers)."""
     from auditkit.auditors.azure.archives import read_archives
-    from auditkit.auditors.azure.assess import assess
+    from auditkit.auditors.azure.assess import assess, subscription_error
     from auditkit.auditors.azure.collect import classify, collect_subscription
 
     if credential is None:
@@ -168,7 +164,7 @@ def scan_azure(
     findings: list[Finding] = []
     problem = credential_problem(credential, options.arm_endpoint)
     if problem:
-        findings = [_subscription_error(sub, problem) for sub in options.subscriptions]
+        findings = [subscription_error(sub, problem) for sub in options.subscriptions]
     else:
         with ThreadPoolExecutor(WORKERS) as pool:
             for sub in options.subscriptions:
@@ -179,7 +175,7 @@ def scan_azure(
                     findings += assess(snap, options.required, options.shared_key_allowed)
                 except Exception as exc:  # this subscription is ERROR; the others go on
                     code, message = classify(exc)
-                    findings.append(_subscription_error(sub, f"{code}: {message}"))
+                    findings.append(subscription_error(sub, f"{code}: {message}"))
     report = Report(findings)
     report.scanned = {
         "subscriptions": len(options.subscriptions),

@@ -30,6 +30,7 @@ from auditkit.auditors.report_delivery import write_all
 from auditkit.auditors.reports import FORMATS
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
+from auditkit.policies.aws.rules import LOG_VALIDATION, S3_DATA_EVENTS
 from auditkit.settings.stack_settings import read_stack_file
 
 STACKS = Path(example_stacks.__file__).resolve().parent
@@ -37,8 +38,8 @@ PHI_BUCKETS = ("acme-phi-records", "acme-phi-imaging", "acme-patient-uploads")
 CONSOLE_TRAIL, CONSOLE_BUCKET = "management-events", "aws-cloudtrail-logs-123456789012-acme"
 REGIONS = ("us-east-1", "us-west-2")
 EXPECTED_DRIFT = {
-    ("aws.trail.log_validation", "trail"),
-    ("aws.trail.s3_data_events", "arn:aws:s3:::acme-phi-imaging"),
+    (LOG_VALIDATION.control, "trail"),
+    (S3_DATA_EVENTS.control, "arn:aws:s3:::acme-phi-imaging"),
 }
 
 
@@ -188,7 +189,7 @@ def run_demo(folder: Path) -> int:
         drift.compare(clean.findings)
         _show(drift)
         paths = _write(drift, folder, "3-drift")
-        seen = {(f.control, "trail" if f.control == "aws.trail.log_validation" else f.resource) for f in drift.gaps}
+        seen = {(f.control, "trail" if f.control == LOG_VALIDATION.control else f.resource) for f in drift.gaps}
         ok &= seen == EXPECTED_DRIFT and all(s == "new" for s in drift.baseline_state.values())
 
         err.rule("4. Verify the logs themselves: an intact day, then one log file altered")

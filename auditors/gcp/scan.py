@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.auditors.findings import Report
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.settings.stack_settings import StackSettings
@@ -125,7 +125,7 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
 
 
 def scan_gcp(options: GcpScanOptions, clients: Callable[[GcpScanOptions], GcpClients] = default_clients) -> Report:
-    from auditkit.auditors.gcp.assess import assess
+    from auditkit.auditors.gcp.assess import assess, target_error
     from auditkit.auditors.gcp.calls import classify
     from auditkit.auditors.gcp.collect import collect
 
@@ -136,10 +136,7 @@ def scan_gcp(options: GcpScanOptions, clients: Callable[[GcpScanOptions], GcpCli
         findings = assess(snap, options.required, options.exemptions, options.kms_key)
     except Exception as exc:  # no credentials, a bug, an answer nobody expected: ERROR, never a clean exit
         code, message = classify(exc)
-        findings = [
-            Finding("gcp.audit.data_access", Status.ERROR, t, t.split("/")[-1], "", f"{code}: {message}")
-            for t in options.targets
-        ]
+        findings = [target_error(t, f"{code}: {message}") for t in options.targets]
     report = Report(findings)
     report.scanned = {
         "targets": len(options.targets),

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditkit.policies.aws.event_selectors import EventSelectors
+from auditkit.policies.retention import RetentionRequirement
+
+# Where CloudTrail writes log files in its bucket when the trail sets no S3KeyPrefix.
+DEFAULT_LOG_PREFIXES = ("AWSLogs/",)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ class TrailFacts:
     @property
     def log_prefix(self) -> str:
         """Where this trail's log files land in its bucket: [S3KeyPrefix/]AWSLogs/."""
-        return f"{self.s3_key_prefix.strip('/')}/AWSLogs/" if self.s3_key_prefix.strip("/") else "AWSLogs/"
+        prefix = self.s3_key_prefix.strip("/")
+        return f"{prefix}/{DEFAULT_LOG_PREFIXES[0]}" if prefix else DEFAULT_LOG_PREFIXES[0]
 
 
 @dataclass(frozen=True)
@@ -129,3 +134,14 @@ class BucketFacts:
     account_public_access_block: PublicAccessBlock | None = None
     # GetBucketLifecycleConfiguration's TransitionDefaultMinimumObjectSize (None: S3's default applies).
     transition_minimum_size: str | None = None
+
+
+@dataclass(frozen=True)
+class LogArchive:
+    """A trail's log archive as the archive controls judge it: the bucket, the retention the law asks
+    for, where the trails' log files land in it, and the trails whose deliveries its policy must allow."""
+
+    bucket: BucketFacts
+    required: RetentionRequirement
+    log_prefixes: tuple[str, ...] = DEFAULT_LOG_PREFIXES
+    writers: tuple[TrailFacts, ...] = ()

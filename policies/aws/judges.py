@@ -18,19 +18,16 @@ from auditkit.policies.aws.event_selectors import (
     all_of_type_space,
 )
 from auditkit.policies.aws.facts import (
-    BucketFacts,
+    DEFAULT_LOG_PREFIXES,
     Encryption,
     LifecycleRule,
-    ObjectLockFacts,
+    LogArchive,
     PublicAccessBlock,
     TrailFacts,
 )
-from auditkit.policies.aws.lifecycle import (  # lifecycle: judged there; callers use judges.lifecycle
-    DEFAULT_LOG_PREFIXES,
-    lifecycle,
-    reach,
-)
-from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.aws.lifecycle import lifecycle, minimum_size_note, reach
+from auditkit.policies.computed import known
+from auditkit.policies.rule import Parts
 
 AWS_MANAGED_ALIAS = "alias/aws/"
 
@@ -54,6 +51,11 @@ def multi_region(trail: TrailFacts) -> list[str]:
     return gaps
 
 
+def records_everywhere(trail: TrailFacts) -> str:
+    """What a PASS of aws.trail.multi_region shows: the trail that proves it."""
+    return f"trail {trail.name} is logging all management events in every region"
+
+
 def logging(trail: TrailFacts) -> list[str]:
     """The switch and the delivery: IsLogging with a current S3 or digest delivery error writes nothing."""
     if not trail.logging:
@@ -71,6 +73,10 @@ def logging(trail: TrailFacts) -> list[str]:
             f"(last successful digest delivery: {d.last_digest or 'none recorded'})"
         )
     return gaps
+
+
+def delivering(trail: TrailFacts) -> str:
+    return f"trail {trail.name} is logging and delivering"
 
 
 def log_validation(trail: TrailFacts) -> list[str]:
@@ -151,7 +157,8 @@ def dynamodb_data_events(trails: Iterable[TrailFacts]) -> list[str]:
     return _type_events(trails, DYNAMODB_TABLE, "DynamoDB item")
 
 
-def object_lock(lock: ObjectLockFacts | None, required: RetentionRequirement) -> list[str]:
+def object_lock(archive: LogArchive) -> list[str]:
+    lock, required = archive.bucket.object_lock, archive.required
     if lock is None or not lock.enabled:
         return ["Object Lock is not enabled"]
     gaps = []
@@ -225,12 +232,20 @@ def versioned_retention(
     return gaps
 
 
-def archive_lifecycle(
-    rules: Iterable[LifecycleRule] | None, required: RetentionRequirement, log_prefixes: Sequence[str] = ("AWSLogs/",)
-) -> list[str]:
+def archive_lifecycle(archive: LogArchive) -> list[str]:
     """aws.bucket.lifecycle for a versioned log archive: tiering and expiry where the rules reach the
     logs, then the removal bound."""
-    return lifecycle(rules, required, log_prefixes) + versioned_retention(rules, log_prefixes)
+    rules, prefixes = archive.bucket.lifecycle, archive.log_prefixes
+    return lifecycle(rules, archive.required, prefixes) + versioned_retention(rules, prefixes)
+
+
+def lifecycle_summary(archive: LogArchive) -> str:
+    """What a PASS of aws.bucket.lifecycle shows: where it holds, when the bytes go, what S3 does with small files."""
+    rules, prefixes = archive.bucket.lifecycle, archive.log_prefixes
+    return (
+        f"holds for {archive.required.describe()} under {' and '.join(prefixes)}; "
+        f"{describe_removal(rules, prefixes)}; " + minimum_size_note(archive.bucket.transition_minimum_size)
+    )
 
 
 def describe_removal(rules: Iterable[LifecycleRule] | None, log_prefixes: Sequence[str] = DEFAULT_LOG_PREFIXES) -> str:
@@ -271,12 +286,30 @@ def encryption(enc: Encryption | None) -> list[str]:
     return []
 
 
-def hardening(bucket: BucketFacts, writers: Iterable[TrailFacts] = ()) -> list[str]:
-    """writers: the trails delivering to this bucket, whose requests the policy must still allow."""
-    return (
-        versioning(bucket.versioning)
-        + public_access(bucket.public_access_block, bucket.account_public_access_block)
-        + tls_policy(bucket.policy, bucket.name)
-        + cloudtrail_can_write(bucket.policy, bucket.name, writers)
-        + encryption(bucket.encryption)
-    )
+def _versioned(archive: LogArchive) -> list[str]:
+    return versioning(archive.bucket.versioning)
+
+
+def _private(archive: LogArchive) -> list[str]:
+    return public_access(archive.bucket.public_access_block, archive.bucket.account_public_access_block)
+
+
+def _tls_only_and_writable(archive: LogArchive) -> list[str]:
+    """The bucket policy, read whole: a plan's policy built from values computed at apply waits for them."""
+    policy, name = known(archive.bucket.policy), archive.bucket.name
+    return tls_policy(policy, name) + cloudtrail_can_write(policy, name, archive.writers)
+
+
+def _encrypted(archive: LogArchive) -> list[str]:
+    return encryption(archive.bucket.encryption)
+
+
+# aws.bucket.hardening: versioned, private, TLS-only and still writable by its trails, SSE-KMS with a customer key.
+hardening = Parts(
+    {
+        "GetBucketVersioning": _versioned,
+        "GetPublicAccessBlock": _private,
+        "GetBucketPolicy": _tls_only_and_writable,
+        "GetBucketEncryption": _encrypted,
+    }
+)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from auditkit.policies.aws.facts import LifecycleRule
+from auditkit.policies.aws.facts import DEFAULT_LOG_PREFIXES, LifecycleRule
 from auditkit.policies.retention import RetentionRequirement
 
 COLD_CLASSES = {"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
-DEFAULT_LOG_PREFIXES = ("AWSLogs/",)
 SMALL_OBJECTS_STAY = "all_storage_classes_128K"
 
 

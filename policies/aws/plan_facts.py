@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from auditkit.policies.aws import judges
+from auditkit.policies.aws import rules
 from auditkit.policies.aws.event_selectors import EventSelectors, UnknownShape, all_buckets_space, bucket_space
 from auditkit.policies.aws.facts import (
+    DEFAULT_LOG_PREFIXES,
     BucketFacts,
     Encryption,
     LifecycleFilter,
     LifecycleRule,
+    LogArchive,
     ObjectLockFacts,
     PublicAccessBlock,
     TrailFacts,
@@ -42,19 +45,17 @@ from auditkit.policies.computed import (
     first_computed,
     flag,
     judged,
-    known,
     lazily,
     optional,
     text,
 )
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.rule import Rule, of_kind
 from auditkit.policies.verdicts import PlanResource, Verdict
 
-__all__ = ["TRAIL", "PlanResource", "Verdict", "judge_aws_plan", "trail_facts"]
 
-
-def _int(value: Any) -> int | None:
-    """Engine numbers arrive as floats (google.protobuf.Struct); a count of days is whole."""
+def _int(value: Any) -> Any:
+    """Engine numbers arrive as floats (google.protobuf.Struct); a count of days is whole. A marker stays a marker."""
     if value is None or isinstance(value, Computed):
         return value
     return int(value)
@@ -171,8 +172,20 @@ def _bucket_of(r: PlanResource) -> Any:
     return r.props.get("bucket") if r.type != BUCKET else bucket_name(r)
 
 
+# Which plan resource sets what each archive read returns live.
+_SETS = {
+    "GetObjectLockConfiguration": OBJECT_LOCK,
+    "GetBucketLifecycleConfiguration": LIFECYCLE,
+    "GetBucketVersioning": VERSIONING,
+    "GetPublicAccessBlock": PUBLIC_ACCESS,
+    "GetBucketEncryption": ENCRYPTION,
+    "GetBucketPolicy": POLICY,
+}
+
+
 def bucket_facts(resources: Sequence[PlanResource], bucket: str) -> tuple[BucketFacts, dict[str, list[str]]]:
-    """Assemble one bucket from its configuration resources; also say which resource set what.
+    """Assemble one bucket from its configuration resources; also say which resource set what, by the
+    read that returns it live.
 
     A configuration resource whose bucket is computed at apply (and could not be resolved in
     the plan) may be this bucket's: that part of the bucket is undetermined, never "unset".
@@ -180,18 +193,7 @@ def bucket_facts(resources: Sequence[PlanResource], bucket: str) -> tuple[Bucket
     mine = [r for r in resources if isinstance(_bucket_of(r), str) and _bucket_of(r) == bucket]
     by_type = {r.type: r for r in mine}
     unresolved = {r.type: r for r in resources if isinstance(_bucket_of(r), Computed)}
-    used = {
-        kind: [by_type[t].name]
-        for kind, t in (
-            ("object_lock", OBJECT_LOCK),
-            ("lifecycle", LIFECYCLE),
-            ("versioning", VERSIONING),
-            ("public_access", PUBLIC_ACCESS),
-            ("encryption", ENCRYPTION),
-            ("policy", POLICY),
-        )
-        if t in by_type
-    }
+    used = {read: [by_type[t].name] for read, t in _SETS.items() if t in by_type}
 
     def get(t: str, parse: Any) -> Any:
         if t in by_type:
@@ -223,6 +225,10 @@ def destination_buckets(resources: Sequence[PlanResource]) -> list[str]:
     return sorted((trails | access) - {""})
 
 
+# The kinds judged over every trail of the plan: with no trail at all, each of them is a gap.
+COVERAGE = ("any trail", "bucket", "account")
+
+
 def judge_aws_plan(
     resources: Sequence[PlanResource],
     required: RetentionRequirement,
@@ -230,7 +236,7 @@ def judge_aws_plan(
     archive_buckets: Sequence[str] = (),
     require_trail: bool = True,
 ) -> list[Verdict]:
-    """Every AWS control judged over a whole plan. s3_scope None means every bucket.
+    """Every AWS rule judged over a whole plan. s3_scope None means every bucket.
 
     archive_buckets: log archives managed elsewhere in the plan's account (e.g. a central
     logging stack) whose configuration resources this plan may still touch.
@@ -243,55 +249,34 @@ def judge_aws_plan(
     if trails:
         verdicts = _trail_verdicts(resources, trails, s3_scope)
     elif require_trail:
-        verdicts = [Verdict(c, (), ("the plan has no CloudTrail trail",)) for c in _COVERAGE]
+        coverage = [r for r in rules.RULES if isinstance(r, Rule) and r.per in COVERAGE]
+        verdicts = [Verdict(r.control, (), ("the plan has no CloudTrail trail",)) for r in coverage]
     destinations = {t.bucket for _, t in trails if isinstance(t.bucket, str)}
     for name, t in trails:
         if isinstance(t.bucket, Computed):
             # The trail's bucket is computed outside this plan: its archive cannot be judged yet.
-            verdicts += [Verdict(c, (name,), (), (t.bucket.field,)) for c in _ARCHIVE]
+            verdicts += [Verdict(r.control, (name,), (), (t.bucket.field,)) for r in of_kind(rules.RULES, "archive")]
     for bucket in sorted(destinations | set(archive_buckets)):
-        prefixes = sorted({t.log_prefix for _, t in trails if t.bucket == bucket}) or ["AWSLogs/"]
+        prefixes = tuple(sorted({t.log_prefix for _, t in trails if t.bucket == bucket})) or DEFAULT_LOG_PREFIXES
         verdicts += _archive_verdicts(resources, bucket, required, whole=bucket in destinations, prefixes=prefixes)
     return verdicts
 
 
-_COVERAGE = (
-    "aws.trail.multi_region",
-    "aws.trail.s3_data_events",
-    "aws.trail.lambda_data_events",
-    "aws.trail.dynamodb_data_events",
-)
-_ARCHIVE = ("aws.bucket.object_lock", "aws.bucket.lifecycle", "aws.bucket.hardening")
-TRAIL_JUDGES = {
-    "aws.trail.logging": judges.logging,
-    "aws.trail.log_validation": judges.log_validation,
-    "aws.trail.kms": judges.kms,
-    "aws.trail.cloudwatch": judges.cloudwatch,
-}
-
-
-def _trail_verdicts(
-    resources: Sequence[PlanResource], trails: list[tuple[str, TrailFacts]], s3_scope: Sequence[str] | None
-) -> list[Verdict]:
-    verdicts = [
-        judged(control_id, (name,), lambda check=check, t=t: check(t))
-        for control_id, check in TRAIL_JUDGES.items()
-        for name, t in trails
-    ]
-    multi = {n: judged("aws.trail.multi_region", (n,), lambda t=t: judges.multi_region(t)) for n, t in trails}
-    good = [n for n, v in multi.items() if v.passed]
+def _any_trail(rule: Rule, trails: list[tuple[str, TrailFacts]]) -> Verdict:
+    """Passes on the trails that pass; else every trail's gaps."""
+    each = {n: judged(rule.control, (n,), partial(rule.judge, t)) for n, t in trails}
+    good = [n for n, v in each.items() if v.passed]
     if good:
-        verdicts.append(Verdict("aws.trail.multi_region", tuple(good), ()))
-    else:
-        gaps = tuple(g for v in multi.values() for g in v.gaps)
-        undetermined = tuple(f for v in multi.values() for f in v.undetermined)
-        verdicts.append(Verdict("aws.trail.multi_region", tuple(multi), gaps, undetermined))
-    # Coverage is judged on what the trails are configured to record; whether each trail is
-    # recording at all is aws.trail.logging's question. One cause, one gap.
-    excluded = destination_buckets(resources)
-    # The ARNs' partition is the provider's (aws, aws-us-gov, aws-cn): read it from a trail ARN.
-    # A new trail's ARN is computed at apply; its home region names the partition just as well.
-    partition = next(
+        return Verdict(rule.control, tuple(good), ())
+    gaps = tuple(g for v in each.values() for g in v.gaps)
+    undetermined = tuple(f for v in each.values() for f in v.undetermined)
+    return Verdict(rule.control, tuple(each), gaps, undetermined)
+
+
+def _partition(trails: list[tuple[str, TrailFacts]]) -> str:
+    """The ARNs' partition is the provider's (aws, aws-us-gov, aws-cn): read it from a trail ARN.
+    A new trail's ARN is computed at apply; its home region names the partition just as well."""
+    return next(
         (
             t.arn.split(":")[1] if isinstance(t.arn, str) and t.arn.count(":") >= 5 else partition_of(t.home_region)
             for _, t in trails
@@ -299,6 +284,21 @@ def _trail_verdicts(
         ),
         "aws",
     )
+
+
+def _trail_verdicts(
+    resources: Sequence[PlanResource], trails: list[tuple[str, TrailFacts]], s3_scope: Sequence[str] | None
+) -> list[Verdict]:
+    verdicts = [
+        judged(rule.control, (name,), partial(rule.judge, t))
+        for rule in of_kind(rules.RULES, "trail")
+        for name, t in trails
+    ]
+    verdicts += [_any_trail(rule, trails) for rule in of_kind(rules.RULES, "any trail")]
+    # Coverage is judged on what the trails are configured to record; whether each trail is
+    # recording at all is the trail kind's question (logging). One cause, one gap.
+    excluded = destination_buckets(resources)
+    partition = _partition(trails)
     spaces = (
         {"every bucket": all_buckets_space(excluded, partition)}
         if s3_scope is None
@@ -307,9 +307,11 @@ def _trail_verdicts(
     all_trails = [t for _, t in trails]
     names = tuple(n for n, _ in trails)
     verdicts += [
-        judged("aws.trail.s3_data_events", names, lambda: judges.s3_data_events(all_trails, spaces)),
-        judged("aws.trail.lambda_data_events", names, lambda: judges.lambda_data_events(all_trails)),
-        judged("aws.trail.dynamodb_data_events", names, lambda: judges.dynamodb_data_events(all_trails)),
+        judged(rule.control, names, partial(rule.judge, all_trails, spaces, None))
+        for rule in of_kind(rules.RULES, "bucket")
+    ]
+    verdicts += [
+        judged(rule.control, names, partial(rule.judge, all_trails)) for rule in of_kind(rules.RULES, "account")
     ]
     return verdicts
 
@@ -319,26 +321,18 @@ def _archive_verdicts(
     bucket: str,
     required: RetentionRequirement,
     whole: bool,
-    prefixes: Sequence[str] = ("AWSLogs/",),
+    prefixes: tuple[str, ...] = DEFAULT_LOG_PREFIXES,
 ) -> list[Verdict]:
-    """A trail's bucket is judged whole; an archive managed elsewhere only on what this plan sets."""
+    """A trail's bucket is judged whole; an archive managed elsewhere only on the reads this plan sets.
+
+    Each part of a judge is judged on its own, so one computed value hides no other gap.
+    """
     facts, used = bucket_facts(resources, bucket)
+    archive = LogArchive(facts, required, prefixes)
     out = []
-    if whole or "object_lock" in used:
-        lock = lambda: judges.object_lock(facts.object_lock, required)  # noqa: E731
-        out.append(judged("aws.bucket.object_lock", used.get("object_lock", []), lock))
-    if whole or "lifecycle" in used:
-        rules = lambda: judges.archive_lifecycle(facts.lifecycle, required, prefixes)  # noqa: E731
-        out.append(judged("aws.bucket.lifecycle", used.get("lifecycle", []), rules))
-    # Each part of hardening is judged on its own, so one computed value hides no other gap.
-    parts = {
-        "versioning": lambda: judges.versioning(facts.versioning),
-        "public_access": lambda: judges.public_access(facts.public_access_block),
-        "encryption": lambda: judges.encryption(facts.encryption),
-        "policy": lambda: judges.tls_policy(known(facts.policy), bucket),
-    }
-    by = tuple(n for k in parts for n in used.get(k, []))
-    if whole or by:
-        chosen = [part for k, part in parts.items() if whole or k in used]
-        out.append(judged("aws.bucket.hardening", by, *chosen))
+    for rule in of_kind(rules.RULES, "archive"):
+        by = [n for read in rule.reads for n in used.get(read, [])]
+        parts = [part for read, part in rule.parts().items() if whole or read is None or read in used]
+        if whole or by:
+            out.append(judged(rule.control, by, *(partial(part, archive) for part in parts)))
     return out

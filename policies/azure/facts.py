@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from auditkit.policies.retention import RetentionRequirement
 
 ACTIVITY_LOG_CATEGORIES = (
     "Administrative",
@@ -127,3 +130,38 @@ class WorkspaceFacts:
     name: str
     retention_days: int | None
     total_retention: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditedResources:
+    """ePHI resources and what should send their audit logs to the archive: the diagnostic settings (every
+    one read: a SQL server's master database carries its databases' audit events), the log categories Azure
+    lists per resource id (lower-case; None: the built-in table), and for each SQL database the auditing
+    of its server and its own."""
+
+    resource_ids: tuple[str, ...]
+    settings: tuple[DiagnosticSettingFacts, ...]
+    categories: Mapping[str, CategoryFacts] | None = None
+    sql: Mapping[str, tuple[AuditingFacts | None, AuditingFacts | None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContainerProtection:
+    """What protects an archive's log containers: their own policies, the account-level (version) policy,
+    the containers the settings write, and what cannot be known in advance."""
+
+    policies: tuple[ImmutabilityFacts, ...]
+    containers: frozenset[str]
+    account_policy: ImmutabilityFacts | None = None
+    unknown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LogArchive:
+    """A storage account the diagnostic settings write to, as the archive controls judge it."""
+
+    account: StorageAccountFacts
+    required: RetentionRequirement
+    protection: ContainerProtection
+    lifecycle: tuple[LifecycleActionFacts, ...] = ()
+    shared_key_allowed: bool = False

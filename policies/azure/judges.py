@@ -12,16 +12,18 @@ from collections.abc import Iterable, Mapping
 from auditkit.policies.azure.facts import (
     ACTIVITY_LOG_CATEGORIES,
     AUDIT_LOGS,
+    AuditedResources,
     AuditingFacts,
     CategoryFacts,
     DiagnosticSettingFacts,
     ImmutabilityFacts,
     LifecycleActionFacts,
-    StorageAccountFacts,
+    LogArchive,
     WorkspaceFacts,
     resource_type,
 )
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.rule import Parts
 
 WORKSPACE_RETENTION = (30, 730)
 TOTAL_RETENTION_MAX = 4383
@@ -169,6 +171,26 @@ def sql_auditing(
     ]
 
 
+def _exported(resources: AuditedResources) -> list[str]:
+    return resource_diagnostics(resources.resource_ids, resources.settings, resources.categories)
+
+
+def _sql_audited(resources: AuditedResources) -> list[str]:
+    return [
+        gap
+        for rid, (server, database) in resources.sql.items()
+        for gap in sql_auditing(rid, server, database, resources.settings)
+    ]
+
+
+# azure.diagnostics.resources: every resource's audit logs reach the archive; a SQL database's by either path.
+diagnostics = Parts({"DiagnosticSettings.List": _exported, "ExtendedServerBlobAuditingPolicies.Get": _sql_audited})
+
+
+def diagnostics_summary(resources: AuditedResources) -> str:
+    return "SQLSecurityAuditEvents exported to the archive" if resources.sql else "audit logs exported to the archive"
+
+
 def monitor_containers(
     settings: Iterable[DiagnosticSettingFacts], activity: bool, categories: Mapping[str, CategoryFacts] | None = None
 ) -> tuple[set[str], list[str]]:
@@ -244,6 +266,17 @@ def immutability(
     return gaps
 
 
+def archive_immutability(archive: LogArchive) -> list[str]:
+    p = archive.protection
+    return immutability(p.policies, p.containers, archive.required, p.account_policy, p.unknown)
+
+
+def immutability_summary(archive: LogArchive) -> str:
+    account = archive.protection.account_policy
+    scope = f"account-level policy ({account.days} days, {account.state})" if account else "container policies"
+    return f"log containers protected for {archive.required.describe()} by {scope}"
+
+
 def _may_hold_logs(a: LifecycleActionFacts) -> bool:
     """Whether a rule's filters can match Azure Monitor's log blobs (append blobs in insights-* containers)."""
     types = {t.lower() for t in a.blob_types}
@@ -255,8 +288,9 @@ def _may_hold_logs(a: LifecycleActionFacts) -> bool:
     )
 
 
-def lifecycle(actions: Iterable[LifecycleActionFacts], required: RetentionRequirement) -> list[str]:
+def lifecycle(archive: LogArchive) -> list[str]:
     """A delete counts only if it can match the log blobs; append blobs are never tiered, so tiering is not judged."""
+    actions, required = archive.lifecycle, archive.required
     return [
         f"rule {a.rule!r} deletes {'/'.join(a.blob_types) or 'all blob types'}"
         f"{' under ' + ', '.join(a.prefixes) if a.prefixes else ''} {a.days} days after "
@@ -266,8 +300,9 @@ def lifecycle(actions: Iterable[LifecycleActionFacts], required: RetentionRequir
     ]
 
 
-def lifecycle_summary(actions: Iterable[LifecycleActionFacts], required: RetentionRequirement) -> str:
+def lifecycle_summary(archive: LogArchive) -> str:
     """The PASS text: what the rules do to log blobs, never a claim that logs are tiered."""
+    actions, required = archive.lifecycle, archive.required
     deletes = [a for a in actions if a.delete and _may_hold_logs(a)]
     when = f"deleted after {min(a.days or 0 for a in deletes):g} days" if deletes else "never deleted by a rule"
     return (
@@ -276,7 +311,8 @@ def lifecycle_summary(actions: Iterable[LifecycleActionFacts], required: Retenti
     )
 
 
-def hardening(account: StorageAccountFacts, shared_key_allowed: bool = False) -> list[str]:
+def hardening(archive: LogArchive) -> list[str]:
+    account, shared_key_allowed = archive.account, archive.shared_key_allowed
     gaps = []
     if account.https_only is False:
         gaps.append("HTTP (non-TLS) requests are allowed")
@@ -296,6 +332,10 @@ def workspace_target(required: RetentionRequirement) -> tuple[int, str]:
     return TOTAL_RETENTION_MAX, (
         f"{TOTAL_RETENTION_MAX} days (the 12-year maximum; {required.describe()} must come from the immutable archive)"
     )
+
+
+def workspace_summary(ws: WorkspaceFacts, required: RetentionRequirement) -> str:
+    return f"audit tables keep {workspace_target(required)[1]}"
 
 
 def workspace_retention(ws: WorkspaceFacts, required: RetentionRequirement) -> list[str]:

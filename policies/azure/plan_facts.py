@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from auditkit.policies.azure import judges
+from auditkit.policies.azure import judges, rules
 from auditkit.policies.azure.facts import (
     AUDIT_LOGS,
+    AuditedResources,
     AuditingFacts,
+    ContainerProtection,
     DiagnosticSettingFacts,
     ImmutabilityFacts,
     LifecycleActionFacts,
+    LogArchive,
     LogSetting,
     StorageAccountFacts,
     WorkspaceFacts,
@@ -20,6 +24,7 @@ from auditkit.policies.azure.facts import (
 )
 from auditkit.policies.computed import Computed, NotYetKnown, flag, judged, known, lazily, optional, text
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.rule import Rule, of_kind
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 SUBSCRIPTION_SETTING = "azure-native:monitor:SubscriptionDiagnosticSetting"
@@ -32,14 +37,6 @@ WORKSPACE = "azure-native:operationalinsights:Workspace"
 TABLE = "azure-native:operationalinsights:Table"
 SQL_AUDITING = "azure-native:sql:ExtendedServerBlobAuditingPolicy"
 SQL_DATABASE_AUDITING = "azure-native:sql:ExtendedDatabaseBlobAuditingPolicy"
-AZURE_CONTROLS = (
-    "azure.activity_log.export",
-    "azure.diagnostics.resources",
-    "azure.storage.immutability",
-    "azure.storage.lifecycle",
-    "azure.storage.hardening",
-    "azure.workspace.retention",
-)
 _TIERS = {"tierToCool": "Cool", "tierToCold": "Cold", "tierToArchive": "Archive"}
 
 
@@ -159,17 +156,15 @@ def _sql_pairs(resources: Sequence[PlanResource], in_scope: Sequence[str]) -> li
     return pairs
 
 
-def _sql_gaps(pairs: list[tuple[str, Any, Any]], settings: list[DiagnosticSettingFacts]) -> list[str]:
-    return [
-        gap
-        for rid, server, database in pairs
-        for gap in judges.sql_auditing(
-            rid,
+def _sql_auditing(pairs: list[tuple[str, Any, Any]]) -> dict[str, tuple[AuditingFacts | None, AuditingFacts | None]]:
+    """Each in-scope SQL database's server and database auditing, as the plan sets them."""
+    return {
+        rid: (
             auditing_facts(server.props if server else None),
             auditing_facts(database.props if database else None),
-            settings,
         )
-    ]
+        for rid, server, database in pairs
+    }
 
 
 def _account_name(resource_id: str | None) -> str:
@@ -190,32 +185,35 @@ def _in_scope(resource_ids: Sequence[str], settings: list[tuple[str, DiagnosticS
     return [next(x for x in candidates if x.lower() == r) for r in dict.fromkeys(r.lower() for r in candidates)]
 
 
-def _diagnostics(resources: Sequence[PlanResource], resource_ids: Sequence[str], settings: list) -> list[Verdict]:
-    control = "azure.diagnostics.resources"
+def _diagnostics(
+    resources: Sequence[PlanResource], resource_ids: Sequence[str], settings: list[tuple[str, DiagnosticSettingFacts]]
+) -> list[Verdict]:
+    """The resource kind: one verdict over every ePHI resource the plan names or already sends logs from."""
     names = tuple(n for n, _ in settings)
     try:
         in_scope = _in_scope(resource_ids, settings)
     except NotYetKnown as exc:
         # A setting on a resource created in this plan: which resources are covered is known at apply.
-        return [Verdict(control, names, (), (exc.field,))]
+        return [Verdict(rule.control, names, (), (exc.field,)) for rule in of_kind(rules.RULES, "resource")]
     if not in_scope:
         return []
-    facts = [s for _, s in settings]
     try:
         sql_names = tuple(r.name for _, *pair in _sql_pairs(resources, in_scope) for r in pair if r is not None)
     except NotYetKnown:
         sql_names = tuple(r.name for r in resources if r.type in (SQL_AUDITING, SQL_DATABASE_AUDITING))
+    audited = AuditedResources(
+        tuple(in_scope),
+        tuple(s for _, s in settings),
+        sql=lazily(lambda: _sql_auditing(_sql_pairs(resources, in_scope))),
+    )
     return [
         judged(
-            control,
+            rule.control,
             names + tuple(dict.fromkeys(sql_names)),
-            lambda: judges.resource_diagnostics(in_scope, facts),
-            lambda: _sql_gaps(_sql_pairs(resources, in_scope), facts),
+            *(partial(part, audited) for part in rule.parts().values()),
         )
+        for rule in of_kind(rules.RULES, "resource")
     ]
-
-
-ARCHIVE_CONTROLS = ("azure.storage.immutability", "azure.storage.lifecycle", "azure.storage.hardening")
 
 
 @dataclass(frozen=True)
@@ -225,13 +223,15 @@ class _Destinations:
     sub_settings: list[tuple[str, DiagnosticSettingFacts]]
     settings: list[tuple[str, DiagnosticSettingFacts]]
 
+    def _targets(self) -> list[Any]:
+        """Each setting's storage account id: text, or a marker computed at apply."""
+        return [s.storage_account_id for _, s in (*self.sub_settings, *self.settings)]
+
     def named(self) -> set[str]:
-        targets = (s.storage_account_id for _, s in (*self.sub_settings, *self.settings))
-        return {_account_name(t) for t in targets if not isinstance(t, Computed)} - {""}
+        return {_account_name(t) for t in self._targets() if not isinstance(t, Computed)} - {""}
 
     def pending(self) -> tuple[str, ...]:
-        targets = (s.storage_account_id for _, s in (*self.sub_settings, *self.settings))
-        return tuple(dict.fromkeys(t.field for t in targets if isinstance(t, Computed)))
+        return tuple(dict.fromkeys(t.field for t in self._targets() if isinstance(t, Computed)))
 
 
 def _archives(
@@ -245,14 +245,12 @@ def _archives(
         if isinstance(name, str) and name in named:
             out += _archive(resources, account, to, required, shared_key_allowed)
         elif pending or isinstance(name, Computed):
-            fields = pending or (name.field,)
-            out += [Verdict(c, (account.name,), (), fields) for c in ARCHIVE_CONTROLS]
+            fields = pending or (name.field,)  # type: ignore[union-attr]  # a Computed when nothing is pending
+            out += [Verdict(r.control, (account.name,), (), fields) for r in of_kind(rules.RULES, "storage account")]
     return out
 
 
-def _immutability_gaps(
-    resources: Sequence[PlanResource], name: str, to: _Destinations, required: RetentionRequirement
-) -> list[str]:
+def _protection(resources: Sequence[PlanResource], name: str, to: _Destinations) -> ContainerProtection:
     of = [r for r in resources if r.props.get("accountName") == name]
     declared = {str(c.props.get("containerName")) for c in of if c.type == CONTAINER}
     writing = [s for _, s in to.settings if _account_name(s.storage_account_id) == name]
@@ -270,9 +268,26 @@ def _immutability_gaps(
     ]
     # A plan cannot see a lock made after deployment: an account policy's recorded state is judged as recorded.
     account = next(r for r in resources if r.type == ACCOUNT and _named(r.props.get("accountName"), name))
-    return judges.immutability(
-        policies, declared | needed, required, account_immutability(account.props, name), unknown
+    return ContainerProtection(
+        tuple(policies), frozenset(declared | needed), account_immutability(account.props, name), tuple(unknown)
     )
+
+
+# Which plan resource sets what each storage-account read returns live.
+_SETS = {
+    "BlobContainers.Get": IMMUTABILITY,
+    "ManagementPolicies.Get": MANAGEMENT_POLICY,
+    "StorageAccounts.GetProperties": ACCOUNT,
+}
+
+
+def _named_by(rule: Rule, of: list[PlanResource]) -> tuple[str, ...]:
+    """A verdict's resources: those that set the first of the rule's reads the plan sets."""
+    for read in rule.reads:
+        named = tuple(r.name for r in of if r.type == _SETS.get(read))
+        if named:
+            return named
+    return ()
 
 
 def _archive(
@@ -283,33 +298,26 @@ def _archive(
     shared_key_allowed: bool,
 ) -> list[Verdict]:
     name = str(account.props.get("accountName"))
-    of = lambda t: [r.name for r in resources if r.type == t and _named(r.props.get("accountName"), name)]  # noqa: E731
-    lifecycles = [r for r in resources if r.type == MANAGEMENT_POLICY and _named(r.props.get("accountName"), name)]
+    of = [account, *(r for r in resources if r.type != ACCOUNT and _named(r.props.get("accountName"), name))]
+    lifecycles = [r for r in of if r.type == MANAGEMENT_POLICY]
+    archive = LogArchive(
+        lazily(account_facts, account.props),
+        required,
+        lazily(_protection, resources, name, to),
+        lazily(lambda: tuple(a for m in lifecycles for a in lifecycle_facts(m.props))),
+        shared_key_allowed,
+    )
     return [
-        judged(
-            "azure.storage.immutability",
-            tuple(of(IMMUTABILITY)) or (account.name,),
-            lambda: _immutability_gaps(resources, name, to, required),
-        ),
-        judged(
-            "azure.storage.lifecycle",
-            tuple(m.name for m in lifecycles),
-            lambda: judges.lifecycle([a for m in lifecycles for a in lifecycle_facts(m.props)], required),
-        ),
-        judged(
-            "azure.storage.hardening",
-            (account.name,),
-            lambda: judges.hardening(account_facts(account.props), shared_key_allowed),
-        ),
+        judged(rule.control, _named_by(rule, of), partial(rule.judge, archive))
+        for rule in of_kind(rules.RULES, "storage account")
     ]
 
 
-def _workspace_gaps(ws: PlanResource, resources: Sequence[PlanResource], required: RetentionRequirement) -> list[str]:
+def _workspace(ws: PlanResource, resources: Sequence[PlanResource]) -> WorkspaceFacts:
     wname = ws.props.get("workspaceName")
     tables = [t for t in resources if t.type == TABLE and t.props.get("workspaceName") == wname]
     totals = {str(t.props.get("tableName")): t.props.get("totalRetentionInDays") for t in tables}
-    facts = WorkspaceFacts(str(ws.props.get("workspaceName")), ws.props.get("retentionInDays"), totals)
-    return judges.workspace_retention(facts, required)
+    return WorkspaceFacts(str(ws.props.get("workspaceName")), ws.props.get("retentionInDays"), totals)
 
 
 def _workspaces(resources: Sequence[PlanResource], required: RetentionRequirement) -> list[Verdict]:
@@ -317,11 +325,14 @@ def _workspaces(resources: Sequence[PlanResource], required: RetentionRequiremen
     for ws in (r for r in resources if r.type == WORKSPACE):
         wname = ws.props.get("workspaceName")
         tables = [t.name for t in resources if t.type == TABLE and _named(t.props.get("workspaceName"), wname)]
-        verdicts.append(
+        verdicts += [
             judged(
-                "azure.workspace.retention", (ws.name, *tables), lambda ws=ws: _workspace_gaps(ws, resources, required)
+                rule.control,
+                (ws.name, *tables),
+                partial(rule.judge, lazily(_workspace, ws, resources), required),
             )
-        )
+            for rule in of_kind(rules.RULES, "workspace")
+        ]
     return verdicts
 
 
@@ -332,7 +343,7 @@ def judge_azure_plan(
     shared_key_allowed: bool = False,
     require_activity_log: bool = True,
 ) -> list[Verdict]:
-    """Every Azure control over a whole plan. A value computed at apply leaves undetermined only the
+    """Every Azure rule over a whole plan. A value computed at apply leaves undetermined only the
     controls that read it (policies/computed.py); every literal input is judged."""
     to = _Destinations(
         [(r.name, setting_facts(r)) for r in resources if r.type == SUBSCRIPTION_SETTING],
@@ -340,13 +351,14 @@ def judge_azure_plan(
     )
     verdicts = []
     if to.sub_settings or require_activity_log:
-        verdicts.append(
+        verdicts += [
             judged(
-                "azure.activity_log.export",
+                rule.control,
                 tuple(n for n, _ in to.sub_settings),
-                lambda: judges.activity_log_export([s for _, s in to.sub_settings]),
+                partial(rule.judge, [s for _, s in to.sub_settings]),
             )
-        )
+            for rule in of_kind(rules.RULES, "subscription")
+        ]
     verdicts += _diagnostics(resources, resource_ids, to.settings)
     verdicts += _archives(resources, to, required, shared_key_allowed)
     return verdicts + _workspaces(resources, required)

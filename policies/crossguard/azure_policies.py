@@ -1,4 +1,5 @@
-"""Azure controls as CrossGuard stack policies over judge_azure_plan (raw resources or components alike)."""
+"""Azure controls as CrossGuard stack policies, one per rule of the Azure rule table, over judge_azure_plan
+(raw resources or components alike)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from collections.abc import Sequence
 
 from pulumi_policy import StackValidationPolicy
 
-from auditkit.policies.azure.plan_facts import AZURE_CONTROLS, judge_azure_plan
+from auditkit.policies.azure import rules
+from auditkit.policies.azure.plan_facts import judge_azure_plan
 from auditkit.policies.crossguard.pack_config import PackConfig
 from auditkit.policies.crossguard.stack_policy import stack_policy
+from auditkit.policies.rule import Rule
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 
@@ -18,4 +21,4 @@ def _judge(plan: Sequence[PlanResource], config: PackConfig) -> list[Verdict]:
 
 
 def azure_policies() -> list[StackValidationPolicy]:
-    return [stack_policy(c, "azure-native:", _judge) for c in AZURE_CONTROLS]
+    return [stack_policy(r.control, "azure-native:", _judge) for r in rules.RULES if isinstance(r, Rule)]

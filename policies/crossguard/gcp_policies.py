@@ -1,4 +1,5 @@
-"""GCP controls as CrossGuard stack policies over judge_gcp_plan (raw resources or components alike)."""
+"""GCP controls as CrossGuard stack policies, one per rule of the GCP rule table, over judge_gcp_plan
+(raw resources or components alike)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pulumi_policy import StackValidationPolicy
 
 from auditkit.policies.crossguard.pack_config import PackConfig
 from auditkit.policies.crossguard.stack_policy import stack_policy
-from auditkit.policies.gcp.plan_facts import GCP_CONTROLS, judge_gcp_plan
+from auditkit.policies.gcp import rules
+from auditkit.policies.gcp.plan_facts import judge_gcp_plan
+from auditkit.policies.rule import Rule
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 
@@ -17,4 +20,4 @@ def _judge(plan: Sequence[PlanResource], config: PackConfig) -> list[Verdict]:
 
 
 def gcp_policies() -> list[StackValidationPolicy]:
-    return [stack_policy(c, "gcp:", _judge) for c in GCP_CONTROLS]
+    return [stack_policy(r.control, "gcp:", _judge) for r in rules.RULES if isinstance(r, Rule)]

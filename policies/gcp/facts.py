@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditkit.policies.retention import RetentionRequirement
+
 
 @dataclass(frozen=True)
 class AuditConfigFacts:
@@ -62,3 +64,13 @@ class GcsBucketFacts:
     storage_class: str = "STANDARD"
     autoclass: bool = False
     project_number: str | None = None
+
+
+@dataclass(frozen=True)
+class LogArchive:
+    """The Cloud Storage bucket a sink's route ends in, as the archive controls judge it: the bucket, the
+    retention the law asks for, and the CMEK key when the stack names one."""
+
+    bucket: GcsBucketFacts
+    required: RetentionRequirement
+    kms_key: str | None = None

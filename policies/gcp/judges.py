@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 
 from auditkit.policies.gcp import filters
-from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, SinkFacts
-from auditkit.policies.gcp.iam import WRITER_ROLE, writer_gaps
+from auditkit.policies.gcp.facts import AuditConfigFacts, GcsBucketFacts, LogArchive, SinkFacts
+from auditkit.policies.gcp.iam import writer_gaps
 from auditkit.policies.gcp.lifecycle import early_deletes, lifecycle
 from auditkit.policies.gcp.routes import Route
-from auditkit.policies.retention import RetentionRequirement
 
 REQUIRED_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
-__all__ = ["WRITER_ROLE", "early_deletes", "lifecycle"]  # judged in their own modules, used from here
 
 
 def data_access(
@@ -82,26 +80,13 @@ def route_gaps(route: Route, archive: GcsBucketFacts | None, scope_is_parent: bo
     return gaps
 
 
-def sink_export(
-    sinks: Iterable[SinkFacts],
-    destination: str,
-    archive: GcsBucketFacts | None,
-    scope_is_parent: bool,
-    now: datetime | None = None,
-) -> list[str]:
-    """A plan's sinks straight to `destination`: one of them must pass every check.
-
-    `archive` None: the bucket is managed outside the plan; the sinks are judged, its grants are not.
-    """
-    to_archive = [s for s in sinks if s.destination == destination]
-    if not to_archive:
-        return [f"no sink exports audit logs to {destination}"]
-    when = now or datetime.now(timezone.utc)
-    problems = [route_gaps(Route((s,), destination), archive, scope_is_parent, when) for s in to_archive]
-    return [] if any(not p for p in problems) else [g for p in problems for g in p]
+def reaches(route: Route, *_: object) -> str:
+    """What a PASS of a route shows: where every audit log goes."""
+    return f"every audit log reaches {route.describe()}"
 
 
-def retention_lock(bucket: GcsBucketFacts, required: RetentionRequirement) -> list[str]:
+def retention_lock(archive: LogArchive) -> list[str]:
+    bucket, required = archive.bucket, archive.required
     if bucket.retention_seconds is None:
         return [f"bucket {bucket.name} has no retention policy"]
     gaps = []
@@ -112,7 +97,19 @@ def retention_lock(bucket: GcsBucketFacts, required: RetentionRequirement) -> li
     return gaps
 
 
-def hardening(bucket: GcsBucketFacts, kms_key_configured: str | None = None) -> list[str]:
+def archive_lifecycle(archive: LogArchive) -> list[str]:
+    """No lifecycle rule removes log objects before the retention (policies/gcp/lifecycle.py)."""
+    return lifecycle(archive.bucket, archive.required)
+
+
+def lifecycle_summary(archive: LogArchive) -> str:
+    """What a PASS shows: the retention it holds for, and the advisory notes on rules that only look early."""
+    _, notes = early_deletes(archive.bucket, archive.required)
+    return "; ".join([f"holds for {archive.required.describe()}", *notes])
+
+
+def hardening(archive: LogArchive) -> list[str]:
+    bucket, kms_key_configured = archive.bucket, archive.kms_key
     gaps = []
     if not bucket.uniform_access:
         gaps.append("uniform bucket-level access is off (object ACLs can grant access)")

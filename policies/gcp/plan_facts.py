@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from auditkit.policies.computed import Computed, NotYetKnown, flag, judged, known, lazily, text
-from auditkit.policies.gcp import judges
+from auditkit.policies.gcp import rules
 from auditkit.policies.gcp.facts import (
     AuditConfigFacts,
     BindingFacts,
     GcsBucketFacts,
     LifecycleRuleFacts,
+    LogArchive,
     SinkFacts,
 )
-from auditkit.policies.gcp.routes import GCS_ROUTE
+from auditkit.policies.gcp.routes import GCS_ROUTE, Route
 from auditkit.policies.retention import RetentionRequirement
+from auditkit.policies.rule import Rule, of_kind
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 AUDIT_CONFIGS = {
@@ -31,13 +35,6 @@ SINKS = {
 BUCKET = "gcp:storage/bucket:Bucket"
 BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 BUCKET_BINDING = "gcp:storage/bucketIAMBinding:BucketIAMBinding"
-GCP_CONTROLS = (
-    "gcp.audit.data_access",
-    "gcp.sink.export",
-    "gcp.bucket.retention_lock",
-    "gcp.bucket.lifecycle",
-    "gcp.bucket.hardening",
-)
 
 
 def audit_config_facts(r: PlanResource) -> AuditConfigFacts:
@@ -101,7 +98,7 @@ def lifecycle_rule_facts(rule: Mapping[str, Any]) -> LifecycleRuleFacts:
             if value not in (None, ""):
                 condition[key] = int(value)
         elif value not in (None, False, [], "") and key != "sendAgeIfZero":
-            condition[_CONDITION_NAMES.get(key, key)] = value
+            condition[_CONDITION_NAMES.get(str(key), str(key))] = value
     return LifecycleRuleFacts(str(action.get("type")), action.get("storageClass"), condition)
 
 
@@ -132,13 +129,26 @@ def bucket_facts(r: PlanResource, members: Sequence[PlanResource]) -> GcsBucketF
 
 def _archive_names(sinks: Sequence[tuple[str, SinkFacts]]) -> tuple[list[str], tuple[str, ...]]:
     """The buckets the sinks name literally, and the destination fields computed at apply."""
-    literal = [s.destination for _, s in sinks if not isinstance(s.destination, Computed)]
-    pending = tuple(dict.fromkeys(s.destination.field for _, s in sinks if isinstance(s.destination, Computed)))
+    destinations: list[Any] = [s.destination for _, s in sinks]  # str, or a marker computed at apply
+    literal = [d for d in destinations if not isinstance(d, Computed)]
+    pending = tuple(dict.fromkeys(d.field for d in destinations if isinstance(d, Computed)))
     return sorted({d.split("/", 1)[1] for d in literal if d.startswith(GCS_ROUTE)}), pending
 
 
-def _export(sinks: list[SinkFacts], name: str, facts: Any, parent: bool, pending: tuple[str, ...]) -> list[str]:
-    gaps = judges.sink_export(sinks, f"{GCS_ROUTE}{name}", facts, parent)
+def _any_route(
+    rule: Rule, sinks: list[SinkFacts], destination: str, archive: Any, pending: tuple[str, ...]
+) -> list[str]:
+    """The plan's sinks straight to `destination`, each a one-hop route: one of them must pass.
+
+    `archive` None: the bucket is managed outside the plan; the sinks are judged, its grants are not.
+    """
+    parent = any(not s.scope.startswith("project:") for s in sinks)
+    routes = [Route((s,), destination) for s in sinks if s.destination == destination]
+    now = datetime.now(timezone.utc)
+    problems = [rule.judge(r, archive, parent, now) for r in routes]
+    gaps = [] if any(not p for p in problems) else [g for p in problems for g in p]
+    if not routes:
+        gaps = [f"no sink exports audit logs to {destination}"]
     if gaps and pending:
         # A sink whose destination is computed may be the one that exports every audit log here.
         raise NotYetKnown(pending[0])
@@ -152,27 +162,35 @@ def judge_gcp_plan(
     kms_key: str | None = None,
     require_audit: bool = True,
 ) -> list[Verdict]:
-    """require_audit: False for stacks that do not declare GCP audit logging themselves.
-    A value computed at apply leaves undetermined only the controls that read it."""
+    """Every GCP rule over a whole plan. require_audit: False for stacks that do not declare GCP audit
+    logging themselves. A value computed at apply leaves undetermined only the controls that read it."""
     configs = [(r.name, lazily(audit_config_facts, r)) for r in resources if r.type in AUDIT_CONFIGS]
     sinks = [(r.name, sink_facts(r)) for r in resources if r.type in SINKS]
     members = [r for r in resources if r.type in (BUCKET_MEMBER, BUCKET_BINDING)]
     if not require_audit and not configs and not sinks:
         return []
     buckets = {n: r for r in resources if r.type == BUCKET and isinstance(n := text(r.props.get("name"), r.name), str)}
-    data_access = lambda: judges.data_access(  # noqa: E731
-        [c for _, c in configs], allowed_exemptions, sorted({s.scope for _, s in sinks})
-    )
-    verdicts = [judged("gcp.audit.data_access", tuple(n for n, _ in configs), data_access)]
+    scopes = sorted({s.scope for _, s in sinks})
+    verdicts = [
+        judged(
+            rule.control,
+            tuple(n for n, _ in configs),
+            partial(rule.judge, [c for _, c in configs], allowed_exemptions, scopes, None),
+        )
+        for rule in of_kind(rules.RULES, "scope")
+    ]
     archives, pending = _archive_names(sinks)
     if not archives:
         gaps = () if pending else ("no sink exports audit logs to a Cloud Storage archive",)
-        verdicts.append(Verdict("gcp.sink.export", tuple(n for n, _ in sinks), gaps, pending))
+        verdicts += [
+            Verdict(rule.control, tuple(n for n, _ in sinks), gaps, pending)
+            for rule in of_kind(rules.RULES, "any route")
+        ]
     for name in archives:
         verdicts += _archive_verdicts(name, buckets.get(name), sinks, members, pending, required, kms_key)
     for name in sorted(set(buckets) - set(archives)) if pending else ():
         # A sink whose destination is computed may write to this bucket: its archive controls wait.
-        verdicts += [Verdict(c, (buckets[name].name,), (), pending) for c in GCP_CONTROLS[2:]]
+        verdicts += [Verdict(r.control, (buckets[name].name,), (), pending) for r in of_kind(rules.RULES, "bucket")]
     return verdicts
 
 
@@ -189,18 +207,19 @@ def _archive_verdicts(
     facts = lazily(bucket_facts, bucket, members) if bucket else None
     to_it = [(n, s) for n, s in sinks if _named(s.destination, f"{GCS_ROUTE}{name}")]
     writers = tuple(m.name for m in members if _named(m.props.get("bucket"), name))
-
-    def export() -> list[str]:
-        parent = any(not s.scope.startswith("project:") for _, s in to_it)
-        return _export([s for _, s in to_it], name, facts, parent, pending)
-
-    verdicts = [judged("gcp.sink.export", tuple(n for n, _ in to_it) + writers, export)]
-    if bucket is None:
+    verdicts = [
+        judged(
+            rule.control,
+            tuple(n for n, _ in to_it) + writers,
+            partial(_any_route, rule, [s for _, s in to_it], f"{GCS_ROUTE}{name}", facts, pending),
+        )
+        for rule in of_kind(rules.RULES, "any route")
+    ]
+    if bucket is None or facts is None:
         return verdicts  # the archive is managed by another stack: its bucket is judged live by the auditor
+    archive = LogArchive(facts, required, kms_key)
     return verdicts + [
-        judged("gcp.bucket.retention_lock", (bucket.name,), lambda: judges.retention_lock(facts, required)),
-        judged("gcp.bucket.lifecycle", (bucket.name,), lambda: judges.lifecycle(facts, required)),
-        judged("gcp.bucket.hardening", (bucket.name,), lambda: judges.hardening(facts, kms_key)),
+        judged(rule.control, (bucket.name,), partial(rule.judge, archive)) for rule in of_kind(rules.RULES, "bucket")
     ]
 
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from auditkit.auditors.aws.clients import AccountSession, Failure, fetch
+from auditkit.auditors.aws.clients import AccountSession, fetch
 from auditkit.auditors.aws.verify.digests import DigestObject, PublicKey
 from auditkit.auditors.aws.verify.layout import iso
+from auditkit.auditors.failures import Failure
 
 ABSENT = ("NoSuchKey",)
 CHUNK = 1 << 16
@@ -104,7 +105,8 @@ def public_keys(acct: AccountSession, region: str, start: datetime, end: datetim
     ct = acct.client("cloudtrail", region)
 
     def call() -> list[PublicKey]:
-        keys, kwargs = [], {}
+        keys: list[PublicKey] = []
+        kwargs: dict[str, Any] = {}
         while True:
             page = ct.list_public_keys(StartTime=start, EndTime=end, **kwargs)
             keys += [

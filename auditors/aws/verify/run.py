@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from auditkit.auditors.aws.clients import AccountSession, CallLog, Failure, classify
+from auditkit.auditors.aws.clients import AccountSession, CallLog, classify
 from auditkit.auditors.aws.verify import collect
 from auditkit.auditors.aws.verify.chain import Issue, Node, walk
 from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key, load, save
@@ -17,10 +17,11 @@ from auditkit.auditors.aws.verify.digests import Digest, DigestObject, PublicKey
 from auditkit.auditors.aws.verify.layout import HOUR, Window, days, digest_key_time, iso
 from auditkit.auditors.aws.verify.logs import judge_referenced, judge_unreferenced
 from auditkit.auditors.aws.verify.scope import ChainSpec, TrailScope, trail_scope
-from auditkit.auditors.failures import DEFAULT_TIMEOUT
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, Failure
 from auditkit.auditors.findings import Finding, Report, Status
+from auditkit.policies.aws.rules import INTEGRITY
 
-CONTROL = "aws.trail.integrity"
+CONTROL = INTEGRITY.control
 WORKERS = 32
 T = TypeVar("T")
 R = TypeVar("R")

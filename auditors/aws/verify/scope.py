@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from auditkit.auditors.aws.clients import AccountSession, Failure
+from auditkit.auditors.aws.clients import AccountSession
 from auditkit.auditors.aws.verify import collect
 from auditkit.auditors.aws.verify.chain import Expectation
 from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key
 from auditkit.auditors.aws.verify.layout import ChainId, Window, iso
+from auditkit.auditors.failures import Failure
 
 # Other regions' digests may land a little after the home region's latest delivery.
 REMOTE_GRACE = timedelta(minutes=15)
@@ -83,10 +84,10 @@ def trail_scope(
             "log file validation is off: CloudTrail writes no digests, so no hour after it was turned off can be "
             "proven complete or unaltered"
         )
-    status = collect.trail_status(acct, trail)
-    if isinstance(status, Failure):
-        scope.failures.append(status)
-        status = None
+    read = collect.trail_status(acct, trail)
+    status = None if isinstance(read, Failure) else read
+    if isinstance(read, Failure):
+        scope.failures.append(read)
     found = _accounts(acct, trail, members, scope)
     if found is None:
         return scope

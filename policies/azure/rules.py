@@ -1,0 +1,78 @@
+"""The Azure rule table: for each Azure control, its judge, the subject it is judged per, and what it reads.
+
+`auditkit plan` and the pack (policies/azure/plan_facts.py, crossguard/azure_policies.py) and the live
+scan (auditors/azure/assess.py) iterate this table. What each kind of subject is, and so what its judges take:
+
+- subscription: the subscription's Activity Log diagnostic settings.
+- resource: ePHI resources and what sends their audit logs (AuditedResources); live, one resource each.
+- storage account: a storage account the settings write to (LogArchive).
+- workspace: a Log Analytics workspace (WorkspaceFacts) and the retention required.
+
+Reads are the SDK operations as the collector records a failure (Failure.operation); each is granted by
+auditors/azure/scan-role.json. A plan names a verdict's resources by the first of its reads it sets.
+"""
+
+from __future__ import annotations
+
+from auditkit.policies.azure import judges
+from auditkit.policies.rule import EvidenceRule, Rule
+
+ACTIVITY_LOG = Rule(
+    "azure.activity_log.export",
+    judges.activity_log_export,
+    per="subscription",
+    reads=("SubscriptionDiagnosticSettings.List",),
+    summary="all eight categories exported to the archive",
+)
+DIAGNOSTICS = Rule(
+    "azure.diagnostics.resources",
+    judges.diagnostics,
+    per="resource",
+    reads=(
+        "Resources.List",
+        "DiagnosticSettings.List",
+        "DiagnosticSettingsCategory.List",
+        "ExtendedServerBlobAuditingPolicies.Get",
+        "ExtendedDatabaseBlobAuditingPolicies.Get",
+    ),
+    summary=judges.diagnostics_summary,
+)
+IMMUTABILITY = Rule(
+    "azure.storage.immutability",
+    judges.archive_immutability,
+    per="storage account",
+    reads=("BlobContainers.Get", "StorageAccounts.GetProperties", "BlobContainers.List"),
+    summary=judges.immutability_summary,
+)
+LIFECYCLE = Rule(
+    "azure.storage.lifecycle",
+    judges.lifecycle,
+    per="storage account",
+    reads=("ManagementPolicies.Get", "StorageAccounts.GetProperties"),
+    summary=judges.lifecycle_summary,
+)
+HARDENING = Rule(
+    "azure.storage.hardening",
+    judges.hardening,
+    per="storage account",
+    reads=("StorageAccounts.GetProperties",),
+    summary="HTTPS only, TLS 1.2+, private, no shared keys",
+)
+WORKSPACE_RETENTION = Rule(
+    "azure.workspace.retention",
+    judges.workspace_retention,
+    per="workspace",
+    reads=("Workspaces.Get", "Tables.Get"),
+    summary=judges.workspace_summary,
+)
+
+RULES: tuple[Rule | EvidenceRule, ...] = (
+    ACTIVITY_LOG,
+    DIAGNOSTICS,
+    IMMUTABILITY,
+    LIFECYCLE,
+    HARDENING,
+    WORKSPACE_RETENTION,
+)
+# A subscription that could not be scanned at all is an ERROR of this control.
+WHOLE_SUBSCRIPTION = ACTIVITY_LOG

@@ -108,8 +108,7 @@ def _regions(acct: AccountSession, snap: AccountSnapshot) -> list[str]:
     )
     if failure:
         snap.failures.append(failure)
-        return [acct.default_region]
-    return regions
+    return regions if regions is not None else [acct.default_region]
 
 
 def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
@@ -146,7 +145,8 @@ def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None
 
 
 def _paged(call: Callable[[dict[str, Any]], dict[str, Any]], token_in: str, token_out: str) -> list[dict[str, Any]]:
-    pages, kwargs = [], {}
+    pages: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {}
     while True:
         page = call(kwargs)
         pages.append(page)
@@ -227,7 +227,7 @@ def _location(acct: AccountSession, bucket: str) -> tuple[str | None, Failure | 
     if failure:
         return None, failure
     # us-east-1 buckets report no LocationConstraint.
-    return (resp.get("LocationConstraint") or "us-east-1"), None
+    return ((resp or {}).get("LocationConstraint") or "us-east-1"), None
 
 
 def _destinations(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
@@ -238,9 +238,11 @@ def _destinations(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -
             rec.failures["location"] = failure
         s3 = acct.client("s3", region)
         for kind, (operation, method, absent) in DESTINATION_CALLS.items():
-            resp, failure = fetch(
-                lambda m=method: _strip(getattr(s3, m)(Bucket=bucket)), operation, rec.region, bucket, absent
-            )
+
+            def call(m: str = method) -> dict[str, Any] | None:
+                return _strip(getattr(s3, m)(Bucket=bucket))
+
+            resp, failure = fetch(call, operation, rec.region, bucket, absent)
             rec.responses[kind] = resp
             if failure:
                 rec.failures[kind] = failure

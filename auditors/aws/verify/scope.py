@@ -83,10 +83,10 @@ def trail_scope(
             "log file validation is off: CloudTrail writes no digests, so no hour after it was turned off can be "
             "proven complete or unaltered"
         )
-    status = collect.trail_status(acct, trail)
-    if isinstance(status, Failure):
-        scope.failures.append(status)
-        status = None
+    read = collect.trail_status(acct, trail)
+    if isinstance(read, Failure):
+        scope.failures.append(read)
+    status = None if isinstance(read, Failure) else read
     found = _accounts(acct, trail, members, scope)
     if found is None:
         return scope

@@ -22,8 +22,11 @@ plan: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# mypy takes its targets from pyproject ([tool.mypy] packages): the `auditkit` package as it is imported.
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	for b in cli_startup pack_preview scan_scaling org_scaling verify_vs_awscli verify_blind_spots evidence_year alert_evaluator; do \

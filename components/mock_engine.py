@@ -102,18 +102,22 @@ class AuditKitMocks(Mocks):
         )
         return rid, state
 
-    def call(self, args: MockCallArgs) -> dict:
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        # No check failures: [] rather than None, which the mock monitor would iterate.
+        return self._invoke_result(args.token), []
+
+    def _invoke_result(self, token: str) -> dict:
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,
                 "arn": f"arn:{self.partition}:iam::{self.account_id}:user/auditkit-plan",
                 "userId": "AIDAAUDITKITPLAN",
                 "id": self.account_id,
             }
-        if args.token == "aws:index/getPartition:getPartition":
+        if token == "aws:index/getPartition:getPartition":
             suffix = DNS_SUFFIXES.get(self.partition, "amazonaws.com")
             return {"partition": self.partition, "dnsSuffix": suffix, "id": self.partition}
-        if args.token == "aws:index/getRegion:getRegion":
+        if token == "aws:index/getRegion:getRegion":
             suffix = DNS_SUFFIXES.get(self.partition, "amazonaws.com")
             return {
                 "region": self.region,
@@ -122,7 +126,7 @@ class AuditKitMocks(Mocks):
                 "endpoint": f"ec2.{self.region}.{suffix}",
                 "description": self.region,
             }
-        raise NotImplementedError(f"the plan renderer has no mock for invoke {args.token}")
+        raise NotImplementedError(f"the plan renderer has no mock for invoke {token}")
 
 
 _NAME_INPUT = {

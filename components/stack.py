@@ -164,7 +164,11 @@ def _azure_args(
     return archive, workspace
 
 
-def _azure(settings: StackSettings, a: AzureSettings, checked: tuple) -> tuple:
+def _azure(
+    settings: StackSettings,
+    a: AzureSettings,
+    checked: tuple[azure_archive.ImmutableLogArchiveArgs, AuditWorkspaceArgs | None],
+) -> tuple[azure_archive.ImmutableLogArchive, AuditLogExport, AuditWorkspace | None]:
     archive_args, workspace_args = checked
     if a.create_resource_group:
         group = azure_resources.ResourceGroup(
@@ -172,7 +176,7 @@ def _azure(settings: StackSettings, a: AzureSettings, checked: tuple) -> tuple:
         )
         archive_args.resource_group_name = group.name
         if workspace_args is not None:
-            workspace_args.resource_group_name = group.name  # type: ignore[assignment]  # created first
+            workspace_args.resource_group_name = group.name  # created first
     # else: an existing group (azure.resourceGroup as an id, or createResourceGroup: false) is used by name
     archive = azure_archive.ImmutableLogArchive("azure-audit-archive", archive_args)
     workspace = AuditWorkspace("azure-audit-workspace", workspace_args) if workspace_args else None

@@ -13,7 +13,7 @@ class ConfigError(ValueError):
     half-deploys.
     """
 
-    def __init__(self, field: str, value: Any, allowed: str | Iterable[str], why: str = "") -> None:
+    def __init__(self, field: str, value: Any, allowed: str | Iterable[object], why: str = "") -> None:
         self.field = field
         self.value = value
         self.allowed = allowed if isinstance(allowed, str) else ", ".join(str(a) for a in allowed)

@@ -229,7 +229,7 @@ def _location(acct: AccountSession, bucket: str) -> tuple[str | None, Failure | 
     if failure or resp is None:
         return None, failure
     # us-east-1 buckets report no LocationConstraint.
-    return (resp.get("LocationConstraint") or "us-east-1"), None
+    return ((resp or {}).get("LocationConstraint") or "us-east-1"), None
 
 
 def _get(s3: Any, method: str, bucket: str) -> dict[str, Any] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from typing import Any
 
 from auditkit.auditors.azure.collect import (
     WORKSPACE_API,
@@ -60,11 +61,11 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
         cname = str(c.get("name"))
         if not cname.startswith(LOG_CONTAINER_PREFIX):
             continue
-        detail, failure = get(
-            lambda n=cname: rest(st.blob_containers.get(group, name, n)),
-            "BlobContainers.Get",
-            f"{account_id}/blobServices/default/containers/{cname}",
-        )
+
+        def container(n: str = cname) -> dict[str, Any]:
+            return rest(st.blob_containers.get(group, name, n))
+
+        detail, failure = get(container, "BlobContainers.Get", f"{account_id}/blobServices/default/containers/{cname}")
         if failure:
             rec.failures["containers"] = failure
         else:
@@ -89,11 +90,11 @@ def read_workspace(clients: AzureClients, ws: str) -> WorkspaceRecord:
     else:
         rec.retention = (body or {}).get("retentionInDays")
     for table in WORKSPACE_TABLES:
-        props, failure = get(
-            lambda t=table: res.get_by_id(f"{ws}/tables/{t}", api_version=WORKSPACE_API).properties,
-            "Tables.Get",
-            f"{ws}/tables/{table}",
-        )
+
+        def table_properties(t: str = table) -> Any:
+            return res.get_by_id(f"{ws}/tables/{t}", api_version=WORKSPACE_API).properties
+
+        props, failure = get(table_properties, "Tables.Get", f"{ws}/tables/{table}")
         if failure:
             rec.failures[f"table:{table}"] = failure
         else:

@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
+_LOOPBACK = "127.0.0.1"
 
 
 @dataclass
@@ -75,7 +76,7 @@ class CloudTrailStub:
                     doc.update(stub.status.get(name, {}))
                 self._reply(resp.status_code, doc)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((_LOOPBACK, 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -100,8 +101,7 @@ class CloudTrailStub:
 
     @property
     def endpoint(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{_LOOPBACK}:{self.server.server_port}"
 
     def close(self) -> None:
         self.server.shutdown()

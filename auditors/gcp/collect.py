@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, TypeVar
 
 from google.iam.v1 import policy_pb2
@@ -152,22 +153,17 @@ def _walk_hierarchy(clients: GcpClients, snap: GcpSnapshot) -> None:
             snap.parents.setdefault(name, None)
             continue
         if name.startswith("projects/"):
-            node, failure = clients.read(
-                lambda n=name: clients.projects.get_project(name=n, timeout=clients.timeout, retry=None),
-                "GetProject",
-                name,
-            )
+            get = partial(clients.projects.get_project, name=name, timeout=clients.timeout, retry=None)
+            node, failure = clients.read(get, "GetProject", name)
         else:
-            node, failure = clients.read(
-                lambda n=name: clients.folders.get_folder(name=n, timeout=clients.timeout, retry=None),
-                "GetFolder",
-                name,
-            )
-        snap.parents[name] = (node.parent or None) if node is not None else None
+            get = partial(clients.folders.get_folder, name=name, timeout=clients.timeout, retry=None)
+            node, failure = clients.read(get, "GetFolder", name)
+        parent = (node.parent or None) if node is not None else None
+        snap.parents[name] = parent
         if failure:
             snap.fail(f"node:{name}", failure)
-        elif node.parent:
-            frontier.append(node.parent)
+        elif parent:
+            frontier.append(parent)
 
 
 def _read_sinks(clients: GcpClients, snap: GcpSnapshot, names: list[str], pool: Executor) -> None:

@@ -74,9 +74,9 @@ def to_table(report: Report, source: str = "") -> str:
             status = _ICON[f.status] + (f" ({state})" if state else "")
             table.add_row(status, *who, f.control, f.resource, *where, f.message)
     if passing:
-        who, where = ("",) * accounts, ("",) * regions
+        no_who, no_where = ("",) * accounts, ("",) * regions
         controls = ", ".join(sorted({f.control for f in passing}))
-        table.add_row("PASS", *who, f"{len(passing)} checks", "", *where, controls)
+        table.add_row("PASS", *no_who, f"{len(passing)} checks", "", *no_where, controls)
     console.print(table)
     return buf.getvalue()
 

@@ -141,11 +141,18 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             rule=rendering.object_lock_rule(args.retention),
             opts=kept,
         )
-        sse = {"sse_algorithm": "aws:kms", "kms_master_key_id": self.key.arn}
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-sse",
             bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": sse, "bucket_key_enabled": True}],
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": self.key.arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
             opts=child,
         )
         return bucket

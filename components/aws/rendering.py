@@ -6,9 +6,17 @@ sent verbatim to the S3/CloudTrail APIs by the contract test and the demo harnes
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from auditkit.policies.retention import RetentionRequirement
+
+if TYPE_CHECKING:  # the provider's input shapes, for the checker only: rendering stays plain data at run time
+    from pulumi_aws.cloudtrail import (
+        TrailAdvancedEventSelectorArgsDict,
+        TrailAdvancedEventSelectorFieldSelectorArgsDict,
+    )
+    from pulumi_aws.s3 import BucketLifecycleConfigurationRuleArgsDict, BucketObjectLockConfigurationRuleArgsDict
 
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 # A version made noncurrent is removed this many days later. Shorter than the retention on
@@ -18,14 +26,14 @@ ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 NONCURRENT_EXPIRATION_DAYS = 1
 
 
-def object_lock_rule(retention: RetentionRequirement) -> dict:
+def object_lock_rule(retention: RetentionRequirement) -> BucketObjectLockConfigurationRuleArgsDict:
     # Years, not days: S3 computes retain-until in calendar years, matching the law's wording.
     return {"default_retention": {"mode": "COMPLIANCE", "years": retention.years}}
 
 
 def lifecycle_rules(
     retention: RetentionRequirement, hot_days: int, cold_after_days: int, warm_class: str
-) -> list[dict]:
+) -> list[BucketLifecycleConfigurationRuleArgsDict]:
     """hot STANDARD -> warm -> DEEP_ARCHIVE; at the retention a delete marker, a day later the bytes.
 
     In a versioned bucket, expiring the current version only adds a delete marker; the
@@ -55,7 +63,7 @@ def lifecycle_rules(
     ]
 
 
-def access_log_lifecycle_rules(retention: RetentionRequirement) -> list[dict]:
+def access_log_lifecycle_rules(retention: RetentionRequirement) -> list[BucketLifecycleConfigurationRuleArgsDict]:
     """The access-log bucket is versioned but not locked: a deleted log must stay noncurrent
     for the whole retention, so its bytes are gone by twice the retention (plus roundings)."""
     return [
@@ -215,7 +223,7 @@ def data_event_selectors(
     excluded_buckets: Sequence[str],
     lambda_events: bool,
     dynamodb_events: bool,
-) -> list[dict]:
+) -> list[TrailAdvancedEventSelectorArgsDict]:
     """Advanced event selectors: management read+write, S3 objects, Lambda, DynamoDB.
 
     s3_buckets None means every bucket. The trail's own destinations are always
@@ -223,13 +231,13 @@ def data_event_selectors(
     No readOnly field anywhere: reads and writes are both recorded.
     """
     s3 = f"arn:{partition}:s3:::"
-    selectors: list[dict] = [
+    selectors: list[TrailAdvancedEventSelectorArgsDict] = [
         {
             "name": "Management events, read and write",
             "field_selectors": [{"field": "eventCategory", "equals": ["Management"]}],
         }
     ]
-    arn_condition: dict
+    arn_condition: TrailAdvancedEventSelectorFieldSelectorArgsDict
     if s3_buckets is None:
         arn_condition = {"field": "resources.ARN", "not_starts_withs": [f"{s3}{b}/" for b in excluded_buckets]}
     else:
@@ -261,7 +269,7 @@ def data_event_selectors(
     return selectors
 
 
-def selector_value_count(selectors: Sequence[dict]) -> int:
+def selector_value_count(selectors: Sequence[Mapping[str, Any]]) -> int:
     return sum(
         len(values)
         for sel in selectors

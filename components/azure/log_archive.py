@@ -34,9 +34,9 @@ class ImmutableLogArchiveArgs:
         check_tiers(self.cool_days, self.cold_days, self.archive_days, self.retention.days)
 
 
-def management_policy(args: ImmutableLogArchiveArgs) -> dict:
+def management_policy(args: ImmutableLogArchiveArgs) -> storage.ManagementPolicySchemaArgsDict:
     """Block blobs: cool -> cold -> archive -> delete; append blobs (Azure Monitor's) can only be deleted."""
-    keep = {"days_after_modification_greater_than": args.retention.days}
+    keep: storage.DateAfterModificationArgsDict = {"days_after_modification_greater_than": args.retention.days}
     return {
         "rules": [
             {
@@ -81,7 +81,7 @@ class ImmutableLogArchive(pulumi.ComponentResource):
             location=args.location,
             kind="StorageV2",
             sku={"name": "Standard_GRS"},
-            access_tier="Hot",
+            access_tier=storage.AccessTier.HOT,
             enable_https_traffic_only=True,
             minimum_tls_version="TLS1_2",
             allow_blob_public_access=False,
@@ -96,7 +96,7 @@ class ImmutableLogArchive(pulumi.ComponentResource):
                 account_name=self.account.name,
                 resource_group_name=args.resource_group_name,
                 container_name=container,
-                public_access="None",
+                public_access=storage.PublicAccess.NONE,
                 opts=child,
             )
             # Locking is not a resource property: `auditkit azure lock-immutability` (or the

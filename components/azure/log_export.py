@@ -52,13 +52,13 @@ class AuditLogExport(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AuditLogExportArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("auditkit:azure:AuditLogExport", name, None, opts)
-        destinations = {"storage_account_id": args.storage_account_id, "workspace_id": args.workspace_id}
         monitor.SubscriptionDiagnosticSetting(
             f"{name}-activity-log",
             name=f"{args.setting_name}-activity-log",
             logs=[{"category": c, "enabled": True} for c in ACTIVITY_LOG_CATEGORIES],
+            storage_account_id=args.storage_account_id,
+            workspace_id=args.workspace_id,
             opts=ResourceOptions(parent=self),
-            **destinations,
         )
         # SQLSecurityAuditEvents stays empty unless the server audits to Azure Monitor.
         for server_id in sql_servers(args.resource_ids):
@@ -68,7 +68,7 @@ class AuditLogExport(pulumi.ComponentResource):
                 resource_group_name=parts[3],
                 server_name=parts[-1],
                 blob_auditing_policy_name="default",
-                state="Enabled",
+                state=sql.BlobAuditingPolicyState.ENABLED,
                 is_azure_monitor_target_enabled=True,
                 audit_actions_and_groups=SQL_AUDIT_GROUPS,
                 opts=ResourceOptions(parent=self),
@@ -80,12 +80,13 @@ class AuditLogExport(pulumi.ComponentResource):
                 name=args.setting_name,
                 resource_uri=f"{server_id}/databases/master",
                 logs=[{"category": "SQLSecurityAuditEvents", "enabled": True}],
+                storage_account_id=args.storage_account_id,
+                workspace_id=args.workspace_id,
                 opts=ResourceOptions(parent=self),
-                **destinations,
             )
         for i, rid in enumerate(args.resource_ids):
             spec = AUDIT_LOGS[resource_type(rid)]
-            logs = (
+            logs: list[monitor.DiagnosticsLogSettingsArgsDict] = (
                 [{"category_group": spec["group"], "enabled": True}]
                 if spec["group"]
                 else [{"category": c, "enabled": True} for c in spec["categories"]]
@@ -95,15 +96,17 @@ class AuditLogExport(pulumi.ComponentResource):
                 name=args.setting_name,
                 resource_uri=rid + spec.get("suffix", ""),
                 logs=logs,
+                storage_account_id=args.storage_account_id,
+                workspace_id=args.workspace_id,
                 opts=ResourceOptions(parent=self),
-                **destinations,
             )
         self.register_outputs({})
 
 
 @dataclass
 class AuditWorkspaceArgs:
-    resource_group_name: str
+    # A name from the settings (checked); the stack swaps in the group's Output when it creates the group.
+    resource_group_name: Input[str]
     location: str
     workspace_name: str
     retention_days: int = 90

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pulumi
 import pulumi_gcp as gcp
@@ -52,6 +53,23 @@ class DataAccessAuditLogsArgs:
             check_project("gcp.logBucketProject", self.log_bucket_project)
 
 
+class _AuditConfigSettings(TypedDict):
+    """What the organization, folder and project audit configs share."""
+
+    service: str
+    audit_log_configs: list[gcp.organizations.IamAuditConfigAuditLogConfigArgsDict]
+    opts: ResourceOptions
+
+
+class _SinkSettings(TypedDict):
+    """What the organization, folder and project sinks share."""
+
+    name: str
+    destination: Output[str]
+    filter: str
+    description: str
+
+
 class DataAccessAuditLogs(pulumi.ComponentResource):
     """IAM audit config for allServices, a sink of every audit log to the archive, its writer create-only."""
 
@@ -74,11 +92,16 @@ class DataAccessAuditLogs(pulumi.ComponentResource):
     def _audit_config(self, name: str, args: DataAccessAuditLogsArgs) -> None:
         """Non-authoritative audit configs: an authoritative IAM policy would wipe the scope's bindings."""
         exempted = [e.member for e in args.exemptions]
-        configs = [
-            {"log_type": t, **({"exempted_members": exempted} if exempted and t != "ADMIN_READ" else {})}
+        # One shape for the three scopes' config dicts (TypedDicts compare by their keys).
+        configs: list[gcp.organizations.IamAuditConfigAuditLogConfigArgsDict] = [
+            {"log_type": t, "exempted_members": exempted} if exempted and t != "ADMIN_READ" else {"log_type": t}
             for t in LOG_TYPES
         ]
-        common = {"service": "allServices", "audit_log_configs": configs, "opts": ResourceOptions(parent=self)}
+        common: _AuditConfigSettings = {
+            "service": "allServices",
+            "audit_log_configs": configs,
+            "opts": ResourceOptions(parent=self),
+        }
         if args.scope == "organization":
             gcp.organizations.IamAuditConfig(f"{name}-config", org_id=args.scope_id, **common)
         elif args.scope == "folder":
@@ -110,9 +133,9 @@ class DataAccessAuditLogs(pulumi.ComponentResource):
 
     def _sink(
         self, name: str, args: DataAccessAuditLogsArgs, destination: Output[str], sink_name: str
-    ) -> pulumi.CustomResource:
+    ) -> gcp.logging.OrganizationSink | gcp.logging.FolderSink | gcp.logging.ProjectSink:
         child = ResourceOptions(parent=self)
-        common = {
+        common: _SinkSettings = {
             "name": sink_name,
             "destination": destination,
             "filter": AUDIT_LOG_FILTER,

@@ -35,10 +35,10 @@ class ImmutableLogArchiveArgs:
         check_tiers(self.nearline_days, self.coldline_days, self.archive_days, self.retention.days)
 
 
-def lifecycle_rules(args: ImmutableLogArchiveArgs) -> list[dict]:
+def lifecycle_rules(args: ImmutableLogArchiveArgs) -> list[gcp.storage.BucketLifecycleRuleArgsDict]:
     """NEARLINE -> COLDLINE -> ARCHIVE, and Delete exactly at the retention."""
     tiers = [(args.nearline_days, "NEARLINE"), (args.coldline_days, "COLDLINE"), (args.archive_days, "ARCHIVE")]
-    rules: list[dict] = [
+    rules: list[gcp.storage.BucketLifecycleRuleArgsDict] = [
         {"action": {"type": "SetStorageClass", "storage_class": cls}, "condition": {"age": age, "with_state": "LIVE"}}
         for age, cls in tiers
     ]

@@ -252,7 +252,9 @@ def _explain_missing(pool: ThreadPoolExecutor, results: list[ChainResult]) -> No
         fixed = []
         for i in r.issues:
             if i.missing:
-                extra = found[(r.spec, *i.missing)]
+                # Built apart: mypy's parser takes `found[(a, *b)]` for 3.11's `found[a, *b]`.
+                key = (r.spec, *i.missing)
+                extra = found[key]
                 i = Issue(
                     i.failed,
                     i.resource,

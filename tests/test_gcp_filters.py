@@ -60,6 +60,27 @@ def test_filters_that_cannot_be_proved_fail_quoting_the_filter(filter_, missing)
 
 
 @pytest.mark.parametrize(
+    ("filter_", "passes"),
+    [
+        ('logName:"cloudaudit.googleapis.com"', True),
+        ('logName:"cloudaudit.googleapis.com" OR logName:"projects/p/logs/app"', True),
+        ('(logName:"cloudaudit.googleapis.com" OR severity>=ERROR)', True),
+        ("", True),
+        # Whitespace is an implicit AND, and OR binds tighter than AND: these narrow the export.
+        ('logName:"cloudaudit.googleapis.com" OR severity>=ERROR resource.type="gcs_bucket"', False),
+        ('(logName:"cloudaudit.googleapis.com" OR logName:"x") resource.type="gcs_bucket"', False),
+        ('logName:"cloudaudit.googleapis.com" AND severity>=ERROR', False),
+        ('logName:"cloudaudit.googleapis.com" -protoPayload.methodName="x"', False),
+        ('NOT logName:"cloudaudit.googleapis.com"', False),
+        ('logName:"cloudaudit.googleapis.com%2Factivity"', False),
+    ],
+)
+def test_sink_filters_that_narrow_the_export_do_not_pass(filter_, passes):
+    gaps = exports_every_audit_log(SinkFacts("s", "project:p", "storage.googleapis.com/b", filter_))
+    assert (gaps == []) is passes, gaps
+
+
+@pytest.mark.parametrize(
     ("exclusion", "harmless"),
     [
         ('LOG_ID("stdout") OR LOG_ID("stderr")', True),

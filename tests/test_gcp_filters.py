@@ -1,4 +1,4 @@
-"""Issue 11, case 6: every documented way to keep all audit logs, and nothing unproven.
+"""Every documented way to keep all audit logs, and nothing unproven.
 
 Query language: cloud.google.com/logging/docs/view/logging-query-language (whitespace is AND, OR binds
 tighter, `:` is "has", LOG_ID("...") matches one log id; logName is URL-encoded, "/" as %2F). Audit log ids:

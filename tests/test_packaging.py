@@ -180,6 +180,7 @@ def _the_cli_runs_outside_the_repo(cli: Path, work: Path) -> None:
     assert report["tool"]["version"] == version.stdout.split()[1]
 
 
+@pytest.mark.emulator  # `auditkit demo` starts it
 def test_the_wheel_in_a_fresh_virtualenv_runs_from_any_directory(wheel, tmp_path):
     python = fresh_virtualenv.create(tmp_path / "venv")
     fresh_virtualenv.see_third_party_packages(python, tmp_path / "third-party")
@@ -193,6 +194,7 @@ def test_the_wheel_in_a_fresh_virtualenv_runs_from_any_directory(wheel, tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.emulator  # `auditkit demo` starts it
 def test_the_wheel_installs_with_its_dependencies_and_runs_from_any_directory(wheel, tmp_path):
     """pip resolves and installs every dependency of the wheel and its `demo` extra from the index."""
     python = fresh_virtualenv.create(tmp_path / "venv", with_pip=True)

@@ -22,9 +22,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """The same embedded emulator the demo uses: moto's server on 127.0.0.1, boto3 pointed at it."""
-    with aws_emulator_server() as endpoint:
-        yield endpoint
+    """The same embedded emulator the demo uses: moto's server on 127.0.0.1, boto3 pointed at it.
+
+    Without moto's default AMIs: nothing here reads them, and moto builds ~1000 for every region an EC2 backend
+    is touched in (a `--scope-tag` scan touches all 38), which cost seconds per test and again at each reset."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        with aws_emulator_server() as endpoint:
+            yield endpoint
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pathlib import Path
 
 def clean_env() -> dict[str, str]:
     """This process's environment without PYTHON* (a PYTHONPATH naming the checkout would import it, and
-    pip would count its egg-info as AuditKit installed) and AWS_* (the emulator fixture points boto3 at itself)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
+    pip would count its egg-info as AuditKit installed), AWS_* and MOTO_* (the emulator fixture's settings)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_", "PYTHON"))}
 
 
 def site_packages(python: Path) -> Path:

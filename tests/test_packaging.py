@@ -1,10 +1,10 @@
 """AuditKit as users get it: one `auditkit` import package, a complete wheel, a light CLI.
 
 The wheel is built once per session (conftest `wheel`). What it requires is checked statically against
-pyproject.toml and against the versions this environment has installed. The fresh-virtualenv test installs the wheel alone (no index, no dependencies) into a
-virtualenv that sees this environment's third-party packages but not AuditKit, and runs the CLI from a
-temporary directory outside the repo. Installing it with pip resolving every dependency from the index takes
-minutes: that test is marked `slow` and runs in the full suite.
+pyproject.toml and against the versions this environment has installed. The fresh-virtualenv test installs
+the wheel alone (no index, no dependencies) into a virtualenv that sees this environment's third-party
+packages but not AuditKit, and runs the CLI from a temporary directory outside the repo. Installing it with
+pip resolving every dependency from the index takes minutes: that test is marked `slow` and runs in the full suite.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo plan test lint bench clean
+.PHONY: demo plan test test-slow lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ demo: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/auditkit plan --stack $(or $(STACK),demo)
 
+# The suite without the tests marked slow (a wheel installed with all its dependencies, plan run 50 times).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+
+# The tests `make test` leaves out: CI runs them after it, so the whole suite runs there.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 # mypy takes its targets from pyproject ([tool.mypy] packages): the `auditkit` package as it is imported.
 lint: $(STAMP)

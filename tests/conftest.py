@@ -1,8 +1,11 @@
-"""Shared fixtures: an AWS emulator (moto server on loopback) and stack rendering."""
+"""Shared fixtures: an AWS emulator (moto server on loopback), stack rendering, fakes, the wheel."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -12,13 +15,21 @@ from auditkit.auditors.demo.story import aws_emulator as aws_emulator_server
 from auditkit.components.mock_engine import RenderedResource, render
 from auditkit.components.stack import build_stack
 from auditkit.settings.stack_settings import StackSettings, parse_settings
+from tests.aws_accounts import shared_baseline
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """The same embedded emulator the demo uses: moto's server on 127.0.0.1, boto3 pointed at it."""
-    with aws_emulator_server() as endpoint:
-        yield endpoint
+    """The same embedded emulator the demo uses: moto's server on 127.0.0.1, boto3 pointed at it.
+
+    Without moto's default AMIs: nothing here reads them, and moto builds ~1000 for every region an EC2 backend
+    is touched in (a `--scope-tag` scan touches all 38), which cost seconds per test and again at each reset."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+        with aws_emulator_server() as endpoint:
+            yield endpoint
 
 
 @pytest.fixture
@@ -31,6 +42,23 @@ def aws_emulator(moto_endpoint: str) -> str:
 @pytest.fixture
 def boto_session(aws_emulator: str) -> boto3.Session:
     return boto3.Session(region_name="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def _module_baseline() -> dict[str, str]:
+    """What this module's shared baseline left in the emulator (see `read_only_baseline`)."""
+    return {}
+
+
+@pytest.fixture
+def read_only_baseline(moto_endpoint: str, _module_baseline: dict[str, str]) -> str:
+    """The shipped baseline (tests/aws_accounts.py), applied once and shared by a module's tests that only READ
+    the account: faults come from a proxy, never from changes. Returns the archive bucket's name.
+
+    A test that changes the account takes `boto_session` and applies its own. Whatever resets the emulator in
+    between (another test's `aws_emulator`, an in-process `auditkit demo`) wipes the baseline's mark, and the
+    next test that asks for it gets it applied afresh."""
+    return shared_baseline(moto_endpoint, _module_baseline)
 
 
 def settings(name: str = "test", region: str | None = None, **config: object) -> StackSettings:
@@ -66,3 +94,23 @@ def gcp():
     organization(fake)
     yield fake
     fake.close()
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """This checkout's wheel, built once for the session (no dependencies fetched)."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return next(out.glob("auditkit-*.whl"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the AWS emulator fixture is marked `emulator`; one that starts an emulator itself says so."""
+    for item in items:
+        if "moto_endpoint" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.emulator)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
+
+from tests.fakes.loopback import serve_in_background
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _S3_SUBRESOURCES = {
@@ -145,8 +148,7 @@ class FaultProxy:
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     @property
     def endpoint(self) -> str:
@@ -156,3 +158,15 @@ class FaultProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextmanager
+def proxied(upstream: str, monkeypatch: pytest.MonkeyPatch, max_attempts: int) -> Iterator[FaultProxy]:
+    """boto3 (the scan's clients too) pointed at a fault proxy in front of `upstream`, `max_attempts` per call."""
+    proxy = FaultProxy(upstream)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", str(max_attempts))
+    try:
+        yield proxy
+    finally:
+        proxy.close()

@@ -79,7 +79,7 @@ def test_cloudtrail_encrypts_each_log_and_digest_file(stack):
 
 
 def test_cloudtrail_describes_the_key_without_an_encryption_context(stack):
-    """The bug of issue 14: DescribeKey carries no encryption context and must still be allowed."""
+    """DescribeKey carries no encryption context and must still be allowed."""
     ctx = {"aws:SourceArn": stack.trail, "aws:SourceAccount": ACCOUNT}
     assert stack.kms(CLOUDTRAIL, "kms:DescribeKey", ctx) == Decision("Allow", ("CloudTrailDescribesKey",))
 

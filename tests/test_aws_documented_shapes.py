@@ -1,4 +1,4 @@
-"""Issue 17: true verdicts on the shapes AWS documents, where moto differs from AWS.
+"""True verdicts on the shapes AWS documents, where moto differs from AWS.
 
 moto has no delivery errors, reports alias/aws/s3 as a customer key, drops lifecycle size filters and
 pages ListBuckets without a token. Those calls are answered by a loopback proxy in front of moto in
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 
 from auditkit.auditors.aws.clients import AccountSession
 from auditkit.auditors.findings import Status
 from tests.aws_accounts import PHI, TRAIL, only, scan, shipped_baseline, statuses
-from tests.fault_proxy import Fault, FaultProxy
+from tests.fault_proxy import Fault, FaultProxy, proxied
 
 ACCOUNT = "123456789012"
 TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{TRAIL}"
@@ -24,16 +25,22 @@ XML = "application/xml"
 
 @pytest.fixture
 def archive(boto_session):
+    """This test's own baseline, which it changes; returns the archive bucket's name."""
     return shipped_baseline(boto_session)
 
 
 @pytest.fixture
-def proxy(aws_emulator, archive, monkeypatch):
-    p = FaultProxy(aws_emulator)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", p.endpoint)
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    yield p
-    p.close()
+def proxy(read_only_baseline, moto_endpoint, monkeypatch):
+    """AWS's documented answers on the wire in front of the shared baseline, which these tests only read."""
+    with proxied(moto_endpoint, monkeypatch, max_attempts=1) as p:
+        yield p
+
+
+@pytest.fixture
+def proxy_to_own_archive(archive, aws_emulator, monkeypatch):
+    """AWS's documented answers in front of this test's own baseline, which it changes first."""
+    with proxied(aws_emulator, monkeypatch, max_attempts=1) as p:
+        yield p
 
 
 def trail_status(proxy: FaultProxy, **fields: object) -> None:
@@ -81,37 +88,17 @@ def test_digest_and_cloudwatch_delivery_errors(proxy):
     )
 
 
-@pytest.mark.parametrize("key", ["alias/aws/s3", f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/s3"])
-def test_aws_managed_alias_is_not_customer_managed(proxy, boto_session, archive, key):
-    """alias/aws/s3 (or its ARN) is the AWS-managed key: FAIL without a DescribeKey call.
-
-    KMS Developer Guide, "AWS managed keys": their aliases are alias/aws/<service>. moto calls it CUSTOMER.
-    """
-    boto_session.client("s3").put_bucket_encryption(
-        Bucket=archive,
-        ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]
-        },
-    )
-    hardening = only(scan(), "aws.bucket.hardening")
-    assert (hardening.status, hardening.message) == (
-        Status.FAIL,
-        f"SSE-KMS with the AWS-managed key {key}, not a customer-managed one",
-    )
-    assert not any(c.operation == "DescribeKey" and "alias/aws" in c.body for c in proxy.seen)
-
-
 def _key_of(boto_session, archive: str) -> str:
     rules = boto_session.client("s3").get_bucket_encryption(Bucket=archive)["ServerSideEncryptionConfiguration"]
     return rules["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
 
 
-def test_key_manager_decides_customer_managed(proxy, boto_session, archive):
+def test_key_manager_decides_customer_managed(proxy, read_only_baseline):
     """A key id is resolved with kms:DescribeKey; KeyMetadata.KeyManager "AWS" fails, "CUSTOMER" passes.
 
     botocore kms 2014-11-01 model, DescribeKeyResponse.KeyMetadata.KeyManager (enum AWS | CUSTOMER).
     """
-    key = _key_of(boto_session, archive)
+    key = _key_of(boto3.Session(region_name="us-east-1"), read_only_baseline)
     assert only(scan(), "aws.bucket.hardening").status is Status.PASS  # moto: KeyManager CUSTOMER
     metadata = {"AWSAccountId": ACCOUNT, "KeyId": key.split("/")[-1], "Arn": key, "KeyManager": "AWS"}
     proxy.faults.append(Fault(lambda c: c.operation == "DescribeKey", "respond", payload={"KeyMetadata": metadata}))
@@ -225,6 +212,51 @@ def test_lifecycle_rules_count_where_their_filter_applies(proxy, rules, status, 
     assert lifecycle.message.startswith(message), lifecycle.message
 
 
+def list_buckets_page(names: list[str], token: str | None) -> tuple[str, str]:
+    """S3 API Reference, ListBuckets (ListAllMyBucketsResult with ContinuationToken when more pages remain)."""
+    buckets = "".join(
+        f"<Bucket><Name>{n}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate><BucketRegion>us-east-1</BucketRegion></Bucket>"
+        for n in names
+    )
+    more = f"<ContinuationToken>{token}</ContinuationToken>" if token else ""
+    return XML, (
+        '<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        f"<Owner><ID>owner</ID></Owner><Buckets>{buckets}</Buckets>{more}</ListAllMyBucketsResult>"
+    )
+
+
+def test_list_buckets_is_followed_across_pages(proxy, read_only_baseline):
+    """A second ListBuckets page (continuation-token) is read: the bucket on it is judged, not skipped."""
+    first = list_buckets_page([read_only_baseline, PHI[0]], "page-2")
+    second = list_buckets_page([PHI[1], "late-bucket"], None)
+    proxy.faults.append(
+        Fault(lambda c: c.operation == "ListBuckets" and "continuation-token" in c.query, "respond_raw", raw=second)
+    )
+    proxy.faults.append(Fault(lambda c: c.operation == "ListBuckets", "respond_raw", raw=first))
+    judged = statuses(scan(), "aws.trail.s3_data_events")
+    assert set(judged) == {f"arn:aws:s3:::{b}" for b in (*PHI, "late-bucket")}
+
+
+@pytest.mark.parametrize("key", ["alias/aws/s3", f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/s3"])
+def test_aws_managed_alias_is_not_customer_managed(proxy_to_own_archive, boto_session, archive, key):
+    """alias/aws/s3 (or its ARN) is the AWS-managed key: FAIL without a DescribeKey call.
+
+    KMS Developer Guide, "AWS managed keys": their aliases are alias/aws/<service>. moto calls it CUSTOMER.
+    """
+    boto_session.client("s3").put_bucket_encryption(
+        Bucket=archive,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]
+        },
+    )
+    hardening = only(scan(), "aws.bucket.hardening")
+    assert (hardening.status, hardening.message) == (
+        Status.FAIL,
+        f"SSE-KMS with the AWS-managed key {key}, not a customer-managed one",
+    )
+    assert not any(c.operation == "DescribeKey" and "alias/aws" in c.body for c in proxy_to_own_archive.seen)
+
+
 def test_account_level_public_access_block_counts(boto_session, archive):
     """S3 User Guide, "Blocking public access to your Amazon S3 storage": S3 applies the most restrictive
     combination of the bucket's and the account's (s3control GetPublicAccessBlock) settings."""
@@ -312,28 +344,3 @@ def test_unscanned_region_makes_a_gap_an_error(boto_session):
     assert statuses(scan(regions=("us-east-1", "us-west-2")), "aws.trail.s3_data_events") == {
         "arn:aws:s3:::phi-east": Status.PASS
     }
-
-
-def list_buckets_page(names: list[str], token: str | None) -> tuple[str, str]:
-    """S3 API Reference, ListBuckets (ListAllMyBucketsResult with ContinuationToken when more pages remain)."""
-    buckets = "".join(
-        f"<Bucket><Name>{n}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate><BucketRegion>us-east-1</BucketRegion></Bucket>"
-        for n in names
-    )
-    more = f"<ContinuationToken>{token}</ContinuationToken>" if token else ""
-    return XML, (
-        '<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-        f"<Owner><ID>owner</ID></Owner><Buckets>{buckets}</Buckets>{more}</ListAllMyBucketsResult>"
-    )
-
-
-def test_list_buckets_is_followed_across_pages(proxy, archive):
-    """A second ListBuckets page (continuation-token) is read: the bucket on it is judged, not skipped."""
-    first = list_buckets_page([archive, PHI[0]], "page-2")
-    second = list_buckets_page([PHI[1], "late-bucket"], None)
-    proxy.faults.append(
-        Fault(lambda c: c.operation == "ListBuckets" and "continuation-token" in c.query, "respond_raw", raw=second)
-    )
-    proxy.faults.append(Fault(lambda c: c.operation == "ListBuckets", "respond_raw", raw=first))
-    judged = statuses(scan(), "aws.trail.s3_data_events")
-    assert set(judged) == {f"arn:aws:s3:::{b}" for b in (*PHI, "late-bucket")}

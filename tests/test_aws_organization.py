@@ -1,5 +1,5 @@
-"""Whole organizations (issue 14 item 7), member accounts' view of an organization trail (issue 17 item 6)
-and region names refused before any call (issue 14 item 6).
+"""Whole organizations, member accounts' view of an organization trail, and region names refused before any
+call.
 
 moto supports Organizations (CreateOrganization, CreateAccount, ListAccounts with NextToken) and AssumeRole
 into any account id; what moto cannot show (a member account's shadow copy of the organization trail) is

@@ -4,6 +4,9 @@ import boto3
 import pytest
 
 from auditkit.auditors.findings import Status
+from auditkit.policies.aws.plan_facts import judge_aws_plan
+from auditkit.policies.retention import required_retention
+from auditkit.policies.verdicts import PlanResource
 from tests.aws_accounts import PHI, TRAIL, only, scan, set_s3_selector, shipped_baseline, statuses
 
 AWS_CONTROLS = {
@@ -23,16 +26,23 @@ AWS_CONTROLS = {
 
 @pytest.fixture
 def baseline(boto_session):
+    """This test's own baseline, which it changes; returns the archive bucket's name."""
     return shipped_baseline(boto_session)
 
 
-def test_shipped_baseline_passes_every_control(boto_session, baseline):
+def test_shipped_baseline_passes_every_control(read_only_baseline):
     report = scan()
     assert {f.control for f in report.findings} == AWS_CONTROLS
     assert [f for f in report.findings if f.status is not Status.PASS] == []
     # The archive and its access-log bucket are destinations, never in scope for data events.
     assert set(statuses(report, "aws.trail.s3_data_events")) == {f"arn:aws:s3:::{b}" for b in PHI}
     assert report.exit_code() == 0
+
+
+def test_multi_region_trail_is_seen_once_despite_shadow_copies(read_only_baseline):
+    report = scan()
+    logging = [f for f in report.findings if f.control == "aws.trail.logging"]
+    assert [f.resource for f in logging] == [f"arn:aws:cloudtrail:us-east-1:123456789012:trail/{TRAIL}"]
 
 
 def test_console_defaults_fail_with_citations(boto_session):
@@ -53,7 +63,7 @@ def test_console_defaults_fail_with_citations(boto_session):
 
 
 def test_stopped_trail_records_nothing(boto_session, baseline):
-    """Issue 14 item 5: a trail that is not logging contributes no coverage, and no message says "recorded"."""
+    """A trail that is not logging contributes no coverage, and no message says "recorded"."""
     boto_session.client("cloudtrail").stop_logging(Name=TRAIL)
     report = scan()
     assert {f.control for f in report.gaps} == {
@@ -69,7 +79,7 @@ def test_stopped_trail_records_nothing(boto_session, baseline):
 
 
 def test_no_bucket_yet_still_needs_s3_data_events(boto_session):
-    """Issue 14 item 5: with no trail recording S3 data events, the control FAILs even without a bucket."""
+    """With no trail recording S3 data events, the control FAILs even without a bucket."""
     s3, ct = boto_session.client("s3"), boto_session.client("cloudtrail")
     s3.create_bucket(Bucket="mgmt-logs")
     ct.create_trail(Name="mgmt", S3BucketName="mgmt-logs", IsMultiRegionTrail=True)
@@ -171,12 +181,6 @@ def test_basic_and_advanced_selectors_together_are_an_error_not_a_guess(boto_ses
     assert report.exit_code() == 2
 
 
-def test_multi_region_trail_is_seen_once_despite_shadow_copies(boto_session, baseline):
-    report = scan()
-    logging = [f for f in report.findings if f.control == "aws.trail.logging"]
-    assert [f.resource for f in logging] == [f"arn:aws:cloudtrail:us-east-1:123456789012:trail/{TRAIL}"]
-
-
 def test_single_region_trails_cover_only_their_region(boto_session):
     s3, west = boto_session.client("s3"), boto_session.client("cloudtrail", region_name="us-west-2")
     s3.create_bucket(Bucket="west-logs", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
@@ -208,6 +212,50 @@ def test_single_region_trails_cover_only_their_region(boto_session):
             "trail west-only: management events reads not recorded, writes not recorded",
         )
     ]
+
+
+def test_plan_and_live_agree_on_single_region_trails(boto_session):
+    west = boto_session.client("cloudtrail", region_name="us-west-2")
+    s3 = boto_session.client("s3")
+    s3.create_bucket(Bucket="west-logs", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    selectors = [
+        {
+            "FieldSelectors": [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]},
+            ]
+        }
+    ]
+    west.create_trail(Name="west", S3BucketName="west-logs")
+    west.put_event_selectors(TrailName="west", AdvancedEventSelectors=selectors)
+    west.start_logging(Name="west")
+    live = statuses(scan(), "aws.trail.lambda_data_events")
+    plan = {
+        v.control_id: v.passed
+        for v in judge_aws_plan(
+            [
+                PlanResource(
+                    "aws:cloudtrail/trail:Trail",
+                    "west",
+                    {
+                        "name": "west",
+                        "s3BucketName": "west-logs",
+                        "region": "us-west-2",
+                        "advancedEventSelectors": [
+                            {
+                                "fieldSelectors": [
+                                    {"field": "eventCategory", "equals": ["Data"]},
+                                    {"field": "resources.type", "equals": ["AWS::Lambda::Function"]},
+                                ]
+                            }
+                        ],
+                    },
+                )
+            ],
+            required_retention(["US"]),
+        )
+    }
+    assert set(live.values()) == {Status.FAIL} and plan["aws.trail.lambda_data_events"] is False
 
 
 def test_trail_settings_and_type_wide_data_events(boto_session):
@@ -339,6 +387,15 @@ def test_scope_tag_limits_buckets_in_scope(boto_session, baseline):
     set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
     assert {f.resource for f in scan().gaps} == {"arn:aws:s3:::phi-imaging"}
     assert scan(scope_tag=("data-classification", "phi")).gaps == []
+
+
+def test_scope_tag_finds_buckets_outside_the_scanned_regions(boto_session):
+    shipped_baseline(boto_session)
+    s3 = boto_session.client("s3")
+    s3.create_bucket(Bucket="phi-west", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_bucket_tagging(Bucket="phi-west", Tagging={"TagSet": [{"Key": "data-classification", "Value": "phi"}]})
+    report = scan(regions=("us-east-1",), scope_tag=("data-classification", "phi"))
+    assert "arn:aws:s3:::phi-west" in statuses(report, "aws.trail.s3_data_events")
 
 
 def test_findings_name_resources_in_the_credentials_partition(boto_session, monkeypatch):

@@ -2,19 +2,25 @@
 
 import pytest
 
+from auditkit.auditors.cli import main
 from auditkit.auditors.findings import Status
 from tests.aws_accounts import TRAIL, scan, set_s3_selector, shipped_baseline, statuses
-from tests.fault_proxy import Fault, FaultProxy
+from tests.fault_proxy import Fault, proxied
 
 
 @pytest.fixture
-def proxy(aws_emulator, boto_session, monkeypatch):
+def proxy(read_only_baseline, moto_endpoint, monkeypatch):
+    """Faults on the wire in front of the shared baseline, which these tests only read."""
+    with proxied(moto_endpoint, monkeypatch, max_attempts=2) as p:
+        yield p
+
+
+@pytest.fixture
+def proxy_to_own_account(aws_emulator, boto_session, monkeypatch):
+    """Faults on the wire in front of this test's own baseline, which it changes first."""
     shipped_baseline(boto_session)
-    p = FaultProxy(aws_emulator)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", p.endpoint)
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
-    yield p
-    p.close()
+    with proxied(aws_emulator, monkeypatch, max_attempts=2) as p:
+        yield p
 
 
 def test_access_denied_on_one_s3_call(proxy):
@@ -53,21 +59,6 @@ def test_a_region_that_times_out_is_an_error_but_proven_coverage_still_passes(pr
     # The multi-region trail from us-east-1 proves coverage; a trail we could not list can only add to it.
     assert set(statuses(report, "aws.trail.s3_data_events").values()) == {Status.PASS}
     assert report.exit_code() == 2
-
-
-def test_incomplete_coverage_with_an_unreadable_region_is_error_not_fail(proxy, boto_session):
-    set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
-    proxy.faults.append(
-        Fault(
-            lambda c: c.service == "cloudtrail" and c.region == "us-west-2" and c.operation == "DescribeTrails",
-            "denied",
-        )
-    )
-    report = scan()
-    assert statuses(report, "aws.trail.s3_data_events") == {
-        "arn:aws:s3:::phi-records": Status.PASS,
-        "arn:aws:s3:::phi-imaging": Status.ERROR,
-    }
 
 
 def test_throttling_after_retries_is_an_error(proxy):
@@ -113,10 +104,62 @@ def test_bucket_list_denied(proxy):
     assert f"trail/{TRAIL}" in next(f.resource for f in report.findings if f.control == "aws.trail.logging")
 
 
-def test_a_failed_region_does_not_blur_what_a_trail_itself_says(proxy, boto_session):
+def test_describe_trails_without_trail_list_is_error_not_no_trail(proxy):
+    proxy.faults.append(
+        Fault(lambda c: c.operation == "DescribeTrails" and c.region == "us-east-1", "respond", payload={})
+    )
+    report = scan()
+    assert any(
+        f.status is Status.ERROR and "DescribeTrails" in f.message and f.region == "us-east-1" for f in report.findings
+    )
+    assert report.exit_code() == 2
+
+
+def test_get_trail_status_without_is_logging_errors_what_depends_on_it(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "GetTrailStatus", "respond", payload={}))
+    report = scan()
+    # Unknown logging: no delivery verdict, and a trail that may record nothing cannot prove coverage.
+    assert {f.control for f in report.findings if f.status is Status.ERROR} == {
+        "aws.trail.logging",
+        "aws.trail.cloudwatch",
+        "aws.trail.multi_region",
+        "aws.trail.s3_data_events",
+        "aws.trail.lambda_data_events",
+        "aws.trail.dynamodb_data_events",
+    }
+    per_trail = {
+        f.control: f.status for f in report.findings if f.control in ("aws.trail.kms", "aws.trail.log_validation")
+    }
+    assert per_trail == {"aws.trail.kms": Status.PASS, "aws.trail.log_validation": Status.PASS}
+
+
+def test_selectors_response_without_selectors_is_error(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "GetEventSelectors", "respond", payload={"TrailARN": "x"}))
+    report = scan()
+    assert set(statuses(report, "aws.trail.s3_data_events").values()) == {Status.ERROR}
+    assert statuses(report, "aws.trail.multi_region") != {}
+    assert Status.PASS not in {f.status for f in report.findings if f.control == "aws.trail.multi_region"}
+
+
+def test_incomplete_coverage_with_an_unreadable_region_is_error_not_fail(proxy_to_own_account, boto_session):
+    set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
+    proxy_to_own_account.faults.append(
+        Fault(
+            lambda c: c.service == "cloudtrail" and c.region == "us-west-2" and c.operation == "DescribeTrails",
+            "denied",
+        )
+    )
+    report = scan()
+    assert statuses(report, "aws.trail.s3_data_events") == {
+        "arn:aws:s3:::phi-records": Status.PASS,
+        "arn:aws:s3:::phi-imaging": Status.ERROR,
+    }
+
+
+def test_a_failed_region_does_not_blur_what_a_trail_itself_says(proxy_to_own_account, boto_session):
     # The trail's own settings were read: validation off is a FAIL, whatever another region answered.
     boto_session.client("cloudtrail").update_trail(Name="auditkit-test", EnableLogFileValidation=False)
-    proxy.faults.append(
+    proxy_to_own_account.faults.append(
         Fault(
             lambda c: c.service == "cloudtrail" and c.region == "us-west-2" and c.operation == "DescribeTrails",
             "denied",
@@ -129,12 +172,26 @@ def test_a_failed_region_does_not_blur_what_a_trail_itself_says(proxy, boto_sess
     assert report.exit_code() == 2  # the unread region still says so
 
 
-def test_a_stopped_trail_is_a_fail_even_with_a_region_unread(proxy, boto_session):
+def test_a_stopped_trail_is_a_fail_even_with_a_region_unread(proxy_to_own_account, boto_session):
     boto_session.client("cloudtrail").stop_logging(Name="auditkit-test")
-    proxy.faults.append(
+    proxy_to_own_account.faults.append(
         Fault(
             lambda c: c.service == "cloudtrail" and c.region == "us-west-2" and c.operation == "DescribeTrails",
             "denied",
         )
     )
     assert set(statuses(scan(), "aws.trail.logging").values()) == {Status.FAIL}
+
+
+def test_unreadable_access_logging_makes_incomplete_coverage_an_error(proxy_to_own_account, boto_session):
+    set_s3_selector(boto_session, {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::phi-records/"]})
+    proxy_to_own_account.faults.append(Fault(lambda c: c.operation == "GetBucketLogging", "denied"))
+    report = scan()
+    # phi-imaging is uncovered, but it might be the archive's access-log bucket: ERROR, not FAIL.
+    assert statuses(report, "aws.trail.s3_data_events")["arn:aws:s3:::phi-imaging"] is Status.ERROR
+    assert statuses(report, "aws.trail.s3_data_events")["arn:aws:s3:::phi-records"] is Status.PASS
+
+
+def test_a_scan_that_crashes_exits_2_never_1_or_0(capsys):
+    assert main(["scan", "aws", "--profile", "no-such-profile-anywhere"]) == 2
+    assert "auditkit could not finish" in capsys.readouterr().err

@@ -8,6 +8,8 @@ import copy
 import pytest
 
 from auditkit.auditors.findings import Status
+from auditkit.policies.azure import judges
+from auditkit.policies.azure.facts import DiagnosticSettingFacts, LogSetting
 from auditkit.policies.retention import required_retention
 from tests.fakes.arm_published import ACCOUNT, ARCHIVE_SUB, KV, PublishedWorld, immutability_policy, scan
 
@@ -241,3 +243,18 @@ def test_a_tier_rule_on_block_blobs_is_never_reported_as_tiering_the_logs(arm):
     assert message.startswith(
         "log blobs (append blobs, which lifecycle management can delete but never tier) are never deleted by a rule"
     )
+
+
+def test_azure_containers_are_derived_from_what_the_settings_write():
+    kv = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv"
+    audit = DiagnosticSettingFacts("a", kv, (LogSetting(None, "audit", True),), "acct", None)
+    every = DiagnosticSettingFacts("b", kv, (LogSetting(None, "allLogs", True),), "acct", None)
+    assert judges.monitor_containers([audit], activity=True) == (
+        {"insights-activity-logs", "insights-logs-auditevent"},
+        [],
+    )
+    containers, unknown = judges.monitor_containers([every], activity=False)
+    assert containers == set() and "allLogs writes containers that cannot be protected in advance" in unknown[0]
+    assert judges.immutability([], set(), required_retention(["US"])) == [
+        "no log container to protect: diagnostic settings write to containers with no immutability policy"
+    ]

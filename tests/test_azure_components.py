@@ -4,6 +4,7 @@ import pytest
 
 from auditkit.policies.azure.facts import ACTIVITY_LOG_CATEGORIES
 from auditkit.policies.azure.plan_facts import judge_azure_plan
+from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
 from auditkit.settings.stack_settings import parse_settings
 from tests.conftest import rendered
@@ -299,3 +300,26 @@ def test_workspace_days_written_as_pulumi_config_strings_are_whole_numbers():
     assert (ws.azure.workspace.retention_days, ws.azure.workspace.total_retention_days) == (90, 2557)
     with pytest.raises(ConfigError, match="azure.workspace.retentionDays"):
         azure_settings(workspace={"name": "law-audit", "retentionDays": "ninety"})
+
+
+def test_azure_settings_on_unaudited_types_or_in_other_case_do_not_create_scope():
+    vnet = PlanResource(
+        "azure-native:monitor:DiagnosticSetting",
+        "vnet",
+        {
+            "resourceUri": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v",
+            "logs": [{"categoryGroup": "allLogs", "enabled": True}],
+            "workspaceId": "/w",
+        },
+    )
+    blob = PlanResource(
+        "azure-native:monitor:DiagnosticSetting",
+        "blob",
+        {
+            "resourceUri": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/BLOBSERVICES/default",
+            "logs": [{"categoryGroup": "audit", "enabled": True}],
+            "storageAccountId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/archive",
+        },
+    )
+    verdicts = judge_azure_plan([vnet, blob], required_retention(["US"]), require_activity_log=False)
+    assert [(v.control_id, v.gaps) for v in verdicts] == [("azure.diagnostics.resources", ())]

@@ -2,6 +2,7 @@
 
 import pytest
 
+from auditkit.policies.crossguard.offline import Resource, check
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.gcp.plan_facts import judge_gcp_plan
 from auditkit.policies.retention import required_retention
@@ -122,6 +123,13 @@ def test_exemptions_cmek_unlocked_and_hot_log_bucket():
         r["gcp-audit-logs-hot-sink"].inputs["destination"]
         == "logging.googleapis.com/projects/acme-audit/locations/global/buckets/auditkit-audit-logs"
     )
+
+
+def test_hot_log_bucket_sink_writer_is_granted_bucket_writer():
+    r = rendered(gcp_settings(scope="organization", organizationId="1", logBucketRetentionDays=400))
+    grant = r["gcp-audit-logs-hot-sink-writer"].inputs
+    assert (grant["role"], grant["project"]) == ("roles/logging.bucketWriter", "acme-audit")
+    assert grant["member"] == r["gcp-audit-logs-hot-sink"].state["writerIdentity"]
 
 
 @pytest.mark.parametrize(
@@ -328,3 +336,31 @@ def test_a_sink_to_a_bucket_outside_the_plan_is_judged_on_the_sink(sink_filter, 
     assert set(verdicts) == {"gcp.audit.data_access", "gcp.sink.export"}
     export = verdicts["gcp.sink.export"]
     assert len(export.gaps) == len(gaps) and all(g in export.gaps[0] for g in gaps)
+
+
+def test_a_broad_binding_for_the_sink_writer_fails_sink_export():
+    s = gcp_settings(scope="project", projectId="acme-prod")
+    resources = [PlanResource(r.type, r.name, r.state) for r in rendered(s).values() if r.custom]
+    writer = next(r for r in resources if r.name == "gcp-audit-logs-sink-writer").props["member"]
+    binding = PlanResource(
+        "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+        "admins",
+        {"bucket": "acme-audit-archive", "role": "roles/storage.admin", "members": [writer]},
+    )
+    gaps = {v.control_id: v.gaps for v in judge_gcp_plan([*resources, binding], s.retention) if not v.passed}
+    assert list(gaps) == ["gcp.sink.export"] and "roles/storage.admin" in gaps["gcp.sink.export"][0]
+
+
+def test_gcp_resources_in_a_stack_that_does_not_declare_gcp_are_not_asked_for_audit_logs():
+    network = {"name": "vpc"}
+    resources = [
+        Resource(
+            "gcp:compute/network:Network", "vpc", "urn:pulumi:s::p::gcp:compute/network:Network::vpc", network, network
+        )
+    ]
+    undeclared = check(resources, {"jurisdictions": ["US"], "clouds": ["aws"]})
+    assert not any(v.control.startswith("gcp.") for v in undeclared)
+    assert {v.control for v in check(resources, {"jurisdictions": ["US"], "clouds": ["gcp"]})} >= {
+        "gcp.audit.data_access",
+        "gcp.sink.export",
+    }

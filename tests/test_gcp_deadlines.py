@@ -1,4 +1,4 @@
-"""Issue 11, case 7: every GCP call has a deadline (--timeout, default 20 s) and the scan a retry budget.
+"""Every GCP call has a deadline (--timeout, default 20 s) and the scan a retry budget.
 
 Reported: with a key file and no route to Google, the scan took 161 s to say ERROR (google-auth's token
 request waits up to 120 s by default; the clients retried on their own). Now the credentials are refreshed

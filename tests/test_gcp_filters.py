@@ -1,4 +1,4 @@
-"""Issue 11, case 6: every documented way to keep all audit logs, and nothing unproven.
+"""Every documented way to keep all audit logs, and nothing unproven.
 
 Query language: cloud.google.com/logging/docs/view/logging-query-language (whitespace is AND, OR binds
 tighter, `:` is "has", LOG_ID("...") matches one log id; logName is URL-encoded, "/" as %2F). Audit log ids:
@@ -57,6 +57,27 @@ def test_filters_that_cannot_be_proved_fail_quoting_the_filter(filter_, missing)
     assert gaps == [
         f'sink s filter {filter_!r} does not export every audit log{missing}; keep logName:"cloudaudit.googleapis.com"'
     ]
+
+
+@pytest.mark.parametrize(
+    ("filter_", "passes"),
+    [
+        ('logName:"cloudaudit.googleapis.com"', True),
+        ('logName:"cloudaudit.googleapis.com" OR logName:"projects/p/logs/app"', True),
+        ('(logName:"cloudaudit.googleapis.com" OR severity>=ERROR)', True),
+        ("", True),
+        # Whitespace is an implicit AND, and OR binds tighter than AND: these narrow the export.
+        ('logName:"cloudaudit.googleapis.com" OR severity>=ERROR resource.type="gcs_bucket"', False),
+        ('(logName:"cloudaudit.googleapis.com" OR logName:"x") resource.type="gcs_bucket"', False),
+        ('logName:"cloudaudit.googleapis.com" AND severity>=ERROR', False),
+        ('logName:"cloudaudit.googleapis.com" -protoPayload.methodName="x"', False),
+        ('NOT logName:"cloudaudit.googleapis.com"', False),
+        ('logName:"cloudaudit.googleapis.com%2Factivity"', False),
+    ],
+)
+def test_sink_filters_that_narrow_the_export_do_not_pass(filter_, passes):
+    gaps = exports_every_audit_log(SinkFacts("s", "project:p", "storage.googleapis.com/b", filter_))
+    assert (gaps == []) is passes, gaps
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Issue 11, case 4: IAM as Google returns it.
+"""IAM as Google returns it.
 
 Bucket policy from storage buckets.getIamPolicy?optionsRequestedPolicyVersion=3 and the archive project's
 policy from Resource Manager v3 projects.getIamPolicy with options.requestedPolicyVersion=3, both in the

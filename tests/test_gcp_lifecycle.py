@@ -1,4 +1,4 @@
-"""Issue 11, case 5: lifecycle as Cloud Storage applies it to the objects sinks write.
+"""Lifecycle as Cloud Storage applies it to the objects sinks write.
 
 Bucket JSON from cloud.google.com/storage/docs/json_api/v1/buckets#resource (retentionPolicy.retentionPeriod
 is an int64 string; lifecycle.rule[].condition: age, isLive, matchesPrefix, matchesSuffix, matchesStorageClass,

@@ -1,4 +1,4 @@
-"""Issue 11, cases 1-3: default sinks, routes through other projects, intercepting sinks.
+"""Default sinks, routes through other projects, intercepting sinks.
 
 The world is an organization as Google creates it (tests/fakes/gcp_published.py): every organization, folder
 and project lists the `_Required` and `_Default` sinks into its own `_Required`/`_Default` log buckets

@@ -10,6 +10,8 @@ from auditkit.auditors.findings import Status
 from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
+from auditkit.policies.gcp.facts import AuditConfigFacts
+from auditkit.policies.gcp.judges import data_access
 from auditkit.settings.stack_settings import parse_settings
 from tests.fakes.gcp import FakeGcp
 from tests.fakes.gcp_world import ORG, PROJECT, load_rendered, organization
@@ -80,6 +82,16 @@ def test_data_access_is_inherited_only_from_real_ancestors(gcp):
         "no audit config for allServices at project:acme-scratch: Data Access logs are off (GCP's default)",
     )
     assert by(report, "gcp.sink.export")[other][0] is Status.FAIL
+
+
+def test_data_access_must_be_on_at_the_exported_scope():
+    scratch = AuditConfigFacts("project:scratch", "allServices", {"ADMIN_READ": (), "DATA_READ": (), "DATA_WRITE": ()})
+    org = AuditConfigFacts("orgId:1", "allServices", {"ADMIN_READ": (), "DATA_READ": (), "DATA_WRITE": ()})
+    assert data_access([scratch], scopes=["orgId:1"]) == [
+        "no audit config for allServices at orgId:1: Data Access logs are off (GCP's default)"
+    ]
+    assert data_access([org], scopes=["project:prod"]) == []  # inherited from the organization
+    assert data_access([scratch], {"user:a@x.com": " "}, ["project:scratch"]) == []
 
 
 def test_exemptions_need_a_reason_from_the_stack(gcp):

@@ -9,8 +9,11 @@ for CloudTrail" and "Configure AWS KMS key policies for CloudTrail" (the example
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from auditkit.policies.aws.bucket_policy import tls_policy
 from auditkit.policies.aws.iam_statements import (
     Principal,
     Request,
@@ -148,6 +151,25 @@ def test_tls_deny_spellings_deny_plaintext_only(operator, key):
     assert evaluate({"Statement": [stmt]}, plaintext).effect == "Deny"
     assert evaluate({"Statement": [stmt]}, tls).effect == "ImplicitDeny"
     assert condition_keys(stmt) == {"aws:securetransport"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s["Condition"].update(IpAddress={"aws:SourceIp": "203.0.113.7/32"}),  # deny only from one IP
+        lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": []}),
+        lambda s: s.update(NotPrincipal={"AWS": "arn:aws:iam::1:root"}),
+        lambda s: s.update(Condition={"Bool": {"aws:SecureTransport": "true"}}),
+    ],
+)
+def test_a_narrowed_tls_deny_does_not_pass(change):
+    stmt = json.loads(json.dumps(TLS_DENY))
+    change(stmt)
+    assert tls_policy({"Statement": [stmt]}, BUCKET)
+    assert tls_policy({"Statement": [TLS_DENY]}, BUCKET) == []
+    # What the matcher cannot judge is refused (the live scan reports it as ERROR), never passed.
+    with pytest.raises(UnsupportedPolicy):
+        tls_policy({"Statement": "not-a-list-of-objects"}, BUCKET)
 
 
 def test_absent_keys_per_operator_family():

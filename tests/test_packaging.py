@@ -1,21 +1,30 @@
 """AuditKit as users get it: one `auditkit` import package, a complete wheel, a light CLI.
 
-The wheel test builds the wheel, installs it with its dependencies into a fresh virtualenv (pip's
-cache makes that about a minute here) and runs the CLI from a temporary directory, outside the repo.
+The wheel is built once per session (conftest `wheel`). What it requires is checked statically against
+pyproject.toml and against the versions this environment has installed. The fresh-virtualenv test installs
+the wheel alone (no index, no dependencies) into a virtualenv that sees this environment's third-party
+packages but not AuditKit, and runs the CLI from a temporary directory outside the repo. Installing it with
+pip resolving every dependency from the index takes minutes: that test is marked `slow` and runs in the full suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
 import zipfile
+from email.parser import Parser
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import pytest
+import tomllib
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests import fresh_virtualenv
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -98,18 +107,6 @@ def test_every_option_has_help_text():
     assert missing == []
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return next(out.glob("auditkit-*.whl"))
-
-
 def test_the_wheel_holds_one_package_and_everything_the_cli_reads(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.startswith("auditkit-")}
@@ -128,40 +125,95 @@ def test_the_wheel_holds_one_package_and_everything_the_cli_reads(wheel):
     ):
         assert data in names, data
     assert not any(n.startswith("auditkit/tests") or "/tests/" in n for n in names)
-    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
-    assert re.search(r"Requires-Dist: moto\[server\].*extra == \"demo\"", metadata)
 
 
-def test_the_wheel_in_a_fresh_virtualenv_runs_from_any_directory(wheel, tmp_path):
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, f"{wheel}[demo]"], check=True, capture_output=True, timeout=1200)
-    work = tmp_path / "elsewhere"
+def _requirement(text: str) -> tuple[str, frozenset[str], frozenset[str], str]:
+    req = Requirement(text)
+    return canonicalize_name(req.name), frozenset(req.extras), frozenset(map(str, req.specifier)), str(req.marker)
+
+
+def test_the_wheel_requires_what_pyproject_declares(wheel):
+    """Requires-Dist, Provides-Extra and Requires-Python, read from the wheel's METADATA: the dependencies the
+    fresh-virtualenv test takes from this environment are the ones a user's pip is asked for."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    with zipfile.ZipFile(wheel) as whl:
+        text = whl.read(next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    metadata = Parser().parsestr(text)
+    extras = project["optional-dependencies"]
+    declared = [*project["dependencies"], *(f'{d}; extra == "{x}"' for x, deps in extras.items() for d in deps)]
+    assert sorted(map(_requirement, metadata.get_all("Requires-Dist"))) == sorted(map(_requirement, declared))
+    assert re.search(r"Requires-Dist: moto\[server\].*extra == \"demo\"", text)
+    # The fresh-virtualenv test borrows them from this environment: each is installed at a version it allows.
+    for req in map(Requirement, metadata.get_all("Requires-Dist")):
+        if req.marker is None or req.marker.evaluate({"extra": "demo"}):
+            assert req.specifier.contains(installed_version(req.name), prereleases=True), req
+    assert sorted(metadata.get_all("Provides-Extra")) == sorted(extras) == ["demo", "test"]
+    assert metadata["Requires-Python"] == project["requires-python"]
+
+
+def _the_cli_runs_outside_the_repo(cli: Path, work: Path) -> None:
+    """What a user does first, from a folder of their own: version, plan (their stack and the shipped example),
+    help, and the demo (the embedded emulator, the `demo` extra)."""
     (work / "stacks").mkdir(parents=True)
     (work / "stacks" / "Pulumi.mine.yaml").write_text(
         # As `pulumi config set` writes it: strings for the boolean and the number.
         "config:\n  aws:region: us-east-2\n  auditkit:jurisdictions:\n    - NY\n"
         "  auditkit:minors: 'true'\n  auditkit:retentionYears: '22'\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
-    cli = str(venv / "bin" / "auditkit")
+    env = fresh_virtualenv.clean_env()
 
     def run(*argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([cli, *argv], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+        return subprocess.run([str(cli), *argv], cwd=work, env=env, capture_output=True, text=True, timeout=600)
 
     version = run("--version")
     assert version.returncode == 0 and re.fullmatch(r"auditkit \d+\.\d+\.\d+\n", version.stdout)
     plan = run("plan", "--stack", "mine", "--format", "json")
     assert plan.returncode == 0, plan.stderr
     assert json.loads(plan.stdout)["retention"].startswith("22 years")
-    example = run("plan", "--stack", "demo", "--output", "demo-plan.txt")
+    # A folder with its own stacks/ never gets a shipped example under a name it lacks; one without does.
+    refused = run("plan", "--stack", "demo")
+    assert refused.returncode == 2 and "the examples shipped with AuditKit" in refused.stderr
+    bare = work / "no-stacks-here"
+    bare.mkdir()
+    example = subprocess.run(
+        [str(cli), "plan", "--stack", "demo", "--output", "demo-plan.txt"],
+        cwd=bare,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert example.returncode == 0, example.stderr
     assert "using the example stack shipped with AuditKit" in example.stderr
-    assert "audit-archive" in (work / "demo-plan.txt").read_text()
+    assert "audit-archive" in (bare / "demo-plan.txt").read_text()
     help_text = run("scan", "aws", "--help")
     assert help_text.returncode == 0 and "--role-arn" in help_text.stdout
     demo = run("demo", "--reports", "reports")
     assert demo.returncode == 0, demo.stderr[-3000:]
     report = json.loads((work / "reports" / "3-drift.json").read_text())
     assert report["tool"]["version"] == version.stdout.split()[1]
+
+
+@pytest.mark.emulator  # `auditkit demo` starts it
+def test_the_wheel_in_a_fresh_virtualenv_runs_from_any_directory(wheel, tmp_path):
+    python = fresh_virtualenv.create(tmp_path / "venv")
+    fresh_virtualenv.see_third_party_packages(python, tmp_path / "third-party")
+    probe = [str(python), "-c", "import importlib.util as u; print(u.find_spec('auditkit'))"]
+    run = {"check": True, "capture_output": True, "text": True, "env": fresh_virtualenv.clean_env()}
+    assert subprocess.run(probe, cwd=tmp_path, **run).stdout.strip() == "None"
+    fresh_virtualenv.install_alone(python, wheel)
+    where = subprocess.run([str(python), "-c", "import auditkit; print(auditkit.__file__)"], cwd=tmp_path, **run)
+    assert Path(where.stdout.strip()).is_relative_to(fresh_virtualenv.site_packages(python))
+    _the_cli_runs_outside_the_repo(python.parent / "auditkit", tmp_path / "elsewhere")
+
+
+@pytest.mark.slow
+@pytest.mark.emulator  # `auditkit demo` starts it
+def test_the_wheel_installs_with_its_dependencies_and_runs_from_any_directory(wheel, tmp_path):
+    """pip resolves and installs every dependency of the wheel and its `demo` extra from the index."""
+    python = fresh_virtualenv.create(tmp_path / "venv", with_pip=True)
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run(
+        [*pip, f"{wheel}[demo]"], check=True, capture_output=True, timeout=1200, env=fresh_virtualenv.clean_env()
+    )
+    _the_cli_runs_outside_the_repo(python.parent / "auditkit", tmp_path / "elsewhere")

@@ -94,6 +94,58 @@ def test_settings_refused_with_field_and_allowed_values(config, field, allowed):
     assert allowed in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("cloud", "section", "message"),
+    [
+        (
+            "azure",
+            {"storageAccountName": "auditarchive", "workspace": {"name": "law-audit", "tables": "AzureActivity"}},
+            "azure.workspace.tables='AzureActivity'",
+        ),
+        (
+            "azure",
+            {"storageAccountName": "auditarchive", "workspace": {"name": "law-audit", "tables": ["A1", "a1"]}},
+            "each table once",
+        ),
+        (
+            "azure",
+            {"storageAccountName": "auditarchive", "workspace": {"name": "a b/c"}},
+            "azure.workspace.name='a b/c'",
+        ),
+        (
+            "azure",
+            {
+                "storageAccountName": "auditarchive",
+                "diagnosticResources": [
+                    "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv",
+                    "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/KV",
+                ],
+            },
+            "listed twice",
+        ),
+        (
+            "gcp",
+            {
+                "scope": "project",
+                "projectId": "acme-prod",
+                "archiveProject": "acme-audit",
+                "exemptedMembers": "serviceAccount:x",
+            },
+            "gcp.exemptedMembers='serviceAccount:x' is not allowed: allowed: a list of {member, reason} entries",
+        ),
+        (
+            "gcp",
+            {"scope": "project", "projectId": "acme-prod", "archiveProject": "acme-audit", "kmsKeyName": "my-key"},
+            "gcp.kmsKeyName='my-key' is not allowed: allowed: projects/P/locations/L/keyRings/R/cryptoKeys/K",
+        ),
+    ],
+)
+def test_azure_and_gcp_sections_refused_with_field_value_and_allowed(cloud, section, message):
+    with pytest.raises(ConfigError) as err:
+        parse_settings("t", {"clouds": [cloud], cloud: section}, None, {"subscriptionId": "s"})
+    assert message in str(err.value)
+
+
 def test_cli_prints_the_error_and_exits_2(tmp_path, capsys):
     (tmp_path / "Pulumi.bad.yaml").write_text("config:\n  auditkit:jurisdictions: [CA]\n  auditkit:retentionYears: 6\n")
     assert main(["plan", "--stack", "bad", "--stacks-dir", str(tmp_path)]) == 2

@@ -140,3 +140,16 @@ def test_json_round_trips_as_a_baseline(report):
     assert sorted(f.key for f in again) == sorted(f.key for f in report.findings)
     with pytest.raises(ValueError, match="not an auditkit JSON report"):
         load_findings({"results": []})
+
+
+def test_findings_in_different_regions_have_different_keys_and_fingerprints():
+    a = Finding("aws.trail.multi_region", Status.ERROR, "arn:aws:cloudtrail:*", "1", "us-east-1", "x")
+    b = Finding("aws.trail.multi_region", Status.ERROR, "arn:aws:cloudtrail:*", "1", "us-west-2", "x")
+    sarif = json.loads(FORMATS["sarif"](Report([a, b]), ""))
+    prints = {r["partialFingerprints"]["auditkitFinding/v1"] for r in sarif["runs"][0]["results"]}
+    assert a.key != b.key and len(prints) == 2
+
+
+def test_junit_survives_control_characters_in_cloud_messages():
+    f = Finding("aws.trail.logging", Status.ERROR, "t", "1", "r", "bad \x1b[31m byte \x00 here")
+    ET.fromstring(FORMATS["junit"](Report([f]), "").split("?>", 1)[1])

@@ -11,7 +11,6 @@ import ipaddress
 import json
 import ssl
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.fakes.loopback import serve_in_background
 
 
 def _certificate(folder: Path) -> tuple[Path, Path]:
@@ -92,8 +93,7 @@ class FakeArm:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, key)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     def answer(self, path: str, skip: int = 0, api: str = "") -> tuple[int, object]:
         for prefix, (status, code) in self.faults.items():

@@ -11,12 +11,12 @@ Every organization, folder and project has the `_Required` and `_Default` sinks 
 from __future__ import annotations
 
 import json
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.gcp_published import default_sinks
+from tests.fakes.loopback import serve_in_background
 
 PAGE_SIZE = 2  # the fake pages sinks in twos: Google may return fewer than pageSize and a nextPageToken
 
@@ -73,8 +73,7 @@ class FakeGcp:
                 self._route("POST")
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        serve_in_background(self.http)
 
     def node(self, name: str) -> tuple[str, dict] | None:
         """A project answers to its id and to its number, as Resource Manager does."""

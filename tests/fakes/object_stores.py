@@ -17,7 +17,6 @@ import email
 import json
 import ssl
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +24,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from tests.fakes.arm import _certificate
+from tests.fakes.loopback import serve_in_background
 
 
 class _Quiet(BaseHTTPRequestHandler):
@@ -49,11 +49,9 @@ class _Quiet(BaseHTTPRequestHandler):
 
 def _serve(handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_in_background(server)
 
 
 class _GcsHandler(_Quiet):

@@ -51,7 +51,11 @@ def delivery_errors(status: Mapping[str, Any] | None) -> DeliveryErrors:
     attempt = _when(status.get("LatestDeliveryAttemptTime"))
     recovered = last is not None and attempt is not None and last >= attempt
     text = lambda k: str(status[k]) if status.get(k) else None  # noqa: E731
-    iso = lambda k: _when(status.get(k)).isoformat() if _when(status.get(k)) else None  # noqa: E731
+
+    def iso(key: str) -> str | None:
+        when = _when(status.get(key))
+        return when.isoformat() if when else None
+
     return DeliveryErrors(
         s3=None if recovered else text("LatestDeliveryError"),
         digest=text("LatestDigestDeliveryError"),

@@ -26,7 +26,7 @@ def client_config(timeout: float = DEFAULT_TIMEOUT) -> Config:
     """
     return Config(
         retries={
-            "mode": os.environ.get("AWS_RETRY_MODE", "adaptive"),  # type: ignore[typeddict-item]
+            "mode": os.environ.get("AWS_RETRY_MODE", "adaptive"),
             # AWS_MAX_ATTEMPTS counts the first attempt too (total_max_attempts, not max_attempts).
             "total_max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "6")),
         },

@@ -79,7 +79,7 @@ class CallCount:
 
         tally = self
 
-        class Counting(SansIOHTTPPolicy):  # type: ignore[type-arg]  # generic over request/response types
+        class Counting(SansIOHTTPPolicy):
             def on_request(self, request: Any) -> None:
                 tally.add()
 

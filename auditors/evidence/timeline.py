@@ -130,9 +130,7 @@ class Evidence:
         if not self._worst:
             for key, statuses in self.subjects.items():
                 before = self._worst.get(key[0])
-                self._worst[key[0]] = (
-                    bytes(statuses) if before is None else bytes(map(max, before, statuses))  # type: ignore[arg-type]
-                )
+                self._worst[key[0]] = bytes(statuses) if before is None else bytes(map(max, before, statuses))
         return self._worst.get(control_id, bytes(len(self.period.days)))
 
 

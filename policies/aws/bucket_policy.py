@@ -16,6 +16,7 @@ from typing import Any
 
 from auditkit.policies.aws.facts import TrailFacts
 from auditkit.policies.aws.iam_statements import (
+    ContextValue,
     Principal,
     Request,
     condition_keys,
@@ -111,7 +112,7 @@ def cloudtrail_can_write(policy: Mapping[str, Any] | None, bucket: str, trails: 
     gaps = []
     for t in trails:
         partition = t.arn.split(":")[1] if t.arn.count(":") >= 5 else "aws"
-        context = {
+        context: dict[str, ContextValue] = {
             "aws:SourceArn": t.arn,
             "aws:SourceAccount": t.account,
             "aws:SecureTransport": True,

@@ -331,11 +331,13 @@ class DataEventCoverage:
 
     @classmethod
     def of(cls, selectors: EventSelectors, resource_type: str, space: ArnSpace, subject: str = "") -> DataEventCoverage:
-        return cls(*(_level(selectors, "Data", a, resource_type, space) for a in Access), subject)  # type: ignore[call-arg]
+        read, write = (_level(selectors, "Data", a, resource_type, space) for a in (Access.READ, Access.WRITE))
+        return cls(read, write, subject)
 
     @classmethod
     def management(cls, selectors: EventSelectors) -> DataEventCoverage:
-        return cls(*(_level(selectors, "Management", a, None, None) for a in Access), "management events")  # type: ignore[call-arg]
+        read, write = (_level(selectors, "Management", a, None, None) for a in (Access.READ, Access.WRITE))
+        return cls(read, write, "management events")
 
     @classmethod
     def union(cls, coverages: Iterable[DataEventCoverage], subject: str = "") -> DataEventCoverage:

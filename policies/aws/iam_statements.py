@@ -130,7 +130,8 @@ def label(stmt: Mapping[str, Any], index: int) -> str:
 
 
 def evaluate(policy: Mapping[str, Any] | str | None, request: Request) -> Decision:
-    allow, deny = [], []
+    allow: list[str] = []
+    deny: list[str] = []
     for i, stmt in enumerate(statements(policy)):
         if statement_applies(stmt, request):
             (deny if stmt["Effect"] == "Deny" else allow).append(label(stmt, i))
@@ -183,7 +184,7 @@ def _aws_principal_matches(pid: str, who: Principal) -> bool:
     account = pid if re.fullmatch(r"\d{12}", pid) else None
     root = re.fullmatch(r"arn:[\w-]+:iam::(\d{12}):root", pid)
     if account or root:
-        return who.account_id == (account or root.group(1))
+        return who.account_id == (account or (root.group(1) if root else None))
     if pid == who.id:
         return True
     # A role's sessions are "arn:aws:sts::ID:assumed-role/NAME/SESSION"; the role ARN may carry a path.

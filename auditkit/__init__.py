@@ -8,6 +8,6 @@ components), `auditkit.policies` (the policy model and CrossGuard pack) and `aud
 from importlib.metadata import PackageNotFoundError, version
 
 try:
-    __version__ = version("auditkit")
+    __version__ = version("pulumi-auditkit")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"

@@ -106,7 +106,7 @@ def wheel(tmp_path_factory) -> Path:
         capture_output=True,
         timeout=600,
     )
-    return next(out.glob("auditkit-*.whl"))
+    return next(out.glob("pulumi_auditkit-*.whl"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -31,7 +31,7 @@ def see_third_party_packages(python: Path, links: Path) -> None:
     to them, with AuditKit (the editable checkout and its finder) left out."""
     links.mkdir()
     for entry in site_packages(Path(sys.executable)).iterdir():
-        if not entry.name.lower().startswith(("auditkit", "__editable__", "_auditkit")):
+        if not entry.name.lower().startswith(("auditkit", "pulumi_auditkit", "__editable__", "_auditkit")):
             (links / entry.name).symlink_to(entry)
     (site_packages(python) / "third_party.pth").write_text(f"{links}\n")
 

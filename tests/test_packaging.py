@@ -217,3 +217,20 @@ def test_the_wheel_installs_with_its_dependencies_and_runs_from_any_directory(wh
         [*pip, f"{wheel}[demo]"], check=True, capture_output=True, timeout=1200, env=fresh_virtualenv.clean_env()
     )
     _the_cli_runs_outside_the_repo(python.parent / "auditkit", tmp_path / "elsewhere")
+
+
+def test_the_wheel_is_the_documented_distribution_and_no_install_line_names_another(wheel):
+    """`auditkit` on PyPI is an unrelated project: every install line must resolve to ours."""
+    with zipfile.ZipFile(wheel) as whl:
+        text = whl.read(next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    assert Parser().parsestr(text)["Name"] == "pulumi-auditkit"
+    assert wheel.name.startswith("pulumi_auditkit-")
+    readme = (REPO / "README.md").read_text()
+    installs = re.findall(r"pip install ([^\n`#]+)", readme)
+    assert installs, "the README documents how to install"
+    for line in installs:
+        for arg in line.split():
+            name = re.split(r"[\[ @=<>]", arg.strip("'\""))[0]
+            assert name != "auditkit", f"README installs the unrelated PyPI project: pip install {line}"
+    requirement = (REPO / "policies" / "requirements.txt").read_text()
+    assert re.search(r"^pulumi-auditkit==", requirement, re.M)

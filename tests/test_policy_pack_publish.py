@@ -27,7 +27,7 @@ SOURCES = ("pyproject.toml", "README.md", "auditkit", "components", "policies", 
 def _third_party_only(site: Path, into: Path) -> Path:
     into.mkdir()
     for entry in site.iterdir():
-        if not entry.name.lower().startswith(("auditkit", "__editable__", "_auditkit")):
+        if not entry.name.lower().startswith(("auditkit", "pulumi_auditkit", "__editable__", "_auditkit")):
             (into / entry.name).symlink_to(entry)
     return into
 
@@ -44,7 +44,7 @@ def test_the_requirements_name_auditkit_at_this_version_not_an_editable_checkout
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     lines = [x.strip() for x in (ROOT / "policies/requirements.txt").read_text().splitlines()]
     wanted = [x for x in lines if x and not x.startswith("#")]
-    assert wanted == ["--find-links vendor", f"auditkit=={version}"]
+    assert wanted == ["--find-links vendor", f"pulumi-auditkit=={version}"]
 
 
 def test_the_pack_and_the_project_carry_the_package_version():

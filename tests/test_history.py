@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from auditkit.auditors.cli import main
-from auditkit.auditors.history import open_store, record_history, walk
-from auditkit.auditors.history.chain import KEY, append, sha256
-from auditkit.auditors.history.stores import HistoryExists, LocalStore, S3Store
+from auditkit.auditors.history.chain import KEY, append, record_history, sha256, walk
+from auditkit.auditors.history.stores import HistoryExists, LocalStore, S3Store, open_store
 from auditkit.policies.errors import ConfigError
 from tests.aws_accounts import shipped_baseline
 from tests.synthetic_history import day_report, days, write_days

@@ -137,7 +137,7 @@ def _evidence_package(folder: Path, reports: tuple[Report, ...], err: Console) -
 
     from auditkit.auditors.evidence.package import Request, build
     from auditkit.auditors.evidence.timeline import Period
-    from auditkit.auditors.history import record_history
+    from auditkit.auditors.history.chain import record_history
 
     err.rule("Evidence: the three scans as a tamper-evident history, and an auditor's package")
     history, out = folder / "history", folder / "evidence"

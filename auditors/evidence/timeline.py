@@ -13,8 +13,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from auditkit.auditors.history import Link
-from auditkit.auditors.history.chain import Header
+from auditkit.auditors.history.chain import Header, Link
 
 NOT_RUN, PASS, ERROR, FAIL = 0, 1, 2, 3
 LABEL = {NOT_RUN: "not run", PASS: "pass", ERROR: "error", FAIL: "fail"}

@@ -1,6 +1,5 @@
-"""Tamper-evident scan history: each run's report hash-chained to the previous one, in any store."""
+"""Tamper-evident scan history: each run's report hash-chained to the previous one, in any store.
 
-from auditkit.auditors.history.chain import ChainCheck, Link, append, record_history, walk
-from auditkit.auditors.history.stores import HistoryStore, open_store
-
-__all__ = ["ChainCheck", "HistoryStore", "Link", "append", "open_store", "record_history", "walk"]
+`chain` builds and walks the links; `stores` reads and writes them (a folder, S3, Cloud Storage, Azure Blob);
+`locks` reads what protects each stored report.
+"""

@@ -109,7 +109,7 @@ def test_every_option_has_help_text():
 
 def test_the_wheel_holds_one_package_and_everything_the_cli_reads(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    top = {n.split("/")[0] for n in names if not n.startswith("auditkit-")}
+    top = {n.split("/")[0] for n in names if not n.startswith("pulumi_auditkit-")}
     assert top == {"auditkit"}
     for data in (
         "auditkit/stacks/Pulumi.demo.yaml",

@@ -52,7 +52,7 @@ def _gap_rows(table: str) -> list[tuple[str, str, str]]:
     for line in ANSI.sub("", table).splitlines():
         m = re.match(r"^[\s│┃]*(FAIL|ERROR)\S*\s*[│┃]?\s*(critical|high|medium|low)\s*[│┃]?\s*([a-z0-9_.]+)", line)
         if m:
-            rows.append(m.groups())
+            rows.append((m.group(1), m.group(2), m.group(3)))
     return rows
 
 

@@ -104,7 +104,8 @@ def public_keys(acct: AccountSession, region: str, start: datetime, end: datetim
     ct = acct.client("cloudtrail", region)
 
     def call() -> list[PublicKey]:
-        keys, kwargs = [], {}
+        keys: list[PublicKey] = []
+        kwargs: dict[str, Any] = {}
         while True:
             page = ct.list_public_keys(StartTime=start, EndTime=end, **kwargs)
             keys += [

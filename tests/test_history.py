@@ -89,6 +89,25 @@ def test_a_local_link_is_never_overwritten(tmp_path):
     assert store.read(key) == before
 
 
+def test_a_local_link_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Written under a temporary name and hard-linked into place; where the file system has no hard
+    links, created in place (still never replacing a report); no temporary file is left either way."""
+    store = LocalStore(str(tmp_path))
+    store.create("2026/01/01/a.json", b"{}")
+    with pytest.raises(HistoryExists):
+        store.create("2026/01/01/a.json", b"[]")
+
+    def no_hard_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("os.link", no_hard_links)
+    store.create("2026/01/01/b.json", b'{"b": 1}')
+    with pytest.raises(HistoryExists):
+        store.create("2026/01/01/b.json", b"[]")
+    assert store.read("2026/01/01/a.json") == b"{}" and store.read("2026/01/01/b.json") == b'{"b": 1}'
+    assert sorted(p.name for p in (tmp_path / "2026/01/01").iterdir()) == ["a.json", "b.json"]
+
+
 @pytest.mark.parametrize(
     ("dest", "why"),
     [

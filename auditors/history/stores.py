@@ -76,7 +76,13 @@ class LocalStore:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             tmp.write_bytes(data)
-            os.link(tmp, path)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links (FAT, some shares): create-only in place
+                with open(path, "xb") as fh:
+                    fh.write(data)
         except FileExistsError:
             raise HistoryExists(key) from None
         finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditkit.auditors.findings import Finding, Report, load_findings
-from auditkit.auditors.reports import FORMATS
+from auditkit.auditors.reports import FORMATS, render
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def deliver(report: Report, args: argparse.Namespace, source: str, baseline: lis
         kept = exc
     if head is not None:
         report.history_head = head.anchor(args.history)
-    write_output(FORMATS[args.format](report, source), args.output)
+    write_output(render(args.format, report, source, None if args.output else sys.stdout), args.output)
     if args.report_dir:
         write_all(report, Path(args.report_dir), "scan", source)
     c = report.counts()

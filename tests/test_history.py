@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from datetime import date, time
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -52,9 +52,29 @@ def test_two_runs_in_the_same_second_are_ordered_by_sequence(tmp_path):
     ]
 
 
-def test_a_run_older_than_the_newest_link_is_refused(tmp_path):
+def test_a_run_that_started_before_the_newest_link_is_filed_after_it(tmp_path):
+    """Overlapping scans: the run recorded last follows the newest link (keys sort in append order),
+    dated by that link's time; its report keeps the run's own start."""
     store = write_days(tmp_path, [date(2026, 1, 2)])
-    with pytest.raises(ValueError, match="later than this run"):
+    head = append(store, day_report(date(2026, 1, 1), at=time(5, 0)).as_json())
+    assert store.keys() == [
+        "2026/01/02/20260102T061700Z-000000-scan-aws.json",
+        "2026/01/02/20260102T061700Z-000001-scan-aws.json",
+    ]
+    assert head.key == store.keys()[1] and head.sequence == 1
+    doc = json.loads(store.read(head.key))
+    assert doc["started_at"] == "2026-01-01T05:00:00Z"
+    assert doc["history"]["previous"] == {"key": store.keys()[0], "sha256": sha256(store.read(store.keys()[0]))}
+    check = walk(store.description, ((k, store.read(k)) for k in store.keys()), lambda link: None)
+    assert check.intact and check.links == 2
+
+
+def test_a_newest_link_dated_ahead_of_the_clock_is_refused(tmp_path):
+    """Every later key would follow a link from the future: a wrong clock is named, not followed."""
+    store = LocalStore(str(tmp_path))
+    ahead = datetime.now(timezone.utc) + timedelta(days=2)
+    append(store, day_report(ahead.date(), at=time(0, 0)).as_json())
+    with pytest.raises(ValueError, match=r"is dated after now .*check the clock"):
         append(store, day_report(date(2026, 1, 1)).as_json())
     assert len(store.keys()) == 1
 
@@ -66,6 +86,25 @@ def test_a_local_link_is_never_overwritten(tmp_path):
     with pytest.raises(HistoryExists):
         store.create(key, b"{}")
     assert store.read(key) == before
+
+
+def test_a_local_link_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """Written under a temporary name and hard-linked into place; where the file system has no hard
+    links, created in place (still never replacing a report); no temporary file is left either way."""
+    store = LocalStore(str(tmp_path))
+    store.create("2026/01/01/a.json", b"{}")
+    with pytest.raises(HistoryExists):
+        store.create("2026/01/01/a.json", b"[]")
+
+    def no_hard_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("os.link", no_hard_links)
+    store.create("2026/01/01/b.json", b'{"b": 1}')
+    with pytest.raises(HistoryExists):
+        store.create("2026/01/01/b.json", b"[]")
+    assert store.read("2026/01/01/a.json") == b"{}" and store.read("2026/01/01/b.json") == b'{"b": 1}'
+    assert sorted(p.name for p in (tmp_path / "2026/01/01").iterdir()) == ["a.json", "b.json"]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +135,12 @@ def test_s3_history_on_the_emulator(boto_session):
     assert (second_head.sha256, second_head.sequence) == (sha256(store.read(second)), 1)
     assert isinstance(store, S3Store) and store.keys() == [first, second]
     objects = boto_session.client("s3").list_objects_v2(Bucket="acme-audit-archive")["Contents"]
-    assert sorted(o["Key"] for o in objects) == [f"auditkit-history/aws/{first}", f"auditkit-history/aws/{second}"]
+    assert sorted(o["Key"] for o in objects) == [
+        f"auditkit-history/aws/{first}",
+        f"auditkit-history/aws/{second}",
+        "auditkit-history/aws/claims/000000.claim",  # each sequence number claimed before its link is written
+        "auditkit-history/aws/claims/000001.claim",
+    ]
     assert json.loads(store.read(second))["history"]["previous"]["sha256"] == sha256(store.read(first))
     with pytest.raises(HistoryExists):
         store.create(first, b"{}")
@@ -244,7 +288,10 @@ def test_gcs_history_with_the_real_client():
     store = GcsStore("acme-audit-archive", "auditkit-history/gcp", client=fake.client())
     _three_links_then_a_refused_overwrite(store)
     assert sorted(n for _, n in fake.objects)[0] == "AWSLogs/unrelated.json"
-    assert all(n.startswith("auditkit-history/gcp/2026/06/0") for _, n in list(fake.objects)[1:])
+    names = sorted(n for _, n in list(fake.objects)[1:])
+    assert [n for n in names if not n.startswith("auditkit-history/gcp/2026/06/0")] == [
+        f"auditkit-history/gcp/claims/00000{i}.claim" for i in range(3)
+    ]
     assert any("uploadType=multipart" in r for r in fake.requests)
 
 

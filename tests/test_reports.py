@@ -100,7 +100,7 @@ def test_junit_one_testcase_per_control_and_resource(report):
 def test_markdown_and_html_name_every_gap_with_citations(report):
     md = FORMATS["markdown"](report, "")
     assert "**3 gaps, 1 could not be judged, 1 passing**" in md
-    assert "| FAIL | `aws.trail.s3_data_events` | `arn:aws:s3:::phi-a` |" in md
+    assert "| FAIL | high | `aws.trail.s3_data_events` | `arn:aws:s3:::phi-a` |" in md
     assert "HIPAA 45 CFR 164.312(b)" in md
     page = FORMATS["html"](report, "")
     assert (

@@ -204,6 +204,39 @@ def test_a_deleted_newest_digest_is_found_from_the_trail_status(world, boto_sess
     )
 
 
+def test_the_deleted_newest_digest_of_one_region_is_found(world, boto_session):
+    """Issue 23 item 12: us-west-2's newest digest deleted while the trail kept logging. Another region's
+    digest may land a little after the latest delivery CloudTrail reports, but not an hour later: once the
+    run is that margin past it, the hour is missing."""
+    assert_intact(verify())
+    boto_session.client("s3").delete_object(Bucket=BUCKET, Key=digest(world, HOURS - 1, "us-west-2"))
+    msg = failures(verify())
+    hour = f"{ACCOUNT}/us-west-2/2026-11-02T05:00Z"
+    assert list(msg) == [hour]
+    assert msg[hour] == (
+        "no digest for the hour ending about 2026-11-02T05:00:31Z in 123456789012/us-west-2: the newest digest in "
+        "the bucket ends at 2026-11-02T04:00:31Z, but CloudTrail reports its latest digest delivery for the trail "
+        "at 2026-11-02T05:04:31Z (GetTrailStatus): the newest digests were deleted"
+    )
+
+
+def test_deleted_newest_digests_of_one_region_are_found_from_the_other_regions(world, stub, boto_session):
+    """Without a delivery time from GetTrailStatus, the trail's other regions show how far CloudTrail
+    delivered: us-east-1 verified to 05:00, so us-west-2 ending at 03:00 lost its last two hours."""
+    stub.status[TRAIL] = {"IsLogging": True}  # no LatestDigestDeliveryTime
+    assert_intact(verify())  # both regions end at the same hour: nothing missing
+    for h in (HOURS - 2, HOURS - 1):
+        boto_session.client("s3").delete_object(Bucket=BUCKET, Key=digest(world, h, "us-west-2"))
+    msg = failures(verify())
+    hours = [f"{ACCOUNT}/us-west-2/2026-11-02T04:00Z", f"{ACCOUNT}/us-west-2/2026-11-02T05:00Z"]
+    assert list(msg) == hours
+    assert msg[hours[1]] == (
+        "no digest for the hour ending about 2026-11-02T05:00:31Z in 123456789012/us-west-2: the newest digest in "
+        "the bucket ends at 2026-11-02T03:00:31Z, but the trail's newest verified digest in 123456789012/us-east-1 "
+        "ends at 2026-11-02T05:00:31Z, so CloudTrail kept delivering: the newest digests were deleted"
+    )
+
+
 def test_a_multi_region_trail_with_a_region_without_digests(world, stub):
     assert_intact(verify())
     three = (*REGIONS, "eu-west-1")

@@ -8,11 +8,13 @@ aws-cli's Sha256RSADigestValidator builds it.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import timedelta
 
 from auditkit.auditors.aws.verify.chain import Expectation, Node, walk
 from auditkit.auditors.aws.verify.digests import Digest, signing_string
 from auditkit.auditors.aws.verify.layout import HOUR, ChainId, digest_key_time, log_key_time
+from auditkit.auditors.aws.verify.scope import ChainSpec, with_other_regions
 from auditkit.auditors.demo.emulator_digests import EPOCH
 from auditkit.auditors.failures import Failure
 
@@ -43,10 +45,10 @@ def test_key_times_follow_the_published_names():
     assert log_key_time(log).isoformat() == "2015-08-17T14:55:00+00:00"
 
 
-def _digest(hour: int, previous: int | None) -> Node:
+def _digest(hour: int, previous: int | None, chain: ChainId = CHAIN) -> Node:
     end = EPOCH + HOUR * hour
-    key = CHAIN.digest_key(end)
-    prev_key = CHAIN.digest_key(EPOCH + HOUR * previous) if previous is not None else None
+    key = chain.digest_key(end)
+    prev_key = chain.digest_key(EPOCH + HOUR * previous) if previous is not None else None
     d = Digest(
         "b",
         key,
@@ -80,3 +82,20 @@ def test_an_unreadable_digest_is_an_error_and_never_a_made_up_gap():
     middle = Node(CHAIN.digest_key(EPOCH + HOUR), EPOCH + HOUR, failure)
     out = walk(CHAIN, [_digest(0, None), middle, _digest(2, 1)], Expectation(EPOCH, None))
     assert [(i.failed, i.message) for i in out.issues] == [(False, failure.describe())]
+
+
+def test_another_regions_newest_digest_sets_how_far_a_chain_must_reach_once_it_had_time_to_arrive():
+    """us-east-2 verified to hour 5, us-west-2 ends at hour 4 (GetTrailStatus gave no delivery time).
+    Right after hour 5 us-west-2's digest may still be in delivery; 20 minutes later it must be there."""
+    west = replace(CHAIN, region="us-west-2")
+    specs = [ChainSpec(c, None, EPOCH, Expectation(EPOCH, None)) for c in (CHAIN, west)]  # type: ignore[arg-type]
+    newest = {specs[0]: EPOCH + HOUR * 5, specs[1]: EPOCH + HOUR * 4}
+    nodes = [_digest(0, None, west), *(_digest(h, h - 1, west) for h in range(1, 5))]
+    soon = with_other_regions(specs, newest, EPOCH + HOUR * 5 + timedelta(minutes=5))
+    assert walk(west, nodes, soon[specs[1]]).issues == []
+    later = with_other_regions(specs, newest, EPOCH + HOUR * 5 + timedelta(minutes=20))
+    (late,) = walk(west, nodes, later[specs[1]]).issues
+    assert late.failed and late.resource == "111122223333/us-west-2/2026-11-02T05:00Z"
+    assert "newest verified digest in 111122223333/us-east-2 ends at 2026-11-02T05:00:31Z" in late.message
+    # the region that reaches furthest is held to nothing more than it shows itself
+    assert walk(CHAIN, [_digest(h, h - 1 if h else None) for h in range(6)], later[specs[0]]).issues == []

@@ -27,7 +27,7 @@ from auditkit.auditors.aws.scan import AwsScanOptions, scan_aws
 from auditkit.auditors.demo.emulator_apply import apply_rendered
 from auditkit.auditors.findings import Report, utc_now
 from auditkit.auditors.report_delivery import write_all
-from auditkit.auditors.reports import FORMATS
+from auditkit.auditors.reports.terminal import to_table
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
 from auditkit.policies.aws.rules import LOG_VALIDATION, S3_DATA_EVENTS
@@ -116,7 +116,7 @@ def _write(report: Report, folder: Path, stem: str) -> list[Path]:
 
 
 def _show(report: Report) -> None:
-    sys.stderr.write(FORMATS["table"](report, ""))
+    sys.stderr.write(to_table(report, "", sys.stderr))
 
 
 def _scan(options: AwsScanOptions, step: str) -> Report:

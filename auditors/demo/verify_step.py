@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,15 +25,13 @@ from auditkit.auditors.demo.emulator_cloudtrail import CloudTrailStub
 from auditkit.auditors.demo.emulator_digests import EPOCH, HOUR, Delivery, new_key
 from auditkit.auditors.findings import Report, utc_now
 from auditkit.auditors.report_delivery import write_all
-from auditkit.auditors.reports import FORMATS
+from auditkit.auditors.reports.terminal import to_table
 
 HOURS = 24
 
 
 def _show(report: Report) -> None:
-    import sys
-
-    sys.stderr.write(FORMATS["table"](report, ""))
+    sys.stderr.write(to_table(report, "", sys.stderr))
 
 
 TRAIL, BUCKET = "acme-evidence", "acme-cloudtrail-evidence"

@@ -15,9 +15,10 @@ from auditkit.policies.retention import RetentionRequirement
 _SHOWN = 20  # lock gaps spelled out per history; the rest counted
 
 
-def window_head(check: ChainCheck, last_key: str) -> Head | None:
-    """The newest link at or before `last_key` (the period's end), as stored."""
-    inside = [k for k in check.digests if k <= last_key]
+def window_head(check: ChainCheck, last_key: str, newest_judged: str | None) -> Head | None:
+    """The period's head as stored: the newest link filed by the period's end (`last_key`), or, if later,
+    the newest link holding a run of the period (an overlapped run is filed after the link it follows)."""
+    inside = [k for k in check.digests if k <= last_key] + ([newest_judged] if newest_judged in check.digests else [])
     if not inside:
         return None
     key = max(inside)

@@ -28,7 +28,7 @@ from auditkit.auditors.evidence.exception_notes import ExceptionNote
 from auditkit.auditors.evidence.integrity import check_anchors, check_locks, window_head
 from auditkit.auditors.evidence.oscal import assessment_results, catalog
 from auditkit.auditors.evidence.page import index_html
-from auditkit.auditors.evidence.timeline import DECODER, Evidence, Judge, Period
+from auditkit.auditors.evidence.timeline import DECODER, Evidence, InStartOrder, Judge, Period
 from auditkit.auditors.findings import iso_utc, utc_now
 from auditkit.auditors.history.chain import ChainCheck, Link, walk
 from auditkit.auditors.history.stores import HistoryStore, LocalStore, open_store
@@ -99,8 +99,10 @@ def read_sources(req: Request, judge: Judge) -> list[Source]:
         def keep(link: Link, source: str = source) -> None:
             judge.add(source, link)
 
-        check = walk(source, _read_all(src, store, keys), keep, DECODER, last)
-        check.window_head = window_head(check, last)
+        runs = InStartOrder(keep)
+        check = walk(source, _read_all(src, store, keys), runs.add, DECODER, last)
+        runs.flush()
+        check.window_head = window_head(check, last, runs.newest_key)
         out.append(Source(src, store, keys, check))
     return out
 
@@ -127,7 +129,15 @@ def sample_days(req: Request) -> tuple[list[date], int | None]:
     return sorted(random.Random(seed).sample(days, req.sample)), seed
 
 
-def _write_samples(out: Path, sources: list[Source], days: list[date]) -> dict[tuple[str, str], str]:
+def _sampled_keys(ev: Evidence, s: Source, d: date) -> list[str]:
+    """A day's reports: the runs that started that day (the day they are judged on), and any report
+    filed under that day that could not be judged (its start unknown; an auditor should see it)."""
+    started = {r.key: r.started_at.date() for r in ev.runs if r.source == s.check.source}
+    filed = [k for k in s.keys if k.startswith(f"{d:%Y/%m/%d}/") and k not in started]
+    return sorted(filed + [k for k, day in started.items() if day == d])
+
+
+def _write_samples(out: Path, ev: Evidence, sources: list[Source], days: list[date]) -> dict[tuple[str, str], str]:
     """Copy the sampled days' raw reports byte for byte; (source, key) -> path inside the package."""
     copied = {}
     for d in days:
@@ -135,7 +145,7 @@ def _write_samples(out: Path, sources: list[Source], days: list[date]) -> dict[t
         folder.mkdir(parents=True, exist_ok=True)
         found = 0
         for s in sources:
-            for key in (k for k in s.keys if k.startswith(f"{d:%Y/%m/%d}/")):
+            for key in _sampled_keys(ev, s, d):
                 target = folder / key.rsplit("/", 1)[-1]
                 target.write_bytes(s.store.read(key))
                 copied[(s.check.source, key)] = target.relative_to(out).as_posix()
@@ -204,7 +214,7 @@ def build(req: Request) -> tuple[int, Evidence, list[ChainCheck]]:
     out = req.out
     out.mkdir(parents=True, exist_ok=True)
     generated = iso_utc(utc_now())
-    copied = _write_samples(out, sources, samples)
+    copied = _write_samples(out, ev, sources, samples)
     catalog_bytes = _json(catalog(ev, generated))
     (out / "catalog.json").write_bytes(catalog_bytes)
     raws = _raw_reports(out, ev, sources, copied)

@@ -6,7 +6,8 @@ scan of a resource is NOT RUN, never a pass; a day's status is the worst of that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -209,6 +210,30 @@ class Judge:
         ev.episodes = [e for e in ev.episodes if e.resolved is None or e.resolved.date() >= start]
         ev.episodes.sort(key=lambda e: (e.first_seen, e.key))
         return ev
+
+
+class InStartOrder:
+    """Hands a history's links to `feed` in order of their runs' starts, though the chain holds them in
+    append order: a run that overlapped a later-started one recorded first comes after it in the chain.
+
+    A window of the last `window` links is held and handed on earliest start first; a run overlapped
+    by more later-appended runs than that is judged in append order.
+    """
+
+    def __init__(self, feed: Callable[[Link], None], window: int = 32) -> None:
+        self._feed, self._window = feed, window
+        self._held: list[tuple[datetime, str, Link]] = []
+        self.newest_key: str | None = None  # the newest link handed in (links come in key order)
+
+    def add(self, link: Link) -> None:
+        self.newest_key = link.key
+        heapq.heappush(self._held, (link.started_at, link.key, link))
+        if len(self._held) > self._window:
+            self._feed(heapq.heappop(self._held)[2])
+
+    def flush(self) -> None:
+        while self._held:
+            self._feed(heapq.heappop(self._held)[2])
 
 
 def _counts(summary: dict[str, Any]) -> dict[str, int]:

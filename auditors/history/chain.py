@@ -1,8 +1,11 @@
 """The hash chain of scan history: each run's JSON report carries the SHA-256 of the previous one.
 
-Layout: `YYYY/MM/DD/YYYYMMDDTHHMMSSZ-NNNNNN-COMMAND.json` under the destination, dated by the run's
-start (UTC), NNNNNN the link's sequence number. Keys sort in run order, so "previous" is simply the
-greatest key already there. The stored report gains a `history` object:
+Layout: `YYYY/MM/DD/YYYYMMDDTHHMMSSZ-NNNNNN-COMMAND.json` under the destination, NNNNNN the link's
+sequence number. Keys sort in append order, so "previous" is simply the greatest key already there:
+a key is dated by the run's start (UTC), but never earlier than the newest link it follows. A run
+that started before that link was written (two scans overlapping, the first to start the last to
+finish) takes that link's time and the next sequence number; its report keeps its own `started_at`.
+The stored report gains a `history` object:
 
     {"sequence": n, "previous": {"key": "<previous key>", "sha256": "<hex of its exact bytes>"}}
 
@@ -12,16 +15,25 @@ chain alone cannot show is the removal or rewriting of the newest link(s), or ev
 after an edit: `append` returns the new head (key and SHA-256) for the caller to keep outside the
 history (a CI artifact, a ticket), and `auditkit evidence --expect-head/--anchor` checks the history
 still holds it. The archive's Object Lock keeps the stored reports from being replaced at all.
+
+Concurrent writers: two runs that read the same newest link would both write sequence n+1 under
+different keys (their times differ) and fork the chain, which no create-only write of the link itself
+prevents. So a writer first claims the sequence number: `claims/NNNNNN.claim`, created only if absent,
+holding the link's key and exact bytes. Whoever creates the claim owns link n+1; a writer that finds
+the claim taken writes that link from the claim (its holder may have stopped before writing it; the
+write is create-only, so doing it twice is harmless), re-reads the newest link and tries n+2.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
@@ -29,17 +41,30 @@ import msgspec
 from auditkit.auditors.history.stores import HistoryExists, HistoryStore, open_store
 
 KEY = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/(\d{8}T\d{6}Z)-(\d{6})-([a-z0-9-]+)\.json$")
-_RETRIES = 3
+CLAIMS = "claims"
+_SKEW = timedelta(minutes=15)  # how far ahead of this clock the newest link may be dated (another machine's clock)
+_RETRIES = 12  # each lost race means another writer added a link; a dozen covers a dozen concurrent runs
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def link_key(started_at: datetime, sequence: int, command: str) -> str:
-    t = started_at.astimezone(timezone.utc)
+def link_key(at: datetime, sequence: int, command: str) -> str:
+    t = at.astimezone(timezone.utc)
     slug = re.sub(r"[^a-z0-9]+", "-", command.lower()).strip("-") or "run"
     return f"{t:%Y/%m/%d}/{t:%Y%m%dT%H%M%SZ}-{sequence:06d}-{slug}.json"
+
+
+def key_time(key: str) -> datetime:
+    """The time a history key is dated by: YYYY/MM/DD/YYYYMMDDTHHMMSSZ-..."""
+    stamp = key.rsplit("/", 1)[-1][:16]
+    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+
+
+def claim_name(sequence: int) -> str:
+    """Where a writer claims a sequence number; not a `.json` key, so no reader takes it for a report."""
+    return f"{CLAIMS}/{sequence:06d}.claim"
 
 
 def _started_at(doc: dict[str, Any]) -> datetime:
@@ -69,31 +94,60 @@ class Head:
 def append(store: HistoryStore, doc: dict[str, Any]) -> Head:
     """Add one report as the chain's next link; returns the new head. Retries if another writer won the race."""
     started = _started_at(doc)
-    for _ in range(_RETRIES):
+    command = str(doc.get("command", "run"))
+    for attempt in range(_RETRIES):
         keys = store.keys()
         previous = keys[-1] if keys else None
         if previous is None:
-            sequence, link = 0, None
+            sequence, link, at = 0, None, started
         else:
             m = KEY.match(previous)
             if m is None:
                 raise ValueError(f"{store.description}: {previous} is not a history key; refusing to extend the chain")
             sequence = int(m.group(5)) + 1
             link = {"key": previous, "sha256": sha256(store.read(previous))}
-        key = link_key(started, sequence, str(doc.get("command", "run")))
-        if previous is not None and key <= previous:
-            raise ValueError(
-                f"{store.description}: the newest link {previous} is later than this run ({key}); "
-                "the chain must grow in time order (check the clock)"
-            )
-        record = {**doc, "history": {"sequence": sequence, "previous": link}}
-        data = json.dumps(record, indent=2).encode()
+            at = started if started >= key_time(previous) else _not_ahead(store, previous)
+        key = link_key(at, sequence, command)
+        data = json.dumps({**doc, "history": {"sequence": sequence, "previous": link}}, indent=2).encode()
         try:
-            store.create(key, data)
-            return Head(key, sha256(data), sequence)
+            store.create(claim_name(sequence), key.encode() + b"\n" + data)
         except HistoryExists:
+            _finish_claimed(store, sequence)
+            time.sleep(random.uniform(0, 0.05 * (attempt + 1)))  # let the other writers through
             continue
+        _create_link(store, key, data)
+        return Head(key, sha256(data), sequence)
     raise ValueError(f"{store.description}: another writer kept extending the chain; history not written")
+
+
+def _not_ahead(store: HistoryStore, previous: str) -> datetime:
+    """The time of a newest link this run started before (and follows): refused if it lies ahead of this
+    clock, as every later key would follow it."""
+    at = key_time(previous)
+    if at > datetime.now(timezone.utc) + _SKEW:
+        raise ValueError(
+            f"{store.description}: the newest link {previous} is dated after now ({datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%SZ}); "
+            "the clock of this machine or of the one that wrote it is wrong (check the clock)"
+        )
+    return at
+
+
+def _finish_claimed(store: HistoryStore, sequence: int) -> None:
+    """Write the link another writer claimed, in case it stopped between its claim and its link."""
+    name = claim_name(sequence)
+    key, _, data = store.read(name).partition(b"\n")
+    m = KEY.match(key.decode(errors="replace"))
+    if m is None or int(m.group(5)) != sequence:
+        raise ValueError(f"{store.description}: {name} does not claim a link {sequence:06d}; not written by auditkit?")
+    _create_link(store, m.group(0), data)
+
+
+def _create_link(store: HistoryStore, key: str, data: bytes) -> None:
+    try:
+        store.create(key, data)
+    except HistoryExists:
+        if store.read(key) != data:  # only the claim's holder (or whoever finishes its claim) writes this key
+            raise ValueError(f"{store.description}: {key} holds another report than the one claimed") from None
 
 
 def record_history(report: Any, dest: str) -> Head:
@@ -198,6 +252,15 @@ def _check_link(check: ChainCheck, key: str, h: HistoryLink | None, before: tupl
         check.problems.append(f"{key}: sequence {h.sequence} does not follow {prev_seq}")
 
 
+def _started_key(stamp: str) -> str:
+    """Where a run's start sorts among keys: YYYY/MM/DD/YYYYMMDDTHHMMSSZ ("~", after all, without a start)."""
+    try:
+        t = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return "~"
+    return f"{t:%Y/%m/%d}/{t:%Y%m%dT%H%M%SZ}"
+
+
 def walk(
     source: str,
     items: Iterable[tuple[str, bytes] | tuple[str, bytes, str]],
@@ -210,7 +273,8 @@ def walk(
     A reader may hash in its own threads (hashlib releases the GIL) and pass the digest along.
 
     `decoder` decodes a report into a Header (sub)class: the evidence builder asks for the findings
-    too. Links with keys after `tail_after` are only chain-checked: decoded as a Header, not kept.
+    too. Links with keys after `tail_after` are only chain-checked (decoded as a Header, not kept),
+    unless their run started at or before it: an overlapped run is filed after the link it follows.
     """
     decode = (decoder or _HEADER).decode
     check = ChainCheck(source)
@@ -225,6 +289,8 @@ def walk(
         tail = tail_after is not None and key > tail_after
         try:
             doc = (_HEADER.decode if tail else decode)(data)
+            if tail and tail_after is not None and _started_key(doc.started_at) <= tail_after:
+                tail, doc = False, decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             check.problems.append(f"{key}: not an auditkit report ({exc}; altered?)")
             before = (key, digest, -1)

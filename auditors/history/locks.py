@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from auditkit.auditors.history.chain import key_time
 from auditkit.auditors.history.stores import AzureBlobStore, GcsStore, HistoryStore, S3Store, object_name
 
 _READERS = 16
@@ -40,12 +41,6 @@ class Retention:
     unreadable: str = ""  # why the store's answer could not be read
 
 
-def key_started(key: str) -> datetime:
-    """A history key carries its run's start: YYYY/MM/DD/YYYYMMDDTHHMMSSZ-..."""
-    stamp = key.rsplit("/", 1)[-1][:16]
-    return datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-
-
 def add_years(t: datetime, years: int) -> datetime:
     """Calendar years, as the law and the object locks count them (29 February -> 1 March)."""
     try:
@@ -55,11 +50,14 @@ def add_years(t: datetime, years: int) -> datetime:
 
 
 def lock_gaps(retention: dict[str, Retention], years: int, rule: str) -> list[str]:
-    """Every report not locked, unchangeably, until at least its start plus the retention. Pure."""
+    """Every report not locked, unchangeably, until at least its key's time plus the retention. Pure.
+
+    A key is dated by its run's start, or later for a run that overlapped the link before it.
+    """
     gaps = []
     for key in sorted(retention):
         r = retention[key]
-        need = add_years(key_started(key), years)
+        need = add_years(key_time(key), years)
         if r.unreadable:
             gaps.append(f"{key}: retention not verified ({r.unreadable})")
         elif r.until is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -69,11 +70,23 @@ class LocalStore:
     def create(self, key: str, data: bytes) -> None:
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name, then linked into place: a link fails rather than replace
+        # an existing report, and a concurrent reader never sees a half-written one (a partial previous
+        # link would be hashed into the next). The temporary name does not end in .json: never a key.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
-            with open(path, "xb") as fh:  # "x": fail rather than replace an existing report
-                fh.write(data)
+            tmp.write_bytes(data)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links (FAT, some shares): create-only in place
+                with open(path, "xb") as fh:
+                    fh.write(data)
         except FileExistsError:
             raise HistoryExists(key) from None
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 class S3Store:

@@ -38,12 +38,25 @@ class Node:
 
 @dataclass(frozen=True)
 class Expectation:
-    """How far the chain must reach: CloudTrail's latest digest delivery, capped by the window's end."""
+    """How far the chain must reach: the latest digest delivery the trail shows (CloudTrail's, or the
+    newest verified digest of another region), capped by the window's end; `grace` keeps out a digest
+    that may still be on its way at the time of the run."""
 
     window_start: datetime
-    head: datetime | None  # None: CloudTrail reports no digest delivery
+    head: datetime | None  # None: nothing shows a digest delivery
     grace: timedelta = timedelta(0)
     why: str = ""
+
+    @property
+    def reach(self) -> datetime | None:
+        """Every digest that ends by this time must be in the bucket."""
+        return None if self.head is None else self.head - self.grace
+
+
+def farthest(*expectations: Expectation) -> Expectation:
+    """The expectation that reaches furthest (the first of equals): the strongest evidence of delivery."""
+    known = [e for e in expectations if e.reach is not None]
+    return max(known, key=lambda e: e.reach) if known else expectations[0]  # type: ignore[arg-type, return-value]
 
 
 @dataclass
@@ -152,11 +165,11 @@ def _tail(chain: ChainId, oldest: Node, start: datetime) -> list[Issue]:
 
 
 def _head(chain: ChainId, newest: Node, expect: Expectation) -> list[Issue]:
-    if expect.head is None:
+    if expect.reach is None:
         return []
     late = []
     t = newest.time + HOUR
-    while t <= expect.head - expect.grace:
+    while t <= expect.reach:
         late.append(t)
         t += HOUR
     return _hour_gaps(
@@ -176,7 +189,7 @@ def walk(chain: ChainId, nodes: Sequence[Node], expect: Expectation, anchor: Nod
             out.issues.append(Issue(False, f"s3://{chain.bucket}/{n.key}", n.verdict.describe()))
     chained = [anchor, *nodes] if anchor else list(nodes)
     if not chained:
-        if expect.head is not None and expect.head - expect.grace >= expect.window_start + HOUR:
+        if expect.head is not None and expect.reach is not None and expect.reach >= expect.window_start + HOUR:
             out.issues.append(
                 Issue(
                     True,

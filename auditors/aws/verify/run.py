@@ -16,7 +16,7 @@ from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key, load,
 from auditkit.auditors.aws.verify.digests import Digest, DigestObject, PublicKey, judge_digest
 from auditkit.auditors.aws.verify.layout import HOUR, Window, days, digest_key_time, iso
 from auditkit.auditors.aws.verify.logs import judge_referenced, judge_unreferenced
-from auditkit.auditors.aws.verify.scope import ChainSpec, TrailScope, trail_scope
+from auditkit.auditors.aws.verify.scope import ChainSpec, TrailScope, trail_scope, with_other_regions
 from auditkit.auditors.failures import DEFAULT_TIMEOUT, Failure
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.policies.aws.rules import INTEGRITY
@@ -90,7 +90,7 @@ def _trails(acct: AccountSession, options: VerifyOptions) -> tuple[list[dict[str
 
 
 def _scopes(
-    options: VerifyOptions, calls: CallLog, anchors: dict[str, ChainState]
+    options: VerifyOptions, calls: CallLog, anchors: dict[str, ChainState], now: datetime
 ) -> tuple[list[TrailScope], list[Finding]]:
     scopes, errors = [], []
     for label, acct in _targets(options, calls):
@@ -108,7 +108,9 @@ def _scopes(
                 continue
             members = (lambda a=acct: collect.member_accounts(a)) if options.organization else None
             scopes.append(
-                trail_scope(acct, t, regions if isinstance(regions, list) else [], options.window, members, anchors)
+                trail_scope(
+                    acct, t, regions if isinstance(regions, list) else [], options.window, members, anchors, now
+                )
             )
     return scopes, errors
 
@@ -184,7 +186,7 @@ def _nodes(spec: ChainSpec, keys: list[str], objects: dict, public: list[PublicK
     return nodes
 
 
-def _judge_chains(pool: ThreadPoolExecutor, specs: list[ChainSpec], window: Window) -> list[ChainResult]:
+def _judge_chains(pool: ThreadPoolExecutor, specs: list[ChainSpec], window: Window, now: datetime) -> list[ChainResult]:
     lo = min((s.start for s in specs), default=window.start) - HOUR
     public = _map(
         pool,
@@ -200,7 +202,7 @@ def _judge_chains(pool: ThreadPoolExecutor, specs: list[ChainSpec], window: Wind
     objects = _map(
         pool, lambda sk: collect.get_digest(sk[0].acct, sk[0].chain.home_region, sk[0].chain.bucket, sk[1]), wanted
     )
-    results = []
+    results, read = [], []
     for s, keys in zip(specs, listed, strict=True):
         result = ChainResult(s)
         results.append(result)
@@ -212,7 +214,17 @@ def _judge_chains(pool: ThreadPoolExecutor, specs: list[ChainSpec], window: Wind
         if s.anchor:
             anchor, issues, result.anchor_digest = _anchor_node(s, objects[(s, s.anchor.head_key)], pk)
             result.issues += issues
-        walked = walk(s.chain, _nodes(s, own[s], objects, pk), s.expect, anchor)
+        read.append((result, _nodes(s, own[s], objects, pk), anchor))
+    # Each region's chain must reach as far as the trail's other regions show CloudTrail delivering.
+    newest = {}
+    for result, nodes, _anchor in read:
+        ends = [n.verdict.end for n in nodes if isinstance(n.verdict, Digest)]
+        ends += [result.anchor_digest.end] if result.anchor_digest else []
+        if ends:
+            newest[result.spec] = max(ends)
+    expect = with_other_regions([r.spec for r, _, _ in read], newest, now)
+    for result, nodes, anchor in read:
+        walked = walk(result.spec.chain, nodes, expect[result.spec], anchor)
         result.issues += walked.issues
         result.verified = walked.verified
     return results
@@ -326,12 +338,12 @@ def _advance(results: list[ChainResult], anchors: dict[str, ChainState]) -> dict
 
 def verify_aws(options: VerifyOptions, calls: CallLog | None = None) -> Report:
     calls = calls or CallLog()
-    started = time.perf_counter()
+    started, now = time.perf_counter(), datetime.now(timezone.utc)
     anchors = load(options.checkpoint)
-    scopes, findings = _scopes(options, calls, anchors)
+    scopes, findings = _scopes(options, calls, anchors, now)
     specs = [c for s in scopes for c in s.chains]
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = _judge_chains(pool, specs, options.window)
+        results = _judge_chains(pool, specs, options.window, now)
         _judge_logs(pool, results, options.window)
         _explain_missing(pool, results)
     findings += _trail_findings(scopes) + [f for r in results for f in _chain_findings(r)]

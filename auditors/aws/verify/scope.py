@@ -9,7 +9,7 @@ from typing import Any
 
 from auditkit.auditors.aws.clients import AccountSession
 from auditkit.auditors.aws.verify import collect
-from auditkit.auditors.aws.verify.chain import Expectation
+from auditkit.auditors.aws.verify.chain import Expectation, farthest
 from auditkit.auditors.aws.verify.checkpoint import ChainState, chain_key
 from auditkit.auditors.aws.verify.layout import ChainId, Window, iso
 from auditkit.auditors.failures import Failure
@@ -37,12 +37,46 @@ class TrailScope:
     notes: list[str] = field(default_factory=list)  # FAIL verdicts about the trail itself
 
 
-def _expectation(status: dict[str, Any] | None, start: datetime, end: datetime, remote: bool) -> Expectation:
+def _on_its_way(head: datetime, now: datetime) -> timedelta:
+    """How much of the time before `head` another region's digest may still be in delivery at `now`:
+    up to REMOTE_GRACE right after it, none once the run is REMOTE_GRACE past it."""
+    return max(timedelta(0), head - (now - REMOTE_GRACE))
+
+
+def _expectation(
+    status: dict[str, Any] | None, start: datetime, end: datetime, remote: bool, now: datetime
+) -> Expectation:
     delivered = (status or {}).get("LatestDigestDeliveryTime")
     if not isinstance(delivered, datetime):
         return Expectation(start, None)
     why = f"CloudTrail reports its latest digest delivery for the trail at {iso(delivered)} (GetTrailStatus)"
-    return Expectation(start, min(delivered, end), REMOTE_GRACE if remote else timedelta(0), why)
+    head = min(delivered, end)
+    return Expectation(start, head, _on_its_way(head, now) if remote else timedelta(0), why)
+
+
+def with_other_regions(
+    specs: list[ChainSpec], newest: dict[ChainSpec, datetime], now: datetime
+) -> dict[ChainSpec, Expectation]:
+    """Each chain's expectation, raised to the newest verified digest of the same trail and account in
+    another region. CloudTrail delivers a digest for every region every hour while the trail logs with
+    validation, so a region whose chain ends hours before another's lost its newest digests, even when
+    GetTrailStatus reports no delivery time (or an older one)."""
+    trails: dict[tuple[str, ...], list[ChainSpec]] = {}
+    for s in specs:
+        c = s.chain
+        trails.setdefault((c.bucket, c.prefix, c.org_id, c.account, c.trail_name, c.home_region), []).append(s)
+    out = {}
+    for s in specs:
+        c = s.chain
+        peers = trails[(c.bucket, c.prefix, c.org_id, c.account, c.trail_name, c.home_region)]
+        seen = [(newest[p], p.chain.region) for p in peers if p is not s and p in newest]
+        if not seen:
+            out[s] = s.expect
+            continue
+        head, region = max(seen)
+        why = f"the trail's newest verified digest in {c.account}/{region} ends at {iso(head)}, so CloudTrail kept delivering"
+        out[s] = farthest(s.expect, Expectation(s.expect.window_start, head, _on_its_way(head, now), why))
+    return out
 
 
 def _accounts(
@@ -75,6 +109,7 @@ def trail_scope(
     window: Window,
     members: Callable[[], set[str] | Failure] | None,
     anchors: dict[str, ChainState],
+    now: datetime,
 ) -> TrailScope:
     scope = TrailScope(trail)
     arn = str(trail["TrailARN"])
@@ -107,6 +142,6 @@ def trail_scope(
             anchor = anchors.get(chain_key(chain))
             start = anchor.head_time if anchor is not None else window.start
             scope.chains.append(
-                ChainSpec(chain, acct, start, _expectation(status, start, window.end, region != home), anchor)
+                ChainSpec(chain, acct, start, _expectation(status, start, window.end, region != home, now), anchor)
             )
     return scope

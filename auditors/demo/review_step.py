@@ -130,7 +130,9 @@ class Planted:
 
     def records(self, archive: str) -> dict[datetime, list[dict[str, Any]]]:
         eve = role(EXPORT_ROLE, "eve")
-        burst = [phi_read(self.burst + timedelta(seconds=i * 290 // BURST), eve, i, "198.51.100.23") for i in range(BURST)]
+        burst = [
+            phi_read(self.burst + timedelta(seconds=i * 290 // BURST), eve, i, "198.51.100.23") for i in range(BURST)
+        ]
         login = event(
             self.login,
             "signin.amazonaws.com",

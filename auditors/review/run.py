@@ -39,6 +39,7 @@ class ReviewRequest:
     region: str | None = None
     cache: Path = Path(".auditkit-cache")
     athena: AthenaOptions | None = None
+    calls: CallLog = field(default_factory=CallLog)  # every AWS API call, by service:Operation
 
 
 @dataclass
@@ -125,7 +126,7 @@ def review(req: ReviewRequest) -> Review:
         req.params.archive_bucket,
         req.params.settings,
     )
-    calls = CallLog()
+    calls = req.calls
     queries = queries_for(req.period.cadence)
     if req.logs:
         files, proof, source = _local(req, start)

@@ -262,3 +262,11 @@ def test_every_call_of_a_review_is_in_the_shipped_policy_and_nothing_more(world,
     AthenaEngine(api, "auditkit-review", AthenaTable("d", "t"), [PLANTED.burst.date()], poll=0).run("SELECT 1")
     assert {f"athena:{op}" for op, _ in api.calls} == by_sid["AuditKitReviewRunAthenaQueries"]
     assert by_sid["AuditKitReviewArchiveKeyThroughS3Only"] == {"kms:Decrypt"}
+
+
+def test_the_demo_review_step_finds_exactly_the_planted_events(boto_session, aws_emulator, tmp_path):
+    from auditkit.auditors.demo.review_step import run_review_step
+
+    assert run_review_step(boto_session, aws_emulator, tmp_path) is True
+    doc = json.loads((tmp_path / "6-daily-review" / "worksheet.json").read_text())
+    assert [q["rows"] for q in doc["queries"]] == [4] and len(doc["proof"]["verified_hours"]) == 24

@@ -15,12 +15,22 @@ def test_athena_true_adds_the_glue_table_with_projection_and_an_enforced_encrypt
     assert engine.type == "auditkit:aws:ActivityReviewEngine"
     table = res["activity-review-table"].inputs
     p = table["parameters"]
-    assert (p["projection.enabled"], p["projection.timestamp.format"], p["projection.region.values"]) == ("true", "yyyy/MM/dd", "us-east-1")
+    assert (p["projection.enabled"], p["projection.timestamp.format"], p["projection.region.values"]) == (
+        "true",
+        "yyyy/MM/dd",
+        "us-east-1",
+    )
     assert p["storage.location.template"] == "s3://acme-archive/AWSLogs/123456789012/CloudTrail/${region}/${timestamp}"
     assert [k["name"] for k in table["partitionKeys"]] == ["region", "timestamp"]
     sd = table["storageDescriptor"]
     assert sd["inputFormat"] == "com.amazon.emr.cloudtrail.CloudTrailInputFormat"
-    assert {c["name"] for c in sd["columns"]} >= {"useridentity", "eventtime", "requestparameters", "resources", "eventid"}
+    assert {c["name"] for c in sd["columns"]} >= {
+        "useridentity",
+        "eventtime",
+        "requestparameters",
+        "resources",
+        "eventid",
+    }
     wg = res["activity-review-workgroup"].inputs["configuration"]
     assert wg["enforceWorkgroupConfiguration"] is True
     assert wg["resultConfiguration"]["encryptionConfiguration"]["encryptionOption"] == "SSE_KMS"

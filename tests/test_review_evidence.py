@@ -26,7 +26,9 @@ def test_a_signed_review_is_in_the_package_and_missing_ones_are_listed(month, tm
     assert ev.runs == []  # review links are not scan runs
     page = (tmp_path / "evidence" / "index.html").read_text()
     assert "Activity reviews (45 CFR 164.308(a)(1)(ii)(D))" in page
-    worksheet_sha = json.loads(sorted(history.rglob("*review-sign.json"))[0].read_text())["review"]["worksheet"]["sha256"]
+    worksheet_sha = json.loads(sorted(history.rglob("*review-sign.json"))[0].read_text())["review"]["worksheet"][
+        "sha256"
+    ]
     assert f"SHA-256 <code>{worksheet_sha}</code>" in page
     assert "<td>daily</td><td>2026-11-24</td><td>2026-11-25</td><td class=bad>late</td>" in page
     assert "<td>daily</td><td>2026-11-23</td><td>2026-11-24</td><td class=bad>missed</td>" in page

@@ -193,3 +193,68 @@ class FolderS3:
         path = self.root / Key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(Body)
+
+
+DEMO_TRAIL, DEMO_BUCKET = "acme-review", "acme-cloudtrail-review"
+EXPECTED_DEMO_ALERTS = [
+    "audit_archive_tampering",
+    "console_login_without_mfa",
+    "phi_read_volume",
+    "s3_bucket_policy_changes",
+]
+
+
+def run_review_step(session: Any, endpoint: str, folder: Path) -> bool:
+    """A day of records with the three planted events in a trail's bucket; the daily review finds exactly them."""
+    import os
+
+    from rich.console import Console
+
+    from auditkit.auditors.demo.emulator_cloudtrail import CloudTrailStub
+    from auditkit.auditors.demo.emulator_digests import new_key
+    from auditkit.auditors.findings import iso_utc, utc_now
+    from auditkit.auditors.review.periods import named
+    from auditkit.auditors.review.run import ReviewRequest, review
+    from auditkit.auditors.review.worksheet import write
+    from auditkit.policies.review.catalog import Cadence, ReviewParams
+    from auditkit.settings.review_settings import review_settings
+
+    err = Console(stderr=True)
+    session.client("s3").create_bucket(Bucket=DEMO_BUCKET)
+    ct = session.client("cloudtrail")
+    ct.create_trail(Name=DEMO_TRAIL, S3BucketName=DEMO_BUCKET, IsMultiRegionTrail=True, EnableLogFileValidation=True)
+    key = new_key()
+    delivery = ReviewDelivery(
+        session.client("s3"),
+        DEMO_BUCKET,
+        DEMO_TRAIL,
+        "us-east-1",
+        {"us-east-1": key},
+        planted=DEMO_PLANTED.records(DEMO_BUCKET),
+    )
+    first = DEMO_PLANTED.burst.replace(hour=0, second=31)
+    delivery.hours(["us-east-1"], first, 26)
+    stub = CloudTrailStub(endpoint, {"us-east-1": [key.stub_key()]})
+    stub.status[DEMO_TRAIL] = {"LatestDigestDeliveryTime": (first + timedelta(hours=25, minutes=4)).timestamp()}
+    saved = os.environ.get("AWS_ENDPOINT_URL_CLOUDTRAIL")
+    os.environ["AWS_ENDPOINT_URL_CLOUDTRAIL"] = stub.endpoint
+    try:
+        period = named(Cadence.DAILY, f"{DEMO_PLANTED.burst:%Y-%m-%d}")
+        settings = review_settings({"businessHours": "Mon-Fri 08:00-18:00", "timeZone": "America/New_York"})
+        params = ReviewParams(period.start, period.end, None, (PHI_BUCKET,), None, settings)
+        started = iso_utc(utc_now())
+        result = review(ReviewRequest(period, params, trail=DEMO_TRAIL, regions=("us-east-1",), cache=folder / "cache"))
+        path, sha = write(result, folder / "6-daily-review", started)
+    finally:
+        stub.close()
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL_CLOUDTRAIL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL_CLOUDTRAIL"] = saved
+    daily = result.results[0]
+    found = sorted(str(row[0]) for row in daily.rows)
+    err.print(
+        f"daily review of {period.label}: {len(result.proof.verified_hours)} hours verified, {result.records} records, "
+        f"high-risk events {found}; worksheet {path.parent}/index.html (sha256 {sha[:16]}…)"
+    )
+    return found == EXPECTED_DEMO_ALERTS and not result.proof.unverifiable_hours

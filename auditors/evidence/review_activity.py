@@ -66,8 +66,17 @@ class ReviewLog:
         r = json.loads(link.data)["review"]
         self.signoffs.append(
             SignOff(
-                source, link.key, link.sha256, r["cadence"], r["period"]["label"], r["reviewer"], r["outcome"],
-                link.started_at, r["worksheet"]["path"], r["worksheet"]["sha256"], r.get("ticket"),
+                source,
+                link.key,
+                link.sha256,
+                r["cadence"],
+                r["period"]["label"],
+                r["reviewer"],
+                r["outcome"],
+                link.started_at,
+                r["worksheet"]["path"],
+                r["worksheet"]["sha256"],
+                r.get("ticket"),
             )
         )
 
@@ -124,9 +133,7 @@ def section(log: ReviewLog | None) -> str:
         "<th>missed</th><th>pending (not yet due)</th></tr>"
         + "".join(summary)
         + "</table><table><tr><th>cadence</th><th>period</th><th>due</th><th>state</th><th>reviewer, outcome, "
-        "worksheet</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        "worksheet</th></tr>" + "".join(rows) + "</table>"
     )
 
 

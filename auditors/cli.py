@@ -14,6 +14,7 @@ from auditkit import __version__
 from auditkit.auditors import plan_command, scan_pipeline, verify_command
 from auditkit.auditors.demo import command as demo_command
 from auditkit.auditors.evidence import command as evidence_command
+from auditkit.auditors.review import command as review_command
 from auditkit.policies.errors import ConfigError
 
 
@@ -31,6 +32,7 @@ COMMANDS: tuple[tuple[str, str, Command], ...] = (
         "an auditor's package from scan history: timelines, exceptions, OSCAL, samples, manifest",
         evidence_command,
     ),
+    ("review", "activity review of the verified logs: a worksheet per period, and its sign-off", review_command),
     (
         "demo",
         "credential-free demo: console defaults -> shipped baseline -> drift, on an embedded AWS emulator",

@@ -210,6 +210,10 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
         pulumi.export("aws_trail_arn", trail.trail.arn)
         pulumi.export("aws_archive_bucket", archive.bucket.bucket)
         built["aws"] = AwsAuditLogging(archive, trail)
+        if settings.aws.athena:
+            from auditkit.components.aws.review_engine import review_engine
+
+            built["aws_review"] = review_engine(settings, settings.aws, archive)
     if gcp_args is not None:
         gcp_bucket = gcp_archive.ImmutableLogArchive("gcp-audit-archive", gcp_args[0])
         gcp_logs = DataAccessAuditLogs("gcp-audit-logs", gcp_args[1], pulumi.ResourceOptions(depends_on=[gcp_bucket]))

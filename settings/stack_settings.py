@@ -16,9 +16,10 @@ from typing import Any
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
 from auditkit.settings.azure_limits import resource_group_choice
+from auditkit.settings.review_settings import ReviewSettings, review_settings
 
 CLOUDS = ("aws", "gcp", "azure")
-TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp", "azure")
+TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp", "azure", "review")
 AWS_DEFAULTS: dict[str, Any] = {
     # None: auditkit-<stack>, so two stacks in one account never share a trail name.
     "trailName": None,
@@ -34,6 +35,8 @@ AWS_DEFAULTS: dict[str, Any] = {
     "archiveBucketName": None,
     "accessLogs": True,
     "protect": True,
+    # `auditkit review aws --engine athena`: a Glue table over the trail's AWSLogs/ prefix and an Athena workgroup.
+    "athena": False,
 }
 
 
@@ -53,6 +56,7 @@ class AwsSettings:
     archive_bucket_name: str | None
     access_logs: bool
     protect: bool
+    athena: bool = False
 
 
 GCP_DEFAULTS: dict[str, Any] = {
@@ -138,6 +142,7 @@ class StackSettings:
     aws: AwsSettings | None
     gcp: GcpSettings | None = None
     azure: AzureSettings | None = None
+    review: ReviewSettings = ReviewSettings()
 
 
 def _check_keys(where: str, given: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
@@ -209,6 +214,7 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
         archive_bucket_name=v["archiveBucketName"],
         access_logs=_bool("aws.accessLogs", v["accessLogs"]),
         protect=_bool("aws.protect", v["protect"]),
+        athena=_bool("aws.athena", v["athena"]),
     )
 
 
@@ -351,7 +357,7 @@ def parse_settings(
         if "azure" in clouds
         else None
     )
-    return StackSettings(name, retention, tuple(clouds), aws, gcp, az)
+    return StackSettings(name, retention, tuple(clouds), aws, gcp, az, review_settings(config.get("review")))
 
 
 def read_stack_file(path: Path, overrides: Mapping[str, Any] | None = None) -> StackSettings:

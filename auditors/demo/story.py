@@ -197,6 +197,11 @@ def run_demo(folder: Path) -> int:
 
         ok &= run_verify_step(session, endpoint, REGIONS, folder)
 
+        err.rule("5. Review a day of activity: the planted events, and only them, from verified logs")
+        from auditkit.auditors.demo.review_step import run_review_step
+
+        ok &= run_review_step(session, endpoint, folder)
+
     ok &= _evidence_package(folder, (before, clean, drift), err)
     err.rule("Reports")
     err.print(

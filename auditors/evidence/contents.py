@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import quote
 
 from auditkit.auditors.evidence.exception_notes import ExceptionNote, note_for
@@ -31,6 +32,7 @@ class Package:
     sla: timedelta
     generated: str
     catalog_sha256: str = ""
+    reviews: Any = None  # review_activity.ReviewLog: the activity reviews signed in the histories
     _noted: dict[int, ExceptionNote | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from auditkit import __version__
 from auditkit.auditors.evidence.contents import Package, RawReport, uri_reference
+from auditkit.auditors.evidence.review_activity import observations as review_observations
 from auditkit.auditors.evidence.timeline import ERROR, FAIL, NOT_RUN, PASS, ControlInfo, Days, Episode, Evidence, uptime
 from auditkit.auditors.findings import iso_utc
 from auditkit.auditors.history.chain import ChainCheck, Head
@@ -267,7 +268,7 @@ def _result(pkg: Package) -> dict[str, Any]:
     inventory = _inventory(ev)
     if inventory:
         result["local-definitions"] = {"inventory-items": inventory}
-    observations = _run_observations(pkg) + subject_obs
+    observations = _run_observations(pkg) + subject_obs + review_observations(pkg.reviews)
     if observations:
         result["observations"] = observations
     if risks:

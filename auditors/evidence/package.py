@@ -28,6 +28,7 @@ from auditkit.auditors.evidence.exception_notes import ExceptionNote
 from auditkit.auditors.evidence.integrity import check_anchors, check_locks, window_head
 from auditkit.auditors.evidence.oscal import assessment_results, catalog
 from auditkit.auditors.evidence.page import index_html
+from auditkit.auditors.evidence.review_activity import ReviewLog
 from auditkit.auditors.evidence.timeline import DECODER, Evidence, InStartOrder, Judge, Period
 from auditkit.auditors.findings import iso_utc, utc_now
 from auditkit.auditors.history.chain import ChainCheck, Link, walk
@@ -82,7 +83,7 @@ def _period_end_key(period: Period) -> str:
     return f"{period.end:%Y/%m/%d}/~"  # sorts after every key of the period's last day
 
 
-def read_sources(req: Request, judge: Judge) -> list[Source]:
+def read_sources(req: Request, judge: Judge, reviews: ReviewLog | None = None) -> list[Source]:
     """Every report of every history, chain-checked to its head; the period's (and earlier) ones judged."""
     out = []
     last = _period_end_key(req.period)
@@ -97,7 +98,10 @@ def read_sources(req: Request, judge: Judge) -> list[Source]:
         source = store.description
 
         def keep(link: Link, source: str = source) -> None:
-            judge.add(source, link)
+            if reviews is not None and reviews.wants(link):
+                reviews.add(source, link)  # review links are sign-offs, not scan runs
+            else:
+                judge.add(source, link)
 
         runs = InStartOrder(keep)
         check = walk(source, _read_all(src, store, keys), runs.add, DECODER, last)
@@ -207,7 +211,8 @@ def _manifest(out: Path, req: Request, sources: list[Source], samples: list[date
 def build(req: Request) -> tuple[int, Evidence, list[ChainCheck]]:
     samples, seed = sample_days(req)  # refuse bad sampling before reading anything
     judge = Judge(req.period)
-    sources = read_sources(req, judge)
+    reviews = ReviewLog(req.period)
+    sources = read_sources(req, judge, reviews)
     ev = judge.finish()
     check_integrity(req, sources)
     checks = [s.check for s in sources]
@@ -219,6 +224,7 @@ def build(req: Request) -> tuple[int, Evidence, list[ChainCheck]]:
     (out / "catalog.json").write_bytes(catalog_bytes)
     raws = _raw_reports(out, ev, sources, copied)
     pkg = Package(ev, checks, raws, req.notes, req.sla, generated, hashlib.sha256(catalog_bytes).hexdigest())
+    pkg.reviews = reviews
     (out / "assessment-results.json").write_bytes(_json(assessment_results(pkg)))
     (out / "index.html").write_text(index_html(pkg, samples, [str(s) for s in req.sources]))
     (out / "controls.csv").write_text(controls_csv(ev))

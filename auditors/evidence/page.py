@@ -12,6 +12,7 @@ import shlex
 from datetime import date, timedelta
 
 from auditkit.auditors.evidence.contents import Package
+from auditkit.auditors.evidence.review_activity import section as review_section
 from auditkit.auditors.evidence.timeline import (
     ERROR,
     FAIL,
@@ -283,6 +284,7 @@ sampled days ({sample_list}), <code>manifest.json</code> and <code>SHA256SUMS</c
 {_controls_section(ev)}
 {_exceptions_section(pkg)}
 {_verify_section(ev)}
+{review_section(pkg.reviews)}
 {_how_to_verify(pkg, sources)}
 </body></html>
 """

@@ -349,3 +349,11 @@ def _any(parts: list[Matcher]) -> Matcher:
         a, b = parts
         return lambda e: a(e) or b(e)
     return lambda e: any(p(e) for p in parts)
+
+
+def parse_json_pattern(text: str) -> Node:
+    """The tree of a JSON filter pattern, as compile_pattern reads it (for translating it to other languages)."""
+    body = text.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise FilterPatternError(text, 0, "expected a JSON pattern { ... }")
+    return _JsonParser(text, text.index("{") + 1, text.rindex("}")).parse()

@@ -186,7 +186,7 @@ def _nodes(spec: ChainSpec, keys: list[str], objects: dict, public: list[PublicK
     return nodes
 
 
-def _judge_chains(pool: ThreadPoolExecutor, specs: list[ChainSpec], window: Window, now: datetime) -> list[ChainResult]:
+def judge_chains(pool: ThreadPoolExecutor, specs: list[ChainSpec], window: Window, now: datetime) -> list[ChainResult]:
     lo = min((s.start for s in specs), default=window.start) - HOUR
     public = _map(
         pool,
@@ -343,7 +343,7 @@ def verify_aws(options: VerifyOptions, calls: CallLog | None = None) -> Report:
     scopes, findings = _scopes(options, calls, anchors, now)
     specs = [c for s in scopes for c in s.chains]
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = _judge_chains(pool, specs, options.window, now)
+        results = judge_chains(pool, specs, options.window, now)
         _judge_logs(pool, results, options.window)
         _explain_missing(pool, results)
     findings += _trail_findings(scopes) + [f for r in results for f in _chain_findings(r)]

@@ -47,14 +47,24 @@ def add_baseline_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def load_baseline(path: str | None) -> list[Finding] | None:
-    """The --baseline report's findings, read before any cloud call so a bad file costs nothing."""
+    """The --baseline report's findings, read before any cloud call so a bad file costs nothing.
+
+    A baseline that does not exist yet is the first run of a recurring scan (the README's cron line keeps
+    the last report as the next baseline): said on stderr, and every gap counts as new. One that exists
+    but cannot be read, or is not a report, is refused.
+    """
     if not path:
         return None
     allowed = "a JSON report written by `auditkit scan --format json`"
     try:
-        doc = json.loads(Path(path).read_text())
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print(f"note: --baseline {path} does not exist yet: first run: every gap counts as new", file=sys.stderr)
+        return []
     except OSError as exc:
         raise ConfigError("--baseline", path, allowed, exc.strerror or str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("--baseline", path, allowed, f"not text: byte {exc.start} is not UTF-8") from None
     except ValueError as exc:
         raise ConfigError("--baseline", path, allowed, f"not JSON ({exc})") from None
     try:

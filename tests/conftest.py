@@ -66,3 +66,7 @@ def gcp():
     organization(fake)
     yield fake
     fake.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: runs a command many times (deselect with -m 'not slow')")

@@ -205,26 +205,39 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
     base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls, options.timeout)
     targets, findings = _targets(base, options)
     regions_seen: set[str] = set()
-    with (
-        ThreadPoolExecutor(WORKERS) as pool,
-        ThreadPoolExecutor(max(1, min(ACCOUNT_WORKERS, len(targets)))) as accounts,
-        _progress() as progress,
-    ):
-        task = (
-            progress.add_task(f"scanning {len(targets)} account(s)", total=len(targets))
-            if progress is not None
-            else None
-        )
-        for result, regions in accounts.map(lambda t: _one(t, base, options, pool), targets):
-            findings.extend(result)
-            regions_seen.update(regions)
-            if task is not None:
-                progress.update(task, advance=1)
+    pool, accounts = ThreadPoolExecutor(WORKERS), ThreadPoolExecutor(max(1, min(ACCOUNT_WORKERS, len(targets))))
+    try:
+        with _progress() as progress:
+            task = (
+                progress.add_task(f"scanning {len(targets)} account(s)", total=len(targets))
+                if progress is not None
+                else None
+            )
+            for result, regions in accounts.map(lambda t: _one(t, base, options, pool), targets):
+                findings.extend(result)
+                regions_seen.update(regions)
+                if task is not None:
+                    progress.update(task, advance=1)
+    except KeyboardInterrupt:
+        # Ctrl-C: do not wait for calls in flight (up to --timeout and its retries); keep the accounts done.
+        for executor in (accounts, pool):
+            executor.shutdown(wait=False, cancel_futures=True)
+        from auditkit.auditors.report_delivery import Interrupted
+
+        raise Interrupted(_report(findings, len(targets), regions_seen, calls, started, options)) from None
+    for executor in (accounts, pool):
+        executor.shutdown()
+    return _report(findings, len(targets), regions_seen, calls, started, options)
+
+
+def _report(
+    findings: list[Finding], accounts: int, regions: set[str], calls: CallLog, started: float, options: AwsScanOptions
+) -> Report:
     # Grouped by account: one account's findings together, in account order.
     report = Report(sorted(findings, key=lambda f: f.account))
     report.scanned = {
-        "accounts": len(targets),
-        "regions": len(regions_seen),
+        "accounts": accounts,
+        "regions": len(regions),
         "api_calls": calls.total,
         "seconds": round(time.perf_counter() - started, 3),
         "required_retention": options.required.describe(),

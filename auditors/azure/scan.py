@@ -170,7 +170,8 @@ def scan_azure(
     if problem:
         findings = [_subscription_error(sub, problem) for sub in options.subscriptions]
     else:
-        with ThreadPoolExecutor(WORKERS) as pool:
+        pool = ThreadPoolExecutor(WORKERS)
+        try:
             for sub in options.subscriptions:
                 try:
                     bound = clients(credential, sub, options.arm_endpoint, counter)
@@ -180,6 +181,17 @@ def scan_azure(
                 except Exception as exc:  # this subscription is ERROR; the others go on
                     code, message = classify(exc)
                     findings.append(_subscription_error(sub, f"{code}: {message}"))
+        except KeyboardInterrupt:
+            # Ctrl-C: do not wait for calls in flight; keep the subscriptions judged so far.
+            pool.shutdown(wait=False, cancel_futures=True)
+            from auditkit.auditors.report_delivery import Interrupted
+
+            raise Interrupted(_report(findings, options, counter, started)) from None
+        pool.shutdown()
+    return _report(findings, options, counter, started)
+
+
+def _report(findings: list[Finding], options: AzureScanOptions, counter: CallCount, started: float) -> Report:
     report = Report(findings)
     report.scanned = {
         "subscriptions": len(options.subscriptions),

@@ -20,7 +20,7 @@ from rich.table import Table
 from auditkit.auditors.findings import Finding, Report, Status, utc_now
 from auditkit.auditors.report_delivery import write_output
 from auditkit.auditors.reports import FORMATS
-from auditkit.auditors.stack_options import retention_for
+from auditkit.auditors.stack_options import refused, retention_for
 from auditkit.components.plan import Plan, key_settings, plan_stack, short_type
 from auditkit.policies.catalog import control
 from auditkit.policies.crossguard.offline import (
@@ -126,9 +126,18 @@ def check_state(args: argparse.Namespace, settings: StackSettings | None) -> int
     return run_check(resources_from_state(state), state_config(args, settings), state.name, args, args.state)
 
 
+def rendered(settings: StackSettings, args: argparse.Namespace) -> Plan:
+    """The stack as the mock engine renders it; a limit the components refuse names the stack file (or
+    the flag that set the value), like every other refused setting."""
+    try:
+        return plan_stack(settings)
+    except ConfigError as exc:
+        raise refused(exc, args, settings) from None
+
+
 def check_stack(settings: StackSettings, args: argparse.Namespace, source: str) -> int:
     """--check: judge the stack as the mock engine renders it."""
-    plan = plan_stack(settings)
+    plan = rendered(settings, args)
     return run_check(plan_resources(plan), settings_config(settings), f"stack {plan.stack}", args, source)
 
 
@@ -146,7 +155,7 @@ def _plan_table(plan: Plan, output: str | None) -> str:
 
 def show_plan(settings: StackSettings, args: argparse.Namespace) -> int:
     """The rendered stack with each resource's controls (table or JSON); its gaps on stderr."""
-    plan = plan_stack(settings)
+    plan = rendered(settings, args)
     if args.format == "json":
         write_output(json.dumps(plan.as_json(), indent=2, default=str) + "\n", args.output)
     else:

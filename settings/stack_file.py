@@ -59,7 +59,9 @@ def find_stack_file(stack: str, stacks_dir: str | Path | None, note: Callable[[s
     if stacks_dir is None and not own.exists():
         example = example_stacks_dir() / f"Pulumi.{stack}.yaml"
         if example.is_file():
-            (note or _stderr)(f"note: no ./stacks folder here; using the example stack shipped with AuditKit: {example}")
+            (note or _stderr)(
+                f"note: no ./stacks folder here; using the example stack shipped with AuditKit: {example}"
+            )
             return example
     shipped = example_stacks_dir()
     raise ConfigError(

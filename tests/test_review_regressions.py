@@ -154,9 +154,16 @@ def test_plan_and_live_agree_on_single_region_trails(boto_session):
     assert set(live.values()) == {Status.FAIL} and plan["aws.trail.lambda_data_events"] is False
 
 
-def test_a_crash_exits_2_never_1_or_0(capsys):
-    assert main(["scan", "aws", "--profile", "no-such-profile-anywhere"]) == 2
-    assert "auditkit could not finish" in capsys.readouterr().err
+def test_a_crash_exits_2_never_1_or_0(capsys, monkeypatch):
+    # A profile that does not exist is an ERROR finding in a written report now (issue 23): crash on purpose.
+    from auditkit.auditors.aws import scan as aws_scan
+
+    def crash(profile: object, region: object) -> None:
+        raise RuntimeError("a bug nobody expected")
+
+    monkeypatch.setattr(aws_scan, "credential_problem", crash)
+    assert main(["scan", "aws", "--region", "us-east-1"]) == 2
+    assert "auditkit could not finish: RuntimeError: a bug nobody expected" in capsys.readouterr().err
 
 
 def test_findings_in_different_regions_have_different_keys_and_fingerprints():

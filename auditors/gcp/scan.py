@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, checked_timeout
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
@@ -34,9 +35,12 @@ class GcpScanOptions:
     targets: tuple[str, ...]  # organizations/O, folders/F, projects/P
     exemptions: Mapping[str, str] = field(default_factory=dict)
     kms_key: str | None = None
-    timeout: float = 20.0  # seconds per call attempt (and for the credential refresh)
+    timeout: float = DEFAULT_TIMEOUT  # seconds per call attempt (and for the credential refresh)
     # One endpoint for Resource Manager, Logging and Storage (tests, Private Service Connect); None: Google's.
     endpoint: str | None = None
+
+    def __post_init__(self) -> None:
+        checked_timeout(self.timeout)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -44,7 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--folder", action="append", default=[], help="folder id (repeatable)")
     p.add_argument("--project", action="append", default=[], help="project id (repeatable)")
     p.add_argument(
-        "--timeout", type=float, default=20.0, help="seconds per API call before it counts as a timeout (ERROR)"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help="seconds per API call before it counts as a timeout (ERROR)",
     )
 
 
@@ -69,8 +76,6 @@ def options_from(
             raise ConfigError(
                 "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
             )
-        if not args.timeout > 0:
-            raise ConfigError("--timeout", args.timeout, "a number of seconds greater than 0")
     exemptions, kms_key = (dict(gcp.exemptions), gcp.kms_key_name) if gcp is not None else ({}, None)
     return GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout)
 

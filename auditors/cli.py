@@ -7,9 +7,11 @@ the Pulumi SDK, inside their run(): `--help`, `--version` and `scan` stay light.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from auditkit import __version__
 from auditkit.auditors import plan_command, scan_pipeline, verify_command
@@ -41,8 +43,39 @@ COMMANDS: tuple[tuple[str, str, Command], ...] = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with "did you mean" for a mistyped subcommand, choice or flag (subparsers inherit it).
+
+    Nothing is passed through to anyone: an argument no parser knows is refused by the parser of the
+    command it was given to, with that command's usage and its nearest option."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            near = difflib.get_close_matches(str(value), [str(c) for c in action.choices or ()], n=1)
+            if not near:
+                raise
+            raise argparse.ArgumentError(action, f"{exc.message}; did you mean {near[0]!r}?") from None
+
+    def parse_known_args(  # type: ignore[override]  # same arguments; refuses what it does not know
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(self._nearest(e) for e in extras)}")
+        return parsed, extras
+
+    def _nearest(self, given: str) -> str:
+        if not given.startswith("-"):
+            return given
+        options = [o for action in self._actions for o in action.option_strings]
+        near = difflib.get_close_matches(given.split("=", 1)[0], options, n=1)
+        return f"{given} (did you mean {near[0]}?)" if near else given
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="auditkit", description=__doc__.split("\n\n")[0])
+    parser = Parser(prog="auditkit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"auditkit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text, command in COMMANDS:

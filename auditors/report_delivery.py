@@ -47,6 +47,17 @@ def add_baseline_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def check_fail_on(args: argparse.Namespace) -> None:
+    """`--fail-on new` means nothing without a baseline to tell new gaps from known ones: refused."""
+    if args.fail_on == "new" and not args.baseline:
+        raise ConfigError(
+            "--fail-on",
+            "new",
+            "use together with --baseline PREVIOUS.json",
+            "no baseline to tell new gaps from known ones",
+        )
+
+
 def load_baseline(path: str | None) -> list[Finding] | None:
     """The --baseline report's findings, read before any cloud call so a bad file costs nothing.
 

@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--stack", None, "a stack name: its config says which clouds to scan")
     settings, source = stack_options.stack_settings(args)
     required = stack_options.retention_for(args, settings)
+    report_delivery.check_fail_on(args)
     baseline = report_delivery.load_baseline(args.baseline)
     scope: dict[str, list[str]] = {}
     if args.from_stack:

@@ -189,3 +189,20 @@ def test_the_policy_check_job_summary_is_markdown(tmp_path):
     assert text.startswith("### auditkit plan --check: stack production\n")
     assert not re.search("[\u2500-\u257f]", text)  # no box drawing
     assert "No violations: every policy passes." in text or "| enforcement | control |" in text
+
+
+def test_a_verify_report_is_titled_for_what_it_proves_and_counts_one_gap_as_one():
+    from datetime import datetime, timezone
+
+    from auditkit.auditors.reports import FORMATS
+
+    report = Report([Finding("aws.trail.integrity", Status.FAIL, "s3://b/k", "1", "us-east-1", "altered")])
+    report.stamp("verify aws", datetime(2026, 12, 1, tzinfo=timezone.utc), {"trails": ["t"]}, "not judged")
+    markdown, page, table = (FORMATS[f](report, "") for f in ("markdown", "html", "table"))
+    assert markdown.startswith("# AuditKit log integrity verification\n")
+    assert "**1 gap, 0 could not be judged, 0 passing**" in markdown
+    assert "<title>AuditKit log integrity verification</title>" in page
+    assert "AuditKit log integrity verification — 1 gap," in " ".join(table.split())
+    assert "drift scan" not in markdown + page + table
+    report.stamp("scan aws", datetime(2026, 12, 1, tzinfo=timezone.utc), {}, "6 years")
+    assert FORMATS["markdown"](report, "").startswith("# AuditKit drift scan\n")

@@ -15,8 +15,8 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
-from auditkit.settings.stack_file import find_stack_file
-from auditkit.settings.stack_settings import StackSettings, read_stack_file, stack_error
+from auditkit.settings.stack_file import find_stack_file, stack_error
+from auditkit.settings.stack_settings import StackSettings, read_stack_file
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -174,3 +174,14 @@ def read_stack_config(path: Path, warn: Callable[[str], None] | None = None) -> 
         warn(f"warning: {path}: no `auditkit:` settings; the defaults apply (US, 6 years, aws)")
     azure = {k.split(":", 1)[1]: v for k, v in raw.items() if str(k).startswith("azure-native:")}
     return StackFile(path, stack_name(path), config, raw.get("aws:region"), azure)
+
+
+def stack_error(exc: ConfigError, path: Path | None, flags: Mapping[str, str] | None = None) -> ConfigError:
+    """A refused stack setting, named where its value came from: the flag that set it, else the stack file
+    and the key as Pulumi spells it (`auditkit:retentionYears`, `aws:region`)."""
+    if flags and exc.field in flags:
+        return ConfigError(flags[exc.field], exc.value, exc.allowed, exc.why)
+    if path is None:
+        return exc
+    key = exc.field if ":" in exc.field or exc.field == "stack" else f"auditkit:{exc.field}"
+    return ConfigError(f"{path}: {key}", exc.value, exc.allowed, exc.why)

@@ -387,7 +387,7 @@ def read_stack_file(
     names the flag of each (`retentionYears` -> `--retention-years`). Errors name the file, or the flag
     when the refused value came from one.
     """
-    from auditkit.settings.stack_file import read_stack_config
+    from auditkit.settings.stack_file import read_stack_config, stack_error
 
     stack = read_stack_config(path)
     config = {**stack.auditkit, **(overrides or {})}
@@ -396,14 +396,3 @@ def read_stack_file(
     except ConfigError as exc:
         raise stack_error(exc, path, {k: v for k, v in (flags or {}).items() if k in (overrides or {})}) from None
     return replace(settings, source=path)
-
-
-def stack_error(exc: ConfigError, path: Path | None, flags: Mapping[str, str] | None = None) -> ConfigError:
-    """A refused stack setting, named where its value came from: the flag that set it, else the stack file
-    and the key as Pulumi spells it (`auditkit:retentionYears`, `aws:region`)."""
-    if flags and exc.field in flags:
-        return ConfigError(flags[exc.field], exc.value, exc.allowed, exc.why)
-    if path is None:
-        return exc
-    key = exc.field if ":" in exc.field or exc.field == "stack" else f"auditkit:{exc.field}"
-    return ConfigError(f"{path}: {key}", exc.value, exc.allowed, exc.why)

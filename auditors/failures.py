@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from auditkit.policies.errors import ConfigError
+
 # Seconds one API call may take before it counts as a timeout (ERROR); `--timeout` of every scan.
 DEFAULT_TIMEOUT = 20.0
+
+
+def checked_timeout(seconds: float, field: str = "--timeout") -> float:
+    """A deadline every call can meet: 0 or less (or NaN, or infinity) would turn each call into an ERROR
+    finding, or wait forever, instead of being refused before the first call."""
+    if not (isinstance(seconds, (int, float)) and 0 < seconds < math.inf):
+        raise ConfigError(field, seconds, "a number of seconds greater than 0, e.g. 20")
+    return seconds
+
 
 T = TypeVar("T")
 Classifier = Callable[[BaseException], tuple[str, str]]

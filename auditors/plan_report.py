@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -18,9 +19,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from auditkit.auditors.findings import Finding, Report, Status, utc_now
-from auditkit.auditors.report_delivery import write_output
+from auditkit.auditors.report_delivery import plural, write_output
 from auditkit.auditors.reports import FORMATS
-from auditkit.auditors.stack_options import retention_for
+from auditkit.auditors.stack_options import refused, retention_for
 from auditkit.components.plan import Plan, key_settings, plan_stack, short_type
 from auditkit.policies.catalog import control
 from auditkit.policies.crossguard.offline import (
@@ -41,9 +42,18 @@ CLOUDS = ("aws", "gcp", "azure")
 
 
 def state_clouds(given: list[str], state: Path) -> list[str]:
-    """--cloud values (any case), or the clouds the export holds provider resources for."""
+    """--cloud values (any case), or the clouds the export holds provider resources for; an export that
+    holds none (every resource deleted) is judged as the stack default, aws, and said so: judging no
+    cloud would pass a change that removes every audit resource."""
     if not given:
-        return declared_clouds(state)
+        declared = declared_clouds(state)
+        if not declared:
+            print(
+                f"note: {state} holds no provider resources and no --cloud was given: judging it as an AWS "
+                "stack (the stack default); pass --cloud gcp or --cloud azure for another",
+                file=sys.stderr,
+            )
+        return declared or ["aws"]
     clouds = []
     for value in given:
         cloud = value.strip().lower()
@@ -101,19 +111,58 @@ def _violations_table(violations: list[Violation], title: str, output: str | Non
     return buf.getvalue()
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _violations_markdown(violations: list[Violation], title: str) -> str:
+    """The table as GitHub renders it in a job summary (Markdown; box drawing would be a jumble there)."""
+    lines = [f"### {title}", ""]
+    if not violations:
+        return "\n".join([*lines, "No violations: every policy passes.", ""])
+    lines += ["| enforcement | control | resource | violation | citation |", "|---|---|---|---|---|"]
+    for v in sorted(violations, key=lambda v: (not v.mandatory, v.control)):
+        cells = (
+            v.enforcement.upper(),
+            f"`{v.control}`",
+            (v.urn or "").rsplit("::", 1)[-1],
+            v.message.removeprefix(f"[{v.control}] "),
+            control(v.control).citations.short(),
+        )
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join([*lines, ""])
+
+
+def writes_job_summary(output: str | None) -> bool:
+    """Whether the table goes to GitHub's job summary ($GITHUB_STEP_SUMMARY, by --output or by `>>`)."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return False
+    if output:
+        return Path(output).resolve() == Path(summary).resolve()
+    try:
+        return os.path.samestat(os.fstat(sys.stdout.fileno()), os.stat(summary))
+    except (OSError, ValueError, io.UnsupportedOperation):  # no file behind stdout (a pipe, a test's capture)
+        return False
+
+
 def run_check(resources: list[Resource], config: dict, label: str, args: argparse.Namespace, source: str) -> int:
     started = utc_now()
     violations = check(resources, config)
     mandatory = [v for v in violations if v.mandatory]
-    if args.format == "table":
-        write_output(_violations_table(violations, f"auditkit plan --check: {label}", args.output), args.output)
+    title = f"auditkit plan --check: {label}"
+    if args.format == "table" and writes_job_summary(args.output):
+        write_output(_violations_markdown(violations, title), args.output)
+    elif args.format == "table":
+        write_output(_violations_table(violations, title, args.output), args.output)
     else:
         report = violations_report(violations, label)
         retention = f"{config.get('retentionYears', '?')} years for {', '.join(config.get('jurisdictions', []))}"
         report.stamp("plan --check", started, {"checked": [label]}, retention)
         write_output(FORMATS[args.format](report, source), args.output)
+    judged = ", ".join(config.get("clouds") or []) or "no cloud"
     print(
-        f"auditkit: {len(resources)} resources checked by {len(all_policies())} policies: "
+        f"auditkit: {plural(len(resources), 'resource')} checked for {judged} by {len(all_policies())} policies: "
         f"{len(mandatory)} mandatory and {len(violations) - len(mandatory)} advisory violations",
         file=sys.stderr,
     )
@@ -126,9 +175,18 @@ def check_state(args: argparse.Namespace, settings: StackSettings | None) -> int
     return run_check(resources_from_state(state), state_config(args, settings), state.name, args, args.state)
 
 
+def rendered(settings: StackSettings, args: argparse.Namespace) -> Plan:
+    """The stack as the mock engine renders it; a limit the components refuse names the stack file (or
+    the flag that set the value), like every other refused setting."""
+    try:
+        return plan_stack(settings)
+    except ConfigError as exc:
+        raise refused(exc, args, settings) from None
+
+
 def check_stack(settings: StackSettings, args: argparse.Namespace, source: str) -> int:
     """--check: judge the stack as the mock engine renders it."""
-    plan = plan_stack(settings)
+    plan = rendered(settings, args)
     return run_check(plan_resources(plan), settings_config(settings), f"stack {plan.stack}", args, source)
 
 
@@ -146,7 +204,7 @@ def _plan_table(plan: Plan, output: str | None) -> str:
 
 def show_plan(settings: StackSettings, args: argparse.Namespace) -> int:
     """The rendered stack with each resource's controls (table or JSON); its gaps on stderr."""
-    plan = plan_stack(settings)
+    plan = rendered(settings, args)
     if args.format == "json":
         write_output(json.dumps(plan.as_json(), indent=2, default=str) + "\n", args.output)
     else:
@@ -157,7 +215,8 @@ def show_plan(settings: StackSettings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        f"{len(plan.resources)} resources; {len(plan.verdicts) - len(plan.gaps)} control checks pass, {len(plan.gaps)} gaps",
+        f"{plural(len(plan.resources), 'resource')}; {len(plan.verdicts) - len(plan.gaps)} control checks pass, "
+        f"{plural(len(plan.gaps), 'gap')}",
         file=sys.stderr,
     )
     return 0

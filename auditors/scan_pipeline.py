@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from auditkit.auditors import report_delivery, stack_options
 from auditkit.auditors.aws import scan as aws
 from auditkit.auditors.azure import scan as azure
-from auditkit.auditors.findings import Report, utc_now
+from auditkit.auditors.findings import Finding, Report, utc_now
 from auditkit.auditors.gcp import scan as gcp
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--stack", None, "a stack name: its config says which clouds to scan")
     settings, source = stack_options.stack_settings(args)
     required = stack_options.retention_for(args, settings)
+    report_delivery.check_fail_on(args)
     baseline = report_delivery.load_baseline(args.baseline)
     scope: dict[str, list[str]] = {}
     if args.from_stack:
@@ -99,13 +101,41 @@ def run(args: argparse.Namespace) -> int:
     else:
         clouds = [c for c in CLOUDS if c.name == args.cloud]
     jobs = [(cloud, cloud.options_from(args, settings, required)) for cloud in clouds]
-    started = utc_now()
-    reports = [cloud.scan(options) for cloud, options in jobs]
     for cloud, options in jobs:
         scope.update(cloud.scope(options))
+    started = utc_now()
+    reports: list[Report] = []
+    try:
+        for cloud, options in jobs:
+            reports.append(cloud.scan(options))
+    except KeyboardInterrupt as exc:
+        raise _interrupted(exc, reports, jobs, args, (started, scope, required), source, baseline) from None
     report = merged(reports, required) if args.from_stack else reports[0]
     report.stamp(f"scan {args.cloud}", started, scope, required.describe())
     return report_delivery.deliver(report, args, source, baseline)
+
+
+def _interrupted(
+    exc: KeyboardInterrupt,
+    reports: list[Report],
+    jobs: list[tuple[CloudScan[Any], Any]],
+    args: argparse.Namespace,
+    stamp: tuple[datetime, dict[str, list[str]], RetentionRequirement],
+    source: str,
+    baseline: list[Finding] | None,
+) -> report_delivery.Interrupted:
+    """Ctrl-C mid-scan: the clouds (and accounts) finished so far, delivered as an incomplete report."""
+    started, scope, required = stamp
+    done = [cloud.name for cloud, _ in jobs[: len(reports)]]
+    stopped = jobs[len(reports)][0].name if len(reports) < len(jobs) else ""
+    partial = exc.partial if isinstance(exc, report_delivery.Interrupted) else None
+    found = reports + ([partial] if partial is not None else [])
+    unfinished = f"{stopped} not finished" + (f"; {', '.join(done)} finished" if done else "")
+    if not any(r.findings for r in found):
+        return report_delivery.deliver_interrupted(None, args, source, baseline, unfinished)
+    report = merged(found, required)
+    report.stamp(f"scan {args.cloud}", started, scope, required.describe())
+    return report_delivery.deliver_interrupted(report, args, source, baseline, unfinished)
 
 
 def merged(reports: Sequence[Report], required: RetentionRequirement) -> Report:

@@ -15,7 +15,7 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
-from auditkit.settings.stack_file import find_stack_file
+from auditkit.settings.stack_file import find_stack_file, stack_error
 from auditkit.settings.stack_settings import StackSettings, read_stack_file
 
 
@@ -46,6 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+# The `auditkit:` key each retention flag overrides.
+FLAGS = {"jurisdictions": "--jurisdiction", "minors": "--minors", "retentionYears": "--retention-years"}
+
+
 def stack_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The `auditkit:` keys the retention flags replace, as the stack file would spell them."""
     overrides: dict[str, Any] = {}
@@ -63,9 +67,8 @@ def check_stack_flags(args: argparse.Namespace) -> None:
     if getattr(args, "stacks_dir", None) and not args.stack:
         raise ConfigError("--stacks-dir", args.stacks_dir, "use together with --stack")
     if args.stack:
-        flags = {"jurisdictions": "--jurisdiction", "minors": "--minors", "retentionYears": "--retention-years"}
         for key, value in stack_overrides(args).items():
-            print(f"note: {flags[key]} {value!r} overrides the stack's auditkit:{key}", file=sys.stderr)
+            print(f"note: {FLAGS[key]} {value!r} overrides the stack's auditkit:{key}", file=sys.stderr)
 
 
 def stack_settings(args: argparse.Namespace) -> tuple[StackSettings | None, str]:
@@ -74,10 +77,20 @@ def stack_settings(args: argparse.Namespace) -> tuple[StackSettings | None, str]
     if not args.stack:
         return None, "Pulumi.yaml"
     path = find_stack_file(args.stack, args.stacks_dir)
-    return read_stack_file(path, stack_overrides(args)), f"stacks/{path.name}"
+    return read_stack_file(path, stack_overrides(args), FLAGS), f"stacks/{path.name}"
+
+
+def refused(exc: ConfigError, args: argparse.Namespace, settings: StackSettings | None) -> ConfigError:
+    """A setting refused after the stack was read (a provider's limit when the stack renders), named
+    where its value came from: the retention flag that set it, else the stack file and key."""
+    flags = {k: FLAGS[k] for k in stack_overrides(args)}
+    return stack_error(exc, settings.source if settings is not None else None, flags)
 
 
 def retention_for(args: argparse.Namespace, settings: StackSettings | None) -> RetentionRequirement:
     if settings is not None:
         return settings.retention
-    return resolve_retention(args.jurisdiction or ["US"], bool(args.minors), args.retention_years)
+    try:
+        return resolve_retention(args.jurisdiction or ["US"], bool(args.minors), args.retention_years)
+    except ConfigError as exc:
+        raise refused(exc, args, None) from None

@@ -56,6 +56,8 @@ class RetentionRequirement:
     minors: bool
     governing: tuple[str, ...]
     citations: tuple[str, ...]
+    # The legal floor the citations require, when the stack chose longer (retentionYears); None: the floor.
+    floor_years: int | None = None
 
     @property
     def days(self) -> int:
@@ -66,7 +68,11 @@ class RetentionRequirement:
         return self.days * 86_400
 
     def describe(self) -> str:
-        return f"{self.years} years ({self.days} days) per {', '.join(self.citations)}"
+        """The rule in words; the citations are cited for what they require, never for a longer choice."""
+        law = ", ".join(self.citations)
+        if self.floor_years is not None and self.years > self.floor_years:
+            return f"{self.years} years ({self.days} days), the stack's choice above the legal floor of {self.floor_years} years per {law}"
+        return f"{self.years} years ({self.days} days) per {law}"
 
 
 @dataclass(frozen=True)
@@ -145,4 +151,8 @@ def resolve_retention(
             f"a whole number of years >= {floor.years}",
             f"below the legal floor of {floor.describe()}",
         )
-    return RetentionRequirement(explicit_years, floor.jurisdictions, minors, floor.governing, floor.citations)
+    if explicit_years == floor.years:
+        return floor
+    return RetentionRequirement(
+        explicit_years, floor.jurisdictions, minors, floor.governing, floor.citations, floor.years
+    )

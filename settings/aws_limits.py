@@ -99,7 +99,9 @@ def archive_key_alias(stack: str, component: str = "archive") -> str:
 
 def check_log_retention(field: str, days: int) -> int:
     if days not in LOG_GROUP_RETENTION_DAYS:
-        raise ConfigError(field, days, LOG_GROUP_RETENTION_DAYS, "CloudWatch Logs accepts only these values")
+        raise ConfigError(
+            field, days, [str(d) for d in LOG_GROUP_RETENTION_DAYS], "CloudWatch Logs accepts only these values"
+        )
     return days
 
 

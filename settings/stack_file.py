@@ -87,6 +87,36 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: Any, first: int, again: int) -> None:
+        super().__init__(f"{key!r} at lines {first} and {again}")
+        self.key, self.first, self.again = key, first, again
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping. PyYAML keeps the last value silently;
+    the Pulumi CLI's reader (Go yaml.v3) refuses the file ("mapping key already defined"), so a stack
+    AuditKit accepted would not deploy, or a reader would believe the first value."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *defaults`: overriding merged keys is the point
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            first = seen.setdefault(key, key_node.start_mark.line + 1)
+        except TypeError:  # an unhashable key: construct_mapping refuses it with its own message
+            continue
+        if first != key_node.start_mark.line + 1:
+            raise _DuplicateKey(key, first, key_node.start_mark.line + 1)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 def _read_yaml(path: Path) -> Mapping[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -97,7 +127,14 @@ def _read_yaml(path: Path) -> Mapping[str, Any]:
             str(path), None, "a UTF-8 YAML stack file", f"not text: byte {exc.start} is not UTF-8"
         ) from None
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506  # a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise ConfigError(
+            str(path),
+            exc.key,
+            "each key once per mapping (the Pulumi CLI refuses a repeated key too)",
+            f"a key given twice, at line {exc.first} and line {exc.again}",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -137,3 +174,14 @@ def read_stack_config(path: Path, warn: Callable[[str], None] | None = None) -> 
         warn(f"warning: {path}: no `auditkit:` settings; the defaults apply (US, 6 years, aws)")
     azure = {k.split(":", 1)[1]: v for k, v in raw.items() if str(k).startswith("azure-native:")}
     return StackFile(path, stack_name(path), config, raw.get("aws:region"), azure)
+
+
+def stack_error(exc: ConfigError, path: Path | None, flags: Mapping[str, str] | None = None) -> ConfigError:
+    """A refused stack setting, named where its value came from: the flag that set it, else the stack file
+    and the key as Pulumi spells it (`auditkit:retentionYears`, `aws:region`)."""
+    if flags and exc.field in flags:
+        return ConfigError(flags[exc.field], exc.value, exc.allowed, exc.why)
+    if path is None:
+        return exc
+    key = exc.field if ":" in exc.field or exc.field == "stack" else f"auditkit:{exc.field}"
+    return ConfigError(f"{path}: {key}", exc.value, exc.allowed, exc.why)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
+from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
 from auditkit.settings.azure_limits import resource_group_choice
+from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
 from auditkit.settings.review_settings import ReviewSettings, review_settings
 
 CLOUDS = ("aws", "gcp", "azure")
@@ -143,6 +145,8 @@ class StackSettings:
     gcp: GcpSettings | None = None
     azure: AzureSettings | None = None
     review: ReviewSettings = ReviewSettings()
+    # The stack file read (None: the Pulumi runtime's config), so a later error can name it.
+    source: Path | None = field(default=None, compare=False)
 
 
 def _check_keys(where: str, given: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
@@ -176,6 +180,23 @@ def _int(field: str, value: Any) -> int:
     return value
 
 
+def _default_name_fits(stack: str, name: str, key: str, check: Callable[[str, str], str]) -> str:
+    """A default bucket name holds the stack name: a stack name the bucket rules refuse is said as such,
+    not as an error about `key`, which the user never wrote. (The AWS default embeds the account id and
+    the `-access` suffix of its access-log bucket: checked with a 12-digit stand-in.)"""
+    try:
+        check(key, name)
+    except ConfigError as exc:
+        raise ConfigError(
+            "stack",
+            stack,
+            f"a stack name of lowercase letters, digits and '-' short enough for the bucket name, or set "
+            f"auditkit:{key} to a bucket name of your own",
+            f"the stack name is part of the default bucket name {name!r} ({key}), and bucket names allow {exc.allowed}",
+        ) from None
+    return name
+
+
 def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
     if raw is None:
         raw = {}
@@ -184,6 +205,8 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
     _check_keys("aws.", raw, list(AWS_DEFAULTS))
     v = {**AWS_DEFAULTS, **raw}
     v["trailName"] = f"auditkit-{stack}" if v["trailName"] is None else v["trailName"]
+    if v["archiveBucketName"] is None:
+        _default_name_fits(stack, f"auditkit-{stack}-123456789012-{region}-access", "aws.archiveBucketName", aws_bucket)
     s3 = v["s3DataEvents"]
     if s3 == "all":
         buckets = None
@@ -251,7 +274,8 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
         scope_id=str(v[id_key]),
         archive_project=v["archiveProject"],
         location=str(v["location"]),
-        bucket_name=v["bucketName"] or f"auditkit-{stack}-{v['archiveProject']}-audit",
+        bucket_name=v["bucketName"]
+        or _default_name_fits(stack, f"auditkit-{stack}-{v['archiveProject']}-audit", "gcp.bucketName", gcs_bucket),
         lock=_bool("gcp.lock", v["lock"]),
         nearline_days=_int("gcp.nearlineDays", v["nearlineDays"]),
         coldline_days=_int("gcp.coldlineDays", v["coldlineDays"]),
@@ -360,18 +384,21 @@ def parse_settings(
     return StackSettings(name, retention, tuple(clouds), aws, gcp, az, review_settings(config.get("review")))
 
 
-def read_stack_file(path: Path, overrides: Mapping[str, Any] | None = None) -> StackSettings:
+def read_stack_file(
+    path: Path, overrides: Mapping[str, Any] | None = None, flags: Mapping[str, str] | None = None
+) -> StackSettings:
     """Settings from stacks/Pulumi.<stack>.yaml, as the Pulumi CLI would pass them to the program.
 
-    `overrides` replace `auditkit:` keys (the CLI's --jurisdiction/--minors/--retention-years).
-    Errors name the file.
+    `overrides` replace `auditkit:` keys (the CLI's --jurisdiction/--minors/--retention-years); `flags`
+    names the flag of each (`retentionYears` -> `--retention-years`). Errors name the file, or the flag
+    when the refused value came from one.
     """
-    from auditkit.settings.stack_file import read_stack_config
+    from auditkit.settings.stack_file import read_stack_config, stack_error
 
     stack = read_stack_config(path)
     config = {**stack.auditkit, **(overrides or {})}
     try:
-        return parse_settings(stack.name, config, stack.aws_region, stack.azure)
+        settings = parse_settings(stack.name, config, stack.aws_region, stack.azure)
     except ConfigError as exc:
-        field = exc.field if ":" in exc.field else f"auditkit:{exc.field}"
-        raise ConfigError(f"{path}: {field}", exc.value, exc.allowed, exc.why) from None
+        raise stack_error(exc, path, {k: v for k, v in (flags or {}).items() if k in (overrides or {})}) from None
+    return replace(settings, source=path)

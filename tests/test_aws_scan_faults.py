@@ -192,6 +192,13 @@ def test_unreadable_access_logging_makes_incomplete_coverage_an_error(proxy_to_o
     assert statuses(report, "aws.trail.s3_data_events")["arn:aws:s3:::phi-records"] is Status.PASS
 
 
-def test_a_scan_that_crashes_exits_2_never_1_or_0(capsys):
-    assert main(["scan", "aws", "--profile", "no-such-profile-anywhere"]) == 2
-    assert "auditkit could not finish" in capsys.readouterr().err
+def test_a_scan_that_crashes_exits_2_never_1_or_0(capsys, monkeypatch):
+    # A profile that does not exist is an ERROR finding in a written report: crash on purpose instead.
+    from auditkit.auditors.aws import scan as aws_scan
+
+    def crash(profile: object, region: object) -> None:
+        raise RuntimeError("a bug nobody expected")
+
+    monkeypatch.setattr(aws_scan, "credential_problem", crash)
+    assert main(["scan", "aws", "--region", "us-east-1"]) == 2
+    assert "auditkit could not finish: RuntimeError: a bug nobody expected" in capsys.readouterr().err

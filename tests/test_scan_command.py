@@ -73,7 +73,7 @@ def test_retention_comes_from_the_stack(boto_session, capsys):
 
 def test_bad_options_are_refused_before_any_call(capsys):
     assert main(["scan", "aws", "--jurisdiction", "FL"]) == 2
-    assert "jurisdictions='FL' is not allowed" in capsys.readouterr().err
+    assert "error: --jurisdiction='FL' is not allowed" in capsys.readouterr().err  # the flag, not a stack key
     assert main(["scan", "aws", "--scope-tag", "novalue"]) == 2
     assert "--scope-tag='novalue' is not allowed" in capsys.readouterr().err
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -122,7 +123,9 @@ def credential_problem(credential: Any, endpoint: str) -> str | None:
     """One token request before any scan call; None when it works, else what was tried and how to log in.
 
     DefaultAzureCredential logs every source's failure as a warning (and the SDK would repeat the chain
-    for each call): quiet them here and say it once.
+    for each call): quiet them here and say it once. A service principal set in the environment that
+    cannot reach its token endpoint is said as such: telling the user to set the variables they set is
+    wrong, and so is "no credential".
     """
     from azure.core.exceptions import ClientAuthenticationError
 
@@ -133,6 +136,9 @@ def credential_problem(credential: Any, endpoint: str) -> str | None:
         credential.get_token(_scope(endpoint))
         return None
     except ClientAuthenticationError:
+        unreachable = _unreachable_token_endpoint(credential, _scope(endpoint))
+        if unreachable:
+            return unreachable
         chain = getattr(credential, "credentials", None) or (credential,)
         # DefaultAzureCredential keeps a placeholder for a source that failed to start: not a source of its own.
         names = [type(c).__name__ for c in chain if not type(c).__name__.startswith("Failed")]
@@ -143,6 +149,38 @@ def credential_problem(credential: Any, endpoint: str) -> str | None:
         )
     finally:
         quiet.setLevel(level)
+
+
+SERVICE_PRINCIPAL = ("AZURE_TENANT_ID", "AZURE_CLIENT_ID")
+
+
+def _unreachable_token_endpoint(credential: Any, scope: str) -> str | None:
+    """When the environment names a service principal: ask its credential once more for the cause (the
+    chain keeps only text) and say so if the token endpoint could not be reached."""
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+    from azure.identity import EnvironmentCredential
+
+    if not all(os.environ.get(v) for v in SERVICE_PRINCIPAL):
+        return None
+    chain = getattr(credential, "credentials", None) or (credential,)
+    environment = next((c for c in chain if isinstance(c, EnvironmentCredential)), None)
+    if environment is None:
+        return None
+    try:
+        environment.get_token(scope)
+        return None
+    except Exception as exc:  # the cause is what matters: walk it
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, (ServiceRequestError, ServiceResponseError)):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            return None
+    authority = os.environ.get("AZURE_AUTHORITY_HOST") or "https://login.microsoftonline.com"
+    return (
+        f"Unreachable: the service principal in AZURE_TENANT_ID/AZURE_CLIENT_ID is set, but its token endpoint "
+        f"({authority}) could not be reached: {cause}. Check the network, a proxy (HTTPS_PROXY, NO_PROXY) "
+        "or AZURE_AUTHORITY_HOST; nothing was read."
+    )
 
 
 def scan_azure(
@@ -166,7 +204,8 @@ def scan_azure(
     if problem:
         findings = [subscription_error(sub, problem) for sub in options.subscriptions]
     else:
-        with ThreadPoolExecutor(WORKERS) as pool:
+        pool = ThreadPoolExecutor(WORKERS)
+        try:
             for sub in options.subscriptions:
                 try:
                     bound = clients(credential, sub, options.arm_endpoint, counter)
@@ -176,6 +215,17 @@ def scan_azure(
                 except Exception as exc:  # this subscription is ERROR; the others go on
                     code, message = classify(exc)
                     findings.append(subscription_error(sub, f"{code}: {message}"))
+        except KeyboardInterrupt:
+            # Ctrl-C: do not wait for calls in flight; keep the subscriptions judged so far.
+            pool.shutdown(wait=False, cancel_futures=True)
+            from auditkit.auditors.report_delivery import Interrupted
+
+            raise Interrupted(_report(findings, options, counter, started)) from None
+        pool.shutdown()
+    return _report(findings, options, counter, started)
+
+
+def _report(findings: list[Finding], options: AzureScanOptions, counter: CallCount, started: float) -> Report:
     report = Report(findings)
     report.scanned = {
         "subscriptions": len(options.subscriptions),

@@ -45,10 +45,16 @@ def _scope(s: dict) -> str:
     return " · ".join(parts)
 
 
+def title(report: Report) -> str:
+    """What ran: `verify` proves delivered logs (a log integrity verification), the rest look for drift."""
+    verify = report.provenance is not None and report.provenance.command.startswith("verify")
+    return "AuditKit log integrity verification" if verify else "AuditKit drift scan"
+
+
 def headline(report: Report) -> str:
     c = report.counts()
     s = report.summary()
-    line = f"{c['FAIL']} gaps, {c['ERROR']} could not be judged, {c['PASS']} passing"
+    line = f"{c['FAIL']} {'gap' if c['FAIL'] == 1 else 'gaps'}, {c['ERROR']} could not be judged, {c['PASS']} passing"
     if "baseline" in s:
         b = s["baseline"]
         line += f" — since the baseline: {b['new']} new, {b['open']} still open, {b['resolved']} resolved"
@@ -63,7 +69,7 @@ def _cites(control_id: str) -> str:
 def to_markdown(report: Report, source: str = "") -> str:
     s = report.summary()
     lines = [
-        "# AuditKit drift scan",
+        f"# {title(report)}",
         "",
         f"**{headline(report)}** · {_scope(s)}",
         "",
@@ -117,8 +123,8 @@ def to_html(report: Report, source: str = "") -> str:
         )
     resolved = "".join(f"<li><code>{e(f.control)}</code> <code>{e(f.resource)}</code></li>" for f in report.resolved)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>AuditKit drift scan</title><style>{_CSS}</style></head>
-<body><h1>AuditKit drift scan</h1>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title(report))}</title><style>{_CSS}</style></head>
+<body><h1>{e(title(report))}</h1>
 <p><strong>{e(headline(report))}</strong></p>
 <p class="muted">{e(_scope(s))}</p>
 {f'<p class="muted">{e(report.provenance.line())}</p>' if report.provenance else ""}

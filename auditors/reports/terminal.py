@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from auditkit.auditors.findings import Finding, Report, Status
-from auditkit.auditors.reports.pages import headline, worst_first
+from auditkit.auditors.reports.pages import headline, title, worst_first
 from auditkit.policies.catalog import control
 
 FILE_WIDTH = 160
@@ -75,7 +75,7 @@ def to_table(report: Report, source: str = "", stream: TextIO | None = None) -> 
 def _table(report: Report, wide: bool) -> Table:
     caption = report.provenance.line() if report.provenance else None
     table = Table(
-        title=f"AuditKit drift scan — {headline(report)}",
+        title=f"{title(report)} — {headline(report)}",
         caption=caption,
         box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
         pad_edge=wide,

@@ -9,6 +9,7 @@ a botocore upgrade, which the message says.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -19,9 +20,11 @@ from auditkit.policies.errors import ConfigError
 @lru_cache(maxsize=1)
 def known_regions() -> dict[str, str]:
     """region -> partition id, from botocore's partitions.json."""
-    import botocore.session  # here, not at the top: every command's parser imports this module
+    import botocore.loaders  # here, not at the top: every command's parser imports this module
 
-    data = botocore.session.get_session().get_component("data_loader").load_data("partitions")
+    # botocore's own data files, without a session: a session would read the AWS_PROFILE profile, and
+    # a profile that does not exist must be the scan's ERROR finding, not a crash here.
+    data = botocore.loaders.create_loader(os.environ.get("AWS_DATA_PATH")).load_data("partitions")
     found = {}
     for p in data["partitions"]:
         pattern = re.compile(p["regionRegex"])

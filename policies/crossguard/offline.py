@@ -156,7 +156,14 @@ def declared_clouds(path: Path) -> list[str]:
 
 def _deployment(path: Path) -> Mapping[str, Any]:
     try:
-        doc = json.loads(path.read_text())
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "--state",
+            str(path),
+            "a JSON file written by `pulumi stack export`",
+            f"not text: byte {exc.start} is not UTF-8",
+        ) from None
     except (OSError, json.JSONDecodeError) as exc:
         raise ConfigError("--state", str(path), "a JSON file written by `pulumi stack export`", str(exc)) from None
     if not isinstance(doc, Mapping):

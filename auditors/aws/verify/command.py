@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from auditkit.auditors import report_delivery
 from auditkit.auditors.aws.verify.layout import Window
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, checked_timeout
+from auditkit.policies.aws.regions import checked_regions
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--checkpoint", help="JSON file: verified digests and chain heads; the next run reads new hours")
     p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call before ERROR")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per API call before ERROR")
     report_delivery.add_arguments(p)
     p.set_defaults(fail_on="any")  # no --baseline: every gap counts
 
@@ -48,19 +50,38 @@ def window_from_args(args: argparse.Namespace, now: datetime | None = None) -> W
     start = _time("--start", args.start, end - timedelta(days=1))
     if start >= end:
         raise ConfigError("--start", args.start, f"a time before --end ({end:%Y-%m-%dT%H:%M:%SZ})")
-    if args.timeout <= 0:
-        raise ConfigError("--timeout", args.timeout, "a positive number of seconds")
+    checked_timeout(args.timeout)
+    checked_regions(args.region)  # like `scan`: a typo is refused with the nearest names, before any call
     return Window(start, end)
 
 
 def run(args: argparse.Namespace) -> int:
+    from auditkit.auditors.aws.scan import credential_problem
     from auditkit.auditors.aws.verify.checkpoint import load
-    from auditkit.auditors.aws.verify.run import VerifyOptions, verify_aws
-    from auditkit.auditors.findings import utc_now
+    from auditkit.auditors.aws.verify.run import CONTROL, verify_aws
+    from auditkit.auditors.findings import Finding, Report, Status, utc_now
 
     window = window_from_args(args)
     load(args.checkpoint)  # a bad checkpoint is refused before any cloud call
-    options = VerifyOptions(
+    started = utc_now()
+    problem = credential_problem(args.profile, args.region[0] if args.region else None)
+    if problem:  # nothing can be read: one ERROR per account asked for, written like any report
+        labels = ["organization"] if args.organization else list(args.role_arn) or ["caller"]
+        region = args.region[0] if args.region else ""
+        report = Report([Finding(CONTROL, Status.ERROR, label, "unknown", region, problem) for label in labels])
+        report.stamp("verify aws", started, verify_scope(_options(args, window)), NO_RETENTION)
+        return report_delivery.deliver(report, args, "Pulumi.yaml", None)
+    options = _options(args, window)
+    # SARIF alerts attach to a file of the repository; the findings name the S3 objects and hours.
+    report = verify_aws(options)
+    report.stamp("verify aws", started, verify_scope(options), NO_RETENTION)
+    return report_delivery.deliver(report, args, "Pulumi.yaml", None)
+
+
+def _options(args: argparse.Namespace, window: Window) -> VerifyOptions:
+    from auditkit.auditors.aws.verify.run import VerifyOptions
+
+    return VerifyOptions(
         window,
         args.trail,
         tuple(args.region),
@@ -70,11 +91,6 @@ def run(args: argparse.Namespace) -> int:
         args.profile,
         args.timeout,
     )
-    # SARIF alerts attach to a file of the repository; the findings name the S3 objects and hours.
-    started = utc_now()
-    report = verify_aws(options)
-    report.stamp("verify aws", started, verify_scope(options), NO_RETENTION)
-    return report_delivery.deliver(report, args, "Pulumi.yaml", None)
 
 
 NO_RETENTION = "not judged (verify proves the delivered logs over the window)"

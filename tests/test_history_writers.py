@@ -19,9 +19,8 @@ import pytest
 
 from auditkit.auditors.evidence.package import Request, build
 from auditkit.auditors.evidence.timeline import Period
-from auditkit.auditors.history import open_store, walk
-from auditkit.auditors.history.chain import KEY, append, sha256
-from auditkit.auditors.history.stores import LocalStore
+from auditkit.auditors.history.chain import KEY, append, sha256, walk
+from auditkit.auditors.history.stores import LocalStore, open_store
 from tests.synthetic_history import day_report
 
 ROOT = Path(__file__).resolve().parent.parent

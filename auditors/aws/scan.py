@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from auditkit.auditors.failures import DEFAULT_TIMEOUT, checked_timeout
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.policies.aws.regions import checked_regions, partition_of
+from auditkit.policies.aws.rules import WHOLE_ACCOUNT
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.settings.stack_settings import StackSettings
@@ -113,8 +114,6 @@ LOGIN = (
     "log in with `aws sso login` or `aws configure` (add --profile NAME for a named profile), or set AWS_PROFILE, "
     "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; on AWS compute, give the instance or task a role"
 )
-# The control an account that could not be entered at all is reported under (as assess.account_error does).
-ACCOUNT_CONTROL = "aws.trail.multi_region"
 
 
 def credential_problem(profile: str | None, region: str | None) -> str | None:
@@ -250,7 +249,8 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
     problem = credential_problem(options.profile, region)
     if problem:
         unread = [
-            Finding(ACCOUNT_CONTROL, Status.ERROR, label, "unknown", region or "", problem) for label in _asked(options)
+            Finding(WHOLE_ACCOUNT.control, Status.ERROR, label, "unknown", region or "", problem)
+            for label in _asked(options)
         ]
         return _report(unread, len(unread), set(), calls, started, options)
     base = AccountSession.open(options.profile, region, calls, options.timeout)

@@ -12,7 +12,9 @@ from auditkit.policies.errors import ConfigError
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="review_command", required=True)
     a = sub.add_parser("aws", help="review a period of CloudTrail records: a worksheet per cadence")
-    a.add_argument("--cadence", required=True, choices=["daily", "weekly", "monthly", "quarterly"])
+    a.add_argument(
+        "--cadence", required=True, choices=["daily", "weekly", "monthly", "quarterly"], help="which review to run"
+    )
     a.add_argument("--period", help="2026-11-30 (daily), 2026-W48 (weekly), 2026-11 (monthly), 2026-Q4 (quarterly)")
     a.add_argument("--from", dest="start", metavar="DATE", help="first UTC day of a custom period (with --to)")
     a.add_argument("--to", dest="end", metavar="DATE", help="last UTC day of a custom period, inclusive")
@@ -28,7 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="a PHI bucket (repeatable; default: the stack's aws.s3DataEvents list)",
     )
     a.add_argument("--archive-bucket", help="the audit archive bucket (default: the trail's bucket, or the stack's)")
-    a.add_argument("--engine", choices=["embedded", "athena"], default="embedded")
+    a.add_argument(
+        "--engine", choices=["embedded", "athena"], default="embedded", help="DuckDB in process, or Amazon Athena"
+    )
     a.add_argument("--workgroup", default="auditkit-review", help="Athena workgroup (--engine athena)")
     a.add_argument("--database", default="auditkit_review", help="Glue database (--engine athena)")
     a.add_argument("--table", default="cloudtrail", help="Glue table (--engine athena)")
@@ -40,7 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s = sub.add_parser("sign", help="sign off a worksheet: append a review record to the history chain")
     s.add_argument("worksheet", metavar="WORKSHEET", help="the worksheet folder (or its worksheet.json)")
     s.add_argument("--reviewer", help="who reviewed (required)")
-    s.add_argument("--outcome", required=True, choices=["no-findings", "findings", "escalated"])
+    s.add_argument(
+        "--outcome", required=True, choices=["no-findings", "findings", "escalated"], help="what the review concluded"
+    )
     s.add_argument("--note", help="what was found or decided")
     s.add_argument("--ticket", help="URL of the ticket that tracks the findings")
     s.add_argument("--history", required=True, metavar="DEST", help="the history chain to append the record to")

@@ -15,6 +15,7 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
+from auditkit.settings.aws_limits import check_bucket_name
 from auditkit.settings.azure_limits import resource_group_choice
 
 CLOUDS = ("aws", "gcp", "azure")
@@ -34,7 +35,24 @@ AWS_DEFAULTS: dict[str, Any] = {
     "archiveBucketName": None,
     "accessLogs": True,
     "protect": True,
+    # High-risk activity alerts (components/aws/alerts.py): `false` deploys none; a mapping of ALERT_KEYS.
+    "alerts": {},
 }
+ALERT_KEYS = ("email", "https", "phiBuckets", "guardDuty")
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
+_HTTPS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+
+
+@dataclass(frozen=True)
+class AwsAlertSettings:
+    """Who the alarms reach (SNS email and https subscriptions), which buckets hold PHI, and GuardDuty."""
+
+    email: tuple[str, ...] = ()
+    https: tuple[str, ...] = ()
+    # The buckets whose object reads count towards the PHI read-volume alert; None: not named.
+    phi_buckets: tuple[str, ...] | None = None
+    # False when GuardDuty is managed elsewhere (a delegated administrator): one detector per account and region.
+    guard_duty: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,7 @@ class AwsSettings:
     archive_bucket_name: str | None
     access_logs: bool
     protect: bool
+    alerts: AwsAlertSettings | None = None
 
 
 GCP_DEFAULTS: dict[str, Any] = {
@@ -171,6 +190,40 @@ def _int(field: str, value: Any) -> int:
     return value
 
 
+def _endpoints(field: str, value: Any, pattern: re.Pattern[str], allowed: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(field, value, f"a list of {allowed}")
+    for v in value:
+        if not isinstance(v, str) or not pattern.match(v):
+            raise ConfigError(field, v, allowed)
+    if len(set(value)) != len(value):
+        raise ConfigError(field, value, f"each of the {allowed} once")
+    return tuple(value)
+
+
+def _alerts(raw: Any, buckets: tuple[str, ...] | None) -> AwsAlertSettings | None:
+    """`aws.alerts`: false, or who is notified and what is watched. Checked before anything is registered."""
+    if raw is False or raw in ("false", "False"):
+        return None
+    if not isinstance(raw, Mapping):
+        raise ConfigError("aws.alerts", raw, "false, or a mapping of " + ", ".join(ALERT_KEYS))
+    _check_keys("aws.alerts.", raw, ALERT_KEYS)
+    phi = raw.get("phiBuckets")
+    if phi is not None:
+        if not isinstance(phi, list) or not phi or not all(isinstance(b, str) for b in phi):
+            raise ConfigError("aws.alerts.phiBuckets", phi, "a non-empty list of bucket names")
+        for b in phi:
+            # `*` is the filter pattern's wildcard: phi-* counts every bucket whose name starts phi-.
+            if not isinstance(b, str) or check_bucket_name("aws.alerts.phiBuckets", b.replace("*", "x")) is None:
+                raise ConfigError("aws.alerts.phiBuckets", b, "bucket names (a '*' stands for any characters)")
+    return AwsAlertSettings(
+        email=_endpoints("aws.alerts.email", raw.get("email", []), _EMAIL, "email addresses (name@example.com)"),
+        https=_endpoints("aws.alerts.https", raw.get("https", []), _HTTPS, "https:// URLs"),
+        phi_buckets=tuple(phi) if phi is not None else buckets,
+        guard_duty=_bool("aws.alerts.guardDuty", raw.get("guardDuty", True)),
+    )
+
+
 def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
     if raw is None:
         raw = {}
@@ -209,6 +262,7 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
         archive_bucket_name=v["archiveBucketName"],
         access_logs=_bool("aws.accessLogs", v["accessLogs"]),
         protect=_bool("aws.protect", v["protect"]),
+        alerts=_alerts(v["alerts"], buckets),
     )
 
 

@@ -33,6 +33,13 @@ UNCONFIRMED = ("PendingConfirmation", "Deleted", "")
 CLOSEST = 2
 
 
+_UNNAMED = {
+    "archive_bucket": "the trail's archive bucket is not known, so no filter can be shown to watch it",
+    "phi_buckets": "no PHI bucket is named (a stack's auditkit:aws.alerts.phiBuckets; a scan's buckets in scope), "
+    "so no filter can be shown to count reads of PHI",
+}
+
+
 class Unjudged(Exception):
     """A part of the alert could not be read or parsed, and no other part proves it: an ERROR."""
 
@@ -117,8 +124,7 @@ def _missing_parameter(alert_id: str, wiring: AlertWiring) -> str | None:
     variant = ALERTS_BY_ID[alert_id].on("aws")
     for name in variant.parameters if variant else ():
         if not wiring.parameters.get(name):
-            what = {"archive_bucket": "the trail's archive bucket", "phi_buckets": "the buckets holding PHI"}
-            return f"{what.get(name, name)} is not known, so no filter can be shown to watch it"
+            return _UNNAMED.get(name, f"{name} is not known, so no filter can be shown to watch it")
     return None
 
 
@@ -130,9 +136,14 @@ def _filter_gap(verdicts: list[tuple[MetricFilter, FilterVerdict]], corpus: Corp
         names = "; ".join(repr(e.name) for e in corpus.must_match[:4])
         return f"no metric filter on {groups} matches the alert's events (e.g. {names})"
     near.sort(key=lambda fv: (len(fv[1].missed) + len(fv[1].overmatched), fv[0].name))
-    return "no metric filter on " + groups + " matches the alert exactly: " + "; ".join(
-        v.message.replace("the filter", f"filter {f.name!r}") if not v.filter_name else v.message
-        for f, v in near[:CLOSEST]
+    return (
+        "no metric filter on "
+        + groups
+        + " matches the alert exactly: "
+        + "; ".join(
+            v.message.replace("the filter", f"filter {f.name!r}") if not v.filter_name else v.message
+            for f, v in near[:CLOSEST]
+        )
     )
 
 
@@ -231,7 +242,10 @@ def assess_alert(alert_id: str, wiring: AlertWiring) -> AlertVerdict:
         return AlertVerdict((), tuple(chain + detector), _summary(chain, detector))
     if not chain and (errors or unread):
         raise Unjudged("; ".join(errors + unread))
-    return AlertVerdict(tuple(gaps), tuple(chain + detector), "")
+    judged = [f.name for f in good] + [
+        a.name for a in wiring.alarms for f in good if (a.metric, a.namespace) in f.metrics
+    ]
+    return AlertVerdict(tuple(gaps), tuple(dict.fromkeys(chain + judged + detector)), "")
 
 
 def _summary(chain: Sequence[str], detector: Sequence[str]) -> str:

@@ -1,0 +1,140 @@
+"""The AWS alerts of a plan: its metric filters, alarms, topics, subscriptions and GuardDuty, as AlertWiring.
+
+Judged by the same judges as the live scan (policies/aws/alert_judges.py). A plan cannot hold a confirmed
+subscription (the recipient confirms after apply), so a planned subscription counts as reaching someone and
+the scan checks the confirmation. A value computed at apply that the wiring needs (an alarm's topic ARN at
+a first preview) leaves the alerts undetermined, never passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from auditkit.policies.aws import rules
+from auditkit.policies.aws.alert_judges import (
+    S3_PROTECTION,
+    Alarm,
+    AlertWiring,
+    Detector,
+    MetricFilter,
+    Subscription,
+    assess_alert,
+)
+from auditkit.policies.aws.facts import TrailFacts
+from auditkit.policies.aws.resource_types import (
+    GUARDDUTY_DETECTOR,
+    GUARDDUTY_FEATURE,
+    METRIC_ALARM,
+    METRIC_FILTER,
+    SNS_SUBSCRIPTION,
+    SNS_TOPIC,
+)
+from auditkit.policies.computed import judged, known
+from auditkit.policies.rule import of_kind
+from auditkit.policies.verdicts import PlanResource, Verdict
+
+
+def log_group_name(arn: Any) -> str | None:
+    """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` -> NAME (a trail names its log group by ARN)."""
+    text = known(arn)
+    if not isinstance(text, str) or ":log-group:" not in text:
+        return None
+    return text.split(":log-group:", 1)[1].removesuffix(":*")
+
+
+def _last(arn: Any) -> str:
+    return str(known(arn)).rsplit(":", 1)[-1]
+
+
+def _topics(resources: Sequence[PlanResource], actions: set[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Each alarm action's subscriptions when it names a topic of the plan (by ARN or by the name ending it)."""
+    topics = [r for r in resources if r.type == SNS_TOPIC]
+    subs = [r for r in resources if r.type == SNS_SUBSCRIPTION]
+    found: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for action in actions:
+        topic = next((t for t in topics if action in (t.props.get("arn"), t.props.get("name"))), None)
+        topic = topic or next((t for t in topics if _last(action) == known(t.props.get("name"))), None)
+        if topic is None:
+            continue
+        names[action] = topic.name
+        found[action] = tuple(
+            Subscription(s.name, str(s.props.get("protocol")), str(s.props.get("endpoint")), "planned")
+            for s in subs
+            if _last(s.props.get("topic")) == _last(action)
+        )
+    return found, names
+
+
+def _detectors(resources: Sequence[PlanResource]) -> tuple[Detector, ...]:
+    detectors = [r for r in resources if r.type == GUARDDUTY_DETECTOR]
+    features = [r for r in resources if r.type == GUARDDUTY_FEATURE]
+    out = []
+    for d in detectors:
+        ident = str(d.props.get("arn") or "").rsplit("/", 1)[-1]
+        mine = [f for f in features if len(detectors) == 1 or known(f.props.get("detectorId")) == ident]
+        legacy = ((d.props.get("datasources") or {}).get("s3Logs") or {}).get("enable")
+        s3 = any(known(f.props.get("name")) == S3_PROTECTION and f.props.get("status") == "ENABLED" for f in mine)
+        out.append(Detector(d.name, "", d.props.get("enable", True) is not False, {S3_PROTECTION: s3 or bool(legacy)}))
+    return tuple(out)
+
+
+def plan_wiring(
+    resources: Sequence[PlanResource], trails: Sequence[TrailFacts], phi_buckets: Sequence[str] | None
+) -> tuple[AlertWiring, dict[str, str]]:
+    """The plan's alerting, and the plan resource each topic ARN stands for. Raises NotYetKnown."""
+    groups = tuple(g for g in (log_group_name(t.cloudwatch_log_group_arn) for t in trails) if g)
+    filters = tuple(
+        MetricFilter(
+            r.name,
+            str(known(r.props.get("logGroupName"))),
+            str(known(r.props.get("pattern"))),
+            _metrics(r.props.get("metricTransformation")),
+        )
+        for r in resources
+        if r.type == METRIC_FILTER
+    )
+    alarms = tuple(
+        Alarm(
+            r.name,
+            r.props.get("metricName"),
+            r.props.get("namespace"),
+            r.props.get("actionsEnabled", True) is not False,
+            tuple(str(known(a)) for a in r.props.get("alarmActions") or ()),
+        )
+        for r in resources
+        if r.type == METRIC_ALARM
+    )
+    topics, names = _topics(resources, {a for alarm in alarms for a in alarm.actions})
+    archive = next((str(t.bucket) for t in trails if isinstance(t.bucket, str) and t.bucket), "")
+    parameters: dict[str, str | tuple[str, ...]] = {"archive_bucket": archive} if archive else {}
+    if phi_buckets:
+        parameters["phi_buckets"] = tuple(phi_buckets)
+    return AlertWiring(groups, filters, alarms, topics, _detectors(resources), parameters), names
+
+
+def _metrics(transformation: Any) -> tuple[tuple[str, str], ...]:
+    items = transformation if isinstance(transformation, list) else [transformation]
+    return tuple((str(known(t.get("name"))), str(known(t.get("namespace")))) for t in items if isinstance(t, Mapping))
+
+
+def alert_verdicts(
+    resources: Sequence[PlanResource], trails: Sequence[TrailFacts], phi_buckets: Sequence[str] | None
+) -> list[Verdict]:
+    """One verdict per alert rule; its resources are what proves it (filter, alarm, topic, subscriptions)."""
+    verdicts = []
+    for rule in of_kind(rules.RULES, "alert"):
+        alert_id = rule.control.rsplit(".", 1)[-1]
+        used: tuple[str, ...] = ()
+
+        def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
+            nonlocal used
+            wiring, names = plan_wiring(resources, trails, phi_buckets)
+            gaps = rule.judge(wiring)
+            used = tuple(names.get(n, n) for n in assess_alert(alert_id, wiring).used)
+            return gaps
+
+        verdict = judged(rule.control, (), part)
+        verdicts.append(Verdict(rule.control, used, verdict.gaps, verdict.undetermined))
+    return verdicts

@@ -18,9 +18,14 @@ PHI = ("phi-records", "phi-imaging")
 TRAIL = "auditkit-test"
 
 
+# Who the baseline's alarms reach, and the PHI buckets whose reads they count (components/aws/alerts.py).
+ALERTS = {"email": ["security@example.org"], "phiBuckets": list(PHI)}
+
+
 def shipped_baseline(session: boto3.Session, **aws: object) -> str:
     """Apply what the components render for a CA stack; returns the archive bucket's name."""
-    settings = parse_settings("t", {"jurisdictions": ["CA"], "clouds": ["aws"], "aws": {"trailName": TRAIL, **aws}})
+    aws = {"trailName": TRAIL, "alerts": ALERTS, **aws}
+    settings = parse_settings("t", {"jurisdictions": ["CA"], "clouds": ["aws"], "aws": aws})
     resources = render(lambda: build_stack(settings), "t")
     apply_rendered(resources, session)
     for b in PHI:

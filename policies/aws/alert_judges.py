@@ -250,7 +250,7 @@ def assess_alert(alert_id: str, wiring: AlertWiring) -> AlertVerdict:
 
 def _summary(chain: Sequence[str], detector: Sequence[str]) -> str:
     flt, alarm, topic, *subs = chain
-    text = f"filter {flt!r} -> alarm {alarm!r} -> topic {topic} ({len(subs)} subscription(s))"
+    text = f"filter {flt!r} -> alarm {alarm!r} -> topic {topic} ({len(subs)} subscription{'s' * (len(subs) != 1)})"
     return text + (f"; GuardDuty S3 Protection on (detector {detector[0]})" if detector else "")
 
 

@@ -120,9 +120,14 @@ def _metrics(transformation: Any) -> tuple[tuple[str, str], ...]:
 
 
 def alert_verdicts(
-    resources: Sequence[PlanResource], trails: Sequence[TrailFacts], phi_buckets: Sequence[str] | None
+    resources: Sequence[PlanResource],
+    trails: Sequence[tuple[str, TrailFacts]],
+    phi_buckets: Sequence[str] | None,
 ) -> list[Verdict]:
-    """One verdict per alert rule; its resources are what proves it (filter, alarm, topic, subscriptions)."""
+    """One verdict per alert rule; its resources are what proves it (filter, alarm, topic, subscriptions),
+    or what was judged; the trails when nothing on their log group comes near."""
+    facts = [t for _, t in trails]
+    names = tuple(n for n, _ in trails)
     verdicts = []
     for rule in of_kind(rules.RULES, "alert"):
         alert_id = rule.control.rsplit(".", 1)[-1]
@@ -130,11 +135,11 @@ def alert_verdicts(
 
         def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
             nonlocal used
-            wiring, names = plan_wiring(resources, trails, phi_buckets)
+            wiring, topics = plan_wiring(resources, facts, phi_buckets)
             gaps = rule.judge(wiring)
-            used = tuple(names.get(n, n) for n in assess_alert(alert_id, wiring).used)
+            used = tuple(topics.get(n, n) for n in assess_alert(alert_id, wiring).used)
             return gaps
 
         verdict = judged(rule.control, (), part)
-        verdicts.append(Verdict(rule.control, used, verdict.gaps, verdict.undetermined))
+        verdicts.append(Verdict(rule.control, used or names, verdict.gaps, verdict.undetermined))
     return verdicts

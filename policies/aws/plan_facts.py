@@ -251,7 +251,7 @@ def judge_aws_plan(
     verdicts: list[Verdict] = []
     if trails:
         verdicts = _trail_verdicts(resources, trails, s3_scope)
-        verdicts += alert_verdicts(resources, [t for _, t in trails], phi_buckets)
+        verdicts += alert_verdicts(resources, trails, phi_buckets)
     elif require_trail:
         coverage = [r for r in rules.RULES if isinstance(r, Rule) and r.per in COVERAGE]
         verdicts = [Verdict(r.control, (), ("the plan has no CloudTrail trail",)) for r in coverage]

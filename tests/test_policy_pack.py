@@ -68,7 +68,6 @@ BREAKS = {
 }
 
 
-
 def _neutered(p):
     """An extra clause no corpus event satisfies: the filter still parses and still reads like the alert."""
     inner = p["pattern"].strip().removeprefix("{").removesuffix("}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from auditkit.auditors.aws.clients import AccountSession, classify, fetch
@@ -64,8 +65,8 @@ def log_group_ref(arn: str) -> LogGroupRef | None:
     return LogGroupRef(arn, parts[4], parts[3], parts[6].removesuffix(":*"))
 
 
-def _pages(call: Callable[[dict[str, Any]], dict[str, Any]], key: str, token: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def _pages(call: Callable[[dict[str, Any]], dict[str, Any]], key: str, token: str) -> list[Any]:
+    items: list[Any] = []
     kwargs: dict[str, Any] = {}
     while True:
         page = call(kwargs)
@@ -121,9 +122,7 @@ def _detectors(acct: AccountSession, region: str) -> tuple[list[dict[str, Any]] 
         return None, [failure] if failure else []
     found, failures = [], []
     for detector_id in ids:
-        resp, failure = fetch(
-            lambda d=detector_id: gd.get_detector(DetectorId=d), "GetDetector", region, str(detector_id)
-        )
+        resp, failure = fetch(partial(gd.get_detector, DetectorId=detector_id), "GetDetector", region, str(detector_id))
         if failure:
             failures.append(failure)
             continue

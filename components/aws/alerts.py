@@ -161,7 +161,9 @@ class HighRiskAlerts(pulumi.ComponentResource):
     def _alert(self, name: str, args: HighRiskAlertsArgs, alert: Alert, tags: dict[str, str]) -> None:
         variant = _variant(alert)
         pattern = Output.from_input(args.archive_bucket).apply(lambda b: variant.render(args.parameters(b)))
-        metric = {"name": alert.id, "namespace": args.namespace, "value": "1"}
+        metric = aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+            name=alert.id, namespace=args.namespace, value="1"
+        )
         self.filters[alert.id] = aws.cloudwatch.LogMetricFilter(
             f"{name}-{_slug(alert.id)}-filter",
             name=f"auditkit-{args.stack}-{alert.id}",

@@ -19,7 +19,7 @@ from auditkit.policies.crossguard.pack import all_policies
 from auditkit.settings.stack_settings import read_stack_file
 
 # phiBuckets: the demo stack's (stacks/Pulumi.demo.yaml), which its PHI read-volume filter counts.
-CA = {"jurisdictions": ["CA"], "minors": False, "phiBuckets": ["acme-telehealth-phi-records"]}
+CA = {"jurisdictions": ["CA"], "minors": False, "phiBuckets": ["acme-phi-*", "acme-patient-uploads"]}
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

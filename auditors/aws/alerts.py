@@ -55,6 +55,8 @@ class AlertRecord:
     # region -> GetDetector answers (with their DetectorId); None: GuardDuty could not be read there.
     detectors: dict[str, list[dict[str, Any]] | None] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    # The PHI buckets a stack names (scan --stack); None: the buckets in scope are the PHI buckets.
+    phi_buckets: tuple[str, ...] | None = None
 
 
 def log_group_ref(arn: str) -> LogGroupRef | None:
@@ -208,8 +210,11 @@ def wiring(snap: AccountSnapshot, record: AlertRecord) -> AlertWiring:
     detectors = None
     if all(d is not None for d in record.detectors.values()):
         detectors = tuple(_detector(r, d) for r, ds in record.detectors.items() for d in ds or ())
+    parameters = _parameters(snap)
+    if record.phi_buckets:
+        parameters["phi_buckets"] = tuple(record.phi_buckets)
     return AlertWiring(
-        tuple(g.name for g in own), filters, alarms, topics, detectors, _parameters(snap), tuple(g.region for g in own)
+        tuple(g.name for g in own), filters, alarms, topics, detectors, parameters, tuple(g.region for g in own)
     )
 
 

@@ -267,6 +267,10 @@ def assess_alerts(snap: AccountSnapshot) -> list[Finding]:
                 Finding(rule.control, Status.ERROR, resource, snap.account, "", "; ".join([str(exc), *failed]))
             )
             continue
+        except Exception as exc:  # an answer the judges did not expect: ERROR for this alert, never a crash
+            code, text = classify(exc)
+            findings.append(Finding(rule.control, Status.ERROR, resource, snap.account, "", f"{code}: {text}"))
+            continue
         status = Status.ERROR if gaps and failed else Status.FAIL if gaps else Status.PASS
         message = "; ".join(gaps + failed) if gaps else rule.passed("", live)
         findings.append(Finding(rule.control, status, resource, snap.account, "", message))

@@ -29,7 +29,8 @@ S3_PROTECTION = "S3_DATA_EVENTS"
 PHI_READ_VOLUME = "phi_read_volume"
 # SubscriptionArn values that are not a subscription yet (SNS API reference, ListSubscriptionsByTopic).
 UNCONFIRMED = ("PendingConfirmation", "Deleted", "")
-# Filters named in a FAIL message: the closest ones, so the finding names what they miss.
+# Filters named in a FAIL message: the closest ones (fewest events missed or overmatched), so the
+# finding names what they miss; at most this many when several are as close.
 CLOSEST = 2
 
 
@@ -128,41 +129,48 @@ def _missing_parameter(alert_id: str, wiring: AlertWiring) -> str | None:
     return None
 
 
-def _filter_gap(verdicts: list[tuple[MetricFilter, FilterVerdict]], corpus: Corpus, groups: str) -> str:
+def _filter_gap(
+    verdicts: list[tuple[MetricFilter, FilterVerdict]], corpus: Corpus, groups: str
+) -> tuple[str, list[str]]:
+    """Why no filter satisfies the alert, naming the closest filters and what they miss; and their names."""
     failing = [(f, v) for f, v in verdicts if v.outcome is Outcome.FAIL]
-    total = len(corpus.must_match)
-    near = [(f, v) for f, v in failing if len(v.missed) < total]
+    near = [(f, v) for f, v in failing if len(v.missed) < len(corpus.must_match)]
     if not near:
         names = "; ".join(repr(e.name) for e in corpus.must_match[:4])
-        return f"no metric filter on {groups} matches the alert's events (e.g. {names})"
-    near.sort(key=lambda fv: (len(fv[1].missed) + len(fv[1].overmatched), fv[0].name))
-    return (
-        "no metric filter on "
-        + groups
-        + " matches the alert exactly: "
-        + "; ".join(
-            v.message.replace("the filter", f"filter {f.name!r}") if not v.filter_name else v.message
-            for f, v in near[:CLOSEST]
-        )
-    )
+        return f"no metric filter on {groups} matches the alert's events (e.g. {names})", []
+    distance = {f.name: len(v.missed) + len(v.overmatched) for f, v in near}
+    best = min(distance.values())
+    closest = sorted((fv for fv in near if distance[fv[0].name] == best), key=lambda fv: fv[0].name)[:CLOSEST]
+    text = "; ".join(v.message for _, v in closest)
+    return f"no metric filter on {groups} matches the alert exactly: {text}", [f.name for f, _ in closest]
 
 
 def _named(v: FilterVerdict, f: MetricFilter) -> FilterVerdict:
     return FilterVerdict(f.name, v.filter_text, v.outcome, v.missed, v.overmatched, v.error)
 
 
-def matching_filters(alert_id: str, wiring: AlertWiring) -> tuple[list[MetricFilter], list[str], list[str]]:
-    """The filters on the trails' log groups that satisfy the alert; the gap if none; unparseable ones."""
+@dataclass(frozen=True)
+class FilterMatch:
+    good: list[MetricFilter]  # the filters that satisfy the alert
+    gaps: list[str]  # why none does
+    closest: list[str]  # the names of the filters the gap names
+    errors: list[str]  # the filters the evaluator could not parse
+
+
+def matching_filters(alert_id: str, wiring: AlertWiring) -> FilterMatch:
+    """The filters on the trails' log groups that satisfy the alert, or why none does."""
     groups = ", ".join(wiring.log_groups)
     mine = [f for f in wiring.filters if f.log_group in wiring.log_groups]
     if not mine:
-        return [], [f"no metric filter on the trail's log group {groups}"], []
+        return FilterMatch([], [f"no metric filter on the trail's log group {groups}"], [], [])
     frozen = _frozen(wiring.parameters)
     verdicts = [(f, _named(_judged(f.pattern, alert_id, frozen), f)) for f in mine]
     good = [f for f, v in verdicts if v.passed]
     errors = [v.message for _, v in verdicts if v.outcome is Outcome.ERROR]
-    gap = [] if good else [_filter_gap(verdicts, corpus_for(alert_id, wiring.parameters), groups)]
-    return good, gap, errors
+    if good:
+        return FilterMatch(good, [], [], errors)
+    gap, closest = _filter_gap(verdicts, corpus_for(alert_id, wiring.parameters), groups)
+    return FilterMatch([], [gap], closest, errors)
 
 
 def _reach(alarm: Alarm, wiring: AlertWiring) -> tuple[list[str], str | None, list[str]]:
@@ -231,20 +239,20 @@ def assess_alert(alert_id: str, wiring: AlertWiring) -> AlertVerdict:
         return AlertVerdict(("no trail delivers to CloudWatch Logs, so no metric filter sees its events",), (), "")
     if missing:
         return AlertVerdict((missing,), (), "")
-    good, gap, errors = matching_filters(alert_id, wiring)
-    chain, chain_gaps, unread = _alarm_chain(good, wiring) if good else ([], gap, [])
+    match = matching_filters(alert_id, wiring)
+    good, errors = match.good, match.errors
+    chain, chain_gaps, unread = _alarm_chain(good, wiring) if good else ([], match.gaps, [])
     try:
         detector, detector_gaps = _guard_duty(wiring) if alert_id == PHI_READ_VOLUME else ([], [])
     except Unjudged as exc:
         raise Unjudged("; ".join([*([] if chain else chain_gaps), *errors, *unread, str(exc)])) from None
+    if not chain and (errors or unread):
+        raise Unjudged("; ".join(errors + unread + chain_gaps))
     gaps = chain_gaps + detector_gaps if not chain else detector_gaps
     if not gaps:
         return AlertVerdict((), tuple(chain + detector), _summary(chain, detector))
-    if not chain and (errors or unread):
-        raise Unjudged("; ".join(errors + unread))
-    judged = [f.name for f in good] + [
-        a.name for a in wiring.alarms for f in good if (a.metric, a.namespace) in f.metrics
-    ]
+    judged = match.closest + [f.name for f in good]
+    judged += [a.name for a in wiring.alarms for f in good if (a.metric, a.namespace) in f.metrics]
     return AlertVerdict(tuple(gaps), tuple(dict.fromkeys(chain + judged + detector)), "")
 
 

@@ -34,9 +34,7 @@ def _replace_filter(session, alert_id: str, pattern: str, name: str | None = Non
         logGroupName=GROUP,
         filterName=name,
         filterPattern=pattern,
-        metricTransformations=[
-            {"metricName": metric or alert_id, "metricNamespace": "AuditKit/t", "metricValue": "1"}
-        ],
+        metricTransformations=[{"metricName": metric or alert_id, "metricNamespace": "AuditKit/t", "metricValue": "1"}],
     )
     return name
 
@@ -50,7 +48,9 @@ def test_the_shipped_alerts_pass_with_one_call_per_log_group_alarm_page_and_topi
         f"filter 'auditkit-t-root_use' -> alarm 'auditkit-t-root_use' -> topic {TOPIC} (1 subscription)"
     )
     assert only(report, "aws.alerts.phi_read_volume").message.endswith(
-        "; GuardDuty S3 Protection on (detector " + boto_session.client("guardduty").list_detectors()["DetectorIds"][0] + ")"
+        "; GuardDuty S3 Protection on (detector "
+        + boto_session.client("guardduty").list_detectors()["DetectorIds"][0]
+        + ")"
     )
     alerting = {k: v for k, v in calls.counts.items() if k.split(":")[0] in ("logs", "cloudwatch", "sns", "guardduty")}
     assert alerting == {

@@ -157,3 +157,43 @@ def test_too_many_phi_buckets_for_one_pattern_are_refused_before_anything_is_reg
     # What fits is the catalog's pattern with the names: the limit is CloudWatch Logs', not ours.
     variant = ALERTS_BY_ID["phi_read_volume"].on("aws")
     assert len(variant.render({"phi_buckets": many[:5]})) <= 1024 < len(variant.render({"phi_buckets": many}))
+
+
+def test_a_first_preview_judges_the_alerts_through_the_references_the_engine_sends(monkeypatch):
+    """At a first preview every ARN and id is unknown; the engine names the resources each input came from
+    (propertyDependencies). The pack follows them: filter -> log group, alarm -> topic <- subscription."""
+    from tests.engine_harness import COMPUTED, EngineResource
+    from tests.test_policy_pack_preview import run, trail
+
+    pattern = ALERTS_BY_ID["root_use"].on("aws").render({})
+    resources = [
+        EngineResource("aws:cloudwatch/logGroup:LogGroup", "logs", {"name": "/audit/trail", "arn": COMPUTED}),
+        trail(cloudWatchLogsGroupArn=COMPUTED, deps={"cloudWatchLogsGroupArn": ["logs"]}),
+        EngineResource(
+            "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+            "root-filter",
+            {
+                "logGroupName": COMPUTED,
+                "pattern": pattern,
+                "metricTransformation": {"name": "root_use", "namespace": "AuditKit/dev", "value": "1"},
+            },
+            {"logGroupName": ["logs"]},
+        ),
+        EngineResource("aws:sns/topic:Topic", "topic", {"name": "alerts", "arn": COMPUTED}),
+        EngineResource(
+            "aws:sns/topicSubscription:TopicSubscription",
+            "oncall",
+            {"topic": COMPUTED, "protocol": "email", "endpoint": "oncall@example.org"},
+            {"topic": ["topic"]},
+        ),
+        EngineResource(
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            "root-alarm",
+            {"metricName": "root_use", "namespace": "AuditKit/dev", "actionsEnabled": True, "alarmActions": [COMPUTED]},
+            {"alarmActions": ["topic"]},
+        ),
+    ]
+    diagnostics = run(monkeypatch, resources)
+    assert [d for d in diagnostics if d.policy == "auditkit-aws-alerts-root-use"] == []
+    kms = [d.message for d in diagnostics if d.policy == "auditkit-aws-alerts-kms-key-changes"]
+    assert len(kms) == 1 and "[aws.alerts.kms_key_changes] no metric filter on /audit/trail matches" in kms[0]

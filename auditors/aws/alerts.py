@@ -232,20 +232,17 @@ def _parameters(snap: AccountSnapshot) -> dict[str, str | tuple[str, ...]]:
     return params
 
 
-def _foreign(snap: AccountSnapshot, record: AlertRecord) -> list[str]:
-    foreign = [g for g in record.log_groups if g.account != snap.account]
-    if not foreign or len(foreign) < len(record.log_groups):
-        return []
-    return [
-        f"the trails deliver to log group {g.name} of account {g.account}: its alerts are judged there" for g in foreign
-    ]
+def _elsewhere(snap: AccountSnapshot, record: AlertRecord) -> bool:
+    """Every trail delivers to another account's log group (a member account's view of an organization
+    trail): its filters and alarms are that account's, judged when it is scanned, as its archive is."""
+    return bool(record.log_groups) and all(g.account != snap.account for g in record.log_groups)
 
 
 def assess_alerts(snap: AccountSnapshot) -> list[Finding]:
     """One finding per alert rule, on the account: PASS, FAIL, or ERROR when what it rests on was unread."""
     record: AlertRecord | None = getattr(snap, "alerts", None)
     resource = f"arn:{snap.partition}:iam::{snap.account}:root"
-    if record is None:
+    if record is None or _elsewhere(snap, record):
         return []
     failures = [(f.operation, f.describe()) for f in [*snap.failures, *record.failures]]
     live, unreadable = None, ""
@@ -261,7 +258,7 @@ def assess_alerts(snap: AccountSnapshot) -> list[Finding]:
             findings.append(Finding(rule.control, Status.ERROR, resource, snap.account, "", unreadable))
             continue
         try:
-            gaps = _foreign(snap, record) or rule.judge(live)
+            gaps = rule.judge(live)
         except Unjudged as exc:
             findings.append(
                 Finding(rule.control, Status.ERROR, resource, snap.account, "", "; ".join([str(exc), *failed]))

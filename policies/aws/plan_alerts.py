@@ -25,6 +25,7 @@ from auditkit.policies.aws.facts import TrailFacts
 from auditkit.policies.aws.resource_types import (
     GUARDDUTY_DETECTOR,
     GUARDDUTY_FEATURE,
+    LOG_GROUP,
     METRIC_ALARM,
     METRIC_FILTER,
     SNS_SUBSCRIPTION,
@@ -35,36 +36,56 @@ from auditkit.policies.rule import of_kind
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 
-def log_group_name(arn: Any) -> str | None:
-    """`arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*` -> NAME (a trail names its log group by ARN)."""
-    text = known(arn)
-    if not isinstance(text, str) or ":log-group:" not in text:
+def _urn_name(value: str) -> str | None:
+    """A reference the pack resolved to the URN of a plan resource: that resource's logical name."""
+    return value.rsplit("::", 1)[-1] if value.startswith("urn:pulumi:") else None
+
+
+def log_group_key(value: Any, resources: Sequence[PlanResource]) -> str | None:
+    """Which log group a trail ARN (`...:log-group:NAME:*`), a filter's name or a resolved URN names.
+
+    A group named at apply is keyed by its logical name, so a filter on the same resource still matches.
+    """
+    text = known(value)
+    if not isinstance(text, str) or not text:
         return None
-    return text.split(":log-group:", 1)[1].removesuffix(":*")
+    logical = _urn_name(text)
+    if logical is None:
+        return text.split(":log-group:", 1)[1].removesuffix(":*") if ":log-group:" in text else text
+    group = next((r for r in resources if r.type == LOG_GROUP and r.name == logical), None)
+    name = group.props.get("name") if group else None
+    return name if isinstance(name, str) and name else f"<log group {logical}, named at apply>"
 
 
-def _last(arn: Any) -> str:
-    return str(known(arn)).rsplit(":", 1)[-1]
+def _is_topic(value: str, topic: PlanResource) -> bool:
+    """An alarm action or a subscription's topic names this topic: by ARN, by the name ending it, or by URN."""
+    if _urn_name(value) is not None:
+        return _urn_name(value) == topic.name
+    name = topic.props.get("name")
+    return value == topic.props.get("arn") or (isinstance(name, str) and value.rsplit(":", 1)[-1] == name)
 
 
 def _topics(resources: Sequence[PlanResource], actions: set[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Each alarm action's subscriptions when it names a topic of the plan (by ARN or by the name ending it)."""
+    """Each alarm action's subscriptions when it names a topic of the plan; the topic resource it names."""
     topics = [r for r in resources if r.type == SNS_TOPIC]
     subs = [r for r in resources if r.type == SNS_SUBSCRIPTION]
     found: dict[str, Any] = {}
     names: dict[str, str] = {}
     for action in actions:
-        topic = next((t for t in topics if action in (t.props.get("arn"), t.props.get("name"))), None)
-        topic = topic or next((t for t in topics if _last(action) == known(t.props.get("name"))), None)
+        topic = next((t for t in topics if _is_topic(action, t)), None)
         if topic is None:
             continue
         names[action] = topic.name
         found[action] = tuple(
             Subscription(s.name, str(s.props.get("protocol")), str(s.props.get("endpoint")), "planned")
             for s in subs
-            if _last(s.props.get("topic")) == _last(action)
+            if _is_topic(str(known(s.props.get("topic"))), topic)
         )
     return found, names
+
+
+def _names_detector(value: Any, detector: PlanResource, ident: str) -> bool:
+    return isinstance(value, str) and (value == ident or _urn_name(value) == detector.name)
 
 
 def _detectors(resources: Sequence[PlanResource]) -> tuple[Detector, ...]:
@@ -73,7 +94,9 @@ def _detectors(resources: Sequence[PlanResource]) -> tuple[Detector, ...]:
     out = []
     for d in detectors:
         ident = str(d.props.get("arn") or "").rsplit("/", 1)[-1]
-        mine = [f for f in features if len(detectors) == 1 or known(f.props.get("detectorId")) == ident]
+        mine = [
+            f for f in features if len(detectors) == 1 or _names_detector(known(f.props.get("detectorId")), d, ident)
+        ]
         legacy = ((d.props.get("datasources") or {}).get("s3Logs") or {}).get("enable")
         s3 = any(known(f.props.get("name")) == S3_PROTECTION and f.props.get("status") == "ENABLED" for f in mine)
         out.append(Detector(d.name, "", d.props.get("enable", True) is not False, {S3_PROTECTION: s3 or bool(legacy)}))
@@ -84,11 +107,11 @@ def plan_wiring(
     resources: Sequence[PlanResource], trails: Sequence[TrailFacts], phi_buckets: Sequence[str] | None
 ) -> tuple[AlertWiring, dict[str, str]]:
     """The plan's alerting, and the plan resource each topic ARN stands for. Raises NotYetKnown."""
-    groups = tuple(g for g in (log_group_name(t.cloudwatch_log_group_arn) for t in trails) if g)
+    groups = tuple(g for g in (log_group_key(t.cloudwatch_log_group_arn, resources) for t in trails) if g)
     filters = tuple(
         MetricFilter(
             r.name,
-            str(known(r.props.get("logGroupName"))),
+            str(log_group_key(r.props.get("logGroupName"), resources)),
             str(known(r.props.get("pattern"))),
             _metrics(r.props.get("metricTransformation")),
         )

@@ -57,6 +57,11 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "kmsMasterKeyId": (KMS_KEY,),
     "cloudWatchLogsGroupArn": (LOG_GROUP,),
     "cloudWatchLogsRoleArn": (IAM_ROLE,),
+    # The alerts: a filter's log group, an alarm's actions and a subscription's topic, a feature's detector.
+    "logGroupName": (LOG_GROUP,),
+    "alarmActions": (SNS_TOPIC,),
+    "topic": (SNS_TOPIC,),
+    "detectorId": (GUARDDUTY_DETECTOR,),
 }
 
 

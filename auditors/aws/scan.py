@@ -86,7 +86,8 @@ def options_from(
     accounts = (args.profile, tuple(args.role_arn), tuple(args.region))
     if args.from_stack:
         alerts = settings.aws.alerts if settings is not None and settings.aws is not None else None
-        return AwsScanOptions(required, *accounts, timeout=args.timeout, phi_buckets=alerts and alerts.phi_buckets)
+        phi = alerts.phi_buckets if alerts is not None else None
+        return AwsScanOptions(required, *accounts, timeout=args.timeout, phi_buckets=phi)
     scope_tag = None
     if args.scope_tag:
         key, sep, value = args.scope_tag.partition("=")

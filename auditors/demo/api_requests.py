@@ -96,7 +96,7 @@ def event_selectors(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def metric_alarm(props: Mapping[str, Any]) -> dict[str, Any]:
     """aws.cloudwatch.MetricAlarm inputs as a PutMetricAlarm request."""
-    keys = ("metricName", "namespace", "statistic", "period", "evaluationPeriods", "threshold")
+    keys: tuple[str, ...] = ("metricName", "namespace", "statistic", "period", "evaluationPeriods", "threshold")
     keys += ("comparisonOperator", "treatMissingData", "actionsEnabled", "alarmActions", "alarmDescription")
     request = to_api({k: props[k] for k in keys if k in props})
     return {"AlarmName": props["name"], **request}

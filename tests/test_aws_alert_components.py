@@ -98,6 +98,7 @@ def test_every_child_is_the_components_and_the_plan_names_the_controls_each_sati
     assert controls["high-risk-alerts-root-use-alarm"] == ["aws.alerts.root_use"]
     assert set(controls["high-risk-alerts-topic"]) == set(control_ids("aws"))
     assert controls["high-risk-alerts-guardduty"] == ["aws.alerts.phi_read_volume"]
+    assert controls["high-risk-alerts-guardduty-s3-protection"] == ["aws.alerts.phi_read_volume"]
     assert set(controls["high-risk-alerts"]) == set(control_ids("aws"))
     assert [v.control_id for v in plan.gaps] == []
 

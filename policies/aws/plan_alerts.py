@@ -103,6 +103,12 @@ def _detectors(resources: Sequence[PlanResource]) -> tuple[Detector, ...]:
     return tuple(out)
 
 
+def _features_of(resources: Sequence[PlanResource], used: Sequence[str]) -> tuple[str, ...]:
+    """The detector features that turned S3 Protection on, for a detector that proves an alert."""
+    detectors = [r for r in resources if r.type == GUARDDUTY_DETECTOR and r.name in used]
+    return tuple(f.name for f in resources if f.type == GUARDDUTY_FEATURE and detectors)
+
+
 def plan_wiring(
     resources: Sequence[PlanResource], trails: Sequence[TrailFacts], phi_buckets: Sequence[str] | None
 ) -> tuple[AlertWiring, dict[str, str]]:
@@ -160,7 +166,8 @@ def alert_verdicts(
             nonlocal used
             wiring, topics = plan_wiring(resources, facts, phi_buckets)
             gaps = rule.judge(wiring)
-            used = tuple(topics.get(n, n) for n in assess_alert(alert_id, wiring).used)
+            proof = assess_alert(alert_id, wiring).used
+            used = tuple(topics.get(n, n) for n in proof) + _features_of(resources, proof)
             return gaps
 
         verdict = judged(rule.control, (), part)

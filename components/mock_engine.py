@@ -86,6 +86,13 @@ class AuditKitMocks(Mocks):
             # Azure returns the resource's own name as the `name` output; children reference it.
             natural = inputs.get(_NAME_INPUT.get(typ.rsplit(":", 1)[-1], "name")) or name
             return _arm_id(typ, inputs, self.azure_subscription), {"name": natural}
+        if typ == "aws:sns/topic:Topic":
+            topic = inputs.get("name") or f"{name}-{digest[:7]}"
+            arn = f"arn:{part}:sns:{region}:{acct}:{topic}"
+            return arn, {"arn": arn, "name": topic}
+        if typ == "aws:guardduty/detector:Detector":
+            # GuardDuty detector ids are 32 hexadecimal characters.
+            return digest[:32], {"arn": f"arn:{part}:guardduty:{region}:{acct}:detector/{digest[:32]}"}
         if typ == "aws:cloudtrail/trail:Trail":
             return inputs["name"], {
                 "arn": f"arn:{part}:cloudtrail:{region}:{acct}:trail/{inputs['name']}",

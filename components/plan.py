@@ -192,7 +192,8 @@ def plan_stack(settings: StackSettings) -> Plan:
     plan_resources = [PlanResource(r.type, r.name, r.state) for r in rendered if r.custom]
     verdicts: list[Verdict] = []
     if settings.aws is not None:
-        verdicts += judge_aws_plan(plan_resources, settings.retention, settings.aws.s3_buckets)
+        phi = settings.aws.alerts.phi_buckets if settings.aws.alerts else None
+        verdicts += judge_aws_plan(plan_resources, settings.retention, settings.aws.s3_buckets, phi_buckets=phi)
     if settings.gcp is not None:
         g = settings.gcp
         verdicts += judge_gcp_plan(plan_resources, settings.retention, dict(g.exemptions), g.kms_key_name)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 from pulumi_azure_native import resources as azure_resources
 
+from auditkit.components.aws.alerts import HighRiskAlerts, HighRiskAlertsArgs
 from auditkit.components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
 from auditkit.components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
 from auditkit.components.azure import log_archive as azure_archive
@@ -29,6 +31,7 @@ from auditkit.settings.stack_settings import AwsSettings, AzureSettings, GcpSett
 class AwsAuditLogging:
     archive: ImmutableLogArchive
     trail: AuditTrail
+    alerts: HighRiskAlerts | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,27 @@ def _fits_with_access_suffix(name: str) -> str:
     # The provider's region may be longer than the configured one (AWS_REGION, profile).
     check_bucket_name("aws.archiveBucketName", f"{name}-access")
     return name
+
+
+def _alerts_args(settings: StackSettings, a: AwsSettings, at: AwsLocation, archive: Any) -> HighRiskAlertsArgs | None:
+    if a.alerts is None:
+        return None
+    return HighRiskAlertsArgs(
+        stack=settings.name,
+        log_group_name=_log_group_name(settings, a),
+        archive_bucket=archive,
+        account_id=at.account_id,
+        partition=at.partition,
+        email=a.alerts.email,
+        https=a.alerts.https,
+        phi_buckets=a.alerts.phi_buckets,
+        guard_duty=a.alerts.guard_duty,
+        tags={"auditkit:stack": settings.name},
+    )
+
+
+def _log_group_name(settings: StackSettings, a: AwsSettings) -> str:
+    return f"/auditkit/{settings.name}/cloudtrail/{a.trail_name}"
 
 
 def _aws(settings: StackSettings, a: AwsSettings, at: AwsLocation) -> tuple[ImmutableLogArchiveArgs, AuditTrailArgs]:
@@ -95,7 +119,7 @@ def _aws(settings: StackSettings, a: AwsSettings, at: AwsLocation) -> tuple[Immu
         trail_name=a.trail_name,
         region=at.region,
         account_id=at.account_id,
-        log_group_name=f"/auditkit/{settings.name}/cloudtrail/{a.trail_name}",
+        log_group_name=_log_group_name(settings, a),
         partition=at.partition,
         s3_buckets=a.s3_buckets,
         lambda_data_events=a.lambda_data_events,
@@ -203,13 +227,20 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
     gcp_args = _gcp_args(settings, settings.gcp) if settings.gcp is not None else None
     azure_args = _azure_args(settings, settings.azure) if settings.azure is not None else None
     if settings.aws is not None:
-        _aws(settings, settings.aws, STAND_IN)
+        stand_in = _aws(settings, settings.aws, STAND_IN)
+        _alerts_args(settings, settings.aws, STAND_IN, stand_in[0].bucket_name)
         archive_args, trail_args = _aws(settings, settings.aws, provider_location())
+        alerts_args = _alerts_args(settings, settings.aws, provider_location(), archive_args.bucket_name)
         archive = ImmutableLogArchive("audit-archive", archive_args)
         trail = AuditTrail("audit-trail", trail_args, archive)
+        alerts = None
+        if alerts_args is not None:
+            alerts_args.log_group_name = trail.log_group.name  # the filters wait for the log group
+            alerts = HighRiskAlerts("high-risk-alerts", alerts_args)
+            pulumi.export("aws_alerts_topic_arn", alerts.topic.arn)
         pulumi.export("aws_trail_arn", trail.trail.arn)
         pulumi.export("aws_archive_bucket", archive.bucket.bucket)
-        built["aws"] = AwsAuditLogging(archive, trail)
+        built["aws"] = AwsAuditLogging(archive, trail, alerts)
         if settings.aws.athena:
             from auditkit.components.aws.review_engine import review_engine
 

@@ -6,6 +6,8 @@ auditor and every report format. Never rename one.
 
 from __future__ import annotations
 
+from auditkit.policies.alerts.catalog import alerts_on
+from auditkit.policies.alerts.model import Alert
 from auditkit.policies.controls import Citations, Control, Enforcement, Severity
 from auditkit.policies.errors import ConfigError
 
@@ -258,7 +260,34 @@ _AZURE = (
     ),
 )
 
-CONTROLS: dict[str, Control] = {c.id: c for c in (*_AWS, *_GCP, *_AZURE)}
+# High-risk activity alerts: one control per alert and cloud, derived here (and only here) from the alert
+# catalog, which carries each alert's citations. A cloud is listed once its rule table judges its alerts.
+ALERT_CLOUDS = ("aws",)
+_ALERT_REMEDIATION = {
+    "aws": "Deploy auditkit.components.aws.HighRiskAlerts (stack setting auditkit:aws.alerts), or keep a metric "
+    "filter on the trail's CloudWatch log group that matches the alert's events, an alarm on its metric with "
+    "actions enabled and an ALARM action, and an SNS topic with a confirmed subscription.",
+}
+_GUARD_DUTY = " Also enable GuardDuty with S3 Protection (detector feature S3_DATA_EVENTS) in the trail's region."
+
+
+def _alert_control(alert: Alert, cloud: str) -> Control:
+    variant = alert.on(cloud)
+    assert variant is not None
+    remediation = _ALERT_REMEDIATION[cloud] + (_GUARD_DUTY if alert.id == "phi_read_volume" else "")
+    return Control(
+        alert.control_id(cloud),
+        alert.title,
+        alert.severity,
+        A,  # detective: an alert that is missing is reported, never a blocked deployment
+        alert.risk,
+        f"{remediation} AuditKit's filter: {variant.filter}",
+        alert.citations,
+    )
+
+
+_ALERT_CONTROLS = tuple(_alert_control(a, cloud) for cloud in ALERT_CLOUDS for a in alerts_on(cloud))
+CONTROLS: dict[str, Control] = {c.id: c for c in (*_AWS, *_GCP, *_AZURE, *_ALERT_CONTROLS)}
 
 # Judged over the delivered logs by `auditkit verify`, never over a plan or a live setting: no policy-pack
 # policy and no `auditkit scan` finding can exist for these.

@@ -134,3 +134,18 @@ def check_selector_values(count: int) -> None:
             f"<= {MAX_ADVANCED_SELECTOR_VALUES} values per trail",
             "CloudTrail's advanced event selector limit; select buckets by a shared prefix or use 'all'",
         )
+
+
+# CloudWatch Logs PutMetricFilter: filterPattern is at most 1024 characters (CloudWatch Logs API reference).
+METRIC_FILTER_PATTERN_MAX = 1024
+
+
+def check_filter_pattern(field: str, value: object, pattern: str) -> str:
+    if len(pattern) > METRIC_FILTER_PATTERN_MAX:
+        raise ConfigError(
+            field,
+            value,
+            f"names whose metric filter pattern fits {METRIC_FILTER_PATTERN_MAX} characters",
+            f"the rendered pattern has {len(pattern)}; name fewer buckets or use a shared prefix with '*'",
+        )
+    return pattern

@@ -6,7 +6,6 @@ names the field, the value and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,9 +14,11 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
+from auditkit.settings.alert_settings import AwsAlertSettings, alert_settings
 from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
 from auditkit.settings.azure_limits import resource_group_choice
 from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
+from auditkit.settings.pulumi_values import check_keys, flag, whole
 from auditkit.settings.review_settings import ReviewSettings, review_settings
 
 CLOUDS = ("aws", "gcp", "azure")
@@ -39,6 +40,8 @@ AWS_DEFAULTS: dict[str, Any] = {
     "protect": True,
     # `auditkit review aws --engine athena`: a Glue table over the trail's AWSLogs/ prefix and an Athena workgroup.
     "athena": False,
+    # High-risk activity alerts (components/aws/alerts.py): `false` deploys none; a mapping of ALERT_KEYS.
+    "alerts": {},
 }
 
 
@@ -59,6 +62,7 @@ class AwsSettings:
     access_logs: bool
     protect: bool
     athena: bool = False
+    alerts: AwsAlertSettings | None = None
 
 
 GCP_DEFAULTS: dict[str, Any] = {
@@ -149,37 +153,6 @@ class StackSettings:
     source: Path | None = field(default=None, compare=False)
 
 
-def _check_keys(where: str, given: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
-    for key in given:
-        if key not in allowed:
-            near = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-            why = f"unknown setting, did you mean `{where}{near[0]}`?" if near else "unknown setting"
-            raise ConfigError(f"{where}{key}", given[key], sorted(allowed), why)
-
-
-# Pulumi stores `pulumi config set auditkit:minors true` as the string "true", and the policy engine
-# turns every number into a float: accept those spellings the way Pulumi's own Config.get_bool/get_int do.
-_PULUMI_BOOLS = {"true": True, "True": True, "false": False, "False": False}
-
-
-def _bool(field: str, value: Any) -> bool:
-    if isinstance(value, str) and value in _PULUMI_BOOLS:
-        return _PULUMI_BOOLS[value]
-    if not isinstance(value, bool):
-        raise ConfigError(field, value, "true or false")
-    return value
-
-
-def _int(field: str, value: Any) -> int:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(field, value, "a whole number")
-    return value
-
-
 def _default_name_fits(stack: str, name: str, key: str, check: Callable[[str, str], str]) -> str:
     """A default bucket name holds the stack name: a stack name the bucket rules refuse is said as such,
     not as an error about `key`, which the user never wrote. (The AWS default embeds the account id and
@@ -202,7 +175,7 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
         raw = {}
     if not isinstance(raw, Mapping):
         raise ConfigError("aws", raw, "a mapping of AWS settings")
-    _check_keys("aws.", raw, list(AWS_DEFAULTS))
+    check_keys("aws.", raw, list(AWS_DEFAULTS))
     v = {**AWS_DEFAULTS, **raw}
     v["trailName"] = f"auditkit-{stack}" if v["trailName"] is None else v["trailName"]
     if v["archiveBucketName"] is None:
@@ -214,7 +187,7 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
         buckets = tuple(s3)
     else:
         raise ConfigError("aws.s3DataEvents", s3, "'all' or a list of bucket names")
-    organization_trail = _bool("aws.organizationTrail", v["organizationTrail"])  # "false" is false: parse first
+    organization_trail = flag("aws.organizationTrail", v["organizationTrail"])  # "false" is false: parse first
     if organization_trail and not v["organizationId"]:
         raise ConfigError(
             "aws.organizationId", None, "an organization id like o-a1b2c3d4e5", "required for an organization trail"
@@ -228,23 +201,24 @@ def _aws(raw: Any, region: str, stack: str) -> AwsSettings:
         organization_trail=organization_trail,
         organization_id=v["organizationId"],
         s3_buckets=buckets,
-        lambda_data_events=_bool("aws.lambdaDataEvents", v["lambdaDataEvents"]),
-        dynamodb_data_events=_bool("aws.dynamodbDataEvents", v["dynamodbDataEvents"]),
-        hot_days=_int("aws.hotDays", v["hotDays"]),
+        lambda_data_events=flag("aws.lambdaDataEvents", v["lambdaDataEvents"]),
+        dynamodb_data_events=flag("aws.dynamodbDataEvents", v["dynamodbDataEvents"]),
+        hot_days=whole("aws.hotDays", v["hotDays"]),
         warm_storage_class=v["warmStorageClass"],
-        cold_after_days=_int("aws.coldAfterDays", v["coldAfterDays"]),
-        cloudwatch_retention_days=_int("aws.cloudwatchRetentionDays", v["cloudwatchRetentionDays"]),
+        cold_after_days=whole("aws.coldAfterDays", v["coldAfterDays"]),
+        cloudwatch_retention_days=whole("aws.cloudwatchRetentionDays", v["cloudwatchRetentionDays"]),
         archive_bucket_name=v["archiveBucketName"],
-        access_logs=_bool("aws.accessLogs", v["accessLogs"]),
-        protect=_bool("aws.protect", v["protect"]),
-        athena=_bool("aws.athena", v["athena"]),
+        access_logs=flag("aws.accessLogs", v["accessLogs"]),
+        protect=flag("aws.protect", v["protect"]),
+        athena=flag("aws.athena", v["athena"]),
+        alerts=alert_settings(v["alerts"], buckets),
     )
 
 
 def _gcp(raw: Any, stack: str) -> GcpSettings:
     if not isinstance(raw, Mapping):
         raise ConfigError("gcp", raw, "a mapping of GCP settings with at least scope and archiveProject")
-    _check_keys("gcp.", raw, list(GCP_DEFAULTS))
+    check_keys("gcp.", raw, list(GCP_DEFAULTS))
     v = {**GCP_DEFAULTS, **raw}
     scopes = ("organization", "folder", "project")
     if v["scope"] not in scopes:
@@ -276,14 +250,14 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
         location=str(v["location"]),
         bucket_name=v["bucketName"]
         or _default_name_fits(stack, f"auditkit-{stack}-{v['archiveProject']}-audit", "gcp.bucketName", gcs_bucket),
-        lock=_bool("gcp.lock", v["lock"]),
-        nearline_days=_int("gcp.nearlineDays", v["nearlineDays"]),
-        coldline_days=_int("gcp.coldlineDays", v["coldlineDays"]),
-        archive_days=_int("gcp.archiveDays", v["archiveDays"]),
+        lock=flag("gcp.lock", v["lock"]),
+        nearline_days=whole("gcp.nearlineDays", v["nearlineDays"]),
+        coldline_days=whole("gcp.coldlineDays", v["coldlineDays"]),
+        archive_days=whole("gcp.archiveDays", v["archiveDays"]),
         kms_key_name=v["kmsKeyName"],
         exemptions=tuple(exemptions),
         log_bucket_retention_days=v["logBucketRetentionDays"],
-        protect=_bool("gcp.protect", v["protect"]),
+        protect=flag("gcp.protect", v["protect"]),
     )
 
 
@@ -301,7 +275,7 @@ def _diagnostic_resources(resources: Any) -> tuple[str, ...]:
 def _workspace(w: Any, retention: RetentionRequirement) -> AzureWorkspaceSettings:
     if not isinstance(w, Mapping) or "name" not in w:
         raise ConfigError("azure.workspace", w, "a mapping with name, retentionDays, totalRetentionDays, tables")
-    _check_keys("azure.workspace.", w, WORKSPACE_KEYS)
+    check_keys("azure.workspace.", w, WORKSPACE_KEYS)
     tables = w.get("tables", ["AzureActivity", "AzureDiagnostics"])
     if not isinstance(tables, list) or not tables or not all(isinstance(t, str) and t for t in tables):
         raise ConfigError(
@@ -315,8 +289,8 @@ def _workspace(w: Any, retention: RetentionRequirement) -> AzureWorkspaceSetting
         )
     return AzureWorkspaceSettings(
         name=w["name"],
-        retention_days=_int("azure.workspace.retentionDays", w.get("retentionDays", 90)),
-        total_retention_days=_int(
+        retention_days=whole("azure.workspace.retentionDays", w.get("retentionDays", 90)),
+        total_retention_days=whole(
             "azure.workspace.totalRetentionDays", w.get("totalRetentionDays", min(retention.days, 4383))
         ),
         tables=tuple(tables),
@@ -326,14 +300,14 @@ def _workspace(w: Any, retention: RetentionRequirement) -> AzureWorkspaceSetting
 def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequirement) -> AzureSettings:
     if not isinstance(raw, Mapping):
         raise ConfigError("azure", raw, "a mapping of Azure settings with at least storageAccountName")
-    _check_keys("azure.", raw, list(AZURE_DEFAULTS))
+    check_keys("azure.", raw, list(AZURE_DEFAULTS))
     v = {**AZURE_DEFAULTS, **raw}
     if not isinstance(subscription, str) or not subscription:
         raise ConfigError(
             "azure-native:subscriptionId", subscription, "the subscription id whose Activity Log is exported"
         )
     create = v["createResourceGroup"]
-    create = None if create is None else _bool("azure.createResourceGroup", create)
+    create = None if create is None else flag("azure.createResourceGroup", create)
     group, create_group = resource_group_choice(v["resourceGroup"], create, subscription)
     return AzureSettings(
         subscription_id=subscription,
@@ -341,13 +315,13 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
         resource_group=group,
         create_resource_group=create_group,
         storage_account_name=v["storageAccountName"],
-        shared_key_access=_bool("azure.sharedKeyAccess", v["sharedKeyAccess"]),
-        cool_days=_int("azure.coolDays", v["coolDays"]),
-        cold_days=_int("azure.coldDays", v["coldDays"]),
-        archive_days=_int("azure.archiveDays", v["archiveDays"]),
+        shared_key_access=flag("azure.sharedKeyAccess", v["sharedKeyAccess"]),
+        cool_days=whole("azure.coolDays", v["coolDays"]),
+        cold_days=whole("azure.coldDays", v["coldDays"]),
+        archive_days=whole("azure.archiveDays", v["archiveDays"]),
         diagnostic_resources=_diagnostic_resources(v["diagnosticResources"] or []),
         workspace=None if v["workspace"] is None else _workspace(v["workspace"], retention),
-        protect=_bool("azure.protect", v["protect"]),
+        protect=flag("azure.protect", v["protect"]),
     )
 
 
@@ -358,13 +332,15 @@ def parse_settings(
 
     The AWS region is the provider's own `aws:region`, so the program and the provider agree.
     """
-    _check_keys("", config, TOP_KEYS)
+    check_keys("", config, TOP_KEYS)
     jurisdictions = config.get("jurisdictions", ["US"])
     if isinstance(jurisdictions, str) or not isinstance(jurisdictions, list):
         raise ConfigError("jurisdictions", jurisdictions, "a list such as [US, CA]")
-    minors = _bool("minors", config.get("minors", False))
+    minors = flag("minors", config.get("minors", False))
     explicit = config.get("retentionYears")
-    retention = resolve_retention(jurisdictions, minors, None if explicit is None else _int("retentionYears", explicit))
+    retention = resolve_retention(
+        jurisdictions, minors, None if explicit is None else whole("retentionYears", explicit)
+    )
     clouds = config.get("clouds", ["aws"])
     if not isinstance(clouds, list) or not clouds:
         raise ConfigError("clouds", clouds, f"a non-empty list of {', '.join(CLOUDS)}")

@@ -35,9 +35,13 @@ def _rendered_baseline(aws_json: str) -> tuple[RenderedResource, ...]:
     return tuple(render(lambda: build_stack(settings), "t"))
 
 
+# Who the baseline's alarms reach, and the PHI buckets whose reads they count (components/aws/alerts.py).
+ALERTS = {"email": ["security@example.org"], "phiBuckets": list(PHI)}
+
+
 def shipped_baseline(session: boto3.Session, **aws: object) -> str:
     """Apply what the components render for a CA stack; returns the archive bucket's name."""
-    resources = _rendered_baseline(json.dumps(aws, sort_keys=True))
+    resources = _rendered_baseline(json.dumps({"alerts": ALERTS, **aws}, sort_keys=True))
     apply_rendered(resources, session)
     for b in PHI:
         session.client("s3").create_bucket(Bucket=b)

@@ -199,7 +199,7 @@ def test_access_log_bucket_is_separate_and_sse_s3():
 def test_every_child_has_a_component_parent_and_log_group_retention_is_set():
     r = rendered(settings(aws={"cloudwatchRetentionDays": 731}))
     children = [x for x in r.values() if x.custom and not x.type.startswith("pulumi:providers")]
-    assert {x.component for x in children} == {"audit-archive", "audit-trail"}
+    assert {x.component for x in children} == {"audit-archive", "audit-trail", "high-risk-alerts"}
     assert r["audit-trail-log-group"].inputs["retentionInDays"] == 731
     assert r["audit-archive"].type == "auditkit:aws:ImmutableLogArchive"
     assert r["audit-trail"].type == "auditkit:aws:AuditTrail"

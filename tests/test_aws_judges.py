@@ -20,6 +20,7 @@ from auditkit.policies.aws.plan_facts import judge_aws_plan
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS, controls_for
 from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
+from tests.aws_accounts import ALERTS, PHI
 from tests.conftest import rendered, settings
 from tests.plan_helpers import weaken
 
@@ -30,13 +31,13 @@ CA = required_retention(["CA"])
 def plan():
     return [
         PlanResource(r.type, r.name, r.inputs)
-        for r in rendered(settings(name="demo", jurisdictions=["CA"])).values()
+        for r in rendered(settings(name="demo", jurisdictions=["CA"], aws={"alerts": ALERTS})).values()
         if r.custom
     ]
 
 
 def failing(resources, scope=None):
-    return {v.control_id: v.gaps for v in judge_aws_plan(resources, CA, scope) if not v.passed}
+    return {v.control_id: v.gaps for v in judge_aws_plan(resources, CA, scope, phi_buckets=PHI) if not v.passed}
 
 
 def test_every_aws_control_is_judged_and_the_shipped_plan_passes(plan):

@@ -4,6 +4,7 @@ import boto3
 import pytest
 
 from auditkit.auditors.findings import Status
+from auditkit.policies.alerts.catalog import control_ids
 from auditkit.policies.aws.plan_facts import judge_aws_plan
 from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
@@ -21,6 +22,7 @@ AWS_CONTROLS = {
     "aws.bucket.object_lock",
     "aws.bucket.lifecycle",
     "aws.bucket.hardening",
+    *control_ids("aws"),  # one per high-risk activity alert (policies/alerts/catalog.py)
 }
 
 

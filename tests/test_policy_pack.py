@@ -10,6 +10,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValid
 
 from auditkit.auditors.cli import main
 from auditkit.components.plan import plan_stack
+from auditkit.policies.alerts.catalog import alerts_on, control_ids
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS, controls_for
 from auditkit.policies.controls import Enforcement
 from auditkit.policies.crossguard.metadata import policy_name
@@ -17,7 +18,8 @@ from auditkit.policies.crossguard.offline import Resource, check, plan_resources
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.settings.stack_settings import read_stack_file
 
-CA = {"jurisdictions": ["CA"], "minors": False}
+# phiBuckets: the demo stack's (stacks/Pulumi.demo.yaml), which its PHI read-volume filter counts.
+CA = {"jurisdictions": ["CA"], "minors": False, "phiBuckets": ["acme-phi-*", "acme-patient-uploads"]}
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -65,6 +67,18 @@ BREAKS = {
     "aws.bucket.hardening": ("audit-archive-public-access-block", lambda p: p.update(restrictPublicBuckets=False)),
 }
 
+
+def _neutered(p):
+    """An extra clause no corpus event satisfies: the filter still parses and still reads like the alert."""
+    inner = p["pattern"].strip().removeprefix("{").removesuffix("}")
+    p["pattern"] = "{ (" + inner + ') && ($.awsRegion = "eu-west-3") }'
+
+
+# Each alert's filter neutered by a clause: the alert's own policy fires, no other.
+BREAKS.update(
+    {a.control_id("aws"): (f"high-risk-alerts-{a.id.replace('_', '-')}-filter", _neutered) for a in alerts_on("aws")}
+)
+
 # A trail that is not logging records nothing, so every coverage control fails with it (issue 14 item 5).
 ALSO_FIRES = {
     "aws.trail.logging": {
@@ -72,7 +86,9 @@ ALSO_FIRES = {
         "aws.trail.s3_data_events",
         "aws.trail.lambda_data_events",
         "aws.trail.dynamodb_data_events",
-    }
+    },
+    # No CloudWatch Logs delivery, no metric filter sees an event: every alert fails with it.
+    "aws.trail.cloudwatch": set(control_ids("aws")),
 }
 
 
@@ -97,7 +113,7 @@ def test_each_policy_fires_on_its_fixture_and_only_it(compliant, control_id):
 
 def test_retention_follows_the_pack_config(compliant):
     # The demo renders 7 years (CA); a NY pediatric stack needs 21.
-    ny = check(compliant, {"jurisdictions": ["NY"], "minors": True})
+    ny = check(compliant, {**CA, "jurisdictions": ["NY"], "minors": True})
     assert sorted({v.control for v in ny}) == [
         "aws.bucket.lifecycle",
         "aws.bucket.object_lock",
@@ -168,7 +184,9 @@ def test_weakened_state_fixture_exits_1_with_each_expected_control(capsys):
     assert code == 1
     doc = json.loads(capsys.readouterr().out)
     failing = sorted({f["control"] for f in doc["findings"] if f["status"] == "FAIL"})
-    assert failing == ["aws.bucket.lifecycle", "aws.bucket.object_lock", "aws.trail.s3_data_events"]
+    # The fixture predates the alerts: every alert fails too (advisory).
+    expected = ["aws.bucket.lifecycle", "aws.bucket.object_lock", "aws.trail.s3_data_events", *control_ids("aws")]
+    assert failing == sorted(expected)
     messages = [f["message"] for f in doc["findings"] if f["status"] == "FAIL"]
     assert (
         "[aws.bucket.object_lock] default retention mode is GOVERNANCE; COMPLIANCE is required (GOVERNANCE can be bypassed)"
@@ -210,11 +228,9 @@ def test_demo_stack_check_exits_0_and_sarif_or_junit_for_ci(capsys, tmp_path):
         == 1
     )
     sarif = json.loads(out.read_text())
-    assert sorted({r["ruleId"] for r in sarif["runs"][0]["results"]}) == [
-        "aws.bucket.lifecycle",
-        "aws.bucket.object_lock",
-        "aws.trail.s3_data_events",
-    ]
+    assert sorted({r["ruleId"] for r in sarif["runs"][0]["results"]}) == sorted(
+        ["aws.bucket.lifecycle", "aws.bucket.object_lock", "aws.trail.s3_data_events", *control_ids("aws")]
+    )
     assert main(["plan", "--stack", "demo", "--check", "--format", "junit"]) == 0
     assert 'failures="0"' in capsys.readouterr().out
 
@@ -324,12 +340,15 @@ def test_weakened_fixture_with_its_stack_config_fails_exactly_the_four_weakening
     )
     assert code == 1
     doc = json.loads(capsys.readouterr().out)
-    assert sorted({f["control"] for f in doc["findings"] if f["status"] == "FAIL"}) == [
-        "aws.bucket.lifecycle",
-        "aws.bucket.object_lock",
-        "aws.trail.s3_data_events",
-        "azure.diagnostics.resources",
-    ]
+    assert sorted({f["control"] for f in doc["findings"] if f["status"] == "FAIL"}) == sorted(
+        [
+            "aws.bucket.lifecycle",
+            "aws.bucket.object_lock",
+            "aws.trail.s3_data_events",
+            "azure.diagnostics.resources",
+            *control_ids("aws"),  # the fixture predates the alerts
+        ]
+    )
     azure = [
         f["message"] for f in doc["findings"] if f["control"] == "azure.diagnostics.resources" and f["status"] == "FAIL"
     ]

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from auditkit.components.plan import plan_stack
+from auditkit.policies.alerts.catalog import control_ids
 from auditkit.policies.catalog import CONTROLS, EVIDENCE_CONTROLS
 from auditkit.policies.crossguard.metadata import policy_name
 from auditkit.policies.crossguard.offline import plan_resources
@@ -56,6 +57,8 @@ def test_each_policy_reports_its_violation_through_the_engine(monkeypatch, demo_
     diagnostics = preview(monkeypatch, engine(mutate(demo_plan, name, change)))
     # A trail that is not logging records nothing: every coverage control fails with it.
     also = COVERAGE if control_id == "aws.trail.logging" else ()
+    # No CloudWatch Logs delivery: no metric filter sees an event, every alert fails with it.
+    also = tuple(control_ids("aws")) if control_id == "aws.trail.cloudwatch" else also
     assert {d.policy for d in diagnostics} == {policy_name(c) for c in (control_id, *also)}
     assert {d.level for d in diagnostics} == {CONTROLS[c].enforcement.value for c in (control_id, *also)}
     assert any(f"\n[{control_id}] " in d.message for d in diagnostics)

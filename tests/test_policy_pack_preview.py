@@ -14,6 +14,8 @@ import json
 
 import pytest
 
+from auditkit.policies.alerts.catalog import control_ids
+from auditkit.policies.crossguard.metadata import policy_name
 from auditkit.policies.crossguard.offline import Resource, check
 from tests.engine_harness import COMPUTED, Analyzer, EngineResource, stack_config
 
@@ -146,6 +148,11 @@ def run(monkeypatch, resources, config=STACK):
         return Analyzer().preview(resources)
 
 
+def trail_and_archive(diagnostics):
+    """The trail and archive controls' diagnostics: these stacks deploy no alerts (each an advisory gap)."""
+    return [d for d in diagnostics if not d.policy.startswith("auditkit-aws-alerts-")]
+
+
 def by_policy(diagnostics) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for d in diagnostics:
@@ -158,11 +165,17 @@ def test_a_new_stack_is_judged_on_what_it_writes_and_only_computed_facts_wait_fo
     # The bucket policy's JSON is built from the bucket's ARN: the TLS part of hardening waits.
     # The trail's key and log group are resolved to the plan's own KMS key / log group only in the
     # stack view; the per-resource view sees bare unknowns and says so (advisory, naming the field).
+    # These hand-written stacks deploy no metric filters: every alert is an advisory gap (they say so).
     assert by_policy(diagnostics) == {
         "auditkit-aws-trail-kms": {"advisory"},
         "auditkit-aws-trail-cloudwatch": {"advisory"},
         "auditkit-aws-bucket-hardening": {"advisory"},
+        **{policy_name(c): {"advisory"} for c in control_ids("aws")},
     }
+    alert = next(d for d in diagnostics if d.policy == "auditkit-aws-alerts-root-use")
+    assert "[aws.alerts.root_use] no metric filter on the trail's log group <log group logs, named at apply>" in (
+        alert.message
+    )
     messages = {d.policy: d.message for d in diagnostics}
     assert "cannot judge aws.trail.kms before apply: kmsKeyId computed at apply" in messages["auditkit-aws-trail-kms"]
     assert (
@@ -287,20 +300,22 @@ def inline_bucket(
 
 
 def test_v6_alias_types_are_judged_like_their_v7_twins(monkeypatch):
-    assert run(monkeypatch, [trail(), *ALIAS_CONFIG, PUBLIC_ACCESS, POLICY]) == []
+    assert trail_and_archive(run(monkeypatch, [trail(), *ALIAS_CONFIG, PUBLIC_ACCESS, POLICY])) == []
     weakened = [
         EngineResource(r.type, r.name, {**r.props, "rule": {"defaultRetention": {"mode": "GOVERNANCE", "years": 7}}})
         if r.name == "lock"
         else r
         for r in ALIAS_CONFIG
     ]
-    diagnostics = run(monkeypatch, [trail(), *weakened, PUBLIC_ACCESS, POLICY])
+    diagnostics = trail_and_archive(run(monkeypatch, [trail(), *weakened, PUBLIC_ACCESS, POLICY]))
     assert by_policy(diagnostics) == {"auditkit-aws-bucket-object-lock": {"mandatory"}}
 
 
 def test_inline_bucket_blocks_are_judged_like_the_standalone_resources(monkeypatch):
-    assert run(monkeypatch, [trail(), inline_bucket(), PUBLIC_ACCESS, POLICY]) == []
-    diagnostics = run(monkeypatch, [trail(), inline_bucket("GOVERNANCE", 365, False), PUBLIC_ACCESS, POLICY])
+    assert trail_and_archive(run(monkeypatch, [trail(), inline_bucket(), PUBLIC_ACCESS, POLICY])) == []
+    diagnostics = trail_and_archive(
+        run(monkeypatch, [trail(), inline_bucket("GOVERNANCE", 365, False), PUBLIC_ACCESS, POLICY])
+    )
     assert by_policy(diagnostics) == {
         "auditkit-aws-bucket-object-lock": {"mandatory"},
         "auditkit-aws-bucket-lifecycle": {"mandatory"},
@@ -313,7 +328,7 @@ def test_inline_bucket_blocks_are_judged_like_the_standalone_resources(monkeypat
 def test_a_bucket_created_with_object_lock_is_versioned(monkeypatch):
     """S3 enables versioning with Object Lock and it cannot be suspended: no 'versioning never enabled'."""
     resources = [trail(), *[r for r in ALIAS_CONFIG if r.name != "versioning"], PUBLIC_ACCESS, POLICY]
-    assert run(monkeypatch, resources) == []
+    assert trail_and_archive(run(monkeypatch, resources)) == []
     unlocked = [EngineResource(r.type, r.name, {"bucket": ARCHIVE}) if r.name == "archive" else r for r in resources]
     assert any("versioning is never enabled" in d.message for d in run(monkeypatch, unlocked))
 

@@ -79,7 +79,7 @@ def test_component_limits_refused_before_any_registration(config, message):
         ({"clouds": ["aws", "oracle"]}, "clouds", "aws"),
         ({"minors": "yes"}, "minors", "true or false"),
         ({"retention": 7}, "retention", "aws, azure, clouds, gcp, jurisdictions, minors, retentionYears"),
-        ({"aws": {"trailname": "x"}}, "aws.trailname", "accessLogs, archiveBucketName"),
+        ({"aws": {"trailname": "x"}}, "aws.trailname", "accessLogs, alerts, archiveBucketName"),
         ({"aws": {"s3DataEvents": "some"}}, "aws.s3DataEvents", "'all' or a list of bucket names"),
         ({"aws": {"organizationTrail": True}}, "aws.organizationId", "an organization id"),
         ({"aws": {"hotDays": "ninety"}}, "aws.hotDays", "a whole number"),

@@ -17,7 +17,7 @@ TABLES = {"aws": aws_rules, "gcp": gcp_rules, "azure": azure_rules}
 # The kinds of subject the plan (policies/<cloud>/plan_facts.py) and the scan (auditors/<cloud>/assess.py) build.
 # A rule of another kind would be judged by neither: add the kind to both first.
 KINDS = {
-    "aws": {"trail", "any trail", "account", "bucket", "archive", "log chain"},
+    "aws": {"trail", "any trail", "account", "bucket", "archive", "log chain", "alert"},
     "gcp": {"scope", "any route", "bucket"},
     "azure": {"subscription", "resource", "storage account", "workspace"},
 }
@@ -57,6 +57,7 @@ def test_every_rule_names_its_reads_and_each_part_rests_on_one_of_them(rule):
 
 def test_the_shipped_aws_policy_grants_every_read():
     services = ("cloudtrail", "ec2", "kms", "organizations", "s3", "s3control", "resourcegroupstaggingapi", "sts")
+    services += ("logs", "cloudwatch", "sns", "guardduty")
     allowed = allowed_actions()
     reads = {read for r in aws_rules.RULES for read in r.reads}
     assert {read for read in reads if not any(iam_action(s, read) in allowed for s in services)} == set()

@@ -16,6 +16,7 @@ from dataclasses import replace
 from functools import partial
 
 from auditkit.auditors.aws import api_facts
+from auditkit.auditors.aws.alerts import assess_alerts
 from auditkit.auditors.aws.clients import classify
 from auditkit.auditors.aws.collect import AccountSnapshot, DestinationRecord, TrailRecord
 from auditkit.auditors.failures import Failure
@@ -285,7 +286,7 @@ def assess(snap: AccountSnapshot, required: RetentionRequirement) -> list[Findin
     _account(j, known)
     for d in snap.destinations.values():
         _archive(j, d)
-    return j.findings
+    return j.findings + assess_alerts(snap)
 
 
 def account_error(account: str, label: str, failure: Failure | None, exc: BaseException | None = None) -> Finding:

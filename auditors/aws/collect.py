@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from auditkit.auditors.aws import api_facts
+from auditkit.auditors.aws.alerts import collect_alerts
 from auditkit.auditors.aws.clients import AccountSession, fetch
 from auditkit.auditors.aws.keys import KeyRef, describe_keys
 from auditkit.auditors.failures import Failure
@@ -89,6 +90,7 @@ class AccountSnapshot:
     limited_regions: bool = False
     # The credentials' partition (from their default region): ARNs in findings are written in it.
     partition: str = "aws"
+    alerts: Any = None  # auditors/aws/alerts.AlertRecord: metric filters, alarms, topics, GuardDuty
 
     @property
     def trail_buckets(self) -> set[str]:
@@ -344,4 +346,5 @@ def collect_account(
             b.region = region
             if failure:
                 snap.bucket_region_failures[b.name] = failure
+    snap.alerts = collect_alerts(acct, snap, pool)
     return snap

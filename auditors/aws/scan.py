@@ -44,6 +44,8 @@ class AwsScanOptions:
     timeout: float = DEFAULT_TIMEOUT
     organization: bool = False
     role_name: str | None = None
+    # The buckets the PHI read-volume alert must count (a stack's aws.alerts.phiBuckets); None: those in scope.
+    phi_buckets: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         checked_regions(self.regions)
@@ -85,7 +87,9 @@ def options_from(
     """The flags as options, checked before any call. Under `scan all` only the account flags exist."""
     accounts = (args.profile, tuple(args.role_arn), tuple(args.region))
     if args.from_stack:
-        return AwsScanOptions(required, *accounts, timeout=args.timeout)
+        alerts = settings.aws.alerts if settings is not None and settings.aws is not None else None
+        phi = alerts.phi_buckets if alerts is not None else None
+        return AwsScanOptions(required, *accounts, timeout=args.timeout, phi_buckets=phi)
     scope_tag = None
     if args.scope_tag:
         key, sep, value = args.scope_tag.partition("=")
@@ -221,6 +225,7 @@ def _one(
             return [account_error(hint, target.label, failure)], []
     try:
         snap = collect_account(session, list(options.regions) or None, options.scope_tag, pool, hint)
+        snap.alerts.phi_buckets = options.phi_buckets
         return assess(snap, options.required), snap.regions
     except Exception as exc:  # a bug or an answer nobody expected: this account is ERROR, others go on
         return [account_error(hint, target.label, None, exc)], []

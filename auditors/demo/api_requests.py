@@ -92,3 +92,11 @@ def event_selectors(props: Mapping[str, Any]) -> dict[str, Any]:
     if props.get("advancedEventSelectors"):
         return {"TrailName": props["name"], "AdvancedEventSelectors": to_api(props["advancedEventSelectors"])}
     return {"TrailName": props["name"], "EventSelectors": to_api(props.get("eventSelectors") or [])}
+
+
+def metric_alarm(props: Mapping[str, Any]) -> dict[str, Any]:
+    """aws.cloudwatch.MetricAlarm inputs as a PutMetricAlarm request."""
+    keys: tuple[str, ...] = ("metricName", "namespace", "statistic", "period", "evaluationPeriods", "threshold")
+    keys += ("comparisonOperator", "treatMissingData", "actionsEnabled", "alarmActions", "alarmDescription")
+    request = to_api({k: props[k] for k in keys if k in props})
+    return {"AlarmName": props["name"], **request}

@@ -24,6 +24,9 @@ class _Clients:
     logs: Any
     iam: Any
     cloudtrail: Any
+    sns: Any
+    cloudwatch: Any
+    guardduty: Any
 
 
 def _key(c: _Clients, r: RenderedResource, p: dict) -> dict[str, str]:
@@ -49,6 +52,36 @@ def _trail(c: _Clients, r: RenderedResource, p: dict) -> None:
     c.cloudtrail.put_event_selectors(**api_requests.event_selectors(p))
     if p.get("enableLogging", True):
         c.cloudtrail.start_logging(Name=p["name"])
+
+
+def _topic(c: _Clients, r: RenderedResource, p: dict) -> dict[str, str]:
+    arn = c.sns.create_topic(Name=p["name"], Attributes={"KmsMasterKeyId": p["kmsMasterKeyId"]})["TopicArn"]
+    return {AuditKitMocks().outputs(r.type, r.name, r.inputs)[0]: arn}
+
+
+def _metric_filter(c: _Clients, r: RenderedResource, p: dict) -> None:
+    t = p["metricTransformation"]
+    c.logs.put_metric_filter(
+        logGroupName=p["logGroupName"],
+        filterName=p["name"],
+        filterPattern=p["pattern"],
+        metricTransformations=[{"metricName": t["name"], "metricNamespace": t["namespace"], "metricValue": t["value"]}],
+    )
+
+
+def _alarm(c: _Clients, r: RenderedResource, p: dict) -> None:
+    c.cloudwatch.put_metric_alarm(**api_requests.metric_alarm(p))
+
+
+def _detector(c: _Clients, r: RenderedResource, p: dict) -> dict[str, str]:
+    detector = c.guardduty.create_detector(
+        Enable=bool(p.get("enable", True)), FindingPublishingFrequency=p.get("findingPublishingFrequency", "SIX_HOURS")
+    )["DetectorId"]
+    return {AuditKitMocks().outputs(r.type, r.name, r.inputs)[0]: detector}
+
+
+def _detector_feature(c: _Clients, r: RenderedResource, p: dict) -> None:
+    c.guardduty.update_detector(DetectorId=p["detectorId"], Features=[{"Name": p["name"], "Status": p["status"]}])
 
 
 Apply = Callable[[_Clients, RenderedResource, dict], Any]  # the API response; a key: its id swap
@@ -87,13 +120,24 @@ APPLY: dict[str, Apply] = {
         RoleName=p["role"], PolicyName=r.name, PolicyDocument=p["policy"]
     ),
     "aws:cloudtrail/trail:Trail": _trail,
+    "aws:sns/topic:Topic": _topic,
+    "aws:sns/topicSubscription:TopicSubscription": lambda c, r, p: c.sns.subscribe(
+        TopicArn=p["topic"], Protocol=p["protocol"], Endpoint=p["endpoint"]
+    ),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": _metric_filter,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:guardduty/detector:Detector": _detector,
+    "aws:guardduty/detectorFeature:DetectorFeature": _detector_feature,
 }
+# Types whose apply answers {the mock engine's id: the emulator's}, swapped wherever later inputs name it.
+SWAPS = ("aws:kms/key:Key", "aws:sns/topic:Topic", "aws:guardduty/detector:Detector")
 ORDER = tuple(APPLY)
 
 
 def apply_rendered(resources: Sequence[RenderedResource], session: boto3.Session) -> list[str]:
     """Create what the render describes; returns one line per API change made."""
-    clients = _Clients(*(session.client(n) for n in ("s3", "kms", "logs", "iam", "cloudtrail")))
+    services = ("s3", "kms", "logs", "iam", "cloudtrail", "sns", "cloudwatch", "guardduty")
+    clients = _Clients(*(session.client(n) for n in services))
     swap: dict[str, str] = {}
     done: list[str] = []
     for rtype in ORDER:
@@ -102,7 +146,7 @@ def apply_rendered(resources: Sequence[RenderedResource], session: boto3.Session
             for old, new in swap.items():
                 text = text.replace(old, new)
             result = APPLY[rtype](clients, r, json.loads(text))
-            if rtype == "aws:kms/key:Key":
+            if rtype in SWAPS:
                 swap.update(result or {})
             done.append(f"{_short(rtype)} {r.name}")
     return done

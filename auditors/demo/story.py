@@ -6,7 +6,10 @@
 3. Drift: someone turns off log file validation and narrows the S3 selector to skip a noisy bucket.
    Scan: exactly those two gaps, marked new against the clean scan. (A stopped trail would fail every
    coverage control with it: a trail that is not logging records nothing.)
-4. `verify aws` on a day of signed CloudTrail deliveries: every hour verified; then one log file is
+4. A high-risk event: someone shortens the archive's lifecycle. The alert filters deployed in step 2 are
+   read back and AuditKit's evaluator shows which one matches the CloudTrail record and whom its alarm
+   reaches (the emulator never evaluates a pattern); a read of the same lifecycle matches none.
+5. `verify aws` on a day of signed CloudTrail deliveries: every hour verified; then one log file is
    rewritten and exactly that file is reported.
 """
 
@@ -158,7 +161,9 @@ def _evidence_package(folder: Path, reports: tuple[Report, ...], err: Console) -
 def run_demo(folder: Path) -> int:
     err = Console(stderr=True)
     settings = read_stack_file(STACKS / "Pulumi.demo.yaml")
-    options = AwsScanOptions(settings.retention, regions=REGIONS)
+    # The stack names its PHI buckets: the PHI read-volume alert is judged on those (the console's log bucket is not one).
+    phi = settings.aws.alerts.phi_buckets if settings.aws and settings.aws.alerts else None
+    options = AwsScanOptions(settings.retention, regions=REGIONS, phi_buckets=phi)
     ok = True
     with aws_emulator() as endpoint:
         session = boto3.Session(region_name="us-east-1")
@@ -192,7 +197,12 @@ def run_demo(folder: Path) -> int:
         seen = {(f.control, "trail" if f.control == LOG_VALIDATION.control else f.resource) for f in drift.gaps}
         ok &= seen == EXPECTED_DRIFT and all(s == "new" for s in drift.baseline_state.values())
 
-        err.rule("4. Verify the logs themselves: an intact day, then one log file altered")
+        err.rule("4. A high-risk event: the archive's lifecycle shortened, judged by the deployed alerts")
+        from auditkit.auditors.demo.alert_step import run_alert_step
+
+        ok &= run_alert_step(session, trail, err)
+
+        err.rule("5. Verify the logs themselves: an intact day, then one log file altered")
         from auditkit.auditors.demo.verify_step import run_verify_step
 
         ok &= run_verify_step(session, endpoint, REGIONS, folder)
@@ -211,6 +221,7 @@ def run_demo(folder: Path) -> int:
         err.print(
             "[green]demo: the console defaults showed gaps, the shipped baseline had none, and the drift showed exactly the injected gaps[/green]"
         )
+        err.print("[green]demo: the archive's lifecycle change matched its alert, which reaches a subscriber[/green]")
         err.print("[green]demo: verify proved the intact day of logs and caught the altered log file[/green]")
         return 0
     err.print("[red]demo: the story did not hold; see the tables above[/red]")

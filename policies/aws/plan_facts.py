@@ -24,6 +24,7 @@ from auditkit.policies.aws.facts import (
     TrailFacts,
     Transition,
 )
+from auditkit.policies.aws.plan_alerts import alert_verdicts
 from auditkit.policies.aws.regions import partition_of
 from auditkit.policies.aws.resource_types import (
     BUCKET,
@@ -226,7 +227,7 @@ def destination_buckets(resources: Sequence[PlanResource]) -> list[str]:
 
 
 # The kinds judged over every trail of the plan: with no trail at all, each of them is a gap.
-COVERAGE = ("any trail", "bucket", "account")
+COVERAGE = ("any trail", "bucket", "account", "alert")
 
 
 def judge_aws_plan(
@@ -235,6 +236,7 @@ def judge_aws_plan(
     s3_scope: Sequence[str] | None = None,
     archive_buckets: Sequence[str] = (),
     require_trail: bool = True,
+    phi_buckets: Sequence[str] | None = None,
 ) -> list[Verdict]:
     """Every AWS rule judged over a whole plan. s3_scope None means every bucket.
 
@@ -242,12 +244,14 @@ def judge_aws_plan(
     logging stack) whose configuration resources this plan may still touch.
     require_trail: False for stacks that do not declare AWS audit logging themselves.
     Resource types are read through the one alias table (resource_types.canonical_plan).
+    phi_buckets: the buckets the PHI read-volume alert watches (None: not named, a gap of that alert).
     """
     resources = canonical_plan(resources)
     trails = [(r.name, trail_facts(r.props)) for r in resources if r.type == TRAIL]
     verdicts: list[Verdict] = []
     if trails:
         verdicts = _trail_verdicts(resources, trails, s3_scope)
+        verdicts += alert_verdicts(resources, trails, phi_buckets)
     elif require_trail:
         coverage = [r for r in rules.RULES if isinstance(r, Rule) and r.per in COVERAGE]
         verdicts = [Verdict(r.control, (), ("the plan has no CloudTrail trail",)) for r in coverage]

@@ -29,6 +29,13 @@ LOGGING = "aws:s3/bucketLogging:BucketLogging"
 KMS_KEY = "aws:kms/key:Key"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 IAM_ROLE = "aws:iam/role:Role"
+# High-risk activity alerts (components/aws/alerts.py).
+METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+SNS_TOPIC = "aws:sns/topic:Topic"
+SNS_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+GUARDDUTY_DETECTOR = "aws:guardduty/detector:Detector"
+GUARDDUTY_FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 
 ALIASES: dict[str, str] = {
     "aws:s3/bucketV2:BucketV2": BUCKET,
@@ -50,6 +57,11 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "kmsMasterKeyId": (KMS_KEY,),
     "cloudWatchLogsGroupArn": (LOG_GROUP,),
     "cloudWatchLogsRoleArn": (IAM_ROLE,),
+    # The alerts: a filter's log group, an alarm's actions and a subscription's topic, a feature's detector.
+    "logGroupName": (LOG_GROUP,),
+    "alarmActions": (SNS_TOPIC,),
+    "topic": (SNS_TOPIC,),
+    "detectorId": (GUARDDUTY_DETECTOR,),
 }
 
 

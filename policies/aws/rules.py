@@ -9,6 +9,7 @@ scan (auditors/aws/assess.py) iterate this table. What each kind of subject is, 
 - bucket: the trails, the buckets in scope (name -> ARN space) and their region (None in a plan).
 - archive: a trail's log archive (LogArchive).
 - log chain: judged over the delivered logs by `auditkit verify aws`.
+- alert: the account's high-risk activity alerting (AlertWiring): filters, alarms, topics, GuardDuty.
 
 Reads are the API operations as the collector records a failure (Failure.operation); the least-privilege
 policy (auditors/aws/scan-policy.json) grants each of them.
@@ -16,7 +17,11 @@ policy (auditors/aws/scan-policy.json) grants each of them.
 
 from __future__ import annotations
 
-from auditkit.policies.aws import judges
+from functools import partial
+
+from auditkit.policies.alerts.catalog import alerts_on
+from auditkit.policies.alerts.model import Alert
+from auditkit.policies.aws import alert_judges, judges
 from auditkit.policies.rule import EvidenceRule, Rule
 
 # What a coverage verdict rests on: every region's trails, each one's status and selectors.
@@ -88,3 +93,23 @@ RULES: tuple[Rule | EvidenceRule, ...] = (
 )
 # An account that could not be entered or read is an ERROR of this control: every account must pass it first.
 WHOLE_ACCOUNT = MULTI_REGION
+
+# High-risk activity alerts (policies/alerts/catalog.py), one control per alert, judged per "alert": the
+# account's (or plan's) AlertWiring, by what its metric filters match (policies/aws/alert_judges.py).
+ALERT_READS = ("DescribeTrails", "DescribeMetricFilters", "DescribeAlarms", "ListSubscriptionsByTopic")
+# Which buckets hold PHI is the scan's bucket scope; GuardDuty S3 Protection watches them for anomalies.
+PHI_READS = ("ListBuckets", "GetResources", "ListDetectors", "GetDetector")
+
+
+def _alert_rule(alert: Alert) -> Rule:
+    return Rule(
+        alert.control_id("aws"),
+        partial(alert_judges.alert_gaps, alert.id),
+        per="alert",
+        reads=ALERT_READS + (PHI_READS if alert.id == alert_judges.PHI_READ_VOLUME else ()),
+        summary=partial(alert_judges.alert_summary, alert.id),
+    )
+
+
+ALERT_RULES: tuple[Rule, ...] = tuple(_alert_rule(a) for a in alerts_on("aws"))
+RULES = (*RULES, *ALERT_RULES)

@@ -39,7 +39,9 @@ def _trail_policy(rule: Rule) -> ResourceValidationPolicy:
 
 
 def _judge(plan: Sequence[PlanResource], config: PackConfig) -> list[Verdict]:
-    return judge_aws_plan(plan, config.required, config.s3_scope, config.archive_buckets, "aws" in config.clouds)
+    return judge_aws_plan(
+        plan, config.required, config.s3_scope, config.archive_buckets, "aws" in config.clouds, config.phi_buckets
+    )
 
 
 def aws_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:

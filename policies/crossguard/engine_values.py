@@ -108,7 +108,9 @@ def _resolver(r: PolicyResource) -> Resolve:
     def resolve(path: tuple[str, ...]) -> Any:
         if path and path[-1] in ARM_IDS and len(path) == 1:
             return _arm_id(r, path)
-        wanted = TARGETS.get(path[-1]) if path else None
+        # An item of a list of references (an alarm's actions) is resolved as the list's field.
+        key = path[-2] if len(path) > 1 and path[-1].isdigit() else path[-1] if path else ""
+        wanted = TARGETS.get(key)
         deps = (r.property_dependencies or {}).get(path[0], []) if wanted else []
         named = [d for d in deps if canonical_type(d.resource_type) in (wanted or ())]
         if len(named) != 1:

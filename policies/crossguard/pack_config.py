@@ -34,6 +34,11 @@ SCHEMA = PolicyConfigSchema(
         "clouds": {"type": "array", "items": {"type": "string"}},
         "s3Scope": {"description": "'all' or the bucket names whose S3 data events must be recorded"},
         "archiveBuckets": {"type": "array", "items": {"type": "string"}, "default": []},
+        "phiBuckets": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the buckets whose object reads the PHI read-volume alert counts (auditkit:aws.alerts.phiBuckets)",
+        },
         "gcpExemptedMembers": {
             "type": "object",
             "description": "members allowed to be exempted from Data Access logs, with the reason",
@@ -61,6 +66,7 @@ class PackConfig:
     gcp_kms_key: str | None
     azure_resources: tuple[str, ...]
     azure_shared_key_access: bool
+    phi_buckets: tuple[str, ...] | None = None
 
 
 def whole_number(field: str, value: Any) -> int | None:
@@ -99,6 +105,8 @@ def settings_config(settings: Any) -> dict[str, Any]:
     }
     if settings.aws is not None:
         out["s3Scope"] = "all" if settings.aws.s3_buckets is None else list(settings.aws.s3_buckets)
+        if settings.aws.alerts is not None and settings.aws.alerts.phi_buckets:
+            out["phiBuckets"] = list(settings.aws.alerts.phi_buckets)
     if settings.gcp is not None:
         out["gcpExemptedMembers"] = dict(settings.gcp.exemptions)
         if settings.gcp.kms_key_name:
@@ -150,6 +158,9 @@ def parse_pack_config(raw: Mapping[str, Any] | None, stack: Any = None) -> PackC
     scope = raw.get("s3Scope", "all")
     if scope != "all" and not (isinstance(scope, list) and all(isinstance(b, str) for b in scope)):
         raise ConfigError("s3Scope", scope, "'all' or a list of bucket names")
+    phi = raw.get("phiBuckets")
+    if phi is not None and not (isinstance(phi, list) and phi and all(isinstance(b, str) for b in phi)):
+        raise ConfigError("phiBuckets", phi, "a non-empty list of bucket names")
     clouds = raw.get("clouds", ["aws"])
     if isinstance(clouds, str) or not isinstance(clouds, list):
         raise ConfigError("clouds", clouds, "a list such as [aws, gcp]")
@@ -162,6 +173,7 @@ def parse_pack_config(raw: Mapping[str, Any] | None, stack: Any = None) -> PackC
         gcp_kms_key=raw.get("gcpKmsKey"),
         azure_resources=tuple(raw.get("azureResources") or ()),
         azure_shared_key_access=boolean("azureSharedKeyAccess", raw.get("azureSharedKeyAccess", False)),
+        phi_buckets=tuple(phi) if phi else None,
     )
 
 

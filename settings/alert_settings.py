@@ -1,0 +1,65 @@
+"""`auditkit:aws.alerts`: who the high-risk activity alarms reach and what they watch (components/aws/alerts.py).
+
+Checked before anything is registered: every field refused names the field, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auditkit.policies.errors import ConfigError
+from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
+from auditkit.settings.pulumi_values import check_keys, flag
+
+ALERT_KEYS = ("email", "https", "phiBuckets", "guardDuty")
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
+_HTTPS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+
+
+@dataclass(frozen=True)
+class AwsAlertSettings:
+    """Who the alarms reach (SNS email and https subscriptions), which buckets hold PHI, and GuardDuty."""
+
+    email: tuple[str, ...] = ()
+    https: tuple[str, ...] = ()
+    # The buckets whose object reads count towards the PHI read-volume alert; None: not named.
+    phi_buckets: tuple[str, ...] | None = None
+    # False when GuardDuty is managed elsewhere (a delegated administrator): one detector per account and region.
+    guard_duty: bool = True
+
+
+def _endpoints(field: str, value: Any, pattern: re.Pattern[str], allowed: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(field, value, f"a list of {allowed}")
+    for v in value:
+        if not isinstance(v, str) or not pattern.match(v):
+            raise ConfigError(field, v, allowed)
+    if len(set(value)) != len(value):
+        raise ConfigError(field, value, f"each of the {allowed} once")
+    return tuple(value)
+
+
+def alert_settings(raw: Any, buckets: tuple[str, ...] | None) -> AwsAlertSettings | None:
+    """`aws.alerts`: false, or who is notified and what is watched. Checked before anything is registered."""
+    if raw is False or raw in ("false", "False"):
+        return None
+    if not isinstance(raw, Mapping):
+        raise ConfigError("aws.alerts", raw, "false, or a mapping of " + ", ".join(ALERT_KEYS))
+    check_keys("aws.alerts.", raw, ALERT_KEYS)
+    phi = raw.get("phiBuckets")
+    if phi is not None:
+        if not isinstance(phi, list) or not phi or not all(isinstance(b, str) for b in phi):
+            raise ConfigError("aws.alerts.phiBuckets", phi, "a non-empty list of bucket names")
+        for b in phi:
+            # `*` is the filter pattern's wildcard: phi-* counts every bucket whose name starts phi-.
+            if not isinstance(b, str) or aws_bucket("aws.alerts.phiBuckets", b.replace("*", "x")) is None:
+                raise ConfigError("aws.alerts.phiBuckets", b, "bucket names (a '*' stands for any characters)")
+    return AwsAlertSettings(
+        email=_endpoints("aws.alerts.email", raw.get("email", []), _EMAIL, "email addresses (name@example.com)"),
+        https=_endpoints("aws.alerts.https", raw.get("https", []), _HTTPS, "https:// URLs"),
+        phi_buckets=tuple(phi) if phi is not None else buckets,
+        guard_duty=flag("aws.alerts.guardDuty", raw.get("guardDuty", True)),
+    )

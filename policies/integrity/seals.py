@@ -136,7 +136,11 @@ def _statement(d: Any, key: str) -> Statement:
     prev = d.get("previous")
     previous = None
     if prev is not None:
-        if not isinstance(prev, dict) or not isinstance(prev.get("key"), str) or not isinstance(prev.get("sha256"), str):
+        if (
+            not isinstance(prev, dict)
+            or not isinstance(prev.get("key"), str)
+            or not isinstance(prev.get("sha256"), str)
+        ):
             raise SealRejected(f"previous {prev!r:.120} is neither null nor a {{key, sha256}} link")
         previous = Link(prev["key"], prev["sha256"])
     s = Statement(

@@ -34,6 +34,7 @@ class Usage:
     seal_reads: int = 0
     content_reads: int = 0
     writes: int = 0
+    key_reads: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, **counts: int) -> None:

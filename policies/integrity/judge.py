@@ -181,25 +181,32 @@ def _sealed_hour(
         return HourVerdict(period, "error", f"{read.key}: {'; '.join(out.errors)}", seal)
     recomputed = root([leaf.hash_of_leaf() for leaf in now_leaves]).hex()
     assert recomputed == seal.statement.root  # every leaf matched, so the tree is the sealed one
+    linked = "linked to the hour before" if seal.statement.previous else "the chain's first seal"
     how = "contents hashed" if content is not None else "metadata compared; contents not read (--deep hashes them)"
     return HourVerdict(
         period,
         "verified",
         f"{seal.statement.leaf_count} object(s) sealed in {read.key}: signature by {seal.statement.key_version} "
-        f"valid, linked to the hour before, root {recomputed[:16]}... recomputed from the objects as they are now "
-        f"({how})",
+        f"valid, {linked}, root {recomputed[:16]}... recomputed from the objects as they are now ({how})",
         seal,
     )
 
 
 def _unsealed_hour(
-    period: datetime, read: SealRead | None, in_hour: Sequence[ArchiveObject], expect: Expect
+    period: datetime, read: SealRead | None, in_hour: Sequence[ArchiveObject], expect: Expect, newest: datetime | None
 ) -> HourVerdict:
     key = seal_key(period)
     if read is not None and read.error:
         return HourVerdict(period, "error", f"{key}: {read.error}")
     if read is not None and read.problem:
         return HourVerdict(period, "failed", f"{key} is not a valid seal of this hour: {read.problem}")
+    if newest is not None and newest > period:
+        return HourVerdict(
+            period,
+            "failed",
+            f"seal missing: no {key} although later hours are sealed (up to {seal_key(newest)}); the "
+            f"{len(in_hour)} object(s) created in it are not proven complete or unaltered",
+        )
     reason = open_reason(period, in_hour, expect.now, expect.settle)
     if reason:
         return HourVerdict(period, "open", f"still open, not sealed yet: {reason}; {len(in_hour)} object(s) so far")
@@ -239,13 +246,14 @@ def judge_hours(
             why = a.error if a is not None and a.error else "changed or removed after it was verified"
             state = "error" if a is not None and a.error else "failed"
             out.append(HourVerdict(at, state, f"{anchor.key} (the checkpoint's chain head): {why}"))
+    newest = max((p for k in seal_keys if (p := period_of_key(k)) is not None), default=None)
     for period in expect.hours():
         read = reads.get(period)
         in_hour = by_hour.get(period, [])
         if read is not None and read.seal is not None:
             out.append(_sealed_hour(period, read, in_hour, by_name, (reads, seal_keys, anchor), content))
         else:
-            out.append(_unsealed_hour(period, read, in_hour, expect))
+            out.append(_unsealed_hour(period, read, in_hour, expect, newest))
     return out
 
 

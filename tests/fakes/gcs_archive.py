@@ -22,7 +22,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -148,6 +148,11 @@ class FakeGcsArchive:
             resource["md5Hash"] = _b64(hashlib.md5(data).digest())  # noqa: S324 - GCS's own field
         self.objects[name] = StoredObject(data, resource)
         return resource
+
+    def rewrite(self, name: str, data: bytes) -> dict:
+        """Someone with the power to bypass the lock writes the name again: a new generation, its own hashes."""
+        created = datetime.fromisoformat(self.objects[name].resource["timeCreated"].replace("Z", "+00:00"))
+        return self.put(name, data, created + timedelta(seconds=1))
 
     def corrupt(self, name: str, data: bytes) -> None:
         """The bytes change under unchanged metadata (what only a content read can find)."""

@@ -1,0 +1,84 @@
+"""Sealed archives on the fakes, through the real SDK clients: a GCS bucket with Cloud KMS, an Azure
+container with Key Vault. Objects are written as Cloud Logging sinks and Azure Monitor write them
+(tests/fakes/gcs_archive.py, blob_archive.py cite the shapes)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from auditkit.auditors.cli import build_parser
+from auditkit.auditors.seal.cloud_kms import CloudKms
+from auditkit.auditors.seal.gcs import GcsArchive
+from auditkit.auditors.seal.sealing import SealOptions, seal_archive
+from auditkit.auditors.seal.verification import VerifyOptions, verify_sealed
+from auditkit.policies.gcp.rules import ARCHIVE_INTEGRITY
+from tests.fakes.cloud_kms import KEY, FakeCloudKms
+from tests.fakes.gcs_archive import FakeGcsArchive
+
+T0 = datetime(2026, 11, 30, 3, tzinfo=timezone.utc)
+SETTLE = timedelta(minutes=30)
+GRACE = timedelta(hours=2)
+SEALED_AT = T0 + timedelta(hours=3, minutes=50)  # 03, 04, 05 closed; 06 open
+
+
+def sink_name(hour: int, shard: int) -> str:
+    """Cloud Logging's object names for a sink to Cloud Storage (logging/docs/export/storage#gcs-organization)."""
+    return f"cloudaudit.googleapis.com/activity/2026/11/30/{hour:02d}:00:00_{hour:02d}:59:59_S{shard}.json"
+
+
+@dataclass
+class GcpWorld:
+    gcs: FakeGcsArchive
+    kms: FakeCloudKms
+    version: str
+
+    def archive(self) -> GcsArchive:
+        return GcsArchive(self.gcs.client(), self.gcs.bucket, 10)
+
+    def signer(self, version: str | None = None) -> CloudKms:
+        signer = CloudKms(self.kms.session(), version or self.version, 10, self.kms.endpoint)
+        signer.prepare()
+        return signer
+
+    def keys(self, key: str = KEY) -> CloudKms:
+        return CloudKms(self.kms.session(), key, 10, self.kms.endpoint)
+
+    def seal(self, now: datetime = SEALED_AT, since: datetime = T0):
+        return seal_archive(self.archive(), self.signer(), SealOptions(SETTLE, since), now)
+
+    def verify(self, now: datetime = SEALED_AT, deep: bool = False, checkpoint: str | None = None, archive=None):
+        options = VerifyOptions(T0, now, SETTLE, GRACE, deep, checkpoint)
+        return verify_sealed(
+            archive or self.archive(), self.keys(), options, ARCHIVE_INTEGRITY.control, now, _gcp_classify
+        )
+
+    def by_hour(self, report) -> dict[str, Any]:
+        return {f.resource.rsplit("/", 1)[1]: f for f in report.findings}
+
+
+def _gcp_classify(exc: BaseException) -> tuple[str, str]:
+    from auditkit.auditors.gcp.calls import classify
+
+    return classify(exc)
+
+
+def gcp_world() -> GcpWorld:
+    gcs, kms = FakeGcsArchive(), FakeCloudKms()
+    version = kms.add_version(1)
+    for hour in (3, 4, 5, 6):
+        for shard in range(3):
+            created = T0.replace(hour=hour) + timedelta(minutes=5 + 20 * shard, seconds=7, microseconds=123000)
+            gcs.put(
+                sink_name(hour, shard),
+                b'{"logName":"activity","n":%d}\n' % (hour * 10 + shard),
+                created,
+                composite=shard == 2,
+            )
+    return GcpWorld(gcs, kms, version)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    return build_parser().parse_args(argv)

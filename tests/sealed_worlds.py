@@ -82,3 +82,58 @@ def gcp_world() -> GcpWorld:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     return build_parser().parse_args(argv)
+
+
+@dataclass
+class AzureWorld:
+    blob: Any
+    vault: Any
+    kid: str
+
+    def archive(self):
+        from auditkit.auditors.seal.azure_blob import BlobArchive
+        from tests.fakes.arm import FakeCredential
+
+        return BlobArchive(self.blob.container_client(FakeCredential()), 10)
+
+    def key_vault(self, key: str, versioned: bool):
+        from auditkit.auditors.seal.key_vault import KeyVault
+        from tests.fakes.arm import FakeCredential
+
+        return KeyVault(FakeCredential(), key, 10, versioned, connection_verify=str(self.vault.cert))
+
+    def seal(self, now: datetime, kid: str | None = None):
+        signer = self.key_vault(kid or self.kid, True)
+        signer.prepare()
+        return seal_archive(self.archive(), signer, SealOptions(SETTLE, T0), now)
+
+    def verify(self, now: datetime, deep: bool = False):
+        from auditkit.auditors.azure.collect import classify
+        from auditkit.policies.azure.rules import ARCHIVE_INTEGRITY as AZURE_INTEGRITY
+
+        options = VerifyOptions(T0, now, SETTLE, GRACE, deep)
+        source = self.key_vault(self.kid.rsplit("/", 1)[0], False)
+        return verify_sealed(self.archive(), source, options, AZURE_INTEGRITY.control, now, classify)
+
+    def by_hour(self, report) -> dict[str, Any]:
+        return {f.resource.rsplit("/", 1)[1]: f for f in report.findings}
+
+
+def monitor_blob(hour: int, resource: str = "VAULTS/KV-PHI") -> str:
+    """Azure Monitor's blob for one hour of a resource's logs (azure-monitor/essentials/resource-logs#send-to-azure-storage)."""
+    return (
+        f"resourceId=/SUBSCRIPTIONS/1A66CE04-B633-4A0B-B2BC-A912EC8986A6/RESOURCEGROUPS/VIRUELA1/PROVIDERS/"
+        f"MICROSOFT.KEYVAULT/{resource}/y=2026/m=11/d=30/h={hour:02d}/m=00/PT1H.json"
+    )
+
+
+def azure_world() -> AzureWorld:
+    from tests.fakes.blob_archive import FakeBlobArchive
+    from tests.fakes.key_vault import FakeKeyVault
+
+    blob, vault = FakeBlobArchive(), FakeKeyVault()
+    kid = vault.add_key()
+    for hour in (3, 4, 5):
+        for minute in (2, 21, 44, 58):
+            blob.append(monitor_blob(hour), b'{"category":"AuditEvent"}\n', T0.replace(hour=hour, minute=minute))
+    return AzureWorld(blob, vault, kid)

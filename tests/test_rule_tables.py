@@ -39,11 +39,15 @@ def test_every_catalog_control_has_exactly_one_rule_and_every_rule_a_control(clo
 
 def test_evidence_rules_are_the_catalog_evidence_controls():
     evidence = {r.control for t in TABLES.values() for r in t.RULES if isinstance(r, EvidenceRule)}
-    assert evidence == EVIDENCE_CONTROLS == {
-        aws_rules.INTEGRITY.control,
-        gcp_rules.ARCHIVE_INTEGRITY.control,
-        azure_rules.ARCHIVE_INTEGRITY.control,
-    }
+    assert (
+        evidence
+        == EVIDENCE_CONTROLS
+        == {
+            aws_rules.INTEGRITY.control,
+            gcp_rules.ARCHIVE_INTEGRITY.control,
+            azure_rules.ARCHIVE_INTEGRITY.control,
+        }
+    )
     assert aws_rules.INTEGRITY.judged_by == "auditkit verify aws"
     assert gcp_rules.ARCHIVE_INTEGRITY.judged_by == "auditkit verify gcp"
     assert azure_rules.ARCHIVE_INTEGRITY.judged_by == "auditkit verify azure"

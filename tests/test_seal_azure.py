@@ -1,8 +1,6 @@
 """`auditkit seal azure` and `auditkit verify azure` on a fake Blob container and a fake Key Vault, through
 azure-storage-blob and azure-core: append blobs that grow until their hour closes, and each tampering kind."""
 
-from datetime import timedelta
-
 import pytest
 
 from auditkit.auditors.findings import Status
@@ -28,7 +26,9 @@ def test_an_append_blob_still_growing_keeps_its_hour_open(world):
     assert [s.key for s in outcome.sealed] == ["auditkit-seals/2026/11/30/03.json"]
     assert [h.hour for h, _ in outcome.waiting] == [4, 5, 6]
     why = dict((h.hour, w) for h, w in outcome.waiting)
-    assert why[4].startswith(f"1 append blob(s) created in it are still growing (e.g. {monitor_blob(4)}, last written 2026-11-30T06:05:00Z")
+    assert why[4].startswith(
+        f"1 append blob(s) created in it are still growing (e.g. {monitor_blob(4)}, last written 2026-11-30T06:05:00Z"
+    )
     assert why[5].startswith("the hour is not closed yet (closes at 2026-11-30T06:30:00Z")
     later = world.seal(T0.replace(hour=6, minute=40))
     assert [s.key for s in later.sealed] == ["auditkit-seals/2026/11/30/04.json", "auditkit-seals/2026/11/30/05.json"]
@@ -49,7 +49,9 @@ def test_seals_hash_append_blobs_without_content_md5_and_sign_with_key_vault(wor
 
     assert verifies(jwk_public_key(b64url(key.n), b64url(key.e)), first.statement.digest(), first.signature)
     assert first.statement.key_version == world.kid and first.statement.algorithm == "RS256"
-    assert any(r.startswith("POST /keys/auditkit-seal/9885aa558e8d448789683188f8c194b0/sign") for r in world.vault.requests)
+    assert any(
+        r.startswith("POST /keys/auditkit-seal/9885aa558e8d448789683188f8c194b0/sign") for r in world.vault.requests
+    )
 
 
 def test_a_sealed_container_verifies_and_each_tampering_kind_fails_its_hour(world):
@@ -61,7 +63,9 @@ def test_a_sealed_container_verifies_and_each_tampering_kind_fails_its_hour(worl
     del world.blob.blobs[monitor_blob(4)]  # missing
     world.blob.put("resourceId=/forged/y=2026/m=11/d=30/h=05/m=00/PT1H.json", b"{}", T0.replace(hour=5, minute=30))
     hours = world.by_hour(world.verify(now))
-    assert hours["2026-11-30T03:00Z"].status is Status.FAIL and "1 object(s) altered" in hours["2026-11-30T03:00Z"].message
+    assert (
+        hours["2026-11-30T03:00Z"].status is Status.FAIL and "1 object(s) altered" in hours["2026-11-30T03:00Z"].message
+    )
     assert "(version " in hours["2026-11-30T03:00Z"].message and "size " in hours["2026-11-30T03:00Z"].message
     assert hours["2026-11-30T04:00Z"].message.endswith(f"1 object(s) missing: {monitor_blob(4)}")
     assert "not in any seal (slipped in): resourceId=/forged/" in hours["2026-11-30T05:00Z"].message

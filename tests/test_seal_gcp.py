@@ -120,11 +120,14 @@ def test_a_deleted_object_fails_its_hour(world):
 
 def test_an_object_slipped_into_a_sealed_hour_fails_it(world):
     world.seal()
-    world.gcs.put("cloudaudit.googleapis.com/activity/2026/11/30/04:00:00_04:59:59_S9.json", b"{}", T0.replace(hour=4, minute=59))
+    world.gcs.put(
+        "cloudaudit.googleapis.com/activity/2026/11/30/04:00:00_04:59:59_S9.json", b"{}", T0.replace(hour=4, minute=59)
+    )
     report = world.verify()
     assert _status(world, report)["2026-11-30T04:00Z"] == "FAIL"
-    assert "1 object(s) not in any seal (slipped in): cloudaudit.googleapis.com/activity/2026/11/30/04:00:00_04:59:59_S9.json" in (
-        world.by_hour(report)["2026-11-30T04:00Z"].message
+    assert (
+        "1 object(s) not in any seal (slipped in): cloudaudit.googleapis.com/activity/2026/11/30/04:00:00_04:59:59_S9.json"
+        in (world.by_hour(report)["2026-11-30T04:00Z"].message)
     )
 
 
@@ -139,14 +142,19 @@ def test_a_deleted_seal_is_a_gap_and_breaks_the_next_link(world):
     )
     assert "the 3 object(s) created in it are not proven" in hours["2026-11-30T04:00Z"].message
     assert hours["2026-11-30T05:00Z"].status is Status.FAIL
-    assert "links to auditkit-seals/2026/11/30/04.json, which is not in the archive (deleted)" in hours["2026-11-30T05:00Z"].message
+    assert (
+        "links to auditkit-seals/2026/11/30/04.json, which is not in the archive (deleted)"
+        in hours["2026-11-30T05:00Z"].message
+    )
     assert hours["2026-11-30T03:00Z"].status is Status.PASS
 
 
 def test_a_closed_hour_awaits_its_seal_for_the_grace_time_then_is_a_gap(world):
     world.seal()
     soon = world.verify(now=SEALED_AT + timedelta(minutes=45))  # 06 closed at 07:30, seal due by 09:30
-    assert world.by_hour(soon)["2026-11-30T06:00Z"].message.startswith("closed, its seal is due by 2026-11-30T09:30:00Z")
+    assert world.by_hour(soon)["2026-11-30T06:00Z"].message.startswith(
+        "closed, its seal is due by 2026-11-30T09:30:00Z"
+    )
     assert world.by_hour(soon)["2026-11-30T06:00Z"].status is Status.PASS
     late = world.verify(now=T0.replace(hour=9, minute=31))
     assert world.by_hour(late)["2026-11-30T06:00Z"].status is Status.FAIL
@@ -204,13 +212,17 @@ def test_what_cannot_be_read_is_an_error_naming_the_hour(world):
     report = world.verify()
     hours = world.by_hour(report)
     assert hours["2026-11-30T04:00Z"].status is Status.ERROR
-    assert hours["2026-11-30T04:00Z"].message.startswith("auditkit-seals/2026/11/30/04.json: could not be read: Forbidden")
+    assert hours["2026-11-30T04:00Z"].message.startswith(
+        "auditkit-seals/2026/11/30/04.json: could not be read: Forbidden"
+    )
     assert hours["2026-11-30T03:00Z"].status is Status.PASS
     assert report.exit_code() == 2
     world.gcs.list_denied = True
     listed = world.verify()
     assert {f.status for f in listed.findings} == {Status.ERROR}
-    assert [f.resource for f in listed.findings] == [f"gs://{world.gcs.bucket}/2026-11-30T0{h}:00Z" for h in (3, 4, 5, 6)]
+    assert [f.resource for f in listed.findings] == [
+        f"gs://{world.gcs.bucket}/2026-11-30T0{h}:00Z" for h in (3, 4, 5, 6)
+    ]
     assert listed.findings[0].message.startswith("could not list the archive (Forbidden:")
 
 
@@ -237,7 +249,10 @@ def test_deep_hashes_contents_that_metadata_cannot_show(world):
     deep = world.verify(deep=True)
     message = world.by_hour(deep)["2026-11-30T03:00Z"].message
     assert world.by_hour(deep)["2026-11-30T03:00Z"].status is Status.FAIL
-    assert f"{sink_name(3, 1)} (content hashes to md5:" in message and f"{sink_name(3, 2)} (content hashes to crc32c:" in message
+    assert (
+        f"{sink_name(3, 1)} (content hashes to md5:" in message
+        and f"{sink_name(3, 2)} (content hashes to crc32c:" in message
+    )
     assert deep.scanned["content_reads"] == 9  # the objects of the three sealed hours, each once
     assert world.by_hour(deep)["2026-11-30T04:00Z"].message.endswith("(contents hashed)")
 
@@ -246,7 +261,10 @@ def test_a_checkpoint_resumes_after_its_head_and_finds_the_head_replaced(world, 
     world.seal()
     cp = str(tmp_path / "cp.json")
     first = world.verify(checkpoint=cp)
-    assert json.loads(open(cp).read())["archives"][f"gs://{world.gcs.bucket}"]["key"] == "auditkit-seals/2026/11/30/05.json"
+    assert (
+        json.loads(open(cp).read())["archives"][f"gs://{world.gcs.bucket}"]["key"]
+        == "auditkit-seals/2026/11/30/05.json"
+    )
     assert len(first.findings) == 4
     world.seal(now=SEALED_AT + timedelta(hours=1))
     second = world.verify(now=SEALED_AT + timedelta(hours=1), checkpoint=cp)
@@ -264,4 +282,7 @@ def test_a_checkpoint_resumes_after_its_head_and_finds_the_head_replaced(world, 
     world.gcs.rewrite(key, json.dumps(doc).encode())
     third = world.verify(now=SEALED_AT + timedelta(hours=1), checkpoint=cp)
     assert world.by_hour(third)["2026-11-30T06:00Z"].status is Status.FAIL
-    assert "(the checkpoint's chain head): changed or removed after it was verified" in world.by_hour(third)["2026-11-30T06:00Z"].message
+    assert (
+        "(the checkpoint's chain head): changed or removed after it was verified"
+        in world.by_hour(third)["2026-11-30T06:00Z"].message
+    )

@@ -11,8 +11,13 @@ import argparse
 import json
 import sys
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 
 from auditkit.policies.errors import ConfigError
+
+if TYPE_CHECKING:
+    from auditkit.auditors.seal.archive import Archive
+    from auditkit.auditors.seal.sealing import SealOptions
 
 SINCE_DEFAULT = timedelta(days=1)
 
@@ -49,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _common(azure)
 
 
-def options_from(args: argparse.Namespace, now: datetime) -> object:
+def options_from(args: argparse.Namespace, now: datetime) -> SealOptions:
     from auditkit.auditors.aws.verify.command import TIME_FORMS
     from auditkit.auditors.seal.sealing import SealOptions
 
@@ -69,21 +74,21 @@ def options_from(args: argparse.Namespace, now: datetime) -> object:
     return SealOptions(timedelta(minutes=args.settle), since, args.max_hours)
 
 
-def _opened(args: argparse.Namespace) -> tuple[object, object]:
+def _opened(args: argparse.Namespace) -> tuple[Archive, Any]:
     if args.cloud == "gcp":
-        from auditkit.auditors.gcp.verify.command import CRYPTO_KEY, clients
+        from auditkit.auditors.gcp.verify import command as gcp
 
         key = args.key_version.rsplit("/cryptoKeyVersions/", 1)
-        if len(key) != 2 or not CRYPTO_KEY.match(key[0]) or not key[1].isdigit():
+        if len(key) != 2 or not gcp.CRYPTO_KEY.match(key[0]) or not key[1].isdigit():
             form = "projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N"
             raise ConfigError("--key-version", args.key_version, f"a Cloud KMS CryptoKeyVersion name {form}")
-        return clients(args, args.key_version)
-    from auditkit.auditors.azure.verify.command import check_container_url, clients
+        return gcp.clients(args, args.key_version)
+    from auditkit.auditors.azure.verify import command as azure
     from auditkit.auditors.seal.key_vault import key_parts
 
-    check_container_url(args.container_url)
+    azure.check_container_url(args.container_url)
     key_parts("--key-id", args.key_id, versioned=True)
-    return clients(args, args.key_id, True)
+    return azure.clients(args, args.key_id, True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
     options = options_from(args, now)
     archive, signer = _opened(args)  # arguments are all checked before this, the first cloud call
     try:
-        signer.prepare()  # type: ignore[attr-defined]
-        outcome = seal_archive(archive, signer, options, now)  # type: ignore[arg-type]
+        signer.prepare()
+        outcome = seal_archive(archive, signer, options, now)
     except SealingRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -106,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             "open": [{"hour": f"{h:%Y-%m-%dT%H:00Z}", "why": why} for h, why in outcome.waiting],
             "head": {"key": outcome.head.key, "sha256": outcome.head.sha256} if outcome.head else None,
             "unsealed_late": outcome.unsealed_late,
-            "usage": archive.usage.as_dict(),  # type: ignore[attr-defined]
+            "usage": archive.usage.as_dict(),
         }
         print(json.dumps(doc, indent=1))
     else:

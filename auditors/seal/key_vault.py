@@ -60,7 +60,7 @@ class KeyVault:
         self.key = self.key_version = key.rstrip("/")
         self.algorithm = KEY_VAULT_ALGORITHM
         self.timeout = timeout
-        self.client = PipelineClient(
+        self.client: PipelineClient[Any, Any] = PipelineClient(
             self.vault,
             policies=[RetryPolicy(retry_total=3), BearerTokenCredentialPolicy(credential, _scope(self.vault))],
             transport=RequestsTransport(**transport),

@@ -61,7 +61,7 @@ def options_from(args: argparse.Namespace, now: datetime) -> VerifyOptions:
 
     if args.prove is not None:
         given = [
-            o
+            (o, v)
             for o, v in (
                 ("--start", args.start),
                 ("--end", args.end),
@@ -74,7 +74,8 @@ def options_from(args: argparse.Namespace, now: datetime) -> VerifyOptions:
         ]
         if given or args.format != "table":
             why = "--prove prints one object's proof as JSON; it takes no window, report or checkpoint options"
-            raise ConfigError(given[0] if given else "--format", args.prove, why)
+            option, value = given[0] if given else ("--format", args.format)
+            raise ConfigError(option, value, why)
     window = window_from_args(args, now)
     return VerifyOptions(
         window.start,
@@ -93,6 +94,7 @@ def deliver(
     control: str,
     classify: Classify,
     command: str,
+    now: datetime | None = None,
 ) -> int:
     from auditkit.auditors.findings import utc_now
     from auditkit.auditors.seal.checkpoint import load
@@ -106,7 +108,7 @@ def deliver(
         proven, doc = prove(archive, source, args.prove)
         report_delivery.write_output(json.dumps(doc, indent=1) + "\n", args.output)
         return 0 if proven else 1
-    report = verify_sealed(archive, source, options, control, started, classify)
+    report = verify_sealed(archive, source, options, control, now or started, classify)
     scope = {
         "archive": [archive.uri],
         "key": [source.key],

@@ -39,7 +39,7 @@ def test_seals_hash_append_blobs_without_content_md5_and_sign_with_key_vault(wor
     first = outcome.sealed[0]
     [leaf] = first.leaves
     stored = world.blob.blobs[monitor_blob(3)]
-    assert stored.md5 is None and leaf.hash.startswith("sha256:") and leaf.version == stored.etag
+    assert stored.md5 is None and leaf.hash.startswith("sha256:") and leaf.version == stored.etag.strip(chr(34))
     assert leaf.size == len(stored.data) and leaf.created == T0.replace(minute=2)
     key = world.vault.keys["/keys/auditkit-seal/9885aa558e8d448789683188f8c194b0"].public_key().public_numbers()
     import base64
@@ -108,3 +108,16 @@ def test_key_ids_are_checked_before_any_call():
 
 def test_creation_times_parse_to_utc():
     assert parse_time("2026-11-30T06:00:00Z") == T0.replace(hour=6)
+
+
+def test_prove_matches_the_listed_etag_with_the_quoted_header(world):
+    from auditkit.auditors.seal.proof import prove
+
+    world.seal(T0.replace(hour=6, minute=40))
+    source = world.key_vault(world.kid.rsplit("/", 1)[0], False)
+    proven, doc = prove(world.archive(), source, monitor_blob(4))
+    assert proven, doc["verdict"]
+    assert doc["leaf"]["version"] == world.blob.blobs[monitor_blob(4)].etag.strip('"')
+    world.blob.append(monitor_blob(4), b"{}\n", T0.replace(hour=6, minute=50))
+    proven, doc = prove(world.archive(), source, monitor_blob(4))
+    assert not proven and doc["verdict"].startswith("not proven: object altered (version ")

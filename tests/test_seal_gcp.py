@@ -286,3 +286,13 @@ def test_a_checkpoint_resumes_after_its_head_and_finds_the_head_replaced(world, 
         "(the checkpoint's chain head): changed or removed after it was verified"
         in world.by_hour(third)["2026-11-30T06:00Z"].message
     )
+
+
+def test_hours_before_the_first_seal_are_not_proven(world):
+    world.seal(since=T0 + timedelta(hours=1))
+    hours = world.by_hour(world.verify())
+    assert hours["2026-11-30T03:00Z"].status is Status.FAIL
+    assert hours["2026-11-30T03:00Z"].message.startswith(
+        "no seal: sealing began after this hour (the chain's first seal is auditkit-seals/2026/11/30/04.json); the 3 object(s)"
+    )
+    assert hours["2026-11-30T04:00Z"].status is Status.PASS

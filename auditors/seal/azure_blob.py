@@ -28,7 +28,7 @@ def archive_object(props: Any) -> ArchiveObject:
     blob_type = str(getattr(props.blob_type, "value", props.blob_type))
     return ArchiveObject(
         props.name,
-        str(props.etag),
+        str(props.etag).strip('"'),  # List Blobs gives it bare, Get Blob Properties quoted
         int(props.size),
         f"md5:{base64.b64encode(bytes(md5)).decode()}" if md5 else None,
         created,
@@ -76,7 +76,7 @@ class BlobArchive:
 
         # This version exactly: If-Match on the ETag the leaf records, so a concurrent write cannot slip in.
         stream = self.container.download_blob(
-            obj.name, etag=obj.version, match_condition=MatchConditions.IfNotModified, timeout=self.timeout
+            obj.name, etag=f'"{obj.version}"', match_condition=MatchConditions.IfNotModified, timeout=self.timeout
         )
         self.usage.add(content_reads=1)
         return hash_content(bytes(stream.readall()), kind)

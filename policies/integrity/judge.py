@@ -193,13 +193,25 @@ def _sealed_hour(
 
 
 def _unsealed_hour(
-    period: datetime, read: SealRead | None, in_hour: Sequence[ArchiveObject], expect: Expect, newest: datetime | None
+    period: datetime,
+    read: SealRead | None,
+    in_hour: Sequence[ArchiveObject],
+    expect: Expect,
+    sealed: tuple[datetime | None, datetime | None],
 ) -> HourVerdict:
+    oldest, newest = sealed
     key = seal_key(period)
     if read is not None and read.error:
         return HourVerdict(period, "error", f"{key}: {read.error}")
     if read is not None and read.problem:
         return HourVerdict(period, "failed", f"{key} is not a valid seal of this hour: {read.problem}")
+    if oldest is not None and oldest > period:
+        return HourVerdict(
+            period,
+            "failed",
+            f"no seal: sealing began after this hour (the chain's first seal is {seal_key(oldest)}); the "
+            f"{len(in_hour)} object(s) created in it are not proven complete or unaltered",
+        )
     if newest is not None and newest > period:
         return HourVerdict(
             period,
@@ -246,14 +258,15 @@ def judge_hours(
             why = a.error if a is not None and a.error else "changed or removed after it was verified"
             state = "error" if a is not None and a.error else "failed"
             out.append(HourVerdict(at, state, f"{anchor.key} (the checkpoint's chain head): {why}"))
-    newest = max((p for k in seal_keys if (p := period_of_key(k)) is not None), default=None)
+    periods = [p for k in seal_keys if (p := period_of_key(k)) is not None]
+    sealed = (min(periods, default=None), max(periods, default=None))
     for period in expect.hours():
         read = reads.get(period)
         in_hour = by_hour.get(period, [])
         if read is not None and read.seal is not None:
             out.append(_sealed_hour(period, read, in_hour, by_name, (reads, seal_keys, anchor), content))
         else:
-            out.append(_unsealed_hour(period, read, in_hour, expect, newest))
+            out.append(_unsealed_hour(period, read, in_hour, expect, sealed))
     return out
 
 

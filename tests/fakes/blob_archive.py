@@ -2,7 +2,8 @@
 
 Shapes from Microsoft's Blob service REST reference (learn.microsoft.com/rest/api/storageservices/):
 - List Blobs: `restype=container&comp=list`, EnumerationResults XML whose <Blob> has <Name> and
-  <Properties> with Creation-Time, Last-Modified (RFC 1123), Etag, Content-Length, Content-Type,
+  <Properties> with Creation-Time, Last-Modified (RFC 1123), Etag (bare, `0x8D...`; the ETag header is
+  quoted), Content-Length, Content-Type,
   Content-MD5 (empty for append blobs), BlobType (BlockBlob | AppendBlob), Sealed (append blobs),
   LeaseStatus, LeaseState, ServerEncrypted; paged with `maxresults` (at most 5,000) and NextMarker.
 - Get Blob / Get Blob Properties: x-ms-blob-type, ETag, Last-Modified, x-ms-creation-time, Content-MD5;
@@ -187,7 +188,7 @@ class FakeBlobArchive:
         sealed = f"<Sealed>{str(b.sealed).lower()}</Sealed>" if b.blob_type == "AppendBlob" else ""
         return (
             f"<Blob><Name>{escape(name)}</Name><Properties><Creation-Time>{_rfc1123(b.created)}</Creation-Time>"
-            f"<Last-Modified>{_rfc1123(b.modified)}</Last-Modified><Etag>{escape(b.etag)}</Etag>"
+            f"<Last-Modified>{_rfc1123(b.modified)}</Last-Modified><Etag>{escape(b.etag.strip(chr(34)))}</Etag>"
             f"<Content-Length>{len(b.data)}</Content-Length><Content-Type>application/json</Content-Type>"
             f"<Content-Encoding /><Content-Language /><Content-CRC64 /><Content-MD5>{md5}</Content-MD5>"
             f"<Cache-Control /><Content-Disposition /><BlobType>{b.blob_type}</BlobType>"

@@ -74,6 +74,19 @@ class CompactObject:
         }
 
 
+class TimedArchive(GcsArchive):
+    """Keeps the seconds spent listing: the fake answers in this process, so its JSON costs count there."""
+
+    listing = 0.0
+
+    def list_all(self):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            return super().list_all()
+        finally:
+            self.listing += time.perf_counter() - t
+
+
 def fill(gcs: FakeGcsArchive, day: int) -> None:
     base = START + timedelta(days=day)
     step = timedelta(days=1) / PER_DAY
@@ -90,14 +103,14 @@ def main() -> None:
     signer.prepare()
     try:
         fill(gcs, 0)
-        archive = GcsArchive(gcs.client(), gcs.bucket, 60)
+        archive = TimedArchive(gcs.client(), gcs.bucket, 60)
         t = time.perf_counter()
         day = seal_archive(archive, signer, SealOptions(SETTLE, START), START + timedelta(days=1, hours=1))
         seconds = time.perf_counter() - t
         leaves = sum(s.statement.leaf_count for s in day.sealed)
         print(
             f"seal one day: {leaves} objects in {len(day.sealed)} hourly seals, {seconds:.1f} s "
-            f"({archive.usage.list_pages} list pages) -> bar < 30 s: {'PASS' if seconds < 30 and leaves == PER_DAY else 'FAIL'}"
+            f"({archive.usage.list_pages} list pages, {archive.listing:.1f} s of it listing) -> bar < 30 s: {'PASS' if seconds < 30 and leaves == PER_DAY else 'FAIL'}"
         )
         for d in range(1, DAYS):
             fill(gcs, d)

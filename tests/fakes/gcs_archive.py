@@ -68,7 +68,6 @@ class FakeGcsArchive:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._clock = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -200,9 +199,7 @@ class FakeGcsArchive:
                         412, "conditionNotMet", "At least one of the pre-conditions you specified did not hold."
                     )
                 return _error(403, "retentionPolicyNotMet", f"Object '{name}' is subject to bucket's retention policy")
-            self._clock += 1
-            now = datetime.now(timezone.utc)
-            return 200, self.put(name, data, now.replace(microsecond=(now.microsecond + self._clock) % 1_000_000))
+            return 200, self.put(name, data, datetime.now(timezone.utc))
 
     @property
     def endpoint(self) -> str:

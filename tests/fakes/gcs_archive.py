@@ -68,6 +68,7 @@ class FakeGcsArchive:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._sorted: tuple[tuple[str, int] | None, list[str]] = (None, [])
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -145,6 +146,8 @@ class FakeGcsArchive:
             resource["componentCount"] = 2
         else:
             resource["md5Hash"] = _b64(hashlib.md5(data).digest())  # noqa: S324 - GCS's own field
+        if name not in self.objects:
+            self._sorted = (None, [])
         self.objects[name] = StoredObject(data, resource)
         return resource
 
@@ -159,6 +162,7 @@ class FakeGcsArchive:
 
     def remove(self, name: str) -> None:
         del self.objects[name]
+        self._sorted = (None, [])
 
     # --- the API -----------------------------------------------------------------------------------
 
@@ -179,8 +183,15 @@ class FakeGcsArchive:
             return _error(404, "notFound", "No such object: " + f"{self.bucket}/{name}")
         return obj.data if media or q.get("alt") == "media" else (200, obj.resource)
 
+    def _names(self, prefix: str) -> list[str]:
+        """The sorted names, kept between pages (sorting a month of objects for each page is the fake's cost)."""
+        key = (prefix, len(self.objects))
+        if self._sorted[0] != key:
+            self._sorted = (key, sorted(n for n in self.objects if n.startswith(prefix)))
+        return self._sorted[1]
+
     def _list(self, q: dict[str, str]) -> tuple[int, dict]:
-        names = sorted(n for n in self.objects if n.startswith(q.get("prefix", "")))
+        names = self._names(q.get("prefix", ""))
         size = min(int(q.get("maxResults", MAX_PAGE)), MAX_PAGE)
         start = int(q.get("pageToken", "0"))
         page = names[start : start + size]

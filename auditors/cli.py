@@ -19,6 +19,7 @@ from auditkit.auditors.demo import command as demo_command
 from auditkit.auditors.evidence import command as evidence_command
 from auditkit.auditors.report_delivery import Interrupted
 from auditkit.auditors.review import command as review_command
+from auditkit.auditors.seal import command as seal_command
 from auditkit.policies.errors import ConfigError
 
 
@@ -31,6 +32,7 @@ COMMANDS: tuple[tuple[str, str, Command], ...] = (
     ("plan", "render a stack offline (mock engine) and show resources with their control ids", plan_command),
     ("scan", "scan live accounts for drift from the controls", scan_pipeline),
     ("verify", "prove delivered audit logs complete and unaltered (signed digest chain)", verify_command),
+    ("seal", "seal a GCS or Azure log archive's closed hours (signed Merkle roots, chained)", seal_command),
     (
         "evidence",
         "an auditor's package from scan history: timelines, exceptions, OSCAL, samples, manifest",

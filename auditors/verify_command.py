@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from auditkit.auditors.aws.verify import command as aws
+from auditkit.auditors.azure.verify import command as azure
+from auditkit.auditors.gcp.verify import command as gcp
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class CloudVerify:
 
 CLOUDS = (
     CloudVerify("aws", "walk CloudTrail's digest chain for each trail, region, hour", aws.add_arguments, aws.run),
+    CloudVerify("gcp", "walk a GCS archive's signed Merkle seals, hour by hour", gcp.add_arguments, gcp.run),
+    CloudVerify("azure", "walk an Azure container's signed Merkle seals, hour by hour", azure.add_arguments, azure.run),
 )
 
 

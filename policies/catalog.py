@@ -190,6 +190,19 @@ _GCP = (
         "or a retention policy (GCS allows only one of the two).",
         Citations((_ACCESS, _ENCRYPTION), ("CC6.1",), ("AC-3", "AC-6", "SC-28")),
     ),
+    Control(
+        "gcp.archive.integrity",
+        "Every hour of the GCS log archive is sealed, and the objects are as sealed (signed Merkle seal chain verified)",
+        Severity.CRITICAL,
+        M,
+        "A locked retention policy is a policy-only control: it says objects cannot be changed, not that none was "
+        "removed or slipped in before the lock held. Google signs nothing in a sink's output; only AuditKit's hourly "
+        "seals (a Merkle root over every object, signed by a Cloud KMS HSM key, chained) prove each hour complete.",
+        "Run `auditkit seal gcp` hourly under a sealing service account that may only sign, list, read and create "
+        "under auditkit-seals/; run `auditkit verify gcp` daily with a checkpoint; investigate altered, missing or "
+        "slipped-in objects and any hour without a seal (Cloud Storage data access logs of the archive).",
+        Citations((_INTEGRITY, _INTEGRITY_MECH), ("CC7.2",), ("AU-9", "AU-10", "SI-7")),
+    ),
 )
 
 _AZURE = (
@@ -258,6 +271,19 @@ _AZURE = (
         "days, at most 4383 (12 years); the immutable archive keeps anything longer.",
         Citations((_REVIEW,), ("CC7.2", "CC7.3"), ("AU-6", "AU-11")),
     ),
+    Control(
+        "azure.archive.integrity",
+        "Every hour of the Azure log container is sealed, and the blobs are as sealed (signed Merkle seal chain verified)",
+        Severity.CRITICAL,
+        M,
+        "An immutability policy is a policy-only control, and Azure Monitor's append blobs keep growing until their "
+        "hour ends; nothing Microsoft writes is signed. Only AuditKit's hourly seals (a Merkle root over every blob "
+        "of a closed hour, signed by a Key Vault key, chained) prove each hour complete and unaltered.",
+        "Run `auditkit seal azure` hourly under a sealing identity with Key Vault sign on one key, blob read/list and "
+        "create-only writes under auditkit-seals/; run `auditkit verify azure` daily with a checkpoint; investigate "
+        "altered, missing or slipped-in blobs and any hour without a seal (StorageWrite/StorageDelete logs).",
+        Citations((_INTEGRITY, _INTEGRITY_MECH), ("CC7.2",), ("AU-9", "AU-10", "SI-7")),
+    ),
 )
 
 # High-risk activity alerts: one control per alert and cloud, derived here (and only here) from the alert
@@ -291,7 +317,7 @@ CONTROLS: dict[str, Control] = {c.id: c for c in (*_AWS, *_GCP, *_AZURE, *_ALERT
 
 # Judged over the delivered logs by `auditkit verify`, never over a plan or a live setting: no policy-pack
 # policy and no `auditkit scan` finding can exist for these.
-EVIDENCE_CONTROLS = frozenset({"aws.trail.integrity"})
+EVIDENCE_CONTROLS = frozenset({"aws.trail.integrity", "gcp.archive.integrity", "azure.archive.integrity"})
 
 
 def control(control_id: str) -> Control:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from auditkit.components import lazy_exports
 
 if TYPE_CHECKING:
+    from auditkit.components.azure.archive_sealing import ArchiveSealing, ArchiveSealingArgs
     from auditkit.components.azure.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
     from auditkit.components.azure.log_export import (
         AuditLogExport,
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     )
 
 _WHERE = {
+    "ArchiveSealing": "archive_sealing",
+    "ArchiveSealingArgs": "archive_sealing",
     "AuditLogExport": "log_export",
     "AuditLogExportArgs": "log_export",
     "AuditWorkspace": "log_export",
@@ -28,6 +31,8 @@ _WHERE = {
     "ImmutableLogArchiveArgs": "log_archive",
 }
 __all__ = [
+    "ArchiveSealing",
+    "ArchiveSealingArgs",
     "AuditLogExport",
     "AuditLogExportArgs",
     "AuditWorkspace",

@@ -11,10 +11,13 @@ from typing import TYPE_CHECKING
 from auditkit.components import lazy_exports
 
 if TYPE_CHECKING:
+    from auditkit.components.gcp.archive_sealing import ArchiveSealing, ArchiveSealingArgs
     from auditkit.components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
     from auditkit.components.gcp.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
 
 _WHERE = {
+    "ArchiveSealing": "archive_sealing",
+    "ArchiveSealingArgs": "archive_sealing",
     "DataAccessAuditLogs": "audit_logs",
     "DataAccessAuditLogsArgs": "audit_logs",
     "Exemption": "audit_logs",
@@ -22,6 +25,8 @@ _WHERE = {
     "ImmutableLogArchiveArgs": "log_archive",
 }
 __all__ = [
+    "ArchiveSealing",
+    "ArchiveSealingArgs",
     "DataAccessAuditLogs",
     "DataAccessAuditLogsArgs",
     "Exemption",

@@ -76,3 +76,12 @@ RULES: tuple[Rule | EvidenceRule, ...] = (
 )
 # A subscription that could not be scanned at all is an ERROR of this control.
 WHOLE_SUBSCRIPTION = ACTIVITY_LOG
+
+# Judged over the sealed container by `auditkit verify azure` (auditors/seal/), never by the plan, pack or scan.
+ARCHIVE_INTEGRITY = EvidenceRule(
+    "azure.archive.integrity",
+    judged_by="auditkit verify azure",
+    per="seal chain",
+    reads=("List Blobs", "Get Blob", "Get Key"),
+)
+RULES = (*RULES, ARCHIVE_INTEGRITY)

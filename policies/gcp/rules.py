@@ -45,3 +45,12 @@ HARDENING = Rule("gcp.bucket.hardening", judges.hardening, per="bucket", reads=(
 RULES: tuple[Rule | EvidenceRule, ...] = (DATA_ACCESS, SINK_EXPORT, RETENTION_LOCK, LIFECYCLE, HARDENING)
 # A scan target that could not be read at all is an ERROR of this control.
 WHOLE_TARGET = DATA_ACCESS
+
+# Judged over the sealed archive by `auditkit verify gcp` (auditors/seal/), never by the plan, pack or scan.
+ARCHIVE_INTEGRITY = EvidenceRule(
+    "gcp.archive.integrity",
+    judged_by="auditkit verify gcp",
+    per="seal chain",
+    reads=("storage.objects.list", "storage.objects.get", "cloudkms.cryptoKeyVersions.viewPublicKey"),
+)
+RULES = (*RULES, ARCHIVE_INTEGRITY)

@@ -1,0 +1,1 @@
+"""`auditkit verify gcp`: a Cloud Storage log archive proven from its signed Merkle seals."""

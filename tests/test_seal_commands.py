@@ -1,0 +1,157 @@
+"""The `seal` and `verify gcp|azure` commands: arguments refused before any cloud call, the report's
+formats, history and exit codes (report_delivery, as `verify aws`), and `--prove`'s self-contained proof."""
+
+import base64
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from auditkit.auditors.cli import main
+from auditkit.auditors.gcp.calls import classify
+from auditkit.auditors.seal import verify_cli
+from auditkit.auditors.seal.command import options_from as seal_options
+from auditkit.policies.errors import ConfigError
+from auditkit.policies.gcp.rules import ARCHIVE_INTEGRITY
+from auditkit.policies.integrity.merkle import leaf_hash, root_from_path
+from auditkit.policies.integrity.seals import canonical
+from auditkit.policies.integrity.signatures import verifies
+from tests.fakes.cloud_kms import KEY
+from tests.sealed_worlds import SEALED_AT, T0, gcp_world, parse, sink_name
+
+
+@pytest.fixture
+def world():
+    w = gcp_world()
+    w.seal()
+    yield w
+    w.gcs.close()
+    w.kms.close()
+
+
+def _deliver(world, argv):
+    end = [] if "--prove" in argv else ["--end", "2026-11-30T07:00:00Z"]
+    args = parse(["verify", "gcp", "--bucket", world.gcs.bucket, "--key", KEY, *end, *argv])
+    options = verify_cli.options_from(args, SEALED_AT)
+    options = type(options)(T0, options.end, options.settle, options.grace, options.deep, options.checkpoint)
+    opened = lambda: (world.archive(), world.keys())  # noqa: E731
+    return verify_cli.deliver(args, options, opened, ARCHIVE_INTEGRITY.control, classify, "verify gcp", SEALED_AT)
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["verify", "gcp", "--bucket", "b", "--key", "projects/p/keyRings/r"], "--key"),
+        (["verify", "gcp", "--bucket", "b", "--key", KEY, "--settle", "-1"], "--settle"),
+        (["verify", "gcp", "--bucket", "b", "--key", KEY, "--prove", "x", "--deep"], "--deep"),
+        (["verify", "gcp", "--bucket", "b", "--key", KEY, "--start", "yesterday"], "--start"),
+        (
+            ["verify", "azure", "--container-url", "http://a.blob.core.windows.net/c", "--key", "https://v/keys/k"],
+            "--container-url",
+        ),
+        (
+            ["verify", "azure", "--container-url", "https://a.blob.core.windows.net/c", "--key", "https://v/keys/k/1"],
+            "--key",
+        ),
+        (["seal", "gcp", "--bucket", "b", "--key-version", KEY], "--key-version"),
+        (
+            ["seal", "gcp", "--bucket", "b", "--key-version", f"{KEY}/cryptoKeyVersions/1", "--max-hours", "0"],
+            "--max-hours",
+        ),
+        (
+            ["seal", "azure", "--container-url", "https://a.blob.core.windows.net/c", "--key-id", "https://v/keys/k"],
+            "--key-id",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_with_exit_2_before_any_cloud_call(argv, named, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {named}=") and "could not finish" not in err  # a ConfigError, not a failed call
+
+
+def test_a_clean_archive_reports_in_every_format_keeps_history_and_exits_0(world, tmp_path, capsys):
+    out, history = tmp_path / "report.json", tmp_path / "history"
+    code = _deliver(
+        world,
+        ["--format", "json", "--output", str(out), "--history", str(history), "--report-dir", str(tmp_path / "all")],
+    )
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert {f["control"] for f in doc["findings"]} == {"gcp.archive.integrity"}
+    assert doc["findings"][0]["citations"] == {
+        "hipaa": ["45 CFR 164.312(c)(1)", "45 CFR 164.312(c)(2)"],
+        "soc2": ["CC7.2"],
+        "nist_800_53": ["AU-9", "AU-10", "SI-7"],
+    }
+    assert doc["command"] == "verify gcp" and doc["scope"]["archive"] == [f"gs://{world.gcs.bucket}"]
+    assert doc["summary"]["PASS"] == 4 and doc["summary"]["seals_verified"] == 3
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
+        "scan.html",
+        "scan.json",
+        "scan.junit.xml",
+        "scan.md",
+        "scan.sarif",
+    ]
+    assert list(history.rglob("*.json")) and "history head" in capsys.readouterr().err
+
+
+def test_tampering_exits_1_and_an_unreadable_archive_exits_2_with_the_report_still_written(world, tmp_path):
+    world.gcs.remove(sink_name(4, 2))
+    assert _deliver(world, ["--format", "json", "--output", str(tmp_path / "a.json")]) == 1
+    world.gcs.list_denied = True
+    assert _deliver(world, ["--format", "json", "--output", str(tmp_path / "b.json")]) == 2
+    statuses = {f["status"] for f in json.loads((tmp_path / "b.json").read_text())["findings"]}
+    assert statuses == {"ERROR"}
+
+
+def test_prove_prints_a_proof_an_auditor_can_check_without_auditkit(world, tmp_path):
+    out = tmp_path / "proof.json"
+    name = sink_name(4, 1)
+    assert _deliver(world, ["--prove", name, "--output", str(out)]) == 0
+    proof = json.loads(out.read_text())
+    assert proof["verdict"].startswith("proven")
+    leaf = leaf_hash(canonical(proof["leaf"]))
+    assert leaf.hex() == proof["leaf_hash"]
+    path = [bytes.fromhex(p) for p in proof["audit_path"]]
+    assert (
+        root_from_path(leaf, proof["index"], proof["tree_size"], path).hex()
+        == proof["root"]
+        == proof["statement"]["root"]
+    )
+    digest = hashlib.sha256(canonical(proof["statement"])).digest()
+    assert digest.hex() == proof["statement_sha256"]
+    public = load_pem_public_key(proof["public_key"].encode())
+    assert verifies(public, digest, base64.b64decode(proof["signature"]))
+    assert proof["tree_size"] == 3 and len(path) == 2
+
+
+def test_prove_says_why_an_object_is_not_proven(world, tmp_path):
+    slipped = "cloudaudit.googleapis.com/activity/2026/11/30/04:00:00_04:59:59_S7.json"
+    world.gcs.put(slipped, b"{}", T0.replace(hour=4, minute=50))
+    out = tmp_path / "proof.json"
+    assert _deliver(world, ["--prove", slipped, "--output", str(out)]) == 1
+    assert (
+        json.loads(out.read_text())["verdict"]
+        == "not in any seal (slipped in): auditkit-seals/2026/11/30/04.json does not list it"
+    )
+    world.gcs.put(sink_name(3, 0), b"{}", SEALED_AT)  # replaced: now in an unsealed hour
+    assert _deliver(world, ["--prove", sink_name(3, 0), "--output", str(out)]) == 1
+    assert (
+        json.loads(out.read_text())["verdict"]
+        == "no seal for the hour it was created in (auditkit-seals/2026/11/30/06.json)"
+    )
+
+
+def test_seal_options_default_to_a_day_back_for_a_first_seal():
+    args = parse(["seal", "gcp", "--bucket", "b", "--key-version", f"{KEY}/cryptoKeyVersions/1"])
+    options = seal_options(args, SEALED_AT)
+    assert options.since == SEALED_AT - timedelta(days=1) and options.settle == timedelta(minutes=30)
+    args = parse(
+        ["seal", "gcp", "--bucket", "b", "--key-version", f"{KEY}/cryptoKeyVersions/1", "--since", "2026-11-01"]
+    )
+    assert seal_options(args, SEALED_AT).since == T0.replace(day=1, hour=0)
+    with pytest.raises(ConfigError, match="--since"):
+        seal_options(parse(["seal", "gcp", "--bucket", "b", "--key-version", "x", "--since", "soon"]), SEALED_AT)

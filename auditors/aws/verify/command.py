@@ -50,8 +50,6 @@ def window_from_args(args: argparse.Namespace, now: datetime | None = None) -> W
     start = _time("--start", args.start, end - timedelta(days=1))
     if start >= end:
         raise ConfigError("--start", args.start, f"a time before --end ({end:%Y-%m-%dT%H:%M:%SZ})")
-    checked_timeout(args.timeout)
-    checked_regions(args.region)  # like `scan`: a typo is refused with the nearest names, before any call
     return Window(start, end)
 
 
@@ -62,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from auditkit.auditors.findings import Finding, Report, Status, utc_now
 
     window = window_from_args(args)
+    checked_timeout(args.timeout)
+    checked_regions(args.region)  # like `scan`: a typo is refused with the nearest names, before any call
     load(args.checkpoint)  # a bad checkpoint is refused before any cloud call
     started = utc_now()
     problem = credential_problem(args.profile, args.region[0] if args.region else None)

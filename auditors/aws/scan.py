@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from auditkit.auditors.failures import DEFAULT_TIMEOUT
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline, run_deadline
 from auditkit.auditors.findings import Finding, Report
 from auditkit.policies.aws.regions import checked_regions, partition_of
 from auditkit.policies.errors import ConfigError
@@ -43,6 +43,7 @@ class AwsScanOptions:
     timeout: float = DEFAULT_TIMEOUT
     organization: bool = False
     role_name: str | None = None
+    deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
 
     def __post_init__(self) -> None:
         checked_regions(self.regions)
@@ -83,7 +84,7 @@ def options_from(
     """The flags as options, checked before any call. Under `scan all` only the account flags exist."""
     accounts = (args.profile, tuple(args.role_arn), tuple(args.region))
     if args.from_stack:
-        return AwsScanOptions(required, *accounts, timeout=args.timeout)
+        return AwsScanOptions(required, *accounts, timeout=args.timeout, deadline=run_deadline(args))
     scope_tag = None
     if args.scope_tag:
         key, sep, value = args.scope_tag.partition("=")
@@ -91,7 +92,13 @@ def options_from(
             raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
         scope_tag = (key, value)
     return AwsScanOptions(
-        required, *accounts, scope_tag, args.timeout, organization=args.organization, role_name=args.role_name
+        required,
+        *accounts,
+        scope_tag,
+        args.timeout,
+        organization=args.organization,
+        role_name=args.role_name,
+        deadline=run_deadline(args),
     )
 
 
@@ -127,22 +134,16 @@ def _progress() -> AbstractContextManager[Any]:
 
 def organization_targets(base: AccountSession, role_name: str) -> tuple[list[Target], Failure | None]:
     """Every ACTIVE account of the caller's organization (ListAccounts, paged by NextToken)."""
-    from auditkit.auditors.aws.clients import fetch
+    from auditkit.auditors.failures import pages
 
     def accounts() -> list[dict]:
-        org, found = base.client("organizations"), []
-        kwargs: dict[str, str] = {}
-        while True:
-            page = org.list_accounts(MaxResults=20, **kwargs)  # 20: the documented maximum page size
-            found += page["Accounts"]
-            if not page.get("NextToken"):
-                return found
-            kwargs = {"NextToken": page["NextToken"]}
+        org = base.client("organizations")  # 20: the documented maximum page size
+        return [a for page in pages(org.list_accounts, "NextToken", MaxResults=20) for a in page["Accounts"]]
 
-    listed, failure = fetch(accounts, "ListAccounts", base.default_region, "organizations:ListAccounts")
+    listed, failure = base.read(accounts, "ListAccounts", base.default_region, "organizations:ListAccounts")
     if failure:
         return [], failure
-    me, _ = fetch(
+    me, _ = base.read(
         lambda: str(base.client("sts").get_caller_identity()["Account"]),
         "GetCallerIdentity",
         base.default_region,
@@ -202,7 +203,8 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
 
     calls = calls or CallLog()
     started = time.perf_counter()
-    base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls, options.timeout)
+    region = options.regions[0] if options.regions else None
+    base = AccountSession.open(options.profile, region, calls, options.timeout, options.deadline)
     targets, findings = _targets(base, options)
     regions_seen: set[str] = set()
     with (

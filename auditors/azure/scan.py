@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from auditkit.auditors.failures import Deadline, run_deadline
 from auditkit.auditors.findings import Finding, Report
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
@@ -32,6 +33,7 @@ class AzureScanOptions:
     subscriptions: tuple[str, ...]
     arm_endpoint: str = ARM
     shared_key_allowed: bool = False
+    deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
 
 
 def add_endpoint_argument(p: argparse.ArgumentParser) -> None:
@@ -52,10 +54,14 @@ def options_from(
     azure = settings.azure if settings is not None else None
     if args.from_stack:
         assert azure is not None  # `scan all` asks only the clouds the stack declares
-        return AzureScanOptions(required, (azure.subscription_id,), args.arm_endpoint, azure.shared_key_access)
+        return AzureScanOptions(
+            required, (azure.subscription_id,), args.arm_endpoint, azure.shared_key_access, run_deadline(args)
+        )
     if not args.subscription:
         raise ConfigError("--subscription", None, "one or more subscription ids")
-    return AzureScanOptions(required, tuple(args.subscription), args.arm_endpoint, args.shared_key_allowed)
+    return AzureScanOptions(
+        required, tuple(args.subscription), args.arm_endpoint, args.shared_key_allowed, run_deadline(args)
+    )
 
 
 def scope(options: AzureScanOptions) -> dict[str, list[str]]:

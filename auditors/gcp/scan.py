@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditkit.auditors.failures import Deadline, run_deadline
 from auditkit.auditors.findings import Report
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
@@ -36,6 +37,7 @@ class GcpScanOptions:
     timeout: float = 20.0  # seconds per call attempt (and for the credential refresh)
     # One endpoint for Resource Manager, Logging and Storage (tests, Private Service Connect); None: Google's.
     endpoint: str | None = None
+    deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -71,7 +73,7 @@ def options_from(
         if not args.timeout > 0:
             raise ConfigError("--timeout", args.timeout, "a number of seconds greater than 0")
     exemptions, kms_key = (dict(gcp.exemptions), gcp.kms_key_name) if gcp is not None else ({}, None)
-    return GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout)
+    return GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout, deadline=run_deadline(args))
 
 
 def scope(options: GcpScanOptions) -> dict[str, list[str]]:

@@ -47,7 +47,8 @@ DYNAMODB_DATA_EVENTS = Rule(
     "aws.trail.dynamodb_data_events", judges.dynamodb_data_events, per="account", reads=TRAIL_READS
 )
 LOG_VALIDATION = Rule("aws.trail.log_validation", judges.log_validation, per="trail", reads=("DescribeTrails",))
-KMS = Rule("aws.trail.kms", judges.kms, per="trail", reads=("DescribeTrails", "DescribeKey"))
+# GetCallerIdentity: whether the trail's key is this account's to describe (and so what manages it).
+KMS = Rule("aws.trail.kms", judges.kms, per="trail", reads=("DescribeTrails", "DescribeKey", "GetCallerIdentity"))
 CLOUDWATCH = Rule("aws.trail.cloudwatch", judges.cloudwatch, per="trail", reads=("DescribeTrails", "GetTrailStatus"))
 INTEGRITY = EvidenceRule(
     "aws.trail.integrity",
@@ -67,8 +68,16 @@ HARDENING = Rule(
     "aws.bucket.hardening",
     judges.hardening,
     per="archive",
-    # GetPublicAccessBlock twice over: the bucket's (s3) and the account's (s3control); DescribeKey: its key's manager.
-    reads=("GetBucketVersioning", "GetPublicAccessBlock", "GetBucketPolicy", "GetBucketEncryption", "DescribeKey"),
+    # GetPublicAccessBlock twice over: the bucket's (s3) and the account's (s3control); DescribeKey: its key's
+    # manager, described in the bucket's region (GetBucketLocation) unless the key's ARN names one.
+    reads=(
+        "GetBucketVersioning",
+        "GetPublicAccessBlock",
+        "GetBucketPolicy",
+        "GetBucketEncryption",
+        "DescribeKey",
+        "GetBucketLocation",
+    ),
     summary="versioned, private, TLS-only, CloudTrail can write, SSE-KMS with a customer-managed key",
 )
 

@@ -56,6 +56,10 @@ class BrokenPaging(Exception):
     """A listing whose page tokens repeat or never end."""
 
 
+class IncompleteAnswer(Exception):
+    """An answer that is not whole: cut short, or empty where the API always sends a document."""
+
+
 @dataclass(frozen=True)
 class Deadline:
     """When the whole run must end (time.monotonic()), and what the user asked for, for the messages."""

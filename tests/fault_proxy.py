@@ -1,10 +1,15 @@
-"""A loopback proxy in front of the AWS emulator that injects faults on the wire.
+"""A loopback proxy in front of a cloud's emulator that injects faults on the wire.
 
-The scan's real boto3 clients talk to it; chosen requests get a fault, everything else goes through to
-moto. Errors are written in each protocol's own format (botocore's parsers read them as AWS's): S3's
-REST-XML <Error>, the query protocol's <ErrorResponse> (STS, EC2) and the JSON 1.1 `__type` (CloudTrail,
-KMS, tagging, Organizations), with the codes AWS documents (AccessDenied / AccessDeniedException,
-Throttling / ThrottlingException / SlowDown, InternalError / InternalFailure).
+The scans' real clients talk to it; chosen requests get a fault, everything else goes through to the
+emulator (moto for AWS, tests/fakes for Google and ARM). Errors are written in each protocol's own
+format, so the SDKs read them as the cloud's:
+- AWS: S3's REST-XML <Error>, the query protocol's <ErrorResponse> (STS, EC2) and the JSON 1.1 `__type`
+  (CloudTrail, KMS, tagging, Organizations), with the codes AWS documents (AccessDenied /
+  AccessDeniedException, Throttling / ThrottlingException / SlowDown, InternalError / InternalFailure);
+- Google: the google.rpc.Status JSON error (cloud.google.com/apis/design/errors: 403 PERMISSION_DENIED,
+  429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE);
+- ARM: {"error": {"code", "message"}} (learn.microsoft.com, Azure REST API guidelines, error responses:
+  403 AuthorizationFailed, 429 TooManyRequests with Retry-After, 503 ServiceUnavailable).
 
 Faults on the wire, each as a network would deliver it:
 - "denied", "throttle", "unavailable": an error answer (403/400, 400/503, 500);
@@ -14,7 +19,8 @@ Faults on the wire, each as a network would deliver it:
 - "half": a 200 with half the real body and a Content-Length that matches it;
 - "empty": a 200 with no body;
 - "drip": the real answer, one byte every `seconds` seconds;
-- "repeat_token": the real first page, its paging token set to one that never changes, every time;
+- "repeat_token": the real first page, its paging token set to one that never changes, every time
+  (Google's nextPageToken; ARM's nextLink back to the same page);
 - "respond" / "respond_raw": a chosen 200 body (JSON / raw with its content type).
 `times` limits a fault to that many matching requests (None: every one): a transient fault is times=1.
 """
@@ -24,6 +30,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -34,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+DIALECTS = ("aws", "google", "arm")
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _S3_SUBRESOURCES = {
     "object-lock": "GetObjectLockConfiguration",
@@ -104,8 +112,26 @@ def _operation(service: str, method: str, path: str, query: dict, headers, body:
     return action[0] if action else f"{method} {path}"
 
 
+def _cloud_error(dialect: str, kind: str) -> tuple[int, dict[str, str], bytes]:
+    status = {"denied": 403, "throttle": 429, "unavailable": 503}[kind]
+    headers = {"Content-Type": "application/json"}
+    if dialect == "google":
+        code = {"denied": "PERMISSION_DENIED", "throttle": "RESOURCE_EXHAUSTED", "unavailable": "UNAVAILABLE"}[kind]
+        body = {"error": {"code": status, "message": f"injected {kind}", "status": code}}
+    else:
+        code = {"denied": "AuthorizationFailed", "throttle": "TooManyRequests", "unavailable": "ServiceUnavailable"}[
+            kind
+        ]
+        body = {"error": {"code": code, "message": f"injected {kind}"}}
+        if kind == "throttle":
+            headers["Retry-After"] = "0"
+    return status, headers, json.dumps(body).encode()
+
+
 def error_answer(service: str, kind: str) -> tuple[int, dict[str, str], bytes]:
-    """An error as the service's protocol writes it."""
+    """An error as the service's protocol writes it (`service`: an AWS signing name, "google" or "arm")."""
+    if service in ("google", "arm"):
+        return _cloud_error(service, kind)
     json_code = {"denied": "AccessDeniedException", "throttle": "ThrottlingException", "unavailable": "InternalFailure"}
     xml_code = {"denied": "AccessDenied", "throttle": "Throttling", "unavailable": "InternalFailure"}
     if service in _JSON_SERVICES:
@@ -125,9 +151,13 @@ def error_answer(service: str, kind: str) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "text/xml"}, xml.encode()
 
 
-def _with_token(operation: str, body: bytes) -> bytes:
-    """The page with its next-page token set to REPEATED_TOKEN."""
-    form, name = _TOKENS[operation]
+def _with_token(call: Call, body: bytes, again: str) -> bytes:
+    """The page with its next-page token set to one that never changes (`again`: this page's own URL)."""
+    if call.service in ("google", "arm"):
+        doc = json.loads(body or b"{}")
+        doc.update({"nextPageToken": REPEATED_TOKEN} if call.service == "google" else {"nextLink": again})
+        return json.dumps(doc).encode()
+    form, name = _TOKENS[call.operation]
     if form == "json":
         doc = json.loads(body or b"{}")
         doc[name] = REPEATED_TOKEN
@@ -143,8 +173,13 @@ class FaultProxy:
     upstream: str
     faults: list[Fault] = field(default_factory=list)
     seen: list[Call] = field(default_factory=list)
+    dialect: str = "aws"
+    # (certificate, key) to serve HTTPS with (ARM's clients refuse a bearer token over HTTP); the upstream's
+    # certificate is the same one.
+    tls: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
+        assert self.dialect in DIALECTS, self.dialect
         proxy = self
         lock = threading.Lock()
 
@@ -159,13 +194,22 @@ class FaultProxy:
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(payload) if length is None else length))
+                if self.close_connection:
+                    self.send_header("Connection", "close")
                 self.end_headers()
                 self.wfile.write(payload)
                 self.wfile.flush()
 
             def _upstream(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                resp = requests.request(self.command, proxy.upstream + self.path, headers=headers, data=body, timeout=30)
+                resp = requests.request(
+                    self.command,
+                    proxy.upstream + self.path,
+                    headers=headers,
+                    data=body,
+                    timeout=30,
+                    verify=proxy.tls[0] if proxy.tls else True,
+                )
                 skip = ("content-length", "transfer-encoding", "connection", "content-encoding")
                 return resp.status_code, {k: v for k, v in resp.headers.items() if k.lower() not in skip}, resp.content
 
@@ -175,7 +219,10 @@ class FaultProxy:
                 region, service = (m.group(1), m.group(2)) if m else ("", "")
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query, keep_blank_values=True)
-                operation = _operation(service, self.command, parts.path, query, self.headers, body)
+                if proxy.dialect == "aws":
+                    operation = _operation(service, self.command, parts.path, query, self.headers, body)
+                else:  # Google and ARM name the resource in the path: match on it
+                    service, operation = proxy.dialect, f"{self.command} {parts.path}"
                 call = Call(service, region, operation, body.decode(errors="replace"), parts.query, parts.path)
                 with lock:
                     proxy.seen.append(call)
@@ -187,13 +234,13 @@ class FaultProxy:
 
             def _inject(self, fault: Fault, call: Call, body: bytes) -> None:
                 kind = fault.kind
-                self.close_connection = True
+                # The connection ends with the fault where a network would end it; error and odd answers keep it.
+                self.close_connection = kind in ("stall", "reset", "short", "drip")
                 if kind == "stall":
                     time.sleep(fault.seconds)
                 elif kind == "reset":
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 elif kind in ("denied", "throttle", "unavailable"):
-                    self.close_connection = False
                     self._send(*error_answer(call.service, kind))
                 elif kind == "respond":
                     self._send(200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(fault.payload).encode())
@@ -205,7 +252,8 @@ class FaultProxy:
                     with lock:
                         if fault._replay is None:
                             status, headers, payload = self._upstream(body)
-                            fault._replay = (status, headers, _with_token(call.operation, payload))
+                            again = proxy.endpoint + self.path
+                            fault._replay = (status, headers, _with_token(call, payload, again))
                     self._send(*fault._replay)
                 else:
                     status, headers, payload = self._upstream(body)
@@ -237,12 +285,16 @@ class FaultProxy:
                 pass  # a reset or abandoned connection is the point, not an error of the proxy
 
         self.server = Server(("127.0.0.1", 0), Handler)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
     def endpoint(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def calls(self, operation: str) -> list[Call]:
         return [c for c in self.seen if c.operation == operation]

@@ -79,7 +79,7 @@ class CallLog:
         return sum(self.counts.values())
 
 
-class IncompleteAnswer(botocore.exceptions.BotoCoreError):
+class IncompleteAnswer(botocore.exceptions.BotoCoreError, failures.IncompleteAnswer):
     """A 2xx answer that is not whole: shorter than its Content-Length, or empty where a document is due."""
 
     fmt = "{operation}: {why}"

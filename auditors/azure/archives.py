@@ -11,7 +11,7 @@ from auditkit.auditors.azure.collect import (
     AzureClients,
     AzureSnapshot,
     WorkspaceRecord,
-    get,
+    every,
     rest,
 )
 from auditkit.auditors.failures import Failure
@@ -45,14 +45,14 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
         return rec
     rec = AccountRecord(account_id, name, group)
     st = clients.storage_for(subscription)
-    rec.account, failure = get(
+    rec.account, failure = clients.read(
         lambda: rest(st.storage_accounts.get_properties(group, name)), "StorageAccounts.GetProperties", account_id
     )
     if failure:
         rec.failures["account"] = failure
         return rec
-    rec.containers, failure = get(
-        lambda: [rest(c) for c in st.blob_containers.list(group, name)], "BlobContainers.List", account_id
+    rec.containers, failure = clients.read(
+        lambda: [rest(c) for c in every(st.blob_containers.list(group, name))], "BlobContainers.List", account_id
     )
     if failure:
         rec.failures["containers"] = failure
@@ -60,7 +60,7 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
         cname = str(c.get("name"))
         if not cname.startswith(LOG_CONTAINER_PREFIX):
             continue
-        detail, failure = get(
+        detail, failure = clients.read(
             lambda n=cname: rest(st.blob_containers.get(group, name, n)),
             "BlobContainers.Get",
             f"{account_id}/blobServices/default/containers/{cname}",
@@ -69,7 +69,7 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
             rec.failures["containers"] = failure
         else:
             rec.details[cname] = detail
-    rec.lifecycle, failure = get(
+    rec.lifecycle, failure = clients.read(
         lambda: rest(st.management_policies.get(group, name, "default")),
         "ManagementPolicies.Get",
         account_id,
@@ -83,13 +83,13 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
 def read_workspace(clients: AzureClients, ws: str) -> WorkspaceRecord:
     rec = WorkspaceRecord(ws)
     res = clients.resources.resources
-    body, failure = get(lambda: res.get_by_id(ws, api_version=WORKSPACE_API).properties, "Workspaces.Get", ws)
+    body, failure = clients.read(lambda: res.get_by_id(ws, api_version=WORKSPACE_API).properties, "Workspaces.Get", ws)
     if failure:
         rec.failures["workspace"] = failure
     else:
         rec.retention = (body or {}).get("retentionInDays")
     for table in WORKSPACE_TABLES:
-        props, failure = get(
+        props, failure = clients.read(
             lambda t=table: res.get_by_id(f"{ws}/tables/{t}", api_version=WORKSPACE_API).properties,
             "Tables.Get",
             f"{ws}/tables/{table}",

@@ -99,9 +99,11 @@ def default_clients(
     from azure.mgmt.resource.resources import ResourceManagementClient
     from azure.mgmt.storage import StorageManagementClient
 
-    from auditkit.auditors.azure.collect import AzureClients
+    from auditkit.auditors.azure.collect import ATTEMPTS, AzureClients, WholeAnswers
+    from auditkit.auditors.failures import DEFAULT_TIMEOUT
 
     kw: dict[str, Any] = {"base_url": endpoint, "credential_scopes": [_scope(endpoint)]}
+    kw.update(retry_total=ATTEMPTS - 1, read_timeout=DEFAULT_TIMEOUT, per_retry_policies=[WholeAnswers()])
     if counter is not None:
         kw["per_call_policies"] = [counter.policy()]
     storage: dict[str, Any] = {}
@@ -159,7 +161,8 @@ def scan_azure(
     """DefaultAzureCredential unless a credential is given (tests give a fake; ARM still answers)."""
     from auditkit.auditors.azure.archives import read_archives
     from auditkit.auditors.azure.assess import assess, subscription_error
-    from auditkit.auditors.azure.collect import classify, collect_subscription
+    from auditkit.auditors.azure.collect import ATTEMPTS, classify, collect_subscription
+    from auditkit.auditors.failures import DEFAULT_TIMEOUT, Limits
 
     if credential is None:
         from azure.identity import DefaultAzureCredential
@@ -176,6 +179,7 @@ def scan_azure(
             for sub in options.subscriptions:
                 try:
                     bound = clients(credential, sub, options.arm_endpoint, counter)
+                    bound.limits = Limits(DEFAULT_TIMEOUT * ATTEMPTS, options.deadline)
                     snap = collect_subscription(bound, sub, pool)
                     read_archives(bound, snap, pool)
                     findings += assess(snap, options.required, options.shared_key_allowed)

@@ -97,7 +97,8 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
     from google.cloud import resourcemanager_v3
     from google.cloud.storage import Client as StorageClient
 
-    from auditkit.auditors.gcp.calls import RetryBudget
+    from auditkit.auditors.failures import Limits
+    from auditkit.auditors.gcp.calls import ATTEMPTS, BACKOFF_SECONDS, RetryBudget, whole_answers
     from auditkit.auditors.gcp.collect import GcpClients
     from auditkit.auditors.gcp.logging_rest import LoggingRest
 
@@ -109,7 +110,7 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
     rm = {"credentials": credentials, "transport": "rest"}
     if endpoint:
         rm["client_options"] = {"api_endpoint": endpoint}
-    session = AuthorizedSession(credentials, refresh_timeout=options.timeout)
+    session = whole_answers(AuthorizedSession(credentials, refresh_timeout=options.timeout))
     return GcpClients(
         resourcemanager_v3.ProjectsClient(**rm),
         resourcemanager_v3.FoldersClient(**rm),
@@ -120,9 +121,12 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
             project=project or "_",
             credentials=credentials,
             client_options={"api_endpoint": endpoint} if endpoint else None,
+            _http=session,  # its answers are checked whole (whole_answers)
         ),
         options.timeout,
         budget,
+        # One call: every attempt and the backoffs between them (calls.with_retries).
+        Limits(options.timeout * ATTEMPTS + BACKOFF_SECONDS * 2**ATTEMPTS, options.deadline),
     )
 
 

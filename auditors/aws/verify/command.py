@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING
 
 from auditkit.auditors import report_delivery
 from auditkit.auditors.aws.verify.layout import Window
+from auditkit.auditors.failures import add_deadline_argument, run_deadline
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
     from auditkit.auditors.aws.verify.run import VerifyOptions
 
+# A day of an organization's log files takes longer to read than a scan: an hour, then the report.
+VERIFY_DEADLINE = 3600.0
 TIME_FORMS = "ISO 8601 UTC, e.g. 2026-11-30T06:00:00Z or 2026-11-30"
 
 
@@ -29,6 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", help="JSON file: verified digests and chain heads; the next run reads new hours")
     p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call before ERROR")
+    add_deadline_argument(p, VERIFY_DEADLINE)
     report_delivery.add_arguments(p)
     p.set_defaults(fail_on="any")  # no --baseline: every gap counts
 
@@ -69,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         args.checkpoint,
         args.profile,
         args.timeout,
+        run_deadline(args),
     )
     # SARIF alerts attach to a file of the repository; the findings name the S3 objects and hours.
     started = utc_now()

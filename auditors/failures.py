@@ -12,6 +12,7 @@ start no further attempt after it.
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -105,8 +106,8 @@ def add_deadline_argument(p: argparse.ArgumentParser, default: float = DEFAULT_D
 def run_deadline(args: argparse.Namespace) -> Deadline:
     """The run's deadline from --deadline, checked before any cloud call; it starts now."""
     seconds = args.deadline
-    if not seconds > 0:
-        raise ConfigError("--deadline", seconds, "a number of seconds greater than 0")
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ConfigError("--deadline", seconds, "a finite number of seconds greater than 0")
     return Deadline.after(seconds)
 
 

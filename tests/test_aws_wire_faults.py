@@ -254,3 +254,21 @@ def test_the_run_deadline_writes_what_is_known_and_the_rest_is_error(world):
     assert report.findings and {f.status for f in report.findings} == {Status.ERROR}
     assert all("--deadline 2 s" in f.message for f in report.findings)
     assert report.exit_code() == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "aws", "--deadline", "0"],
+        ["scan", "gcp", "--project", "p", "--deadline", "-1"],
+        ["scan", "azure", "--subscription", "s", "--deadline", "nan"],
+        ["scan", "all", "--stack", "demo", "--deadline", "inf"],
+    ],
+)
+def test_a_deadline_that_is_not_a_positive_number_is_refused_before_any_call(world, args, capsys):
+    from auditkit.auditors.cli import main
+
+    proxy, _archive = world
+    assert main(args) == 2
+    assert "error: --deadline=" in capsys.readouterr().err
+    assert proxy.seen == []

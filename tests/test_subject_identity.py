@@ -20,7 +20,7 @@ from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.evidence.timeline import DECODER, GONE, PASSED, Evidence, Period, judge
 from auditkit.auditors.findings import Finding, Report, Status, subject_key
 from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
-from auditkit.auditors.history import Link
+from auditkit.auditors.history.chain import Link
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
 from auditkit.policies.aws import rules as aws_rules

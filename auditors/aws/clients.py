@@ -84,6 +84,9 @@ class IncompleteAnswer(botocore.exceptions.BotoCoreError, failures.IncompleteAns
 
     fmt = "{operation}: {why}"
 
+    def __init__(self, operation: str, why: str) -> None:
+        botocore.exceptions.BotoCoreError.__init__(self, operation=operation, why=why)
+
 
 # Whole calls worth asking again: the answer came, but broken (cut short, empty, not parseable).
 BROKEN = (

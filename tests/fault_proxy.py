@@ -293,8 +293,8 @@ class FaultProxy:
 
     @property
     def endpoint(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"{'https' if self.tls else 'http'}://{host}:{port}"
+        port = self.server.server_address[1]
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
 
     def calls(self, operation: str) -> list[Call]:
         return [c for c in self.seen if c.operation == operation]

@@ -301,7 +301,7 @@ def _unlisted(j: _Judge) -> None:
     for f in snap.failures:
         if f.operation == "DescribeTrails":
             resource, region, why = f.resource, f.region, f"the trails homed in {f.region} are unknown"
-        elif f.operation == "DescribeRegions":
+        elif f.operation == "DescribeRegions" and not snap.limited_regions:  # else --region chose the trails
             others = f"arn:{snap.partition}:cloudtrail:*:{snap.account}:trail/*"
             resource, region, why = others, "", f"trails homed outside {', '.join(snap.regions)} are unknown"
         else:

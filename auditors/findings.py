@@ -20,6 +20,26 @@ class Status(str, Enum):
     ERROR = "ERROR"
 
 
+SubjectKey = tuple[str, str, str, str]  # control, resource, account, region
+
+
+def subject_key(control: str, resource: str, account: str, region: str) -> SubjectKey:
+    """A finding's identity: its control and its subject, the same whether it passes, fails or errs.
+
+    The rule every scanner follows: the region is part of the subject only where the subject lives in
+    one region and its name says so: a CloudTrail trail (its home region; its ARN names it), the trails
+    of a region nobody could list, a `verify` chain and its objects (the chain's region). Every other
+    subject carries "" whatever its verdict: an account (any-trail and account-wide controls are judged
+    on the account, whichever trail proves them), an S3 bucket (its ARN names no region; where it lives
+    is a fact about it, not part of its name), GCP organizations, folders, projects and buckets, Azure
+    subscriptions and resources. An ARN with an empty region field keys without one, so reports written
+    before the rule (a bucket's FAIL with us-east-1, its PASS with "") name the same subject.
+    """
+    if resource.startswith("arn:") and resource.count(":") >= 4 and not resource.split(":", 4)[3]:
+        region = ""
+    return (control, resource, account, region)
+
+
 @dataclass(frozen=True)
 class Finding:
     control: str
@@ -30,9 +50,10 @@ class Finding:
     message: str
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        """What makes two scans' findings the same gap (baseline diffs, SARIF fingerprints)."""
-        return (self.control, self.resource, self.account, self.region)
+    def key(self) -> SubjectKey:
+        """What makes two scans' findings the same subject (baseline diffs, SARIF fingerprints, evidence
+        timelines): see subject_key."""
+        return subject_key(self.control, self.resource, self.account, self.region)
 
     def as_dict(self) -> dict[str, Any]:
         c = control(self.control)
@@ -106,7 +127,7 @@ class Report:
     scanned: dict[str, Any] = field(default_factory=dict)
     provenance: Provenance | None = None
     # Set by a baseline comparison: key -> "new" | "open"; and gaps that went away.
-    baseline_state: dict[tuple[str, str, str, str], str] = field(default_factory=dict)
+    baseline_state: dict[SubjectKey, str] = field(default_factory=dict)
     resolved: list[Finding] = field(default_factory=list)
     # The --history link this report became (its anchor): set after the append, so only the copies
     # delivered to the user carry it; the stored report cannot hold its own hash.

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from auditkit.auditors import report_delivery, stack_options
 from auditkit.auditors.aws import scan as aws
 from auditkit.auditors.azure import scan as azure
+from auditkit.auditors.failures import add_deadline_argument
 from auditkit.auditors.findings import Finding, Report, utc_now
 from auditkit.auditors.gcp import scan as gcp
 from auditkit.policies.errors import ConfigError
@@ -69,6 +70,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     stack_options.add_arguments(p)
     report_delivery.add_arguments(p)
     report_delivery.add_baseline_arguments(p)
+    add_deadline_argument(p)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

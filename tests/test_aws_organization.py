@@ -67,7 +67,13 @@ def test_organization_scan_groups_by_account_and_isolates_an_account_it_cannot_e
     assert Status.FAIL in {f.status for f in by[console]} and Status.ERROR not in {f.status for f in by[console]}
     [denied] = by[locked_out]
     assert denied.status is Status.ERROR
-    assert denied.resource == f"arn:aws:iam::{locked_out}:role/{ROLE}"
+    # Its subject is the account, as when aws.trail.multi_region passes there; the message names the role.
+    assert (denied.control, denied.resource, denied.region) == (
+        "aws.trail.multi_region",
+        f"arn:aws:iam::{locked_out}:root",
+        "",
+    )
+    assert f"arn:aws:iam::{locked_out}:role/{ROLE}" in denied.message
     assert "AssumeRole" in denied.message and "AccessDenied" in denied.message
     assert report.scanned["accounts"] == 3 and report.scanned["organization"] is True
     # The management account is scanned as the caller; each member through the role.

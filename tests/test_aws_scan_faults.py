@@ -54,14 +54,31 @@ def test_access_denied_on_cloudtrail_status(proxy):
     }
 
 
+# What a region's trail listing failure leaves unknown: a trail homed there, and its archive.
+TRAIL_AND_ARCHIVE_CONTROLS = {
+    "aws.trail.logging",
+    "aws.trail.log_validation",
+    "aws.trail.kms",
+    "aws.trail.cloudwatch",
+    "aws.bucket.object_lock",
+    "aws.bucket.lifecycle",
+    "aws.bucket.hardening",
+}
+WEST_TRAILS = "arn:aws:cloudtrail:us-west-2:123456789012:trail/*"
+
+
 def test_a_region_that_times_out_is_an_error_but_proven_coverage_still_passes(proxy):
     proxy.faults.append(Fault(lambda c: c.service == "cloudtrail" and c.region == "us-west-2", "stall", seconds=3))
     report = scan(timeout=1.0)
     errors = [f for f in report.findings if f.status is Status.ERROR]
-    assert [(f.control, f.region) for f in errors] == [("aws.trail.multi_region", "us-west-2")]
-    assert "Timeout" in errors[0].message
+    # A trail homed in us-west-2 could exist: each trail and archive control is ERROR for that region's trails.
+    assert {(f.control, f.resource, f.region) for f in errors} == {
+        (c, WEST_TRAILS, "us-west-2") for c in TRAIL_AND_ARCHIVE_CONTROLS
+    }
+    assert len(errors) == 7 and all("Timeout" in f.message for f in errors)
     # The multi-region trail from us-east-1 proves coverage; a trail we could not list can only add to it.
     assert set(statuses(report, "aws.trail.s3_data_events").values()) == {Status.PASS}
+    assert statuses(report, "aws.trail.multi_region") == {"arn:aws:iam::123456789012:root": Status.PASS}
     assert report.exit_code() == 2
 
 
@@ -171,7 +188,8 @@ def test_a_failed_region_does_not_blur_what_a_trail_itself_says(proxy_to_own_acc
     )
     report = scan()
     assert statuses(report, "aws.trail.log_validation") == {
-        "arn:aws:cloudtrail:us-east-1:123456789012:trail/auditkit-test": Status.FAIL
+        "arn:aws:cloudtrail:us-east-1:123456789012:trail/auditkit-test": Status.FAIL,
+        WEST_TRAILS: Status.ERROR,
     }
     assert report.exit_code() == 2  # the unread region still says so
 
@@ -184,7 +202,10 @@ def test_a_stopped_trail_is_a_fail_even_with_a_region_unread(proxy_to_own_accoun
             "denied",
         )
     )
-    assert set(statuses(scan(), "aws.trail.logging").values()) == {Status.FAIL}
+    assert statuses(scan(), "aws.trail.logging") == {
+        "arn:aws:cloudtrail:us-east-1:123456789012:trail/auditkit-test": Status.FAIL,
+        WEST_TRAILS: Status.ERROR,
+    }
 
 
 def test_unreadable_access_logging_makes_incomplete_coverage_an_error(proxy_to_own_account, boto_session):

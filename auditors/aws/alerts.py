@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from auditkit.auditors.aws.clients import AccountSession, classify, fetch
-from auditkit.auditors.failures import Failure
+from auditkit.auditors.aws.clients import AccountSession, classify
+from auditkit.auditors.failures import Failure, pages
 from auditkit.auditors.findings import Finding, Status
 from auditkit.policies.aws import rules
 from auditkit.policies.aws.alert_judges import (
@@ -67,23 +67,15 @@ def log_group_ref(arn: str) -> LogGroupRef | None:
     return LogGroupRef(arn, parts[4], parts[3], parts[6].removesuffix(":*"))
 
 
-def _pages(call: Callable[[dict[str, Any]], dict[str, Any]], key: str, token: str) -> list[Any]:
-    items: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        page = call(kwargs)
-        items += page.get(key) or []
-        if not page.get(token):
-            return items
-        kwargs = {token: page[token]}  # each of these APIs takes its token under the name it answers with
+def _pages(call: Callable[..., dict[str, Any]], key: str, token: str) -> list[Any]:
+    """Every item of a paged listing, through the one pager (a repeated token or too many pages is a failed read)."""
+    return [item for page in pages(call, token) for item in page.get(key) or []]
 
 
 def _filters(acct: AccountSession, group: LogGroupRef) -> tuple[list[dict[str, Any]] | None, Failure | None]:
     logs = acct.client("logs", group.region)
-    return fetch(
-        lambda: _pages(
-            lambda kw: logs.describe_metric_filters(logGroupName=group.name, **kw), "metricFilters", "nextToken"
-        ),
+    return acct.read(
+        lambda: _pages(partial(logs.describe_metric_filters, logGroupName=group.name), "metricFilters", "nextToken"),
         "DescribeMetricFilters",
         group.region,
         group.arn,
@@ -94,8 +86,8 @@ def _alarms(
     acct: AccountSession, region: str, snap: AccountSnapshot
 ) -> tuple[list[dict[str, Any]] | None, Failure | None]:
     cw = acct.client("cloudwatch", region)
-    return fetch(
-        lambda: _pages(lambda kw: cw.describe_alarms(MaxRecords=100, **kw), "MetricAlarms", "NextToken"),
+    return acct.read(
+        lambda: _pages(partial(cw.describe_alarms, MaxRecords=100), "MetricAlarms", "NextToken"),
         "DescribeAlarms",
         region,
         f"arn:{snap.partition}:cloudwatch:{region}:{snap.account}:alarm:*",
@@ -104,8 +96,8 @@ def _alarms(
 
 def _subscriptions(acct: AccountSession, topic: str) -> tuple[list[dict[str, Any]] | None, Failure | None]:
     sns = acct.client("sns", topic.split(":")[3])
-    return fetch(
-        lambda: _pages(lambda kw: sns.list_subscriptions_by_topic(TopicArn=topic, **kw), "Subscriptions", "NextToken"),
+    return acct.read(
+        lambda: _pages(partial(sns.list_subscriptions_by_topic, TopicArn=topic), "Subscriptions", "NextToken"),
         "ListSubscriptionsByTopic",
         topic.split(":")[3],
         topic,
@@ -114,8 +106,8 @@ def _subscriptions(acct: AccountSession, topic: str) -> tuple[list[dict[str, Any
 
 def _detectors(acct: AccountSession, region: str) -> tuple[list[dict[str, Any]] | None, list[Failure]]:
     gd = acct.client("guardduty", region)
-    ids, failure = fetch(
-        lambda: _pages(lambda kw: gd.list_detectors(**kw), "DetectorIds", "NextToken"),
+    ids, failure = acct.read(
+        lambda: _pages(gd.list_detectors, "DetectorIds", "NextToken"),
         "ListDetectors",
         region,
         f"guardduty detectors in {region}",
@@ -124,7 +116,9 @@ def _detectors(acct: AccountSession, region: str) -> tuple[list[dict[str, Any]] 
         return None, [failure] if failure else []
     found, failures = [], []
     for detector_id in ids:
-        resp, failure = fetch(partial(gd.get_detector, DetectorId=detector_id), "GetDetector", region, str(detector_id))
+        resp, failure = acct.read(
+            partial(gd.get_detector, DetectorId=detector_id), "GetDetector", region, str(detector_id)
+        )
         if failure:
             failures.append(failure)
             continue
@@ -244,7 +238,9 @@ def assess_alerts(snap: AccountSnapshot) -> list[Finding]:
     resource = f"arn:{snap.partition}:iam::{snap.account}:root"
     if record is None or _elsewhere(snap, record):
         return []
-    failures = [(f.operation, f.describe()) for f in [*snap.failures, *record.failures]]
+    # The destinations' reads too: which buckets are the archive's access logs decides the PHI scope.
+    destinations = [f for d in snap.destinations.values() for f in d.failures.values()]
+    failures = [(f.operation, f.describe()) for f in [*snap.failures, *destinations, *record.failures]]
     live, unreadable = None, ""
     try:
         live = wiring(snap, record)

@@ -205,23 +205,52 @@ def policy_facts(resp: Mapping[str, Any] | None) -> dict | None:
         raise UnknownShape(f"GetBucketPolicy: not JSON: {exc}") from None
 
 
+def versioning_status(resp: Mapping[str, Any] | None) -> str | None:
+    """GetBucketVersioning's Status: None for a bucket never versioned (its answer has no Status)."""
+    if resp is None:
+        return None
+    status = resp.get("Status") if isinstance(resp, Mapping) else resp
+    if status not in (None, "Enabled", "Suspended"):
+        raise UnknownShape(f"GetBucketVersioning: Status={status!r}"[:300])
+    return status
+
+
 def bucket_facts(
     name: str,
     region: str,
     responses: Mapping[str, Any],
     account_public_access: Mapping[str, Any] | None = None,
     key_manager: str | None = None,
-) -> BucketFacts:
+) -> tuple[BucketFacts, dict[str, str]]:
+    """The bucket's facts, each response parsed on its own: one that does not parse leaves its part unset
+    and is returned (its kind -> why), so only the verdicts that read it become ERROR."""
+    unread: dict[str, str] = {}
+
+    def part(kind: str, parse: Any, *args: Any) -> Any:
+        try:
+            return parse(responses.get(kind), *args)
+        except Exception as exc:  # an unexpected shape: this part is unknown, the others still count
+            unread[kind] = f"UnexpectedResponse: {type(exc).__name__}: {exc}"[:400]
+            return None
+
     lifecycle = responses.get("lifecycle")
-    return BucketFacts(
+    try:
+        account_block = public_access_facts(account_public_access)
+    except Exception as exc:  # the account's setting is part of every public-access verdict
+        unread["account_public_access"] = f"UnexpectedResponse: {exc}"[:400]
+        account_block = None
+    facts = BucketFacts(
         name=name,
-        object_lock=object_lock_facts(responses.get("object_lock")),
-        lifecycle=lifecycle_facts(lifecycle),
-        versioning=(responses.get("versioning") or {}).get("Status"),
-        public_access_block=public_access_facts(responses.get("public_access")),
-        policy=policy_facts(responses.get("policy")),
-        encryption=encryption_facts(responses.get("encryption"), key_manager),
+        object_lock=part("object_lock", object_lock_facts),
+        lifecycle=part("lifecycle", lifecycle_facts),
+        versioning=part("versioning", versioning_status),
+        public_access_block=part("public_access", public_access_facts),
+        policy=part("policy", policy_facts),
+        encryption=part("encryption", encryption_facts, key_manager),
         region=region,
-        account_public_access_block=public_access_facts(account_public_access),
-        transition_minimum_size=(lifecycle or {}).get("TransitionDefaultMinimumObjectSize"),
+        account_public_access_block=account_block,
+        transition_minimum_size=(lifecycle or {}).get("TransitionDefaultMinimumObjectSize")
+        if isinstance(lifecycle, Mapping)
+        else None,
     )
+    return facts, unread

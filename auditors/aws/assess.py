@@ -1,12 +1,17 @@
 """Judge one account's snapshot by the AWS rule table: pure, offline, fail-closed.
 
 Each kind of subject (policies/aws/rules.py) is built here once and judged by every rule of that
-kind. What a verdict could not read is derived from the rule's reads:
+kind, one finding per rule and subject. What a verdict could not read is derived from the rule's reads:
 
 - a trail or an archive: a rule whose reads did not all succeed is ERROR for that subject;
+- trails and archives nobody could list (DescribeTrails or DescribeRegions failed): each trail and
+  archive rule is ERROR for the region's trails, never silently absent;
 - coverage (any trail, account, bucket): coverage only grows with more trails, so a verdict proven
   from the trails that were read is a PASS even if some region or trail failed; a gap is an ERROR
   when anything the rule reads could not be read, since that might have closed it.
+
+Subjects are keyed as auditors/findings.py says: trails carry their home region; the account and its
+buckets (whose ARNs name no region) carry none, whatever the verdict.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from functools import partial
 from auditkit.auditors.aws import api_facts
 from auditkit.auditors.aws.alerts import assess_alerts
 from auditkit.auditors.aws.clients import classify
-from auditkit.auditors.aws.collect import AccountSnapshot, DestinationRecord, TrailRecord
+from auditkit.auditors.aws.collect import DESTINATION_CALLS, AccountSnapshot, DestinationRecord, TrailRecord
 from auditkit.auditors.failures import Failure
 from auditkit.auditors.findings import Finding, Status
 from auditkit.policies.aws import judges, rules
@@ -32,6 +37,7 @@ LISTING = ("ListBuckets", "GetResources")
 # The collector's reads of an archive (DestinationRecord.failures, plus its key and the account's setting),
 # in the order a verdict resting on several of them names their failures.
 ARCHIVE_READS = (
+    "location",
     "object_lock",
     "lifecycle",
     "versioning",
@@ -106,11 +112,19 @@ def _unresolved(key: str, region: str) -> Failure:
     return Failure("DescribeKey", region, key, "NotResolved", "the key was not described")
 
 
+def _identity(j: _Judge) -> Failure:
+    """Why the account is unknown (GetCallerIdentity's failure)."""
+    found = [f for f in j.snap.failures if f.operation == "GetCallerIdentity"]
+    return found[0] if found else Failure("GetCallerIdentity", "", "sts", "NotRead", "the account was not identified")
+
+
 def _trail_key(j: _Judge, rec: TrailRecord, facts: TrailFacts) -> tuple[TrailFacts, Failure | None]:
     """The trail with its key's KeyManager, or the failure that left it unknown."""
     key = facts.kms_key_id
     if not key or judges.aws_managed_by_name(key):
         return facts, None
+    if not j.snap.account_known:
+        return facts, _identity(j)  # whether the key is ours to describe, and so what manages it, is unknown
     if facts.account != j.snap.account:
         return facts, None  # an organization trail seen from a member account: its key is not ours to describe
     manager, failure = j.snap.keys.get((key, rec.home_region or ""), (None, _unresolved(key, rec.home_region)))
@@ -145,7 +159,7 @@ def _trail(j: _Judge, rec: TrailRecord) -> TrailFacts | None:
     j.trails.append(facts)
     live, key_failure = _trail_key(j, rec, facts)
     if key_failure:
-        failures.append(("DescribeKey", key_failure.describe()))
+        failures.append((key_failure.operation, key_failure.describe()))
     try:
         if "status" in rec.failures:
             raise _Unread(rec.failures["status"].describe())
@@ -174,8 +188,8 @@ def _any_trail(j: _Judge, known: list[TrailFacts]) -> None:
     for rule in of_kind(rules.RULES, "any trail"):
         each = [(t, rule.judge(t)) for t in known]
         good = next((t for t, gaps in each if not gaps), None)
-        if good:
-            j.add(rule, Status.PASS, good.arn, good.home_region, rule.passed(f"trail {good.name} passes", good))
+        if good:  # the subject is the account, whichever trail proves it
+            j.add(rule, Status.PASS, j.account_resource, "", rule.passed(f"trail {good.name} passes", good))
             continue
         gaps = [g for _, gs in each for g in gs]
         if not gaps:
@@ -235,17 +249,16 @@ def _buckets(j: _Judge, known: list[TrailFacts]) -> None:
                 rule,
                 rule.judge(known, {b.name: bucket_space(b.name)}, b.region),
                 f"arn:{snap.partition}:s3:::{b.name}",
-                b.region or "",
+                "",  # a bucket's ARN names no region: its key carries none, whatever the verdict
                 f"object reads and writes {_recorded_by(known, b.region)}",
                 extra,
                 unscanned,
             )
 
 
-def _archive_failures(j: _Judge, d: DestinationRecord) -> tuple[str | None, Failures]:
+def _archive_failures(j: _Judge, d: DestinationRecord, key: str | None) -> tuple[str | None, dict[str, Failure]]:
     """The archive's key manager, and the reads about it that failed: the bucket's, its key's, the account's."""
-    failed = dict(d.failures)
-    key = api_facts.bucket_key_id(d.responses.get("encryption"))
+    failed = {k: f for k, f in d.failures.items() if k in ARCHIVE_READS}
     manager = None
     if key and not judges.aws_managed_by_name(key):
         manager, key_failure = j.snap.keys.get((key, d.region), (None, _unresolved(key, d.region)))
@@ -253,34 +266,56 @@ def _archive_failures(j: _Judge, d: DestinationRecord) -> tuple[str | None, Fail
             failed["encryption"] = key_failure
     if j.snap.account_public_access_failure:
         failed["account_public_access"] = j.snap.account_public_access_failure
-    return manager, [(failed[k].operation, failed[k].describe()) for k in ARCHIVE_READS if k in failed]
+    return manager, failed
 
 
 def _archive(j: _Judge, d: DestinationRecord) -> None:
+    """The archive's rules, each on the reads it rests on: an odd answer to one call is ERROR only there."""
     resource = f"arn:{j.snap.partition}:s3:::{d.name}"
     writers = tuple(t for t in j.trails if t.bucket == d.name)
     prefixes = tuple(sorted({t.log_prefix for t in writers})) or DEFAULT_LOG_PREFIXES
+    odd: dict[str, str] = {}
     try:
-        manager, failures = _archive_failures(j, d)
-        facts = api_facts.bucket_facts(d.name, d.region, d.responses, j.snap.account_public_access, manager)
-    except Exception as exc:  # unexpected shapes in any response: ERROR, never a guess
-        for rule in of_kind(rules.RULES, "archive"):
-            j.add(rule, Status.ERROR, resource, d.region, _why(exc))
-        return
+        key = api_facts.bucket_key_id(d.responses.get("encryption"))
+    except Exception as exc:  # judged with the encryption part below
+        key, odd["encryption"] = None, _why(exc)
+    manager, failed = _archive_failures(j, d, key)
+    facts, unparsed = api_facts.bucket_facts(d.name, d.region, d.responses, j.snap.account_public_access, manager)
+    odd = {**unparsed, **odd}
+    operation = {kind: op for kind, (op, _method, _absent) in DESTINATION_CALLS.items()}
+    operation.update(account_public_access="GetPublicAccessBlock", location="GetBucketLocation")
+    failures: Failures = [
+        *((failed[k].operation, failed[k].describe()) for k in ARCHIVE_READS if k in failed),
+        *((operation[k], f"{operation[k]} ({d.name}): {why}") for k, why in odd.items() if k not in failed),
+    ]
     archive = LogArchive(facts, j.required, prefixes, writers)
     for rule in of_kind(rules.RULES, "archive"):
         ok = rule.passed(f"holds for {j.required.describe()}", archive)
-        j.judge(rule, resource, d.region, failures, partial(rule.judge, archive), ok)
+        # A bucket's ARN names no region: the key carries none (auditors/findings.py).
+        j.judge(rule, resource, "", failures, partial(rule.judge, archive), ok)
+
+
+def _unlisted(j: _Judge) -> None:
+    """Trails nobody could list (DescribeTrails failed in a region, or the regions were not listed): each
+    trail and archive rule is ERROR for them, since one of them could be the trail that fails."""
+    snap = j.snap
+    for f in snap.failures:
+        if f.operation == "DescribeTrails":
+            resource, region, why = f.resource, f.region, f"the trails homed in {f.region} are unknown"
+        elif f.operation == "DescribeRegions" and not snap.limited_regions:  # else --region chose the trails
+            others = f"arn:{snap.partition}:cloudtrail:*:{snap.account}:trail/*"
+            resource, region, why = others, "", f"trails homed outside {', '.join(snap.regions)} are unknown"
+        else:
+            continue
+        for rule in [*of_kind(rules.RULES, "trail"), *of_kind(rules.RULES, "archive")]:
+            j.add(rule, Status.ERROR, resource, region, f"{why} (and so are their archives): {f.describe()}")
 
 
 def assess(snap: AccountSnapshot, required: RetentionRequirement) -> list[Finding]:
     """Every AWS rule judged for one account."""
     j = _Judge(snap, required)
-    whole = rules.WHOLE_ACCOUNT
-    for f in snap.failures:
-        if f.operation in whole.reads:
-            j.add(whole, Status.ERROR, f.resource, f.region, f.describe())
     known = [t for t in (_trail(j, rec) for rec in snap.trails) if t is not None]
+    _unlisted(j)
     _any_trail(j, known)
     _buckets(j, known)
     _account(j, known)
@@ -289,10 +324,14 @@ def assess(snap: AccountSnapshot, required: RetentionRequirement) -> list[Findin
     return j.findings + assess_alerts(snap)
 
 
-def account_error(account: str, label: str, failure: Failure | None, exc: BaseException | None = None) -> Finding:
-    """A whole account that could not be scanned: one ERROR, so the exit code says so."""
+def account_error(
+    account: str, label: str, failure: Failure | None, exc: BaseException | None = None, partition: str = "aws"
+) -> Finding:
+    """A whole account that could not be scanned: one ERROR, so the exit code says so. Its subject is the
+    account (as when it passes) when its id is known, else what was asked for (a role, the organization)."""
     if failure is None:
         code, message = classify(exc) if exc else ("Error", "")
         failure = Failure("scan", "", label, code, message)
     control = rules.WHOLE_ACCOUNT.control
-    return Finding(control, Status.ERROR, label, account, failure.region, failure.describe())
+    resource = f"arn:{partition}:iam::{account}:root" if account.isdigit() and len(account) == 12 else label
+    return Finding(control, Status.ERROR, resource, account, "", failure.describe())

@@ -7,7 +7,6 @@ the tagging API, and per-bucket calls are made only for the trails' destination 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
@@ -15,9 +14,9 @@ from typing import Any
 
 from auditkit.auditors.aws import api_facts
 from auditkit.auditors.aws.alerts import collect_alerts
-from auditkit.auditors.aws.clients import AccountSession, fetch
+from auditkit.auditors.aws.clients import AccountSession
 from auditkit.auditors.aws.keys import KeyRef, describe_keys
-from auditkit.auditors.failures import Failure
+from auditkit.auditors.failures import Failure, pages
 from auditkit.policies.aws import judges
 from auditkit.policies.aws.event_selectors import S3_OBJECT, UnknownShape, bucket_space
 from auditkit.policies.aws.regions import partition_of
@@ -76,6 +75,9 @@ class BucketRef:
 class AccountSnapshot:
     account: str
     regions: list[str]
+    # Whether GetCallerIdentity said who we are: without it no trail, key or bucket can be told ours or the
+    # organization's, and every verdict that needs to (rules reading GetCallerIdentity) is ERROR.
+    account_known: bool = True
     trails: list[TrailRecord] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     buckets: list[BucketRef] | None = None
@@ -104,7 +106,7 @@ def _strip(resp: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _regions(acct: AccountSession, snap: AccountSnapshot) -> list[str]:
-    regions, failure = fetch(
+    regions, failure = acct.read(
         lambda: sorted(r["RegionName"] for r in acct.client("ec2").describe_regions()["Regions"]),
         "DescribeRegions",
         acct.default_region,
@@ -123,7 +125,7 @@ def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None
                 raise UnknownShape(f"DescribeTrails: a trail without TrailARN in {trails!r}"[:300])
             return trails
 
-        trails, failure = fetch(
+        trails, failure = acct.read(
             call, "DescribeTrails", region, f"arn:{snap.partition}:cloudtrail:{region}:{snap.account}:trail/*"
         )
         return region, trails, failure
@@ -139,8 +141,10 @@ def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None
 
     def details(t: TrailRecord) -> None:
         ct = acct.client("cloudtrail", t.home_region or acct.default_region)
-        t.status, f1 = fetch(lambda: _strip(ct.get_trail_status(Name=t.arn)), "GetTrailStatus", t.home_region, t.arn)
-        t.selectors, f2 = fetch(
+        t.status, f1 = acct.read(
+            lambda: _strip(ct.get_trail_status(Name=t.arn)), "GetTrailStatus", t.home_region, t.arn
+        )
+        t.selectors, f2 = acct.read(
             lambda: _strip(ct.get_event_selectors(TrailName=t.arn)), "GetEventSelectors", t.home_region, t.arn
         )
         t.failures.update({k: f for k, f in (("status", f1), ("selectors", f2)) if f})
@@ -148,24 +152,12 @@ def _trails(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None
     list(pool.map(details, snap.trails))
 
 
-def _paged(call: Callable[[dict[str, Any]], dict[str, Any]], token_in: str, token_out: str) -> list[dict[str, Any]]:
-    pages: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        page = call(kwargs)
-        pages.append(page)
-        token = page.get(token_out)
-        if not token:
-            return pages
-        kwargs = {token_in: token}
-
-
 def _all_buckets(acct: AccountSession, snap: AccountSnapshot) -> None:
     s3 = acct.client("s3")
-    buckets, failure = fetch(
+    buckets, failure = acct.read(
         lambda: [
             BucketRef(b["Name"], b.get("BucketRegion"))
-            for p in _paged(lambda kw: s3.list_buckets(MaxBuckets=1000, **kw), "ContinuationToken", "ContinuationToken")
+            for p in pages(s3.list_buckets, "ContinuationToken", MaxBuckets=1000)
             for b in p["Buckets"]
         ],
         "ListBuckets",
@@ -180,15 +172,14 @@ def _all_buckets(acct: AccountSession, snap: AccountSnapshot) -> None:
 
 def _tagged_in(acct: AccountSession, region: str, key: str, value: str) -> tuple[str, Any, Failure | None]:
     tagging = acct.client("resourcegroupstaggingapi", region)
-    arns, failure = fetch(
+    arns, failure = acct.read(
         lambda: [
             m["ResourceARN"]
-            for page in _paged(
-                lambda kw: tagging.get_resources(
-                    ResourceTypeFilters=["s3:bucket"], TagFilters=[{"Key": key, "Values": [value]}], **kw
-                ),
+            for page in pages(
+                tagging.get_resources,
                 "PaginationToken",
-                "PaginationToken",
+                ResourceTypeFilters=["s3:bucket"],
+                TagFilters=[{"Key": key, "Values": [value]}],
             )
             for m in page["ResourceTagMappingList"]
         ],
@@ -225,7 +216,7 @@ def _buckets(
 
 
 def _location(acct: AccountSession, bucket: str) -> tuple[str | None, Failure | None]:
-    resp, failure = fetch(
+    resp, failure = acct.read(
         lambda: acct.client("s3").get_bucket_location(Bucket=bucket), "GetBucketLocation", acct.default_region, bucket
     )
     if failure or resp is None:
@@ -246,7 +237,7 @@ def _destinations(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -
             rec.failures["location"] = failure
         s3 = acct.client("s3", region)
         for kind, (operation, method, absent) in DESTINATION_CALLS.items():
-            resp, failure = fetch(partial(_get, s3, method, bucket), operation, rec.region, bucket, absent)
+            resp, failure = acct.read(partial(_get, s3, method, bucket), operation, rec.region, bucket, absent)
             rec.responses[kind] = resp
             if failure:
                 rec.failures[kind] = failure
@@ -260,8 +251,12 @@ def _foreign_buckets(snap: AccountSnapshot) -> None:
     """An organization trail seen from a member account writes to the organization's archive.
 
     Its ARN names the management account; a bucket that only such trails use is not this account's to
-    read (GetBucket* would be AccessDenied): it is reported as out of scope, not as three ERRORs.
+    read (GetBucket* would be AccessDenied): it is reported as out of scope, not as three ERRORs. Which
+    account is ours comes from GetCallerIdentity: without it every archive is read (an archive that is not
+    ours then answers AccessDenied, an ERROR), never dropped.
     """
+    if not snap.account_known:
+        return
     own = {str(t.description.get("S3BucketName")) for t in snap.trails if t.arn.split(":")[4:5] == [snap.account]}
     for t in snap.trails:
         bucket = str(t.description.get("S3BucketName") or "")
@@ -271,8 +266,12 @@ def _foreign_buckets(snap: AccountSnapshot) -> None:
 
 def _account_settings(acct: AccountSession, snap: AccountSnapshot, pool: Executor) -> None:
     """Account-level Block Public Access and the KMS keys the trails and their buckets name."""
-    if snap.destinations:
-        snap.account_public_access, snap.account_public_access_failure = fetch(
+    if snap.destinations and not snap.account_known:
+        snap.account_public_access_failure = Failure(
+            "GetPublicAccessBlock", acct.default_region, "s3control", "UnknownAccount", "the account id is unknown"
+        )
+    elif snap.destinations:
+        snap.account_public_access, snap.account_public_access_failure = acct.read(
             lambda: _strip(acct.client("s3control").get_public_access_block(AccountId=snap.account)),
             "GetPublicAccessBlock",
             acct.default_region,
@@ -315,6 +314,14 @@ def _single_region_s3_selectors(snap: AccountSnapshot) -> bool:
     return False
 
 
+def _caller_account(acct: AccountSession) -> str:
+    """GetCallerIdentity's Account: twelve digits, or the answer is not one (an ERROR, never a guess)."""
+    account = str(acct.client("sts").get_caller_identity()["Account"])
+    if not (account.isdigit() and len(account) == 12):
+        raise UnknownShape(f"GetCallerIdentity: Account={account[:40]!r} is not an account id")
+    return account
+
+
 def collect_account(
     acct: AccountSession,
     regions: list[str] | None,
@@ -322,13 +329,15 @@ def collect_account(
     pool: Executor,
     account_hint: str = "unknown",
 ) -> AccountSnapshot:
-    account, failure = fetch(
-        lambda: str(acct.client("sts").get_caller_identity()["Account"]),
-        "GetCallerIdentity",
-        acct.default_region,
-        "sts:GetCallerIdentity",
+    account, failure = acct.read(
+        partial(_caller_account, acct), "GetCallerIdentity", acct.default_region, "sts:GetCallerIdentity"
     )
-    snap = AccountSnapshot(account=account or account_hint, regions=[], partition=partition_of(acct.default_region))
+    snap = AccountSnapshot(
+        account=account or account_hint,
+        regions=[],
+        account_known=account is not None,
+        partition=partition_of(acct.default_region),
+    )
     acct.account_id = snap.account
     if failure:
         snap.failures.append(failure)

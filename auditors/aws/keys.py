@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 
 from auditkit.auditors.aws import api_facts
-from auditkit.auditors.aws.clients import AccountSession, fetch
+from auditkit.auditors.aws.clients import AccountSession
 from auditkit.auditors.failures import Failure
 from auditkit.policies.aws.judges import aws_managed_by_name
 
@@ -31,7 +31,9 @@ def describe_keys(
 
     def one(ref: KeyRef) -> tuple[KeyRef, tuple[str | None, Failure | None]]:
         key, region = ref
-        resp, failure = fetch(lambda: acct.client("kms", region).describe_key(KeyId=key), "DescribeKey", region, key)
+        resp, failure = acct.read(
+            lambda: acct.client("kms", region).describe_key(KeyId=key), "DescribeKey", region, key
+        )
         if failure:
             return ref, (None, failure)
         try:

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from auditkit.auditors.failures import DEFAULT_TIMEOUT, checked_timeout
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline, checked_timeout, run_deadline
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.policies.aws.regions import checked_regions, partition_of
 from auditkit.policies.aws.rules import WHOLE_ACCOUNT
@@ -46,6 +46,7 @@ class AwsScanOptions:
     role_name: str | None = None
     # The buckets the PHI read-volume alert must count (a stack's aws.alerts.phiBuckets); None: those in scope.
     phi_buckets: tuple[str, ...] | None = None
+    deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
 
     def __post_init__(self) -> None:
         checked_regions(self.regions)
@@ -89,7 +90,7 @@ def options_from(
     if args.from_stack:
         alerts = settings.aws.alerts if settings is not None and settings.aws is not None else None
         phi = alerts.phi_buckets if alerts is not None else None
-        return AwsScanOptions(required, *accounts, timeout=args.timeout, phi_buckets=phi)
+        return AwsScanOptions(required, *accounts, timeout=args.timeout, phi_buckets=phi, deadline=run_deadline(args))
     scope_tag = None
     if args.scope_tag:
         key, sep, value = args.scope_tag.partition("=")
@@ -97,7 +98,13 @@ def options_from(
             raise ConfigError("--scope-tag", args.scope_tag, "KEY=VALUE, e.g. data-classification=phi")
         scope_tag = (key, value)
     return AwsScanOptions(
-        required, *accounts, scope_tag, args.timeout, organization=args.organization, role_name=args.role_name
+        required,
+        *accounts,
+        scope_tag,
+        args.timeout,
+        organization=args.organization,
+        role_name=args.role_name,
+        deadline=run_deadline(args),
     )
 
 
@@ -174,22 +181,16 @@ def _progress() -> AbstractContextManager[Any]:
 
 def organization_targets(base: AccountSession, role_name: str) -> tuple[list[Target], Failure | None]:
     """Every ACTIVE account of the caller's organization (ListAccounts, paged by NextToken)."""
-    from auditkit.auditors.aws.clients import fetch
+    from auditkit.auditors.failures import pages
 
     def accounts() -> list[dict]:
-        org, found = base.client("organizations"), []
-        kwargs: dict[str, str] = {}
-        while True:
-            page = org.list_accounts(MaxResults=20, **kwargs)  # 20: the documented maximum page size
-            found += page["Accounts"]
-            if not page.get("NextToken"):
-                return found
-            kwargs = {"NextToken": page["NextToken"]}
+        org = base.client("organizations")  # 20: the documented maximum page size
+        return [a for page in pages(org.list_accounts, "NextToken", MaxResults=20) for a in page["Accounts"]]
 
-    listed, failure = fetch(accounts, "ListAccounts", base.default_region, "organizations:ListAccounts")
+    listed, failure = base.read(accounts, "ListAccounts", base.default_region, "organizations:ListAccounts")
     if failure:
         return [], failure
-    me, _ = fetch(
+    me, _ = base.read(
         lambda: str(base.client("sts").get_caller_identity()["Account"]),
         "GetCallerIdentity",
         base.default_region,
@@ -258,7 +259,7 @@ def scan_aws(options: AwsScanOptions, calls: CallLog | None = None) -> Report:
             for label in _asked(options)
         ]
         return _report(unread, len(unread), set(), calls, started, options)
-    base = AccountSession.open(options.profile, region, calls, options.timeout)
+    base = AccountSession.open(options.profile, region, calls, options.timeout, options.deadline)
     targets, findings = _targets(base, options)
     regions_seen: set[str] = set()
     pool, accounts = ThreadPoolExecutor(WORKERS), ThreadPoolExecutor(max(1, min(ACCOUNT_WORKERS, len(targets))))

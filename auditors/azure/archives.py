@@ -12,7 +12,7 @@ from auditkit.auditors.azure.collect import (
     AzureClients,
     AzureSnapshot,
     WorkspaceRecord,
-    get,
+    every,
     rest,
 )
 from auditkit.auditors.failures import Failure
@@ -46,14 +46,14 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
         return rec
     rec = AccountRecord(account_id, name, group)
     st = clients.storage_for(subscription)
-    rec.account, failure = get(
+    rec.account, failure = clients.read(
         lambda: rest(st.storage_accounts.get_properties(group, name)), "StorageAccounts.GetProperties", account_id
     )
     if failure:
         rec.failures["account"] = failure
         return rec
-    rec.containers, failure = get(
-        lambda: [rest(c) for c in st.blob_containers.list(group, name)], "BlobContainers.List", account_id
+    rec.containers, failure = clients.read(
+        lambda: [rest(c) for c in every(st.blob_containers.list(group, name))], "BlobContainers.List", account_id
     )
     if failure:
         rec.failures["containers"] = failure
@@ -65,12 +65,14 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
         def container(n: str = cname) -> dict[str, Any]:
             return rest(st.blob_containers.get(group, name, n))
 
-        detail, failure = get(container, "BlobContainers.Get", f"{account_id}/blobServices/default/containers/{cname}")
+        detail, failure = clients.read(
+            container, "BlobContainers.Get", f"{account_id}/blobServices/default/containers/{cname}"
+        )
         if failure:
             rec.failures["containers"] = failure
         else:
             rec.details[cname] = detail
-    rec.lifecycle, failure = get(
+    rec.lifecycle, failure = clients.read(
         lambda: rest(st.management_policies.get(group, name, "default")),
         "ManagementPolicies.Get",
         account_id,
@@ -84,7 +86,7 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
 def read_workspace(clients: AzureClients, ws: str) -> WorkspaceRecord:
     rec = WorkspaceRecord(ws)
     res = clients.resources.resources
-    body, failure = get(lambda: res.get_by_id(ws, api_version=WORKSPACE_API).properties, "Workspaces.Get", ws)
+    body, failure = clients.read(lambda: res.get_by_id(ws, api_version=WORKSPACE_API).properties, "Workspaces.Get", ws)
     if failure:
         rec.failures["workspace"] = failure
     else:
@@ -94,7 +96,7 @@ def read_workspace(clients: AzureClients, ws: str) -> WorkspaceRecord:
         def table_properties(t: str = table) -> Any:
             return res.get_by_id(f"{ws}/tables/{t}", api_version=WORKSPACE_API).properties
 
-        props, failure = get(table_properties, "Tables.Get", f"{ws}/tables/{table}")
+        props, failure = clients.read(table_properties, "Tables.Get", f"{ws}/tables/{table}")
         if failure:
             rec.failures[f"table:{table}"] = failure
         else:

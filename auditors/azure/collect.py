@@ -20,11 +20,16 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-from auditkit.auditors.failures import Failure, fetch
+from auditkit.auditors.failures import MAX_PAGES, BrokenPaging, Failure, IncompleteAnswer, Limits, fetch
 from auditkit.policies.azure.facts import AUDIT_LOGS, resource_type
 from auditkit.policies.azure.plan_facts import is_master
 
+# Each ARM request is tried this many times (azure-core's RetryPolicy, retry_total + 1), each attempt waiting
+# at most DEFAULT_TIMEOUT seconds on the network: azure-core's own defaults (10 retries, 300 s reads) would
+# keep one unanswered call for hours.
+ATTEMPTS = 4
 WORKSPACE_API = "2023-09-01"
 SQL_API = "2021-11-01"
 WORKSPACE_TABLES = ("AzureActivity", "AzureDiagnostics")
@@ -39,6 +44,8 @@ _TYPES = {
 
 
 def classify(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, (IncompleteAnswer, BrokenPaging)):
+        return type(exc).__name__, str(exc)[:300]
     if isinstance(exc, HttpResponseError):
         code = getattr(getattr(exc, "error", None), "code", None) or f"HTTP{exc.status_code}"
         return str(code), str(getattr(getattr(exc, "error", None), "message", None) or exc.message or exc)
@@ -55,10 +62,37 @@ def classify(exc: BaseException) -> tuple[str, str]:
     ), str(exc)[:300]
 
 
-def get(
-    call: Callable[[], Any], operation: str, resource: str, absent: tuple[str, ...] = ()
-) -> tuple[Any, Failure | None]:
-    return fetch(call, operation, "", resource, classify, absent)
+def every(listed: Any) -> list[Any]:
+    """Every item of a listing, page by page (azure-core follows each page's nextLink): a nextLink seen
+    before, or more than MAX_PAGES pages, is BrokenPaging, never a listing that runs until killed."""
+    if not hasattr(listed, "by_page"):
+        return list(listed)
+    pages = listed.by_page()
+    items: list[Any] = []
+    seen: set[str] = set()
+    for count, page in enumerate(pages, 1):
+        items.extend(page)
+        link = pages.continuation_token
+        if link and (link in seen or count >= MAX_PAGES):
+            raise BrokenPaging(f"the listing's nextLink {str(link)[:80]!r} came back again or never ends")
+        seen.add(link or "")
+    return items
+
+
+class EmptyAnswer(ServiceResponseError, IncompleteAnswer):
+    """A 2xx answer with no body where ARM always sends a resource or a list: retried like a reset."""
+
+
+class WholeAnswers(SansIOHTTPPolicy):
+    """An azure-core per-retry policy: an empty 2xx answer to a GET is a failed read, raised as a
+    ServiceResponseError so that azure-core's RetryPolicy asks again. (A body cut short is azure-core's
+    IncompleteRead already, retried the same way.)"""
+
+    def on_response(self, request: Any, response: Any) -> None:
+        http = response.http_response
+        if request.http_request.method == "GET" and 200 <= http.status_code < 300 and not http.body():
+            url = request.http_request.url.split("?")[0]
+            raise EmptyAnswer(f"GET {url}: an empty answer where ARM always sends a document")
 
 
 def rest(model: Any) -> dict[str, Any]:
@@ -120,6 +154,13 @@ class AzureClients:
     resources: Any
     # storage client for a subscription: archives may live in another subscription than the one scanned
     storage_for: Callable[[str], Any]
+    limits: Limits | None = None
+
+    def read(
+        self, call: Callable[[], Any], operation: str, resource: str, absent: tuple[str, ...] = ()
+    ) -> tuple[Any, Failure | None]:
+        """One ARM call within the scan's limits; failures become data (see auditors.failures)."""
+        return fetch(call, operation, "", resource, classify, absent, self.limits)
 
 
 def setting_uri(rid: str) -> str:
@@ -141,13 +182,15 @@ def _read_resources(clients: AzureClients, snap: AzureSnapshot, pool: Executor) 
 
     def read(rid: str) -> tuple[str, Any, Failure | None, Any, Failure | None]:
         uri = setting_uri(rid)
-        found, failure = get(
-            lambda: [rest(s) for s in clients.monitor.diagnostic_settings.list(uri)], "DiagnosticSettings.List", uri
+        found, failure = clients.read(
+            lambda: [rest(s) for s in every(clients.monitor.diagnostic_settings.list(uri))],
+            "DiagnosticSettings.List",
+            uri,
         )
         if is_master(rid):
             return rid, found, failure, None, None
-        listed, missing = get(
-            lambda: _categories(list(clients.monitor.diagnostic_settings_category.list(uri))),
+        listed, missing = clients.read(
+            lambda: _categories(every(clients.monitor.diagnostic_settings_category.list(uri))),
             "DiagnosticSettingsCategory.List",
             uri,
         )
@@ -172,7 +215,7 @@ def _read_sql(clients: AzureClients, snap: AzureSnapshot, pool: Executor) -> Non
     servers = sorted({rid.rsplit("/databases/", 1)[0] for rid in databases}, key=str.lower)
 
     def read(rid: str) -> tuple[str, Any, Failure | None]:
-        found, failure = get(
+        found, failure = clients.read(
             lambda: clients.resources.resources.get_by_id(
                 f"{rid}/extendedAuditingSettings/default", api_version=SQL_API
             ),
@@ -193,18 +236,18 @@ def _read_sql(clients: AzureClients, snap: AzureSnapshot, pool: Executor) -> Non
 def collect_subscription(clients: AzureClients, subscription: str, pool: Executor) -> AzureSnapshot:
     snap = AzureSnapshot(subscription)
     sub = f"/subscriptions/{subscription}"
-    snap.activity, failure = get(
-        lambda: [rest(s) for s in clients.monitor.subscription_diagnostic_settings.list()],
+    snap.activity, failure = clients.read(
+        lambda: [rest(s) for s in every(clients.monitor.subscription_diagnostic_settings.list())],
         "SubscriptionDiagnosticSettings.List",
         sub,
     )
     if failure:
         snap.failures.append(failure)
     type_filter = " or ".join(f"resourceType eq '{t}'" for t in _TYPES.values())
-    snap.resources, failure = get(
+    snap.resources, failure = clients.read(
         lambda: [
             str(r.id)
-            for r in clients.resources.resources.list(filter=type_filter)
+            for r in every(clients.resources.resources.list(filter=type_filter))
             if resource_type(str(r.id)) in _TYPES and not is_master(str(r.id))
         ],
         "Resources.List",

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from auditkit.auditors.failures import Deadline, run_deadline
 from auditkit.auditors.findings import Finding, Report
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
@@ -33,6 +34,7 @@ class AzureScanOptions:
     subscriptions: tuple[str, ...]
     arm_endpoint: str = ARM
     shared_key_allowed: bool = False
+    deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
 
 
 def add_endpoint_argument(p: argparse.ArgumentParser) -> None:
@@ -53,10 +55,14 @@ def options_from(
     azure = settings.azure if settings is not None else None
     if args.from_stack:
         assert azure is not None  # `scan all` asks only the clouds the stack declares
-        return AzureScanOptions(required, (azure.subscription_id,), args.arm_endpoint, azure.shared_key_access)
+        return AzureScanOptions(
+            required, (azure.subscription_id,), args.arm_endpoint, azure.shared_key_access, run_deadline(args)
+        )
     if not args.subscription:
         raise ConfigError("--subscription", None, "one or more subscription ids")
-    return AzureScanOptions(required, tuple(args.subscription), args.arm_endpoint, args.shared_key_allowed)
+    return AzureScanOptions(
+        required, tuple(args.subscription), args.arm_endpoint, args.shared_key_allowed, run_deadline(args)
+    )
 
 
 def scope(options: AzureScanOptions) -> dict[str, list[str]]:
@@ -94,9 +100,11 @@ def default_clients(
     from azure.mgmt.resource.resources import ResourceManagementClient
     from azure.mgmt.storage import StorageManagementClient
 
-    from auditkit.auditors.azure.collect import AzureClients
+    from auditkit.auditors.azure.collect import ATTEMPTS, AzureClients, WholeAnswers
+    from auditkit.auditors.failures import DEFAULT_TIMEOUT
 
     kw: dict[str, Any] = {"base_url": endpoint, "credential_scopes": [_scope(endpoint)]}
+    kw.update(retry_total=ATTEMPTS - 1, read_timeout=DEFAULT_TIMEOUT, per_retry_policies=[WholeAnswers()])
     if counter is not None:
         kw["per_call_policies"] = [counter.policy()]
     storage: dict[str, Any] = {}
@@ -191,7 +199,8 @@ def scan_azure(
     """DefaultAzureCredential unless a credential is given (tests give a fake; ARM still answers)."""
     from auditkit.auditors.azure.archives import read_archives
     from auditkit.auditors.azure.assess import assess, subscription_error
-    from auditkit.auditors.azure.collect import classify, collect_subscription
+    from auditkit.auditors.azure.collect import ATTEMPTS, classify, collect_subscription
+    from auditkit.auditors.failures import DEFAULT_TIMEOUT, Limits
 
     if credential is None:
         from azure.identity import DefaultAzureCredential
@@ -209,6 +218,7 @@ def scan_azure(
             for sub in options.subscriptions:
                 try:
                     bound = clients(credential, sub, options.arm_endpoint, counter)
+                    bound.limits = Limits(DEFAULT_TIMEOUT * ATTEMPTS, options.deadline)
                     snap = collect_subscription(bound, sub, pool)
                     read_archives(bound, snap, pool)
                     findings += assess(snap, options.required, options.shared_key_allowed)

@@ -23,7 +23,18 @@ from typing import Any
 from auditkit import __version__
 from auditkit.auditors.evidence.contents import Package, RawReport, uri_reference
 from auditkit.auditors.evidence.review_activity import observations as review_observations
-from auditkit.auditors.evidence.timeline import ERROR, FAIL, NOT_RUN, PASS, ControlInfo, Days, Episode, Evidence, uptime
+from auditkit.auditors.evidence.timeline import (
+    ERROR,
+    FAIL,
+    GONE,
+    NOT_RUN,
+    PASS,
+    ControlInfo,
+    Days,
+    Episode,
+    Evidence,
+    uptime,
+)
 from auditkit.auditors.findings import iso_utc
 from auditkit.auditors.history.chain import ChainCheck, Head
 
@@ -185,7 +196,8 @@ def _risk(pkg: Package, e: Episode) -> dict[str, Any]:
         "title": f"{control} {e.status} on {resource}",
         "description": f"First seen {iso_utc(e.first_seen)} in {e.first_seen_in}; "
         + (
-            f"resolved {iso_utc(e.resolved)} in {e.resolved_in}."
+            f"resolved {iso_utc(e.resolved)} in {e.resolved_in}"
+            + (f": {e.resolution}." if e.resolution == GONE else ".")
             if e.resolved
             else "still open at the end of the period."
         ),

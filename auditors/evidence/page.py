@@ -16,6 +16,7 @@ from auditkit.auditors.evidence.review_activity import section as review_section
 from auditkit.auditors.evidence.timeline import (
     ERROR,
     FAIL,
+    GONE,
     LABEL,
     NOT_RUN,
     PASS,
@@ -183,7 +184,8 @@ def _exceptions_section(pkg: Package) -> str:
         rows.append(
             f"<tr><td><code>{e(x.key[0])}</code></td><td><code>{e(x.key[1])}</code> {e(x.key[2])} {e(x.key[3])}</td>"
             f"<td>{x.status}</td><td>{iso_utc(x.first_seen)}</td>"
-            f"<td>{iso_utc(x.resolved) if x.resolved else '<span class=bad>open</span>'}</td>"
+            f"<td>{iso_utc(x.resolved) if x.resolved else '<span class=bad>open</span>'}"
+            f"{'<br>' + x.resolution if x.resolution == GONE else ''}</td>"
             f"<td>{_duration(ttr) if ttr else '-'}</td>"
             f"<td>{'<span class=good>yes</span>' if met else '<span class=bad>no</span>'}</td>"
             f"<td><code>{e(x.first_seen_in)}</code><br><code>{e(x.resolved_in or '-')}</code></td>"

@@ -1,12 +1,15 @@
 """Judge a period of scan history: a day-by-day status per control and resource, and every exception.
 
 Pure: takes history links (already read and chain-checked) and returns plain data. A day with no
-scan of a resource is NOT RUN, never a pass; a day's status is the worst of that day's runs.
+scan of a resource is NOT RUN, never a pass; a day's status is the worst of that day's runs. Subjects are
+keyed by auditors/findings.py's subject_key, so a subject's PASS closes its own FAIL; an exception also
+closes when its subject no longer exists (see Judge._close_vanished).
 """
 
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -14,13 +17,13 @@ from typing import Any, Literal
 
 import msgspec
 
+from auditkit.auditors.findings import SubjectKey, subject_key
 from auditkit.auditors.history.chain import Header, Link
 
 NOT_RUN, PASS, ERROR, FAIL = 0, 1, 2, 3
 LABEL = {NOT_RUN: "not run", PASS: "pass", ERROR: "error", FAIL: "fail"}
 _CODE = {"PASS": PASS, "ERROR": ERROR, "FAIL": FAIL}
 
-SubjectKey = tuple[str, str, str, str]  # control, resource, account, region
 Days = bytes | bytearray  # one status code per day of the period
 
 
@@ -37,6 +40,7 @@ class RecordedFinding(msgspec.Struct):
 class RecordedReport(Header):
     findings: list[RecordedFinding] = msgspec.field(default_factory=list)
     summary: dict[str, Any] = msgspec.field(default_factory=dict)
+    scope: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class _CitedFinding(msgspec.Struct):
@@ -83,6 +87,7 @@ class Episode:
     resolved: datetime | None = None
     resolved_in: str | None = None
     runs: int = 1
+    resolution: str = ""  # PASSED, or GONE when its subject no longer exists
 
     @property
     def time_to_resolve(self) -> timedelta | None:
@@ -152,12 +157,25 @@ def _catalog_info(control_id: str) -> ControlInfo:
     return ControlInfo(c.title, c.citations.as_dict())
 
 
+PASSED, GONE = "passed", "subject no longer exists"
+_REGION_CODE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def _scanned_regions(scope: dict[str, Any]) -> set[str] | None:
+    """The regions a run looked in, when its scope lists region codes; None: every enabled region."""
+    listed = scope.get("regions")
+    if isinstance(listed, list) and listed and all(isinstance(r, str) and _REGION_CODE.match(r) for r in listed):
+        return set(listed)
+    return None
+
+
 class Judge:
     """Feed runs in time order (`add`), then read `evidence`."""
 
     def __init__(self, period: Period) -> None:
         self.evidence = Evidence(period)
         self._states: dict[SubjectKey, list[Any]] = {}
+        self._open: dict[SubjectKey, list[Any]] = {}  # the states with an open exception
         self._width = len(period.days)
 
     def add(self, source: str, link: Link) -> None:
@@ -177,9 +195,13 @@ class Judge:
     def _findings(self, findings: Iterable[RecordedFinding], i: int | None, link: Link) -> frozenset[str]:
         ev, states, width = self.evidence, self._states, self._width
         seen: set[str] = set()
+        present: set[SubjectKey] = set()
+        judged: dict[tuple[str, str], bool] = {}  # (control, account) -> judged without an ERROR
         for f in findings:
-            key = (f.control, f.resource, f.account, f.region)
+            key = subject_key(f.control, f.resource, f.account, f.region)
             code = _CODE[f.status]
+            present.add(key)
+            judged[(f.control, f.account)] = judged.get((f.control, f.account), True) and code != ERROR
             if f.control not in seen:
                 seen.add(f.control)
                 if f.control not in ev.controls:
@@ -193,14 +215,32 @@ class Judge:
             episode = state[1]
             if code == PASS:
                 if episode is not None:
-                    episode.resolved, episode.resolved_in = link.started_at, link.key
-                    state[1] = None
+                    self._close(key, link, PASSED)
             elif episode is None:
                 state[1] = Episode(key, f.status, link.started_at, link.key)
                 ev.episodes.append(state[1])
+                self._open[key] = state
             else:
                 episode.runs += 1
+        self._close_vanished(present, judged, _scanned_regions(getattr(link.doc, "scope", {})), link)
         return frozenset(seen)
+
+    def _close(self, key: SubjectKey, link: Link, resolution: str) -> None:
+        state = self._open.pop(key)
+        episode = state[1]
+        episode.resolved, episode.resolved_in, episode.resolution = link.started_at, link.key, resolution
+        state[1] = None
+
+    def _close_vanished(
+        self, present: set[SubjectKey], judged: dict[tuple[str, str], bool], regions: set[str] | None, link: Link
+    ) -> None:
+        """A subject missing from a run that judged its control for its account without an ERROR there,
+        and looked in its region, no longer exists (a trail deleted, a bucket retired): its exception
+        closes. A run that could not read everything, or looked elsewhere, closes nothing."""
+        for key in [k for k in self._open if k not in present]:
+            control, _resource, account, region = key
+            if judged.get((control, account)) and (not region or regions is None or region in regions):
+                self._close(key, link, GONE)
 
     def finish(self) -> Evidence:
         """Keep only exceptions still open at, or resolved within, the period."""

@@ -3,6 +3,8 @@
 The clients' own retries are switched off (retry=None) so that one policy holds for all of them: each call
 gets `timeout` seconds per attempt, transient failures are retried at most ATTEMPTS times per call, and the
 whole scan spends at most `RetryBudget.retries` retries, so an unreachable Google ends in ERROR quickly.
+An answer cut short (requests' ChunkedEncodingError: urllib3 enforces Content-Length) or empty where the API
+always sends a resource (`whole_answers`) is transient too: asked again, then ERROR, never "not configured".
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import TypeVar
 import requests
 from google.api_core import exceptions as gexc
 from google.auth import exceptions as auth_exc
+from google.protobuf import json_format
+
+from auditkit.auditors.failures import BrokenPaging, IncompleteAnswer
 
 T = TypeVar("T")
 ATTEMPTS = 3
@@ -27,8 +32,30 @@ TRANSIENT = (
     gexc.DeadlineExceeded,
     requests.ConnectionError,
     requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
     auth_exc.TransportError,
+    IncompleteAnswer,
+    json_format.ParseError,  # an empty or cut answer to a Resource Manager call
 )
+
+
+def whole_answers(session: requests.Session) -> requests.Session:
+    """A requests response hook on `session`: a 2xx answer with no body, or a body that is not whole JSON,
+    where Google always answers with a JSON resource, is IncompleteAnswer (retried, then ERROR)."""
+
+    def check(response: requests.Response, *args: object, **kwargs: object) -> requests.Response:
+        if 200 <= response.status_code < 300 and response.request.method != "HEAD":
+            where = f"{response.request.method} {str(response.url).split('?')[0]}"
+            if not response.content:
+                raise IncompleteAnswer(f"{where}: an empty answer where Google always sends a resource")
+            try:
+                response.json()
+            except ValueError:
+                raise IncompleteAnswer(f"{where}: the answer is not whole JSON") from None
+        return response
+
+    session.hooks["response"].append(check)
+    return session
 
 
 class RetryBudget:
@@ -58,6 +85,10 @@ def with_retries(call: Callable[[], T], budget: RetryBudget) -> T:
 
 
 def classify(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, (IncompleteAnswer, BrokenPaging)):
+        return type(exc).__name__, str(exc)[:300]
+    if isinstance(exc, (json_format.ParseError, requests.exceptions.ChunkedEncodingError)):
+        return "IncompleteAnswer", f"the answer could not be read whole: {exc}"[:300]
     if isinstance(exc, gexc.GoogleAPICallError):
         return type(exc).__name__, str(exc.message)[:300]
     if isinstance(exc, (gexc.RetryError, requests.Timeout)):

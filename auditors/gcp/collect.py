@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from google.iam.v1 import policy_pb2
 
-from auditkit.auditors.failures import Failure, fetch
+from auditkit.auditors.failures import Failure, IncompleteAnswer, Limits, fetch
 from auditkit.auditors.gcp.calls import RetryBudget, classify, with_retries
 from auditkit.policies.gcp.facts import AuditConfigFacts, BindingFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
 from auditkit.policies.gcp.routes import GCS_ROUTE, MAX_HOPS, PROJECT_ROUTE
@@ -41,9 +41,11 @@ class GcpClients:
     storage: Any
     timeout: float = 20.0
     budget: RetryBudget = field(default_factory=lambda: RetryBudget(10))
+    limits: Limits | None = None
 
     def read(self, call: Callable[[], T], operation: str, resource: str) -> tuple[T | None, Failure | None]:
-        return fetch(lambda: with_retries(call, self.budget), operation, "", resource, classify)
+        """One call (its retries included) within the scan's limits; failures become data."""
+        return fetch(lambda: with_retries(call, self.budget), operation, "", resource, classify, limits=self.limits)
 
 
 @dataclass
@@ -139,9 +141,18 @@ def project_bindings(policy: policy_pb2.Policy, project: str) -> tuple[BindingFa
     )
 
 
+def whole_policy(policy: Any, where: str) -> Any:
+    """getIamPolicy always answers with the policy's etag (google/iam/v1/policy.proto, Policy.etag): a policy
+    without one is an empty or cut answer, never a policy with no bindings and no audit configs."""
+    if not policy.etag:
+        raise IncompleteAnswer(f"getIamPolicy {where}: an answer without the etag every policy has")
+    return policy
+
+
 def _iam_policy(clients: GcpClients, name: str) -> Any:
     request = {"resource": name, "options": {"requested_policy_version": 3}}
-    return _client_for(clients, name).get_iam_policy(request=request, timeout=clients.timeout, retry=None)
+    policy = _client_for(clients, name).get_iam_policy(request=request, timeout=clients.timeout, retry=None)
+    return whole_policy(policy, name)
 
 
 def _walk_hierarchy(clients: GcpClients, snap: GcpSnapshot) -> None:
@@ -189,7 +200,7 @@ def _read_archives(clients: GcpClients, snap: GcpSnapshot, pool: Executor) -> No
         def get() -> GcsBucketFacts:
             bucket = clients.storage.get_bucket(name, timeout=clients.timeout, retry=None)
             policy = bucket.get_iam_policy(requested_policy_version=3, timeout=clients.timeout, retry=None)
-            return bucket_facts(bucket, policy)
+            return bucket_facts(bucket, whole_policy(policy, f"gs://{name}"))
 
         return name, *clients.read(get, "GetBucket", f"gs://{name}")
 

@@ -2,7 +2,8 @@
 
 The gRPC LogSink of google-cloud-logging 3.16 has no `intercept_children`; the REST resource does
 (cloud.google.com/logging/docs/reference/v2/rest/v2/projects.sinks#LogSink: interceptChildren).
-GET {endpoint}/v2/{parent}/sinks, paged with pageToken (projects.sinks/list).
+GET {endpoint}/v2/{parent}/sinks, paged with pageToken (projects.sinks/list), through the one pager
+(auditors/failures.py: a token that comes back, or a chain longer than its cap, is a failed read).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-MAX_PAGES = 100  # 200 sinks per resource is Logging's quota; a longer token chain is a broken answer
+from auditkit.auditors.failures import pages
 
 
 class LoggingRest:
@@ -21,19 +22,15 @@ class LoggingRest:
         self.timeout = timeout
 
     def list_sinks(self, parent: str) -> list[dict[str, Any]]:
-        sinks: list[dict[str, Any]] = []
-        token = None
-        for _ in range(MAX_PAGES):
-            params = {"pageSize": 200, **({"pageToken": token} if token else {})}
-            response = self.session.get(f"{self.endpoint}/v2/{parent}/sinks", params=params, timeout=self.timeout)
+        def page(**params: Any) -> dict[str, Any]:
+            response = self.session.get(
+                f"{self.endpoint}/v2/{parent}/sinks", params={"pageSize": 200, **params}, timeout=self.timeout
+            )
             if response.status_code >= 400:
                 raise _error(response)
-            body = response.json()
-            sinks += body.get("sinks", [])
-            token = body.get("nextPageToken")
-            if not token:
-                return sinks
-        raise ValueError(f"ListSinks {parent}: more than {MAX_PAGES} pages")
+            return dict(response.json())
+
+        return [s for body in pages(page, "pageToken", "nextPageToken") for s in body.get("sinks", [])]
 
 
 def _error(response: Any) -> gexc.GoogleAPICallError:

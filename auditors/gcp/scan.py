@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditkit.auditors.failures import DEFAULT_TIMEOUT, checked_timeout
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline, checked_timeout, run_deadline
 from auditkit.auditors.findings import Report
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
@@ -38,6 +38,7 @@ class GcpScanOptions:
     timeout: float = DEFAULT_TIMEOUT  # seconds per call attempt (and for the credential refresh)
     # One endpoint for Resource Manager, Logging and Storage (tests, Private Service Connect); None: Google's.
     endpoint: str | None = None
+    deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
 
     def __post_init__(self) -> None:
         checked_timeout(self.timeout)
@@ -77,7 +78,7 @@ def options_from(
                 "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
             )
     exemptions, kms_key = (dict(gcp.exemptions), gcp.kms_key_name) if gcp is not None else ({}, None)
-    return GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout)
+    return GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout, deadline=run_deadline(args))
 
 
 def scope(options: GcpScanOptions) -> dict[str, list[str]]:
@@ -101,7 +102,8 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
     from google.cloud import resourcemanager_v3
     from google.cloud.storage import Client as StorageClient
 
-    from auditkit.auditors.gcp.calls import RetryBudget
+    from auditkit.auditors.failures import Limits
+    from auditkit.auditors.gcp.calls import ATTEMPTS, BACKOFF_SECONDS, RetryBudget, whole_answers
     from auditkit.auditors.gcp.collect import GcpClients
     from auditkit.auditors.gcp.logging_rest import LoggingRest
 
@@ -113,7 +115,7 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
     rm = {"credentials": credentials, "transport": "rest"}
     if endpoint:
         rm["client_options"] = {"api_endpoint": endpoint}
-    session = AuthorizedSession(credentials, refresh_timeout=options.timeout)
+    session = whole_answers(AuthorizedSession(credentials, refresh_timeout=options.timeout))
     return GcpClients(
         resourcemanager_v3.ProjectsClient(**rm),
         resourcemanager_v3.FoldersClient(**rm),
@@ -124,9 +126,12 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
             project=project or "_",
             credentials=credentials,
             client_options={"api_endpoint": endpoint} if endpoint else None,
+            _http=session,  # its answers are checked whole (whole_answers)
         ),
         options.timeout,
         budget,
+        # One call: every attempt and the backoffs between them (calls.with_retries).
+        Limits(options.timeout * ATTEMPTS + BACKOFF_SECONDS * 2**ATTEMPTS, options.deadline),
     )
 
 

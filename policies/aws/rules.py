@@ -52,7 +52,8 @@ DYNAMODB_DATA_EVENTS = Rule(
     "aws.trail.dynamodb_data_events", judges.dynamodb_data_events, per="account", reads=TRAIL_READS
 )
 LOG_VALIDATION = Rule("aws.trail.log_validation", judges.log_validation, per="trail", reads=("DescribeTrails",))
-KMS = Rule("aws.trail.kms", judges.kms, per="trail", reads=("DescribeTrails", "DescribeKey"))
+# GetCallerIdentity: whether the trail's key is this account's to describe (and so what manages it).
+KMS = Rule("aws.trail.kms", judges.kms, per="trail", reads=("DescribeTrails", "DescribeKey", "GetCallerIdentity"))
 CLOUDWATCH = Rule("aws.trail.cloudwatch", judges.cloudwatch, per="trail", reads=("DescribeTrails", "GetTrailStatus"))
 INTEGRITY = EvidenceRule(
     "aws.trail.integrity",
@@ -72,8 +73,16 @@ HARDENING = Rule(
     "aws.bucket.hardening",
     judges.hardening,
     per="archive",
-    # GetPublicAccessBlock twice over: the bucket's (s3) and the account's (s3control); DescribeKey: its key's manager.
-    reads=("GetBucketVersioning", "GetPublicAccessBlock", "GetBucketPolicy", "GetBucketEncryption", "DescribeKey"),
+    # GetPublicAccessBlock twice over: the bucket's (s3) and the account's (s3control); DescribeKey: its key's
+    # manager, described in the bucket's region (GetBucketLocation) unless the key's ARN names one.
+    reads=(
+        "GetBucketVersioning",
+        "GetPublicAccessBlock",
+        "GetBucketPolicy",
+        "GetBucketEncryption",
+        "DescribeKey",
+        "GetBucketLocation",
+    ),
     summary="versioned, private, TLS-only, CloudTrail can write, SSE-KMS with a customer-managed key",
 )
 
@@ -97,8 +106,9 @@ WHOLE_ACCOUNT = MULTI_REGION
 # High-risk activity alerts (policies/alerts/catalog.py), one control per alert, judged per "alert": the
 # account's (or plan's) AlertWiring, by what its metric filters match (policies/aws/alert_judges.py).
 ALERT_READS = ("DescribeTrails", "DescribeMetricFilters", "DescribeAlarms", "ListSubscriptionsByTopic")
-# Which buckets hold PHI is the scan's bucket scope; GuardDuty S3 Protection watches them for anomalies.
-PHI_READS = ("ListBuckets", "GetResources", "ListDetectors", "GetDetector")
+# Which buckets hold PHI is the scan's bucket scope (less the trails' destinations and the archive's
+# access-log bucket, known from GetBucketLogging); GuardDuty S3 Protection watches them for anomalies.
+PHI_READS = ("ListBuckets", "GetResources", "GetBucketLogging", "ListDetectors", "GetDetector")
 
 
 def _alert_rule(alert: Alert) -> Rule:

@@ -69,6 +69,7 @@ class FakeArm:
     def __post_init__(self) -> None:
         self._dir = tempfile.TemporaryDirectory()
         self.cert, key = _certificate(Path(self._dir.name))
+        self.key = key  # for a proxy in front of the fake (tests/fault_proxy.py) to serve the same certificate
         arm = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -1,7 +1,8 @@
 """Read the digest chain and log files: paged listings, streamed hashing, failures kept as data.
 
-Every call goes through `fetch`, so a denial, throttle or timeout becomes a Failure (an ERROR
-finding), never a verdict about the logs. Only S3's NoSuchKey means "not there".
+Every call goes through `AccountSession.read`, so a denial, throttle or timeout becomes a Failure (an
+ERROR finding), never a verdict about the logs, and an object cut short is read again (botocore's
+StreamingBody checks Content-Length when read to the end). Only S3's NoSuchKey means "not there".
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from auditkit.auditors.aws.clients import AccountSession, fetch
+from auditkit.auditors.aws.clients import AccountSession
 from auditkit.auditors.aws.verify.digests import DigestObject, PublicKey
 from auditkit.auditors.aws.verify.layout import iso
-from auditkit.auditors.failures import Failure
+from auditkit.auditors.failures import Failure, pages
 
 ABSENT = ("NoSuchKey",)
 CHUNK = 1 << 16
@@ -36,11 +37,13 @@ def list_keys(acct: AccountSession, region: str, bucket: str, prefix: str) -> li
 
     def call() -> list[str]:
         keys: list[str] = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for page in pages(
+            s3.list_objects_v2, "ContinuationToken", "NextContinuationToken", Bucket=bucket, Prefix=prefix
+        ):
             keys.extend(o["Key"] for o in page.get("Contents", []))
         return keys
 
-    keys, failure = fetch(call, "ListObjectsV2", region, f"s3://{bucket}/{prefix}")
+    keys, failure = acct.read(call, "ListObjectsV2", region, f"s3://{bucket}/{prefix}")
     return failure if failure else keys  # type: ignore[return-value]
 
 
@@ -52,7 +55,7 @@ def get_digest(acct: AccountSession, region: str, bucket: str, key: str) -> Dige
         resp = s3.get_object(Bucket=bucket, Key=key)
         return DigestObject(bucket, key, resp["Body"].read(), dict(resp.get("Metadata") or {}))
 
-    obj, failure = fetch(call, "GetObject", region, f"s3://{bucket}/{key}", ABSENT)
+    obj, failure = acct.read(call, "GetObject", region, f"s3://{bucket}/{key}", ABSENT)
     return failure if failure else obj
 
 
@@ -73,7 +76,7 @@ def hash_log(acct: AccountSession, region: str, bucket: str, key: str) -> LogRea
             return LogRead(not_gzip=True)
         return LogRead(sha256=digest.hexdigest())
 
-    read, failure = fetch(call, "GetObject", region, f"s3://{bucket}/{key}", ABSENT)
+    read, failure = acct.read(call, "GetObject", region, f"s3://{bucket}/{key}", ABSENT)
     if failure:
         return LogRead(failure=failure)
     return read if read is not None else LogRead(absent=True)
@@ -97,7 +100,7 @@ def surviving_versions(acct: AccountSession, region: str, bucket: str, key: str)
             return "; ListObjectVersions still lists a version of it"
         return "; no version of it is left in the bucket"
 
-    text, failure = fetch(call, "ListObjectVersions", region, f"s3://{bucket}/{key}")
+    text, failure = acct.read(call, "ListObjectVersions", region, f"s3://{bucket}/{key}")
     return failure if failure else text  # type: ignore[return-value]
 
 
@@ -105,26 +108,20 @@ def public_keys(acct: AccountSession, region: str, start: datetime, end: datetim
     ct = acct.client("cloudtrail", region)
 
     def call() -> list[PublicKey]:
-        keys: list[PublicKey] = []
-        kwargs: dict[str, Any] = {}
-        while True:
-            page = ct.list_public_keys(StartTime=start, EndTime=end, **kwargs)
-            keys += [
-                PublicKey(str(k["Fingerprint"]), bytes(k["Value"]), k["ValidityStartTime"], k["ValidityEndTime"])
-                for k in page.get("PublicKeyList", [])
-            ]
-            if not page.get("NextToken"):
-                return keys
-            kwargs = {"NextToken": page["NextToken"]}
+        return [
+            PublicKey(str(k["Fingerprint"]), bytes(k["Value"]), k["ValidityStartTime"], k["ValidityEndTime"])
+            for page in pages(ct.list_public_keys, "NextToken", StartTime=start, EndTime=end)
+            for k in page.get("PublicKeyList", [])
+        ]
 
-    keys, failure = fetch(call, "ListPublicKeys", region, f"cloudtrail public keys {iso(start)}..{iso(end)}")
+    keys, failure = acct.read(call, "ListPublicKeys", region, f"cloudtrail public keys {iso(start)}..{iso(end)}")
     return failure if failure else keys  # type: ignore[return-value]
 
 
 def trail_status(acct: AccountSession, trail: dict[str, Any]) -> dict[str, Any] | Failure:
     region = str(trail.get("HomeRegion") or acct.default_region)
     ct = acct.client("cloudtrail", region)
-    status, failure = fetch(
+    status, failure = acct.read(
         lambda: ct.get_trail_status(Name=trail["TrailARN"]), "GetTrailStatus", region, trail["TrailARN"]
     )
     return failure if failure else status  # type: ignore[return-value]
@@ -135,14 +132,14 @@ def describe_trails(acct: AccountSession, region: str, names: list[str]) -> list
     kwargs: dict[str, Any] = {"includeShadowTrails": True}
     if names:
         kwargs["trailNameList"] = names
-    trails, failure = fetch(
+    trails, failure = acct.read(
         lambda: ct.describe_trails(**kwargs)["trailList"], "DescribeTrails", region, f"cloudtrail trails in {region}"
     )
     return failure if failure else trails  # type: ignore[return-value]
 
 
 def enabled_regions(acct: AccountSession) -> list[str] | Failure:
-    regions, failure = fetch(
+    regions, failure = acct.read(
         lambda: sorted(r["RegionName"] for r in acct.client("ec2").describe_regions()["Regions"]),
         "DescribeRegions",
         acct.default_region,
@@ -153,7 +150,7 @@ def enabled_regions(acct: AccountSession) -> list[str] | Failure:
 
 def organization_id(acct: AccountSession) -> str | Failure:
     org = acct.client("organizations")
-    org_id, failure = fetch(
+    org_id, failure = acct.read(
         lambda: str(org.describe_organization()["Organization"]["Id"]),
         "DescribeOrganization",
         acct.default_region,
@@ -169,10 +166,10 @@ def member_accounts(acct: AccountSession) -> set[str] | Failure:
     def call() -> set[str]:
         return {
             str(a["Id"])
-            for page in org.get_paginator("list_accounts").paginate()
+            for page in pages(org.list_accounts, "NextToken")
             for a in page["Accounts"]
             if a.get("Status", "ACTIVE") == "ACTIVE"
         }
 
-    members, failure = fetch(call, "ListAccounts", acct.default_region, "organizations")
+    members, failure = acct.read(call, "ListAccounts", acct.default_region, "organizations")
     return failure if failure else members  # type: ignore[return-value]

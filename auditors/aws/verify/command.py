@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING
 
 from auditkit.auditors import report_delivery
 from auditkit.auditors.aws.verify.layout import Window
-from auditkit.auditors.failures import DEFAULT_TIMEOUT, checked_timeout
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, add_deadline_argument, checked_timeout, run_deadline
 from auditkit.policies.aws.regions import checked_regions
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
     from auditkit.auditors.aws.verify.run import VerifyOptions
 
+# A day of an organization's log files takes longer to read than a scan: an hour, then the report.
+VERIFY_DEADLINE = 3600.0
 TIME_FORMS = "ISO 8601 UTC, e.g. 2026-11-30T06:00:00Z or 2026-11-30"
 
 
@@ -31,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", help="JSON file: verified digests and chain heads; the next run reads new hours")
     p.add_argument("--profile", help="AWS named profile (default: the standard credential chain)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per API call before ERROR")
+    add_deadline_argument(p, VERIFY_DEADLINE)
     report_delivery.add_arguments(p)
     p.set_defaults(fail_on="any")  # no --baseline: every gap counts
 
@@ -90,6 +93,7 @@ def _options(args: argparse.Namespace, window: Window) -> VerifyOptions:
         args.checkpoint,
         args.profile,
         args.timeout,
+        run_deadline(args),
     )
 
 

@@ -17,7 +17,7 @@ from auditkit.auditors.aws.verify.digests import Digest, DigestObject, PublicKey
 from auditkit.auditors.aws.verify.layout import HOUR, Window, days, digest_key_time, iso
 from auditkit.auditors.aws.verify.logs import judge_referenced, judge_unreferenced
 from auditkit.auditors.aws.verify.scope import ChainSpec, TrailScope, trail_scope, with_other_regions
-from auditkit.auditors.failures import DEFAULT_TIMEOUT, Failure
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline, Failure
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.policies.aws.rules import INTEGRITY
 
@@ -37,6 +37,7 @@ class VerifyOptions:
     checkpoint: str | None = None
     profile: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
 
 
 @dataclass
@@ -56,7 +57,8 @@ def _map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T]) -> 
 
 
 def _targets(options: VerifyOptions, calls: CallLog) -> list[tuple[str, AccountSession | Failure]]:
-    base = AccountSession.open(options.profile, options.regions[0] if options.regions else None, calls, options.timeout)
+    region = options.regions[0] if options.regions else None
+    base = AccountSession.open(options.profile, region, calls, options.timeout, options.deadline)
     if not options.role_arns:
         return [("caller", base)]
     out: list[tuple[str, AccountSession | Failure]] = []

@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	for b in cli_startup pack_preview scan_scaling org_scaling verify_vs_awscli verify_blind_spots evidence_year alert_evaluator review_week; do \
+	for b in cli_startup pack_preview scan_scaling org_scaling verify_vs_awscli verify_blind_spots evidence_year alert_evaluator review_week seal_day fault_tolerance; do \
 		echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
 clean:

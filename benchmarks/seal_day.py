@@ -32,6 +32,7 @@ from auditkit.auditors.seal.cloud_kms import CloudKms  # noqa: E402
 from auditkit.auditors.seal.gcs import GcsArchive  # noqa: E402
 from auditkit.auditors.seal.sealing import SealOptions, seal_archive  # noqa: E402
 from auditkit.auditors.seal.verification import VerifyOptions, verify_sealed  # noqa: E402
+from auditkit.policies.gcp.rules import ARCHIVE_INTEGRITY  # noqa: E402
 from tests.fakes.cloud_kms import KEY, FakeCloudKms  # noqa: E402
 from tests.fakes.gcs_archive import FakeGcsArchive, _rfc3339  # noqa: E402
 
@@ -122,7 +123,7 @@ def main() -> None:
         options = VerifyOptions(START, START + timedelta(days=DAYS), SETTLE, GRACE)
         t = time.perf_counter()
         report = verify_sealed(
-            verifier, CloudKms(kms.session(), KEY, 30, kms.endpoint), options, "gcp.archive.integrity", now, classify
+            verifier, CloudKms(kms.session(), KEY, 30, kms.endpoint), options, ARCHIVE_INTEGRITY.control, now, classify
         )
         seconds = time.perf_counter() - t
         u, objects, seals = verifier.usage, DAYS * PER_DAY, DAYS * 24

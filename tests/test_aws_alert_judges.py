@@ -81,7 +81,7 @@ def snapshot(buckets: tuple[str, ...] = PHI) -> AccountSnapshot:
         "S3BucketName": EXAMPLE_PARAMETERS["archive_bucket"],
         "CloudWatchLogsLogGroupArn": GROUP_ARN,
     }
-    return AccountSnapshot(ACCOUNT, [REGION], [TrailRecord(trail)], buckets=[BucketRef(b) for b in buckets])
+    return AccountSnapshot(ACCOUNT, [REGION], trails=[TrailRecord(trail)], buckets=[BucketRef(b) for b in buckets])
 
 
 def record(filters, alarms, subscriptions, detectors=None) -> AlertRecord:

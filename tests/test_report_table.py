@@ -25,6 +25,7 @@ from auditkit.auditors.demo.story import console_defaults
 from auditkit.auditors.findings import Report, Status, load_findings
 from auditkit.auditors.reports import FORMATS
 from auditkit.auditors.reports.terminal import to_table
+from auditkit.policies.alerts.catalog import control_ids
 from auditkit.policies.catalog import control
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,10 @@ def report(console_account, tmp_path) -> Report:
     return Report(load_findings(json.loads((tmp_path / "scan.json").read_text())))
 
 
+# The console account lacks every alert: the first critical gap in control order is an alert's.
+FIRST = "aws.alerts.audit_archive_tampering"
+
+
 def _gap_rows(table: str) -> list[tuple[str, str, str]]:
     """(status, severity, control) of each gap row, top to bottom, in either layout."""
     rows = []
@@ -63,7 +68,7 @@ def test_at_80_columns_no_line_is_wider_and_the_most_severe_gap_comes_first(cons
     lines = table.splitlines()
     assert max(len(line) for line in lines) <= 80 and "\x1b[" not in table  # not a terminal: no colour
     rows = _gap_rows(table)
-    assert len(rows) == 11 and rows[0] == ("FAIL", "critical", "aws.bucket.object_lock")
+    assert len(rows) == 11 + len(control_ids("aws")) and rows[0] == ("FAIL", "critical", FIRST)
     # every row shows its control's severity as the catalog gives it; critical, high, medium, low
     assert all(control(c).severity.value == sev for _, sev, c in rows)
     assert [RANK[sev] for _, sev, _ in rows] == sorted(RANK[sev] for _, sev, _ in rows)
@@ -88,7 +93,7 @@ def test_a_wide_terminal_gets_a_column_per_field(report, monkeypatch):
         "message",
     ]
     assert max(len(line) for line in table.splitlines()) <= 200
-    assert _gap_rows(table)[0] == ("FAIL", "critical", "aws.bucket.object_lock")
+    assert _gap_rows(table)[0] == ("FAIL", "critical", FIRST)
 
 
 def _tty() -> tuple[io.TextIOWrapper, int]:
@@ -146,11 +151,11 @@ def test_the_scan_command_colours_its_table_on_a_terminal_unless_no_color(consol
     shown = _scan_on_a_terminal({})
     assert "\x1b[1;31mFAIL" in shown
     assert max(len(line) for line in ANSI.sub("", shown).splitlines()) <= 80
-    assert _gap_rows(shown)[0] == ("FAIL", "critical", "aws.bucket.object_lock")
+    assert _gap_rows(shown)[0] == ("FAIL", "critical", FIRST)
     plain = _scan_on_a_terminal({"NO_COLOR": "1"}, "--output", str(tmp_path / "table.txt"))
     assert "\x1b[" not in plain
     written = (tmp_path / "table.txt").read_text()
-    assert "\x1b[" not in written and _gap_rows(written)[0] == ("FAIL", "critical", "aws.bucket.object_lock")
+    assert "\x1b[" not in written and _gap_rows(written)[0] == ("FAIL", "critical", FIRST)
     shown_to_file = _scan_on_a_terminal({}, "--output", str(tmp_path / "again.txt"))
     assert "\x1b[" not in (tmp_path / "again.txt").read_text() and "FAIL" not in shown_to_file
 

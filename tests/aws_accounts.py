@@ -97,3 +97,19 @@ def set_s3_selector(session: boto3.Session, *field_selectors: dict, trail: str =
                 *field_selectors,
             ]
     ct.put_event_selectors(TrailName=trail, AdvancedEventSelectors=sels)
+
+
+# The AWS controls a live scan judges (the alerts come on top, one per alert of the catalog).
+SCANNED_CONTROLS = {
+    "aws.trail.multi_region",
+    "aws.trail.logging",
+    "aws.trail.s3_data_events",
+    "aws.trail.lambda_data_events",
+    "aws.trail.dynamodb_data_events",
+    "aws.trail.log_validation",
+    "aws.trail.kms",
+    "aws.trail.cloudwatch",
+    "aws.bucket.object_lock",
+    "aws.bucket.lifecycle",
+    "aws.bucket.hardening",
+}

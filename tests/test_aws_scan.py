@@ -8,20 +8,10 @@ from auditkit.policies.alerts.catalog import control_ids
 from auditkit.policies.aws.plan_facts import judge_aws_plan
 from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
-from tests.aws_accounts import PHI, TRAIL, only, scan, set_s3_selector, shipped_baseline, statuses
+from tests.aws_accounts import PHI, SCANNED_CONTROLS, TRAIL, only, scan, set_s3_selector, shipped_baseline, statuses
 
 AWS_CONTROLS = {
-    "aws.trail.multi_region",
-    "aws.trail.logging",
-    "aws.trail.s3_data_events",
-    "aws.trail.lambda_data_events",
-    "aws.trail.dynamodb_data_events",
-    "aws.trail.log_validation",
-    "aws.trail.kms",
-    "aws.trail.cloudwatch",
-    "aws.bucket.object_lock",
-    "aws.bucket.lifecycle",
-    "aws.bucket.hardening",
+    *SCANNED_CONTROLS,
     *control_ids("aws"),  # one per high-risk activity alert (policies/alerts/catalog.py)
 }
 

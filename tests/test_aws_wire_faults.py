@@ -12,25 +12,13 @@ import pytest
 from auditkit.auditors.failures import Deadline
 from auditkit.auditors.findings import Status
 from auditkit.policies.alerts.catalog import control_ids
-from tests.aws_accounts import PHI, TRAIL, scan, shipped_baseline
+from tests.aws_accounts import PHI, SCANNED_CONTROLS, TRAIL, scan, shipped_baseline
 from tests.fault_proxy import Fault, FaultProxy
 
 ACCOUNT = "123456789012"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{TRAIL}"
-ALL_CONTROLS = {
-    "aws.trail.multi_region",
-    "aws.trail.logging",
-    "aws.trail.s3_data_events",
-    "aws.trail.lambda_data_events",
-    "aws.trail.dynamodb_data_events",
-    "aws.trail.log_validation",
-    "aws.trail.kms",
-    "aws.trail.cloudwatch",
-    "aws.bucket.object_lock",
-    "aws.bucket.lifecycle",
-    "aws.bucket.hardening",
-}
+ALL_CONTROLS = SCANNED_CONTROLS
 
 
 @pytest.fixture

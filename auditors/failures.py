@@ -211,3 +211,18 @@ def pages(
         seen.add(str(token))
         kwargs = {**kwargs, token_in: token}
     raise BrokenPaging(f"more than {MAX_PAGES} pages: the listing would not end")
+
+
+def every_page(pages: Iterable[T], token: Callable[[], Any]) -> Iterator[T]:
+    """The pages of an SDK's own pager (Google's `.pages`, azure-core's `by_page()`), under the guard of
+    `pages`: `token()` is the pager's next-page token after each page; a token seen before, or more than
+    MAX_PAGES pages, is BrokenPaging."""
+    seen: set[str] = set()
+    for count, page in enumerate(pages, 1):
+        yield page
+        t = token()
+        if not t:
+            continue
+        if str(t) in seen or count >= MAX_PAGES:
+            raise BrokenPaging(f"the page token {str(t)[:60]!r} came back again, or the listing would not end")
+        seen.add(str(t))

@@ -20,7 +20,7 @@ Faults on the wire, each as a network would deliver it:
 - "empty": a 200 with no body;
 - "drip": the real answer, one byte every `seconds` seconds;
 - "repeat_token": the real first page, its paging token set to one that never changes, every time
-  (Google's nextPageToken; ARM's nextLink back to the same page);
+  (Google's nextPageToken; ARM's nextLink back to the same page; Blob storage's NextMarker);
 - "respond" / "respond_raw": a chosen 200 body (JSON / raw with its content type).
 `times` limits a fault to that many matching requests (None: every one): a transient fault is times=1.
 """
@@ -157,6 +157,10 @@ def error_answer(service: str, kind: str) -> tuple[int, dict[str, str], bytes]:
 
 def _with_token(call: Call, body: bytes, again: str) -> bytes:
     """The page with its next-page token set to one that never changes (`again`: this page's own URL)."""
+    if call.service == "arm" and body.lstrip().startswith(b"<"):  # Blob List Blobs: EnumerationResults/NextMarker
+        text = re.sub(r"<NextMarker>.*?</NextMarker>|<NextMarker\s*/>", "", body.decode())
+        closing = text.rindex("</")
+        return (text[:closing] + f"<NextMarker>{REPEATED_TOKEN}</NextMarker>" + text[closing:]).encode()
     if call.service in ("google", "arm"):
         doc = json.loads(body or b"{}")
         doc.update({"nextPageToken": REPEATED_TOKEN} if call.service == "google" else {"nextLink": again})

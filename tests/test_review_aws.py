@@ -270,3 +270,28 @@ def test_the_demo_review_step_finds_exactly_the_planted_events(boto_session, aws
     assert run_review_step(boto_session, aws_emulator, tmp_path) is True
     doc = json.loads((tmp_path / "6-daily-review" / "worksheet.json").read_text())
     assert [q["rows"] for q in doc["queries"]] == [4] and len(doc["proof"]["verified_hours"]) == 24
+
+
+def test_a_log_file_read_is_bounded_retried_and_named_when_it_fails(world, moto_endpoint, monkeypatch, tmp_path):
+    """Through the fault proxy (tests/fault_proxy.py): a body cut short once is read again; a denied file is an
+    ERROR naming it, its records left out, the rest of the period still reviewed."""
+    from auditkit.auditors.review.worksheet import exit_code
+    from tests.fault_proxy import Fault, proxied
+
+    burst = world.log_key("123456789012", "us-east-1", PLANTED.burst + timedelta(minutes=5, seconds=31), 0)
+    other = world.log_key("123456789012", "us-east-1", PLANTED.burst.replace(hour=3, minute=5, second=31), 0)
+
+    def on(key):
+        return lambda c: c.operation == "GetObject" and c.path.endswith(key)
+
+    with proxied(moto_endpoint, monkeypatch, max_attempts=2) as proxy:
+        proxy.faults += [Fault(on(burst), "short", times=1), Fault(on(other), "denied")]
+        result = review(_request(tmp_path))
+    errors = {r.name: r.error for r in result.inputs if r.error}
+    assert list(errors) == [f"s3://{ARCHIVE}/{other}"]
+    assert (
+        "could not read GetObject" in errors[f"s3://{ARCHIVE}/{other}"]
+        and "AccessDenied" in errors[f"s3://{ARCHIVE}/{other}"]
+    )
+    assert rows(result, "daily.high_risk_events", "alert", "events") == [("phi_read_volume", 600)]  # read again whole
+    assert len([c for c in proxy.seen if on(burst)(c)]) == 2 and exit_code(result) == 1

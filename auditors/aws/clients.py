@@ -189,6 +189,14 @@ def _within_deadline(timeout: float) -> Callable[..., None]:
     return hook
 
 
+def guard_client(client: Any, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    """A client made outside an AccountSession (the history stores) under the same rules: no attempt past
+    its call's deadline, and an answer that is not whole is IncompleteAnswer (asked again by `fetch`)."""
+    client.meta.events.register("before-send", _within_deadline(timeout), unique_id="auditkit-deadline")
+    client.meta.events.register("after-call", _whole_answer, unique_id="auditkit-whole-answer")
+    return client
+
+
 def _loopback_s3control(request: Any, **_: Any) -> None:
     """S3 Control's endpoint rules put the account id in the host (`{id}.{endpoint}`), also for a custom
     endpoint; a loopback emulator (AWS_ENDPOINT_URL=http://127.0.0.1:port) has no such name, so the label

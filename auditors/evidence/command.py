@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from auditkit.auditors import stack_options
 from auditkit.auditors.evidence.timeline import Period
+from auditkit.auditors.failures import add_deadline_argument
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--exceptions", metavar="FILE", help="YAML: owner, justification/ticket, accepted-until per exception"
     )
     stack_options.add_arguments(p)  # the retention each stored report must be locked for (S3, GCS, Azure histories)
+    add_deadline_argument(p)
 
 
 def _day(option: str, value: str) -> date:
@@ -63,6 +65,8 @@ def request_from(args: argparse.Namespace) -> Request:
     from auditkit.auditors.evidence.anchor import expected_head, read_anchor, resolve
     from auditkit.auditors.evidence.exception_notes import load_notes
     from auditkit.auditors.evidence.package import Request
+    from auditkit.auditors.failures import Limits, run_deadline
+    from auditkit.auditors.history.stores import STORE_CALL_SECONDS
     from auditkit.auditors.stack_options import retention_for, stack_settings
 
     start, end = _day("--from", args.start), _day("--to", args.end)
@@ -82,6 +86,7 @@ def request_from(args: argparse.Namespace) -> Request:
     dates = [_day("--sample-dates", d) for d in args.sample_dates]
     heads = [expected_head(v) for v in args.expect_head] + [read_anchor(f) for f in args.anchor]
     settings, _ = stack_settings(args)
+    limits = Limits(STORE_CALL_SECONDS, run_deadline(args))
     return Request(
         list(args.history),
         Period(start, end),
@@ -93,6 +98,7 @@ def request_from(args: argparse.Namespace) -> Request:
         resolve(heads, list(args.history)),
         retention_for(args, settings),
         load_notes(args.exceptions) if args.exceptions else [],
+        limits,
     )
 
 

@@ -30,6 +30,7 @@ from auditkit.auditors.evidence.oscal import assessment_results, catalog
 from auditkit.auditors.evidence.page import index_html
 from auditkit.auditors.evidence.review_activity import ReviewLog
 from auditkit.auditors.evidence.timeline import DECODER, Evidence, InStartOrder, Judge, Period
+from auditkit.auditors.failures import Limits
 from auditkit.auditors.findings import iso_utc, utc_now
 from auditkit.auditors.history.chain import ChainCheck, Link, walk
 from auditkit.auditors.history.stores import HistoryStore, LocalStore, open_store
@@ -52,6 +53,7 @@ class Request:
     expect: list[ExpectedHead] = field(default_factory=list)  # heads kept outside the histories
     retention: RetentionRequirement = field(default_factory=lambda: required_retention(["US"]))
     notes: list[ExceptionNote] = field(default_factory=list)
+    limits: Limits | None = None  # each history call's bound and the run's --deadline
 
 
 @dataclass
@@ -71,7 +73,12 @@ def _read_all(src: str, store: HistoryStore, keys: list[str]) -> Iterator[tuple[
         try:
             data = store.read(key)
         except Exception as exc:
-            raise ConfigError("--history", src, "a history this identity can read", f"{key}: {exc}") from None
+            raise ConfigError(
+                "--history",
+                src,
+                "a history this identity can read, each call answered whole and in time",
+                f"{key}: {exc}",
+            ) from None
         return key, data, hashlib.sha256(data).hexdigest()
 
     with ThreadPoolExecutor(_READERS) as pool:
@@ -88,11 +95,13 @@ def read_sources(req: Request, judge: Judge, reviews: ReviewLog | None = None) -
     out = []
     last = _period_end_key(req.period)
     for src in req.sources:
-        store = open_store(src, "--history")
+        store = open_store(src, "--history", req.limits)
         try:
             keys = store.keys()
         except Exception as exc:
-            raise ConfigError("--history", src, "a history this identity can list", str(exc)) from None
+            raise ConfigError(
+                "--history", src, "a history this identity can list, each call answered whole and in time", str(exc)
+            ) from None
         if not keys:
             raise ConfigError("--history", src, "a history written by --history", "no reports found there")
         source = store.description

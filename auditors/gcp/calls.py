@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from google.api_core import exceptions as gexc
@@ -39,11 +40,16 @@ TRANSIENT = (
 )
 
 
-def whole_answers(session: requests.Session) -> requests.Session:
+def whole_answers(session: requests.Session, media: str | None = None) -> requests.Session:
     """A requests response hook on `session`: a 2xx answer with no body, or a body that is not whole JSON,
-    where Google always answers with a JSON resource, is IncompleteAnswer (retried, then ERROR)."""
+    where Google always answers with a JSON resource, is IncompleteAnswer (retried, then ERROR).
+
+    `media`: the path prefix of object contents (Cloud Storage's /download/), which are not JSON resources.
+    """
 
     def check(response: requests.Response, *args: object, **kwargs: object) -> requests.Response:
+        if media and urlsplit(str(response.url)).path.startswith(media):
+            return response
         if 200 <= response.status_code < 300 and response.request.method != "HEAD":
             where = f"{response.request.method} {str(response.url).split('?')[0]}"
             if not response.content:

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from auditkit.auditors.history.chain import key_time
-from auditkit.auditors.history.stores import AzureBlobStore, GcsStore, HistoryStore, S3Store, object_name
+from auditkit.auditors.history.stores import AzureBlobStore, GcsStore, HistoryStore, S3Store, StoreUnreadable
 
 _READERS = 16
 
@@ -85,13 +85,11 @@ def read_retention(store: HistoryStore, keys: list[str]) -> dict[str, Retention]
 
 
 def _s3(store: S3Store, keys: list[str]) -> dict[str, Retention]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
     def one(key: str) -> tuple[str, Retention]:
         try:
-            head = store.client.head_object(Bucket=store.bucket, Key=object_name(store.prefix, key))
-        except (ClientError, BotoCoreError) as exc:
-            return key, Retention(None, False, "", f"HeadObject: {exc}")
+            head = store.head(key)
+        except StoreUnreadable as exc:
+            return key, Retention(None, False, "", str(exc))
         mode, until = head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
         if not mode or until is None:
             how = "HeadObject shows no Object Lock retention (S3 shows it only to a caller with s3:GetObjectRetention)"
@@ -105,11 +103,10 @@ def _s3(store: S3Store, keys: list[str]) -> dict[str, Retention]:
 def _gcs(store: GcsStore, keys: list[str]) -> dict[str, Retention]:
     wanted = set(keys)
     try:
-        store.bucket.reload()
-        bucket_locked = bool(store.bucket.retention_policy_locked)
-        blobs = list(store.client.list_blobs(store.bucket, prefix=f"{store.prefix}/" if store.prefix else None))
-    except Exception as exc:  # any client failure: denied, unreachable
-        return {k: Retention(None, False, "", f"buckets.get / objects.list: {exc}") for k in keys}
+        bucket_locked = store.bucket_locked()
+        blobs = store.blobs()
+    except StoreUnreadable as exc:
+        return {k: Retention(None, False, "", str(exc)) for k in keys}
     found: dict[str, Retention] = {}
     for blob in blobs:
         key = blob.name[len(store.prefix) + 1 :] if store.prefix else blob.name
@@ -137,13 +134,11 @@ def _gcs_one(blob: Any, bucket_locked: bool) -> Retention:
 
 def _azure(store: AzureBlobStore, keys: list[str]) -> dict[str, Retention]:
     wanted = set(keys)
-    prefix = f"{store.prefix}/" if store.prefix else None
     try:
-        container = store.container.get_container_properties()
-        blobs = list(store.container.list_blobs(name_starts_with=prefix, include=["immutabilitypolicy", "legalhold"]))
-    except Exception as exc:  # any client failure: denied, unreachable
-        return {k: Retention(None, False, "", f"Get Container Properties / List Blobs: {exc}") for k in keys}
-    container_policy = bool(container.has_immutability_policy)
+        container_policy = store.container_has_policy()
+        blobs = store.blobs(include=["immutabilitypolicy", "legalhold"])
+    except StoreUnreadable as exc:
+        return {k: Retention(None, False, "", str(exc)) for k in keys}
     found: dict[str, Retention] = {}
     for blob in blobs:
         key = blob.name[len(store.prefix) + 1 :] if store.prefix else blob.name

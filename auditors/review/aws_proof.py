@@ -125,9 +125,19 @@ def _log_keys(acct: AccountSession, spec: Any, start: datetime, end: datetime) -
     return keys
 
 
+class UnreadLog(Exception):
+    """A log file the review could not read (the engine records it as an ERROR naming the file)."""
+
+
 def _download(acct: AccountSession, region: str, bucket: str, key: str, cache: Path) -> InputFile:
     def read() -> bytes:
-        data = acct.client("s3", region).get_object(Bucket=bucket, Key=key)["Body"].read()
+        s3 = acct.client("s3", region)
+        # within the session's per-call bound and run deadline; a body cut short is asked again
+        data, failure = acct.read(
+            lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read(), "GetObject", region, f"s3://{bucket}/{key}"
+        )
+        if failure is not None or data is None:
+            raise UnreadLog(failure.describe() if failure else "GetObject returned nothing")
         target = cache / bucket / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)

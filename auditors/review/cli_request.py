@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from auditkit.auditors.failures import checked_timeout, run_deadline
 from auditkit.auditors.review.command import check_out
 from auditkit.auditors.review.periods import custom, named
 from auditkit.auditors.review.run import AthenaOptions, ReviewRequest
@@ -56,4 +57,6 @@ def request_from(args: argparse.Namespace) -> ReviewRequest:
         args.region[0] if args.region else None,
         Path(args.cache),
         athena,
+        timeout=checked_timeout(args.timeout),
+        deadline=run_deadline(args),
     )

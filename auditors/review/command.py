@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, add_deadline_argument
 from auditkit.policies.errors import ConfigError
 
 
@@ -37,6 +38,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     a.add_argument("--database", default="auditkit_review", help="Glue database (--engine athena)")
     a.add_argument("--table", default="cloudtrail", help="Glue table (--engine athena)")
     a.add_argument("--cache", default=".auditkit-cache", help="folder for the log files fetched from S3")
+    a.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds one AWS call attempt may wait on the network"
+    )
+    add_deadline_argument(a)
     a.add_argument("--out", required=True, metavar="DIR", help="a new or empty folder for the worksheet")
     a.add_argument("--history", metavar="DEST", help="record the worksheet's hash in this history chain")
     a.add_argument("--stack", help="read auditkit:review and aws settings from Pulumi.<stack>.yaml")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from auditkit.auditors.aws.clients import AccountSession, CallLog
+from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline
 from auditkit.auditors.review import aws_proof
 from auditkit.auditors.review.aws_proof import Proof
 from auditkit.auditors.review.embedded import Embedded, FileRead, InputFile
@@ -40,6 +41,8 @@ class ReviewRequest:
     cache: Path = Path(".auditkit-cache")
     athena: AthenaOptions | None = None
     calls: CallLog = field(default_factory=CallLog)  # every AWS API call, by service:Operation
+    timeout: float = DEFAULT_TIMEOUT  # seconds one attempt of a call may wait on the network (--timeout)
+    deadline: Deadline | None = None  # when the whole review's reads must end (--deadline)
 
 
 @dataclass
@@ -132,7 +135,7 @@ def review(req: ReviewRequest) -> Review:
         files, proof, source = _local(req, start)
         return _embedded(req, params, queries, files, None, proof, calls, source)
     assert req.trail is not None
-    acct = AccountSession.open(req.profile, req.region, calls)
+    acct = AccountSession.open(req.profile, req.region, calls, req.timeout, req.deadline)
     trail = aws_proof.find_trail(acct, req.trail, req.region or acct.default_region)
     regions = req.regions or (str(trail.get("HomeRegion") or acct.default_region),)
     bucket_plan = aws_proof.plan(acct, trail, regions, start, req.period.end, req.cache)

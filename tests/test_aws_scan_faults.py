@@ -227,3 +227,12 @@ def test_a_scan_that_crashes_exits_2_never_1_or_0(capsys, monkeypatch):
     monkeypatch.setattr(aws_scan, "credential_problem", crash)
     assert main(["scan", "aws", "--region", "us-east-1"]) == 2
     assert "auditkit could not finish: RuntimeError: a bug nobody expected" in capsys.readouterr().err
+
+
+def test_trails_nobody_could_list_are_never_called_absent(proxy):
+    proxy.faults.append(Fault(lambda c: c.operation == "DescribeTrails", "denied"))
+    report = scan()
+    multi = [f for f in report.findings if f.control == "aws.trail.multi_region"]
+    assert [f.status for f in multi] == [Status.ERROR]
+    assert "no trail found where the trails could be listed" in multi[0].message
+    assert "no CloudTrail trail in the account" not in multi[0].message

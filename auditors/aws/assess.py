@@ -194,9 +194,9 @@ def _any_trail(j: _Judge, known: list[TrailFacts]) -> None:
         gaps = [g for _, gs in each for g in gs]
         if not gaps:
             found = ", ".join(t.name for t in j.trails)
-            gaps = [
-                f"no trail could be shown to record (found: {found})" if found else "no CloudTrail trail in the account"
-            ]
+            listed = not any(f.operation in ("DescribeTrails", "DescribeRegions") for f in j.snap.failures)
+            none = "no CloudTrail trail in the account" if listed else "no trail found where the trails could be listed"
+            gaps = [f"no trail could be shown to record (found: {found})" if found else none]
         j.covered(rule, gaps, j.account_resource, "", "")
 
 

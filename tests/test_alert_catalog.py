@@ -281,3 +281,13 @@ def test_rate_alerts_carry_thresholds():
     assert AWS_ALERTS["phi_read_volume"].threshold.count == GCP_ALERTS["phi_read_volume"].threshold.count == 500
     assert all(t.threshold.period_seconds == 300 for t in (*AWS_ALERTS.values(), *GCP_ALERTS.values()))
     assert not AWS_ALERTS["root_use"].threshold.is_rate
+
+
+def test_a_filter_neutered_in_its_last_clause_fails_naming_the_event_it_drops():
+    """`&& ($.eventName = "x")` on CIS 4.4's last alternative: the text still lists DetachGroupPolicy, the
+    filter no longer matches it."""
+    cis_4_4 = AWS_ALERTS["iam_policy_changes"].render({})
+    assert cis_4_4.endswith('($.eventName = "DetachGroupPolicy") }'), cis_4_4
+    neutered = cis_4_4[: -len(" }")] + ' && ($.eventName = "nothing") }'
+    verdict = judge(AWS_ALERTS["iam_policy_changes"], neutered, "neutered")
+    assert verdict.outcome is Outcome.FAIL and verdict.missed == ("DetachGroupPolicy",)

@@ -19,13 +19,14 @@ demo: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/auditkit plan --stack $(or $(STACK),demo)
 
-# The suite without the tests marked slow (a wheel installed with all its dependencies, plan run 50 times).
+# The suite without the tests marked slow (the fault matrices on the wire, fresh virtualenvs, whole-story
+# subprocess runs), on every core (pytest-xdist: -n auto).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n auto
 
 # The tests `make test` leaves out: CI runs them after it, so the whole suite runs there.
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m slow -n auto
 
 # mypy takes its targets from pyproject ([tool.mypy] packages): the `auditkit` package as it is imported.
 lint: $(STAMP)

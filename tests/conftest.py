@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +14,7 @@ import pytest
 import requests
 
 from auditkit.auditors.demo.story import aws_emulator as aws_emulator_server
+from auditkit.auditors.reports.terminal import FILE_WIDTH
 from auditkit.components.mock_engine import RenderedResource, render
 from auditkit.components.stack import build_stack
 from auditkit.settings.stack_settings import StackSettings, parse_settings
@@ -98,15 +101,32 @@ def gcp():
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
-    """This checkout's wheel, built once for the session (no dependencies fetched)."""
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    """This checkout's wheel, built once for the run (no dependencies fetched).
+
+    Under pytest-xdist every worker has its own session: the first builds into the run's shared temporary
+    folder under a lock, the others wait and take that wheel (two builds in one source tree would share
+    its build/ folder)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder every worker's base temporary folder lives in
+    out = shared / "dist"
+    with open(shared / "dist.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not list(out.glob("pulumi_auditkit-*.whl")):
+            subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(REPO)],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
     return next(out.glob("pulumi_auditkit-*.whl"))
+
+
+@pytest.fixture(autouse=True)
+def _table_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as in a file (FILE_WIDTH), whatever terminal, pipe or pytest-xdist worker runs the
+    tests; the tests of width detection clear COLUMNS themselves."""
+    monkeypatch.setenv("COLUMNS", str(FILE_WIDTH))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -49,6 +49,7 @@ def trail_status(proxy: FaultProxy, **fields: object) -> None:
     proxy.faults.append(Fault(lambda c: c.operation == "GetTrailStatus", "respond", payload=payload))
 
 
+@pytest.mark.slow
 def test_a_trail_that_cannot_deliver_is_not_logging(proxy):
     """IsLogging true with LatestDeliveryError AccessDenied writes nothing: aws.trail.logging FAILs quoting it.
 

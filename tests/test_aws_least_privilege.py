@@ -2,11 +2,14 @@
 
 import json
 
+import pytest
+
 from auditkit.auditors.aws.clients import CallLog
 from auditkit.auditors.aws.permissions import POLICY_FILE, allowed_actions, iam_action, statement_actions
 from tests.aws_accounts import shipped_baseline
 
 
+@pytest.mark.slow
 def test_every_call_of_a_full_scan_is_allowed_by_the_shipped_policy(boto_session):
     shipped_baseline(boto_session)
     boto_session.client("s3").put_bucket_tagging(Bucket="phi-records", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})

@@ -8,6 +8,9 @@ from auditkit.policies.alerts.catalog import control_ids
 from tests.aws_accounts import TRAIL, scan, set_s3_selector, shipped_baseline, statuses
 from tests.fault_proxy import Fault, proxied
 
+# Slow (the fault matrix on the wire): left out of `make test`, run by `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def proxy(read_only_baseline, moto_endpoint, monkeypatch):

@@ -15,6 +15,9 @@ from auditkit.policies.alerts.catalog import control_ids
 from tests.aws_accounts import PHI, SCANNED_CONTROLS, TRAIL, scan, shipped_baseline
 from tests.fault_proxy import Fault, FaultProxy
 
+# Slow (the fault matrix on the wire): left out of `make test`, run by `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "123456789012"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{TRAIL}"

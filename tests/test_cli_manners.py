@@ -85,6 +85,7 @@ def test_fail_on_new_without_a_baseline_is_refused(capsys):
     ) in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_reader_that_stops_early_ends_the_output_quietly(tmp_path):
     """`auditkit plan --format json | head -1`: the reader is gone before the report is written."""
     proc = subprocess.Popen(

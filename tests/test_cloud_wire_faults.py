@@ -21,6 +21,9 @@ from tests.fakes.gcp import FakeGcp
 from tests.fakes.gcp_world import ORG, PROJECT, load_rendered, organization
 from tests.fault_proxy import Fault, FaultProxy
 
+# Slow (the fault matrix on the wire): left out of `make test`, run by `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
+
 GCP_ARCHIVE = "gs://acme-audit-archive"
 GCP_BUCKET_CONTROLS = {"gcp.bucket.retention_lock", "gcp.bucket.lifecycle", "gcp.bucket.hardening"}
 US = required_retention(["US"])

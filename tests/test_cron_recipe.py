@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.aws_accounts import shipped_baseline
+
+# Slow (a year of scheduled runs under faketime): left out of `make test`, run by `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 

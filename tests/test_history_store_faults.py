@@ -21,6 +21,9 @@ from tests.fakes.object_stores import FakeBlob, FakeGcs
 from tests.fault_proxy import Fault, FaultProxy, proxied
 from tests.synthetic_history import day_report, days
 
+# Slow (the fault matrix on the wire): left out of `make test`, run by `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
+
 BUCKET = "acme-audit-archive"
 PREFIX = "auditkit-history/aws"
 # A drip answers one byte a second: no socket timeout ever fires, only the call's own bound.

@@ -23,6 +23,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from auditkit.policies.alerts.catalog import control_ids
 from tests.aws_accounts import shipped_baseline
 
+# Slow (real processes interrupted mid-run): left out of `make test`, run by `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 INTERRUPTED = "auditkit: interrupted (Ctrl-C); "
 

@@ -195,6 +195,7 @@ def _the_cli_runs_outside_the_repo(cli: Path, work: Path) -> None:
 
 
 @pytest.mark.emulator  # `auditkit demo` starts it
+@pytest.mark.slow
 def test_the_wheel_in_a_fresh_virtualenv_runs_from_any_directory(wheel, tmp_path):
     python = fresh_virtualenv.create(tmp_path / "venv")
     fresh_virtualenv.see_third_party_packages(python, tmp_path / "third-party")

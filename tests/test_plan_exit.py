@@ -30,6 +30,7 @@ print(f"exit {code}, open loops {len(open_loops)}")
 """
 
 
+@pytest.mark.slow
 def test_plan_leaves_no_event_loop_open_when_the_process_ends(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", AFTER_MAIN, *PLAN], env=ENV, cwd=tmp_path, capture_output=True, text=True, timeout=120

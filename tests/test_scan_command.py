@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from auditkit.auditors.cli import main
 from auditkit.policies.alerts.catalog import control_ids
 from tests.aws_accounts import shipped_baseline
@@ -79,6 +81,7 @@ def test_bad_options_are_refused_before_any_call(capsys):
     assert "--scope-tag='novalue' is not allowed" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_tells_the_whole_story(tmp_path, capsys):
     assert main(["demo", "--reports", str(tmp_path)]) == 0
     err = capsys.readouterr().err

@@ -12,6 +12,9 @@ from auditkit.auditors.findings import Status
 from tests.fault_proxy import Fault, FaultProxy
 from tests.test_verify_aws import BUCKET, assert_intact, keys, log, stub, verify, world  # noqa: F401
 
+# Slow (the fault matrix on the wire): left out of `make test`, run by `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def proxy(world, aws_emulator, monkeypatch):

@@ -137,6 +137,30 @@ def test_athena_sends_the_catalog_sql_through_the_athena_api():
     assert api.calls[4][1]["NextToken"] == "t1"
 
 
+class LoopingResults(AthenaApi):
+    """GetQueryResults that hands back the NextToken it was given: a result set that would never end."""
+
+    def get_query_results(self, QueryExecutionId, NextToken=None):  # noqa: N803
+        return {**super().get_query_results(QueryExecutionId, None), "NextToken": "t1"}
+
+
+def test_athena_results_whose_page_token_repeats_are_that_querys_error():
+    from auditkit.auditors.review.athena import AthenaEngine
+    from auditkit.auditors.review.aws_proof import local_proof
+    from auditkit.auditors.review.dialect import AthenaTable
+    from auditkit.auditors.review.run import run_queries
+    from auditkit.policies.review.catalog import queries_for
+
+    api = LoopingResults([[["alert"], ["root_use"], ["root_use"]]])
+    period = named(Cadence.DAILY, "2026-11-24")
+    params = ReviewParams(period.start, period.end, None, PHI, ARCHIVE, NY)
+    days = [period.start.date()]
+    engine = AthenaEngine(api, "auditkit-review", AthenaTable("auditkit_review", "cloudtrail"), days, poll=0)
+    [result] = run_queries(engine, params, queries_for(Cadence.DAILY), local_proof(period.start, period.end))
+    assert result.error is not None and result.error.startswith("BrokenPaging: the page token 't1' came back again")
+    assert [c[0] for c in api.calls].count("GetQueryResults") == 2
+
+
 def _trino_on_duckdb(con) -> None:
     """The Trino functions the Athena dialect uses, as DuckDB macros (same meaning on these values)."""
     con.execute("SET TimeZone = 'UTC'")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from auditkit.auditors.failures import pages
 from auditkit.auditors.review.dialect import AthenaDialect, AthenaTable, with_records
 
 DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
@@ -65,17 +66,14 @@ class AthenaEngine:
 
 
 def _results(client: Any, qid: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Every page of a query's results, through the pager that refuses a NextToken it has seen before."""
     columns: list[str] = []
     rows: list[tuple[Any, ...]] = []
-    kwargs: dict[str, Any] = {}
-    while True:
-        page = client.get_query_results(QueryExecutionId=qid, **kwargs)
+    for page in pages(client.get_query_results, "NextToken", QueryExecutionId=qid):
         meta = page["ResultSet"].get("ResultSetMetadata", {}).get("ColumnInfo", [])
         data = [tuple(c.get("VarCharValue") for c in r.get("Data", [])) for r in page["ResultSet"].get("Rows", [])]
         if not columns:
             columns = [c["Name"] for c in meta] if meta else [str(v) for v in (data[0] if data else ())]
             data = data[1:]  # Athena returns the header as the first row of the first page
         rows += data
-        if not page.get("NextToken"):
-            return columns, rows
-        kwargs = {"NextToken": page["NextToken"]}
+    return columns, rows

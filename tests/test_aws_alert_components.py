@@ -190,7 +190,15 @@ def test_a_first_preview_judges_the_alerts_through_the_references_the_engine_sen
         EngineResource(
             "aws:cloudwatch/metricAlarm:MetricAlarm",
             "root-alarm",
-            {"metricName": "root_use", "namespace": "AuditKit/dev", "actionsEnabled": True, "alarmActions": [COMPUTED]},
+            {
+                "metricName": "root_use",
+                "namespace": "AuditKit/dev",
+                # protobuf Struct numbers arrive as floats
+                **{"statistic": "Sum", "period": 300.0, "evaluationPeriods": 1.0, "threshold": 1.0},
+                "comparisonOperator": "GreaterThanOrEqualToThreshold",
+                "actionsEnabled": True,
+                "alarmActions": [COMPUTED],
+            },
             {"alarmActions": ["topic"]},
         ),
     ]

@@ -191,3 +191,39 @@ def test_the_parameterised_shipped_patterns_pass_their_corpus_bound_to_other_nam
         snap = snapshot(("acme-phi-a", "acme-phi-b"))
         snap.trails[0].description["S3BucketName"] = "acme-audit"
         assert judge(alert_id, rec, snap).gaps == (), alert_id
+
+
+def test_an_alarm_fires_only_if_the_alerts_burst_in_one_period_breaches_it():
+    """MetricAlarm as DescribeAlarms returns it (CloudWatch API reference): Statistic, Period,
+    EvaluationPeriods, DatapointsToAlarm, Threshold, ComparisonOperator decide whether 3 failed console
+    logins in 5 minutes (the alert's threshold) put the alarm in ALARM."""
+    pattern = ALERTS_BY_ID["console_login_failures"].on("aws").render({})
+    confirmed = [subscription(f"{TOPIC}:80289ba6-0fd4-4079-afb4-ce8c8260f0ca")]
+
+    def gaps(**change):
+        a = {**alarm("failures", "ConsoleLoginFailures", [TOPIC]), **change}
+        rec = record([metric_filter("failures", pattern, "ConsoleLoginFailures")], [a], confirmed)
+        return judge("console_login_failures", rec).gaps
+
+    per = "3 events in 300 s"
+    assert gaps(Threshold=3.0) == gaps(Threshold=2.0, ComparisonOperator="GreaterThanThreshold") == ()
+    assert gaps(Period=60, Threshold=3.0) == ()  # a shorter period: one of them holds the burst
+    assert gaps(Threshold=5.0) == (
+        f"alarm 'failures' fires on GreaterThanOrEqualToThreshold 5; {per} does not fire it",
+    )
+    assert gaps(Threshold=3.0, ComparisonOperator="GreaterThanThreshold") == (
+        f"alarm 'failures' fires on GreaterThanThreshold 3; {per} does not fire it",
+    )
+    assert gaps(Threshold=3.0, ComparisonOperator="LessThanThreshold") == (
+        f"alarm 'failures' fires on LessThanThreshold 3; {per} does not fire it",
+    )
+    assert gaps(Statistic="Average", Threshold=1.0) == (
+        f"alarm 'failures' watches Average of the metric, not the number of events (Sum), so {per} may not fire it",
+    )
+    assert gaps(Period=3600, Threshold=3.0) == (
+        f"alarm 'failures' counts over 3600 s; the alert needs {per} to fire it",
+    )
+    assert gaps(EvaluationPeriods=3, Threshold=3.0) == (
+        f"alarm 'failures' needs 3 breaching periods in a row; {per} (one period) does not fire it",
+    )
+    assert gaps(EvaluationPeriods=3, DatapointsToAlarm=1, Threshold=3.0) == ()  # 1 out of 3 is enough

@@ -197,6 +197,12 @@ def wiring(snap: AccountSnapshot, record: AlertRecord) -> AlertWiring:
             a.get("Namespace"),
             bool(a.get("ActionsEnabled", False)),
             tuple(str(x) for x in a.get("AlarmActions") or ()),
+            a.get("Statistic"),
+            a.get("Period"),
+            a.get("EvaluationPeriods"),
+            a.get("DatapointsToAlarm"),
+            a.get("Threshold"),
+            a.get("ComparisonOperator"),
         )
         for a in record.alarms
     )

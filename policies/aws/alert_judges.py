@@ -4,7 +4,8 @@ Pure functions over plain data, shared by the live scan (auditors/aws/alerts.py)
 (policies/aws/plan_facts.py). An alert holds when some metric filter on a trail's CloudWatch log group
 matches every must-match event of the alert's corpus and no must-not-match event (judged by what the
 pattern matches, never by its text: policies/alerts/semantics.py), AND an alarm watches that filter's
-metric (name and namespace) with actions enabled and an ALARM action, AND that action reaches someone:
+metric (name and namespace), counting events (Sum) so that the alert's burst in one period fires it, with
+actions enabled and an ALARM action, AND that action reaches someone:
 an SNS topic with at least one confirmed subscription (ListSubscriptionsByTopic answers
 "PendingConfirmation" until the recipient confirms). The PHI read-volume alert also needs a GuardDuty
 detector with S3 Protection (feature S3_DATA_EVENTS) on, for the anomalous access a threshold cannot see.
@@ -22,7 +23,7 @@ from functools import lru_cache
 from auditkit.policies.alerts.bindings import bound_corpus
 from auditkit.policies.alerts.catalog import ALERTS_BY_ID
 from auditkit.policies.alerts.corpus.aws import EXAMPLE_PARAMETERS
-from auditkit.policies.alerts.model import Corpus
+from auditkit.policies.alerts.model import Corpus, Threshold
 from auditkit.policies.alerts.semantics import FilterVerdict, Outcome, judge_pattern
 
 S3_PROTECTION = "S3_DATA_EVENTS"
@@ -60,6 +61,44 @@ class Alarm:
     namespace: str | None
     actions_enabled: bool
     actions: tuple[str, ...]  # AlarmActions: what runs when the alarm enters ALARM
+    # How it counts (PutMetricAlarm): Statistic, Period, EvaluationPeriods, DatapointsToAlarm, Threshold,
+    # ComparisonOperator; None where the alarm does not say (metric math, an extended statistic).
+    statistic: str | None = None
+    period: int | None = None
+    evaluation_periods: int | None = None
+    datapoints_to_alarm: int | None = None
+    threshold: float | None = None
+    comparison: str | None = None
+
+
+# Statistics that count a metric filter's datapoints: each matching event puts the value 1.
+COUNTING = ("Sum", "SampleCount")
+# count -> whether `count` events in one period breach a threshold t (CloudWatch's ComparisonOperator).
+BREACHES = {
+    "GreaterThanOrEqualToThreshold": lambda count, t: count >= t,
+    "GreaterThanThreshold": lambda count, t: count > t,
+}
+
+
+def counting_gap(alarm: Alarm, need: Threshold) -> str | None:
+    """Why the alarm would stay quiet through the alert's burst (`need.count` events in
+    `need.period_seconds`), or None when one such burst inside one period is enough to fire it.
+
+    A burst that straddles two periods is split between them: CloudWatch evaluates whole periods, so no
+    alarm on a metric filter sees a sliding window (the component's alarms share this limit)."""
+    name, per = repr(alarm.name), f"{need.count} event{'s' * (need.count != 1)} in {need.period_seconds} s"
+    if alarm.statistic not in COUNTING:
+        what = alarm.statistic or "an extended statistic or metric math"
+        return f"alarm {name} watches {what} of the metric, not the number of events (Sum), so {per} may not fire it"
+    if alarm.period is None or alarm.period > need.period_seconds:
+        return f"alarm {name} counts over {alarm.period} s; the alert needs {per} to fire it"
+    in_a_row = alarm.datapoints_to_alarm or alarm.evaluation_periods or 1
+    if in_a_row > 1:
+        return f"alarm {name} needs {in_a_row} breaching periods in a row; {per} (one period) does not fire it"
+    breaches = BREACHES.get(alarm.comparison or "")
+    if breaches is None or alarm.threshold is None or not breaches(need.count, alarm.threshold):
+        return f"alarm {name} fires on {alarm.comparison} {alarm.threshold:g}; {per} does not fire it"
+    return None
 
 
 @dataclass(frozen=True)
@@ -199,8 +238,11 @@ def _reach(alarm: Alarm, wiring: AlertWiring) -> tuple[list[str], str | None, li
     return [], f"alarm {alarm.name!r}: " + "; ".join(why) if why else None, unread
 
 
-def _alarm_chain(good: list[MetricFilter], wiring: AlertWiring) -> tuple[list[str], list[str], list[str]]:
-    """(names proving the chain, gaps, unread) from the satisfying filters to a recipient."""
+def _alarm_chain(
+    good: list[MetricFilter], wiring: AlertWiring, need: Threshold
+) -> tuple[list[str], list[str], list[str]]:
+    """(names proving the chain, gaps, unread) from the satisfying filters through an alarm that fires on
+    the alert's burst to a recipient."""
     gaps, unread = [], []
     for f in good:
         watching = [a for a in wiring.alarms if (a.metric, a.namespace) in f.metrics]
@@ -209,6 +251,10 @@ def _alarm_chain(good: list[MetricFilter], wiring: AlertWiring) -> tuple[list[st
             gaps.append(f"filter {f.name!r} feeds {metrics}, which no alarm watches")
             continue
         for a in watching:
+            quiet = counting_gap(a, need)
+            if quiet:
+                gaps.append(quiet)
+                continue
             reached, why, cannot = _reach(a, wiring)
             if reached:
                 return [f.name, a.name, *reached], [], []
@@ -241,7 +287,9 @@ def assess_alert(alert_id: str, wiring: AlertWiring) -> AlertVerdict:
         return AlertVerdict((missing,), (), "")
     match = matching_filters(alert_id, wiring)
     good, errors = match.good, match.errors
-    chain, chain_gaps, unread = _alarm_chain(good, wiring) if good else ([], match.gaps, [])
+    variant = ALERTS_BY_ID[alert_id].on("aws")
+    assert variant is not None
+    chain, chain_gaps, unread = _alarm_chain(good, wiring, variant.threshold) if good else ([], match.gaps, [])
     try:
         detector, detector_gaps = _guard_duty(wiring) if alert_id == PHI_READ_VOLUME else ([], [])
     except Unjudged as exc:

@@ -131,6 +131,12 @@ def plan_wiring(
             r.props.get("namespace"),
             r.props.get("actionsEnabled", True) is not False,
             tuple(str(known(a)) for a in r.props.get("alarmActions") or ()),
+            r.props.get("statistic"),
+            _number(r.props.get("period")),
+            _number(r.props.get("evaluationPeriods")),
+            _number(r.props.get("datapointsToAlarm")),
+            _number(r.props.get("threshold"), float),
+            r.props.get("comparisonOperator"),
         )
         for r in resources
         if r.type == METRIC_ALARM
@@ -173,3 +179,9 @@ def alert_verdicts(
         verdict = judged(rule.control, (), part)
         verdicts.append(Verdict(rule.control, used or names, verdict.gaps, verdict.undetermined))
     return verdicts
+
+
+def _number(value: object, kind: type = int) -> Any:
+    """A known number of a plan property (the engine sends numbers as floats); None when absent."""
+    value = known(value)
+    return None if value is None else kind(value)

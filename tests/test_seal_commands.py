@@ -87,7 +87,14 @@ def test_a_clean_archive_reports_in_every_format_keeps_history_and_exits_0(world
         "nist_800_53": ["AU-9", "AU-10", "SI-7"],
     }
     assert doc["command"] == "verify gcp" and doc["scope"]["archive"] == [f"gs://{world.gcs.bucket}"]
-    assert doc["summary"]["PASS"] == 4 and doc["summary"]["seals_verified"] == 3
+    assert doc["summary"]["PASS"] == 3 and doc["summary"]["seals_verified"] == 3
+    assert doc["summary"]["OPEN"] == 1 and doc["summary"]["FAIL"] == 0 and doc["summary"]["ERROR"] == 0
+    assert doc["summary"]["open_periods"] == [f"gs://{world.gcs.bucket}/2026-11-30T06:00Z"]
+    [opened] = [f for f in doc["findings"] if f["status"] == "OPEN"]
+    assert opened["message"].startswith("still open, not sealed yet")
+    junit = (tmp_path / "all" / "scan.junit.xml").read_text()
+    assert 'failures="0" errors="0" skipped="1"' in junit and '<skipped message="still open' in junit
+    assert "1 still open (not judged yet)" in (tmp_path / "all" / "scan.md").read_text()
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
         "scan.html",
         "scan.json",

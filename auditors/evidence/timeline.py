@@ -22,7 +22,8 @@ from auditkit.auditors.history.chain import Header, Link
 
 NOT_RUN, PASS, ERROR, FAIL = 0, 1, 2, 3
 LABEL = {NOT_RUN: "not run", PASS: "pass", ERROR: "error", FAIL: "fail"}
-_CODE = {"PASS": PASS, "ERROR": ERROR, "FAIL": FAIL}
+# An OPEN finding (a period not closed yet) judged nothing: the day counts as not run for it, never a pass.
+_CODE = {"PASS": PASS, "ERROR": ERROR, "FAIL": FAIL, "OPEN": NOT_RUN}
 
 Days = bytes | bytearray  # one status code per day of the period
 
@@ -31,7 +32,7 @@ class RecordedFinding(msgspec.Struct):
     """The fields of a stored finding the evidence reads; message and the rest are skipped unparsed."""
 
     control: str
-    status: Literal["PASS", "FAIL", "ERROR"]
+    status: Literal["PASS", "FAIL", "ERROR", "OPEN"]
     resource: str
     account: str = ""
     region: str = ""
@@ -212,6 +213,8 @@ class Judge:
                 state = states[key] = [bytearray(width), None]
             if i is not None and code > state[0][i]:
                 state[0][i] = code
+            if f.status == "OPEN":  # not judged yet: neither closes nor opens an exception
+                continue
             episode = state[1]
             if code == PASS:
                 if episode is not None:

@@ -125,6 +125,8 @@ class Evidence:
     runs: list[Run] = field(default_factory=list)
     run_days: dict[str, set[date]] = field(default_factory=dict)  # source -> days with a run
     verified_digests: dict[date, int] = field(default_factory=dict)  # verify runs: digest-hours per day
+    # `--seals`: the sampled records' inclusion proofs (proven, not_proven, errors, hours_without_seal)
+    seal_proofs: dict[str, int] | None = None
     _worst: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def missing_days(self, source: str) -> list[date]:

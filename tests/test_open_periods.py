@@ -93,6 +93,8 @@ def test_the_evidence_counts_an_open_hour_as_not_run_and_opens_no_exception_for_
     [row] = [r for r in csv.DictReader((out / "controls.csv").open()) if r["control"] == "gcp.archive.integrity"]
     assert (row["days_passed"], row["days_failed"], row["days_not_run"], row["exceptions"]) == ("0", "0", "1", "0")
     assert "0 exceptions" in capsys.readouterr().err
+    results = (out / "assessment-results.json").read_text()
+    assert "0 passing, 0 failing, 0 could not be judged, 1 still open (not judged yet)." in results
 
     store2 = LocalStore(str(tmp_path / "h2"))
     append(store2, _verify_report(day, 3, Status.OPEN))

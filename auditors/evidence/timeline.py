@@ -282,7 +282,9 @@ class InStartOrder:
 
 
 def _counts(summary: dict[str, Any]) -> dict[str, int]:
-    return {s: int(summary.get(s, 0) or 0) for s in ("PASS", "FAIL", "ERROR")}
+    """PASS, FAIL, ERROR; and OPEN when the run had periods still open (verify gcp|azure)."""
+    kept = ("PASS", "FAIL", "ERROR", *(("OPEN",) if summary.get("OPEN") else ()))
+    return {s: int(summary.get(s, 0) or 0) for s in kept}
 
 
 def judge(period: Period, runs: Iterable[tuple[str, Link]]) -> Evidence:

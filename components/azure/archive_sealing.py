@@ -1,8 +1,8 @@
 """The sealing identity and key of an Azure log container (`auditkit seal azure`, issue 27).
 
-A user-assigned managed identity that may only: use one Key Vault key (Key Vault Crypto User on
-that key: sign and the other key operations listed below, never delete; RBAC vault, premium SKU for an HSM-backed RSA key, purge protection on),
-and, on each sealed container, read and list blobs and create blobs under `auditkit-seals/` (a custom
+A user-assigned managed identity that may only: use one Key Vault key (Key Vault Crypto User on that
+key: sign and the other key operations listed below, never delete; RBAC vault, premium SKU for an
+HSM-backed RSA key, purge protection on), and, on each sealed container, read and list blobs and create blobs under `auditkit-seals/` (a custom
 role with blobs/read, blobs/write and blobs/add/action and no delete, its writes conditioned on the
 blob path). The containers' locked immutability policy keeps the seals as it keeps the logs.
 """

@@ -18,6 +18,9 @@ class Status(str, Enum):
     FAIL = "FAIL"
     # The scan could not judge (access denied, throttled, timed out, unknown shape): never a pass.
     ERROR = "ERROR"
+    # A period not closed yet (verify gcp|azure: an hour still written to, or whose seal is not due yet):
+    # nothing is claimed for it, neither verified nor a gap; a later run judges it. Never a pass.
+    OPEN = "OPEN"
 
 
 SubjectKey = tuple[str, str, str, str]  # control, resource, account, region
@@ -135,11 +138,17 @@ class Report:
 
     @property
     def gaps(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is not Status.PASS]
+        return [f for f in self.findings if f.status in (Status.FAIL, Status.ERROR)]
+
+    @property
+    def still_open(self) -> list[Finding]:
+        return [f for f in self.findings if f.status is Status.OPEN]
 
     def counts(self) -> dict[str, int]:
+        """PASS, FAIL and ERROR always; OPEN only when a period is open (only verify gcp|azure has periods)."""
         c = Counter(f.status.value for f in self.findings)
-        return {s.value: c.get(s.value, 0) for s in Status}
+        shown = [s for s in Status if s is not Status.OPEN or c.get(s.value)]
+        return {s.value: c.get(s.value, 0) for s in shown}
 
     def exit_code(self, fail_on: str = "any") -> int:
         """0 no gaps, 1 gaps found, 2 something could not be judged. fail_on='new' ignores known gaps."""
@@ -153,6 +162,8 @@ class Report:
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {**self.counts(), "total": len(self.findings), **self.scanned}
         out["failing_controls"] = sorted({f.control for f in self.gaps})
+        if self.still_open:
+            out["open_periods"] = sorted(f.resource for f in self.still_open)
         if self.baseline_state or self.resolved:
             states = Counter(self.baseline_state.values())
             out["baseline"] = {
@@ -196,13 +207,13 @@ class Report:
 
     def compare(self, previous: Iterable[Finding]) -> None:
         """Mark each gap new or still open since `previous`, and list the gaps since resolved."""
-        before = {f.key: f for f in previous if f.status is not Status.PASS}
+        before = {f.key: f for f in previous if f.status in (Status.FAIL, Status.ERROR)}
         now = {f.key for f in self.gaps}
         self.baseline_state = {f.key: ("open" if f.key in before else "new") for f in self.gaps}
         self.resolved = [f for k, f in before.items() if k not in now]
 
 
-_RANK = {Status.ERROR: 0, Status.FAIL: 1, Status.PASS: 2}
+_RANK = {Status.ERROR: 0, Status.FAIL: 1, Status.OPEN: 2, Status.PASS: 3}
 
 
 def _order(f: Finding) -> tuple:
@@ -220,6 +231,6 @@ def load_findings(doc: Mapping[str, Any]) -> list[Finding]:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise ValueError(
-                f"findings[{i}] is not a finding ({what}): each needs control, status (PASS, FAIL, ERROR) and resource"
+                f"findings[{i}] is not a finding ({what}): each needs control, status (PASS, FAIL, ERROR, OPEN) and resource"
             ) from None
     return findings

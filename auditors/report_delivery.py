@@ -172,7 +172,8 @@ def summary_line(report: Report) -> str:
         for key, noun in (("api_calls", "API call"), ("seconds", ""))
         if isinstance(report.scanned.get(key), (int, float))
     ]
-    return f"{plural(c['FAIL'], 'gap')}, {c['ERROR']} could not be judged, {c['PASS']} passing" + (
+    still_open = f", {c['OPEN']} still open" if c.get("OPEN") else ""
+    return f"{plural(c['FAIL'], 'gap')}, {c['ERROR']} could not be judged, {c['PASS']} passing{still_open}" + (
         f" ({', '.join(measured)})" if measured else ""
     )
 

@@ -12,6 +12,7 @@ from pulumi_azure_native import resources as azure_resources
 from auditkit.components.aws.alerts import HighRiskAlerts, HighRiskAlertsArgs
 from auditkit.components.aws.audit_trail import AuditTrail, AuditTrailArgs, trail_arn
 from auditkit.components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
+from auditkit.components.azure import archive_sealing as azure_sealing
 from auditkit.components.azure import log_archive as azure_archive
 from auditkit.components.azure.log_export import (
     AuditLogExport,
@@ -20,10 +21,12 @@ from auditkit.components.azure.log_export import (
     AuditWorkspaceArgs,
     monitor_containers,
 )
+from auditkit.components.gcp import archive_sealing as gcp_sealing
 from auditkit.components.gcp import log_archive as gcp_archive
 from auditkit.components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
 from auditkit.settings.aws_limits import archive_key_alias, check_bucket_name
 from auditkit.settings.azure_limits import check_resource_group, check_resource_id
+from auditkit.settings.sealing_settings import check_sealed_containers
 from auditkit.settings.stack_settings import AwsSettings, AzureSettings, GcpSettings, StackSettings
 
 
@@ -132,6 +135,47 @@ def _aws(settings: StackSettings, a: AwsSettings, at: AwsLocation) -> tuple[Immu
     return archive_args, trail_args
 
 
+def _gcp_sealing_args(g: GcpSettings) -> gcp_sealing.ArchiveSealingArgs | None:
+    s = g.sealing
+    if s is None:
+        return None
+    return gcp_sealing.ArchiveSealingArgs(
+        project=g.archive_project,
+        bucket_name=g.bucket_name,
+        location=s.key_location,
+        account_id=s.account_id,
+        key_ring_name=s.key_ring,
+        key_name=s.key_name,
+        verifiers=list(s.verifiers),
+        protect=g.protect,
+    )
+
+
+def _azure_sealing_args(
+    settings: StackSettings, a: AzureSettings, archive: azure_archive.ImmutableLogArchiveArgs
+) -> azure_sealing.ArchiveSealingArgs | None:
+    """Checked with a stand-in storage account id; the archive's own id replaces it at registration."""
+    s = a.sealing
+    if s is None:
+        return None
+    stand_in = (
+        f"/subscriptions/{a.subscription_id}/resourceGroups/{a.resource_group}"
+        f"/providers/Microsoft.Storage/storageAccounts/{a.storage_account_name}"
+    )
+    return azure_sealing.ArchiveSealingArgs(
+        resource_group_name=a.resource_group,
+        location=a.location,
+        subscription_id=a.subscription_id,
+        tenant_id=s.tenant_id,
+        vault_name=s.vault_name,
+        storage_account_id=stand_in,
+        containers=check_sealed_containers(s, archive.containers),
+        key_name=s.key_name,
+        protect=a.protect,
+        tags={"auditkit-stack": settings.name},
+    )
+
+
 def _gcp_args(
     settings: StackSettings, g: GcpSettings
 ) -> tuple[gcp_archive.ImmutableLogArchiveArgs, DataAccessAuditLogsArgs]:
@@ -192,6 +236,7 @@ def _azure(
     settings: StackSettings,
     a: AzureSettings,
     checked: tuple[azure_archive.ImmutableLogArchiveArgs, AuditWorkspaceArgs | None],
+    sealing_args: azure_sealing.ArchiveSealingArgs | None = None,
 ) -> tuple[azure_archive.ImmutableLogArchive, AuditLogExport, AuditWorkspace | None]:
     archive_args, workspace_args = checked
     if a.create_resource_group:
@@ -214,6 +259,15 @@ def _azure(
         pulumi.ResourceOptions(depends_on=archive.policies),
     )
     pulumi.export("azure_archive_account", archive.account.name)
+    if sealing_args is not None:
+        sealing_args.resource_group_name = archive_args.resource_group_name
+        sealing_args.storage_account_id = archive.account.id
+        # the containers' immutability policies first: the sealer never writes before the lock holds
+        sealer = azure_sealing.ArchiveSealing(
+            "azure-archive-sealing", sealing_args, pulumi.ResourceOptions(depends_on=archive.policies)
+        )
+        pulumi.export("azure_sealing_key", sealer.key.key_uri)
+        pulumi.export("azure_sealer_principal", sealer.identity.principal_id)
     return archive, export, workspace
 
 
@@ -225,7 +279,13 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
     """
     built: dict[str, object] = {}
     gcp_args = _gcp_args(settings, settings.gcp) if settings.gcp is not None else None
+    gcp_seal = _gcp_sealing_args(settings.gcp) if settings.gcp is not None else None
     azure_args = _azure_args(settings, settings.azure) if settings.azure is not None else None
+    azure_seal = (
+        _azure_sealing_args(settings, settings.azure, azure_args[0])
+        if settings.azure is not None and azure_args is not None
+        else None
+    )
     if settings.aws is not None:
         stand_in = _aws(settings, settings.aws, STAND_IN)
         _alerts_args(settings, settings.aws, STAND_IN, stand_in[0].bucket_name)
@@ -250,8 +310,15 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
         gcp_logs = DataAccessAuditLogs("gcp-audit-logs", gcp_args[1], pulumi.ResourceOptions(depends_on=[gcp_bucket]))
         pulumi.export("gcp_archive_bucket", gcp_bucket.bucket.name)
         built["gcp"] = (gcp_bucket, gcp_logs)
+        if gcp_seal is not None:
+            # after the bucket (and its lock): the sealer's grants name it
+            built["gcp_sealing"] = gcp_sealing.ArchiveSealing(
+                "gcp-archive-sealing", gcp_seal, pulumi.ResourceOptions(depends_on=[gcp_bucket])
+            )
+            pulumi.export("gcp_sealing_key", gcp_sealing.crypto_key_name(gcp_seal))
+            pulumi.export("gcp_sealer", gcp_seal.email)
     if settings.azure is not None and azure_args is not None:
-        built["azure"] = _azure(settings, settings.azure, azure_args)
+        built["azure"] = _azure(settings, settings.azure, azure_args, azure_seal)
     return built
 
 

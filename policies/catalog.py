@@ -191,6 +191,18 @@ _GCP = (
         Citations((_ACCESS, _ENCRYPTION), ("CC6.1",), ("AC-3", "AC-6", "SC-28")),
     ),
     Control(
+        "gcp.archive.seal_protection",
+        "The archive's seals are under its locked retention policy and the sealing identity cannot delete",
+        Severity.HIGH,
+        M,
+        "Seals prove each hour complete only while they cannot be removed or replaced: a seal outside a locked "
+        "retention policy, or a sealer that may delete or overwrite, could rewrite the chain along with the logs.",
+        "Lock the bucket's retention policy (it covers every object, auditkit-seals/ included); grant the sealing "
+        "service account only roles/storage.objectViewer and roles/storage.objectCreator conditioned on "
+        "auditkit-seals/ (gcp.sealing in the stack settings does), nothing else on the bucket or its project.",
+        Citations((_INTEGRITY, _INTEGRITY_MECH), ("CC6.1", "CC7.2"), ("AU-9", "AC-6", "SI-7")),
+    ),
+    Control(
         "gcp.archive.integrity",
         "Every hour of the GCS log archive is sealed, and the objects are as sealed (signed Merkle seal chain verified)",
         Severity.CRITICAL,

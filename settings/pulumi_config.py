@@ -32,7 +32,7 @@ def settings_from_pulumi_config(stack: str | None = None, *, required: bool = Tr
     if not raw and not required:
         return None
     azure = pulumi.Config("azure-native")
-    provider = {"subscriptionId": azure.get("subscriptionId"), "location": azure.get("location")}
+    provider = {k: azure.get(k) for k in ("subscriptionId", "location", "tenantId")}
     return parse_settings(stack or pulumi.get_stack(), raw, pulumi.Config("aws").get("region"), provider)
 
 

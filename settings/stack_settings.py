@@ -20,6 +20,7 @@ from auditkit.settings.azure_limits import resource_group_choice
 from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
 from auditkit.settings.pulumi_values import check_keys, flag, whole
 from auditkit.settings.review_settings import ReviewSettings, review_settings
+from auditkit.settings.sealing_settings import AzureSealingSettings, GcpSealingSettings, azure_sealing, gcp_sealing
 
 CLOUDS = ("aws", "gcp", "azure")
 TOP_KEYS = ("jurisdictions", "minors", "retentionYears", "clouds", "aws", "gcp", "azure", "review")
@@ -81,6 +82,7 @@ GCP_DEFAULTS: dict[str, Any] = {
     "exemptedMembers": [],
     "logBucketRetentionDays": None,
     "protect": True,
+    "sealing": None,  # `auditkit seal gcp`: false/absent none; true or a mapping (settings/sealing_settings.py)
 }
 
 
@@ -99,6 +101,7 @@ class GcpSettings:
     exemptions: tuple[tuple[str, str], ...]
     log_bucket_retention_days: int | None
     protect: bool
+    sealing: GcpSealingSettings | None = None
 
 
 AZURE_DEFAULTS: dict[str, Any] = {
@@ -112,6 +115,7 @@ AZURE_DEFAULTS: dict[str, Any] = {
     "diagnosticResources": [],
     "workspace": None,
     "protect": True,
+    "sealing": None,  # `auditkit seal azure`: false/absent none; true or a mapping (settings/sealing_settings.py)
 }
 WORKSPACE_KEYS = ("name", "retentionDays", "totalRetentionDays", "tables")
 
@@ -138,6 +142,7 @@ class AzureSettings:
     workspace: AzureWorkspaceSettings | None
     protect: bool
     create_resource_group: bool = True
+    sealing: AzureSealingSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,7 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
         exemptions=tuple(exemptions),
         log_bucket_retention_days=v["logBucketRetentionDays"],
         protect=flag("gcp.protect", v["protect"]),
+        sealing=gcp_sealing(v["sealing"], str(v["location"])),
     )
 
 
@@ -297,7 +303,9 @@ def _workspace(w: Any, retention: RetentionRequirement) -> AzureWorkspaceSetting
     )
 
 
-def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequirement) -> AzureSettings:
+def _azure(
+    raw: Any, subscription: Any, location: Any, retention: RetentionRequirement, tenant: Any = None
+) -> AzureSettings:
     if not isinstance(raw, Mapping):
         raise ConfigError("azure", raw, "a mapping of Azure settings with at least storageAccountName")
     check_keys("azure.", raw, list(AZURE_DEFAULTS))
@@ -322,6 +330,7 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
         diagnostic_resources=_diagnostic_resources(v["diagnosticResources"] or []),
         workspace=None if v["workspace"] is None else _workspace(v["workspace"], retention),
         protect=flag("azure.protect", v["protect"]),
+        sealing=azure_sealing(v["sealing"], tenant),
     )
 
 
@@ -353,7 +362,13 @@ def parse_settings(
     gcp = _gcp(config.get("gcp"), name) if "gcp" in clouds else None
     provider = azure or {}
     az = (
-        _azure(config.get("azure"), provider.get("subscriptionId"), provider.get("location"), retention)
+        _azure(
+            config.get("azure"),
+            provider.get("subscriptionId"),
+            provider.get("location"),
+            retention,
+            provider.get("tenantId"),
+        )
         if "azure" in clouds
         else None
     )

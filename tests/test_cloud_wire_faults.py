@@ -25,7 +25,12 @@ from tests.fault_proxy import Fault, FaultProxy
 pytestmark = pytest.mark.slow
 
 GCP_ARCHIVE = "gs://acme-audit-archive"
-GCP_BUCKET_CONTROLS = {"gcp.bucket.retention_lock", "gcp.bucket.lifecycle", "gcp.bucket.hardening"}
+GCP_BUCKET_CONTROLS = {
+    "gcp.bucket.retention_lock",
+    "gcp.bucket.lifecycle",
+    "gcp.bucket.hardening",
+    "gcp.archive.seal_protection",
+}
 US = required_retention(["US"])
 SUBSCRIPTION = f"/subscriptions/{SUB}"
 AZURE_ARCHIVE_CONTROLS = {"azure.storage.immutability", "azure.storage.lifecycle", "azure.storage.hardening"}
@@ -85,7 +90,7 @@ def on_project_sinks(c) -> bool:
 
 def test_gcp_clean_through_the_proxy(google):
     report = scan_google(*google)
-    assert len(report.findings) == 5 and {f.status for f in report.findings} == {Status.PASS}
+    assert len(report.findings) == 6 and {f.status for f in report.findings} == {Status.PASS}
 
 
 @pytest.mark.parametrize(
@@ -105,7 +110,7 @@ def test_gcp_one_transient_fault_ends_in_the_clean_verdicts(google, kind, where)
     proxy, settings = google
     proxy.faults.append(Fault(where, kind, times=1))
     report = scan_google(proxy, settings)
-    assert {f.status for f in report.findings} == {Status.PASS} and len(report.findings) == 5, report.as_json()
+    assert {f.status for f in report.findings} == {Status.PASS} and len(report.findings) == 6, report.as_json()
     assert len([c for c in proxy.seen if where(c)]) >= 2
 
 
@@ -115,7 +120,7 @@ def test_gcp_one_transient_fault_ends_in_the_clean_verdicts(google, kind, where)
         # The organization's audit configs unread: the project's Data Access logs could be on or off.
         ("denied", on_org_policy, {"gcp.audit.data_access": {PROJECT}}, "Forbidden"),
         ("empty", on_org_policy, {"gcp.audit.data_access": {PROJECT}}, "IncompleteAnswer"),
-        # The archive unread: its three controls, and the route that ends in it.
+        # The archive unread: its four controls, and the route that ends in it.
         (
             "unavailable",
             on_archive,

@@ -299,6 +299,7 @@ def test_plan_lists_gcp_resources_with_control_ids(capsys):
     doc = json.loads(capsys.readouterr().out)
     by_name = {r["name"]: r for r in doc["resources"]}
     assert by_name["gcp-audit-archive-bucket"]["controls"] == [
+        "gcp.archive.seal_protection",
         "gcp.bucket.hardening",
         "gcp.bucket.lifecycle",
         "gcp.bucket.retention_lock",

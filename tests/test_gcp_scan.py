@@ -66,6 +66,7 @@ def test_deployed_components_pass_for_a_project_below_the_scope(gcp, scope):
         "gcp.bucket.retention_lock",
         "gcp.bucket.lifecycle",
         "gcp.bucket.hardening",
+        "gcp.archive.seal_protection",
     }
     assert [f for f in report.findings if f.status is not Status.PASS] == []
 

@@ -276,10 +276,16 @@ def test_example_policy_config_names_real_policies_and_parses():
 GCP_BREAKS = {
     "gcp.audit.data_access": ("gcp-audit-logs-config", lambda p: p["auditLogConfigs"].pop(2)),
     "gcp.sink.export": ("gcp-audit-logs-sink", lambda p: p.update(disabled=True)),
-    "gcp.bucket.retention_lock": ("gcp-audit-archive-bucket", lambda p: p["retentionPolicy"].update(isLocked=False)),
+    # Shorter than the law (unlocking it would also expose the seals: gcp.archive.seal_protection).
+    "gcp.bucket.retention_lock": (
+        "gcp-audit-archive-bucket",
+        lambda p: p["retentionPolicy"].update(retentionPeriod=86400),
+    ),
     # Only the Delete rule left: nothing tiers (an early Delete under a locked retention is only advisory).
     "gcp.bucket.lifecycle": ("gcp-audit-archive-bucket", lambda p: p.update(lifecycleRules=p["lifecycleRules"][3:])),
     "gcp.bucket.hardening": ("gcp-audit-archive-bucket", lambda p: p.update(uniformBucketLevelAccess=False)),
+    # The sealer granted a role that deletes (the demo stack seals its archive: gcp.sealing).
+    "gcp.archive.seal_protection": ("gcp-archive-sealing-read", lambda p: p.update(role="roles/storage.objectAdmin")),
 }
 
 

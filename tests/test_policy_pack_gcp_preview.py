@@ -57,11 +57,13 @@ def unlocked(r, props, deps) -> None:
 
 
 def test_a_new_gcp_archive_is_judged_while_its_sink_writer_is_computed(monkeypatch):
-    """Retention, lifecycle and hardening are judged on what is written; only the export waits for the writer."""
+    """Retention, lifecycle and hardening are judged on what is written; the export and the seal protection (it
+    reads the bucket's grants) wait for the writer."""
     found = gcp_preview(monkeypatch, new_stack(unlocked))
     assert levels(found) == {
         "auditkit-gcp-bucket-retention-lock": {"mandatory"},
         "auditkit-gcp-sink-export": {"advisory"},
+        "auditkit-gcp-archive-seal-protection": {"advisory"},  # the bucket's grants wait for the writer
     }
     assert (
         "cannot judge gcp.sink.export before apply: writerIdentity computed at apply"
@@ -82,6 +84,7 @@ def test_a_destination_built_from_the_plans_bucket_is_resolved(monkeypatch):
     assert levels(found) == {
         "auditkit-gcp-bucket-retention-lock": {"mandatory"},
         "auditkit-gcp-sink-export": {"advisory"},
+        "auditkit-gcp-archive-seal-protection": {"advisory"},  # the bucket's grants wait for the writer
     }
     assert "writerIdentity computed at apply" in found["auditkit-gcp-sink-export"][0].message
 
@@ -104,6 +107,7 @@ def test_a_destination_from_outside_the_plan_leaves_only_its_readers_waiting(mon
         "auditkit-gcp-bucket-retention-lock": {"advisory"},
         "auditkit-gcp-bucket-lifecycle": {"advisory"},
         "auditkit-gcp-bucket-hardening": {"advisory"},
+        "auditkit-gcp-archive-seal-protection": {"advisory"},
     }
     assert "DATA_WRITE" in found["auditkit-gcp-audit-data-access"][0].message
     for policy, (diagnostic,) in found.items():
@@ -124,5 +128,6 @@ def test_an_audit_config_on_a_project_created_in_the_plan_waits_alone(monkeypatc
         "auditkit-gcp-audit-data-access": {"advisory"},
         "auditkit-gcp-bucket-retention-lock": {"mandatory"},
         "auditkit-gcp-sink-export": {"advisory"},
+        "auditkit-gcp-archive-seal-protection": {"advisory"},  # the bucket's grants wait for the writer
     }
     assert "project computed at apply" in found["auditkit-gcp-audit-data-access"][0].message

@@ -87,7 +87,14 @@ def test_a_clean_archive_reports_in_every_format_keeps_history_and_exits_0(world
         "nist_800_53": ["AU-9", "AU-10", "SI-7"],
     }
     assert doc["command"] == "verify gcp" and doc["scope"]["archive"] == [f"gs://{world.gcs.bucket}"]
-    assert doc["summary"]["PASS"] == 4 and doc["summary"]["seals_verified"] == 3
+    assert doc["summary"]["PASS"] == 3 and doc["summary"]["seals_verified"] == 3
+    assert doc["summary"]["OPEN"] == 1 and doc["summary"]["FAIL"] == 0 and doc["summary"]["ERROR"] == 0
+    assert doc["summary"]["open_periods"] == [f"gs://{world.gcs.bucket}/2026-11-30T06:00Z"]
+    [opened] = [f for f in doc["findings"] if f["status"] == "OPEN"]
+    assert opened["message"].startswith("still open, not sealed yet")
+    junit = (tmp_path / "all" / "scan.junit.xml").read_text()
+    assert 'failures="0" errors="0" skipped="1"' in junit and '<skipped message="still open' in junit
+    assert "1 still open (not judged yet)" in (tmp_path / "all" / "scan.md").read_text()
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
         "scan.html",
         "scan.json",
@@ -155,3 +162,72 @@ def test_seal_options_default_to_a_day_back_for_a_first_seal():
     assert seal_options(args, SEALED_AT).since == T0.replace(day=1, hour=0)
     with pytest.raises(ConfigError, match="--since"):
         seal_options(parse(["seal", "gcp", "--bucket", "b", "--key-version", "x", "--since", "soon"]), SEALED_AT)
+
+
+_VARS = {
+    "AUDITKIT_SEAL_GCS_BUCKET": "acme-audit-archive",
+    "AUDITKIT_SEAL_GCP_KEY_VERSION": f"{KEY}/cryptoKeyVersions/3",
+    "AUDITKIT_SEAL_AZURE_CONTAINER": "https://acmeauditlogs.blob.core.windows.net/insights-logs-auditevent",
+    "AUDITKIT_SEAL_AZURE_KEY_ID": "https://acme-seal-kv.vault.azure.net/keys/auditkit-seal/9885aa558e8d448789683188f8c194b0",
+}
+
+
+def _argv_of(script: str) -> list[str]:
+    """The arguments a workflow step hands `auditkit`, as bash expands them (the repository variables filled in)."""
+    import re
+    import subprocess
+
+    filled = re.sub(r"\$\{\{ vars\.(\w+) \}\}", lambda m: _VARS[m.group(1)], script)
+    shell = "auditkit() { printf '%s\\0' \"$@\"; }\n" + filled
+    out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True).stdout
+    return out.split("\0")[:-1]
+
+
+def test_the_scheduled_workflow_seals_then_verifies_each_archive_with_commands_the_cli_accepts():
+    from pathlib import Path
+
+    import yaml
+
+    wf = yaml.safe_load(Path(".github/workflows/drift-scan.yml").read_text())
+    steps = {s.get("id") or s.get("uses") or s.get("name"): s for s in wf["jobs"]["seal"]["steps"]}
+    gcp = parse(_argv_of(steps["seal-gcp"]["run"]))
+    assert (gcp.command, gcp.cloud, gcp.bucket, gcp.key_version) == (
+        "seal",
+        "gcp",
+        "acme-audit-archive",
+        f"{KEY}/cryptoKeyVersions/3",
+    )
+    azure = parse(_argv_of(steps["seal-azure"]["run"]))
+    assert (azure.cloud, azure.key_id) == ("azure", _VARS["AUDITKIT_SEAL_AZURE_KEY_ID"])
+    verify_gcp = parse(_argv_of(steps["verify-gcp"]["run"]))
+    assert (verify_gcp.command, verify_gcp.key, verify_gcp.checkpoint) == ("verify", KEY, "seal-state/gcp.json")
+    verify_azure = parse(_argv_of(steps["verify-azure"]["run"]))
+    assert verify_azure.key == "https://acme-seal-kv.vault.azure.net/keys/auditkit-seal"
+    assert verify_azure.checkpoint == "seal-state/azure.json"
+    # each cloud's steps run only when its archive is named, after that cloud's federated sign-in
+    order = list(steps)
+    assert order.index("google-github-actions/auth@v2") < order.index("seal-gcp") < order.index("verify-gcp")
+    assert order.index("azure/login@v2") < order.index("seal-azure") < order.index("verify-azure")
+    for step, var in (("seal-gcp", "GCS_BUCKET"), ("verify-gcp", "GCS_BUCKET"), ("seal-azure", "AZURE_CONTAINER")):
+        assert steps[step]["if"] == f"vars.AUDITKIT_SEAL_{var} != ''"
+    cached = [s for s in wf["jobs"]["seal"]["steps"] if s.get("with", {}).get("path") == "seal-state"]
+    assert [s["uses"].split("@")[0] for s in cached] == ["actions/cache/restore", "actions/cache/save"]
+    assert wf["permissions"]["id-token"] == "write"
+
+
+def test_the_readme_seal_cron_lines_run_commands_the_cli_accepts():
+    import re
+    import shlex
+    from pathlib import Path
+
+    lines = [
+        ln for ln in Path("README.md").read_text().splitlines() if re.match(r"^(40 \* \* \* \*|47 6 \* \* \*) ", ln)
+    ]
+    assert len(lines) == 2
+    commands = [ln.split(None, 5)[5].split(" && ", 1)[1].split(" >> ")[0] for ln in lines]
+    seal, verify = (parse(shlex.split(c.replace("$(date +\\%F)", "2026-12-01"))[1:]) for c in commands)
+    assert (seal.command, seal.cloud, seal.format) == ("seal", "gcp", "json")
+    assert seal.key_version.startswith(verify.key + "/cryptoKeyVersions/")
+    assert (verify.command, verify.checkpoint) == ("verify", "/var/lib/auditkit/seal-gcp.json")
+    seal_options(seal, SEALED_AT)  # accepted as written
+    verify_cli.options_from(verify, SEALED_AT)

@@ -85,14 +85,18 @@ def test_an_untouched_archive_verifies_every_sealed_hour_and_says_which_is_open(
         "2026-11-30T03:00Z": "PASS",
         "2026-11-30T04:00Z": "PASS",
         "2026-11-30T05:00Z": "PASS",
-        "2026-11-30T06:00Z": "PASS",
+        "2026-11-30T06:00Z": "OPEN",
     }
     hours = world.by_hour(report)
     assert "3 object(s) sealed in auditkit-seals/2026/11/30/04.json: signature by" in hours["2026-11-30T04:00Z"].message
     assert "linked to the hour before" in hours["2026-11-30T04:00Z"].message
     assert "the chain's first seal" in hours["2026-11-30T03:00Z"].message
     assert hours["2026-11-30T06:00Z"].message.startswith("still open, not sealed yet: the hour is not closed yet")
-    assert report.exit_code() == 0
+    assert report.exit_code() == 0  # an open hour is not a gap
+    summary = report.summary()
+    assert summary["OPEN"] == 1 and summary["PASS"] == 3 and summary["failing_controls"] == []
+    assert summary["open_periods"] == [f"gs://{world.gcs.bucket}/2026-11-30T06:00Z"]
+    assert report.scanned["seals_verified"] == 3  # the open hour is not claimed verified
     assert report.scanned["list_pages"] == 1 and report.scanned["objects_listed"] == 15  # 12 logs + 3 seals
     assert report.scanned["content_reads"] == 0
 
@@ -155,7 +159,11 @@ def test_a_closed_hour_awaits_its_seal_for_the_grace_time_then_is_a_gap(world):
     assert world.by_hour(soon)["2026-11-30T06:00Z"].message.startswith(
         "closed, its seal is due by 2026-11-30T09:30:00Z"
     )
-    assert world.by_hour(soon)["2026-11-30T06:00Z"].status is Status.PASS
+    assert world.by_hour(soon)["2026-11-30T06:00Z"].status is Status.OPEN
+    assert soon.summary()["open_periods"] == [
+        f"gs://{world.gcs.bucket}/2026-11-30T06:00Z",
+        f"gs://{world.gcs.bucket}/2026-11-30T07:00Z",  # not closed yet at 07:45
+    ]
     late = world.verify(now=T0.replace(hour=9, minute=31))
     assert world.by_hour(late)["2026-11-30T06:00Z"].status is Status.FAIL
     assert world.by_hour(late)["2026-11-30T06:00Z"].message.startswith("seal missing")
@@ -275,7 +283,9 @@ def test_a_checkpoint_resumes_after_its_head_and_finds_the_head_replaced(world, 
     doc["signature"] = base64.b64encode(b"\x00" * 256).decode()
     world.gcs.rewrite(key, json.dumps(doc).encode())
     same = world.verify(now=SEALED_AT + timedelta(hours=1), checkpoint=cp)
-    assert world.by_hour(same)["2026-11-30T07:00Z"].status is Status.PASS  # the head's statement is unchanged
+    # the head's statement is unchanged, so no finding on it; 07 is still open, never a pass
+    assert world.by_hour(same)["2026-11-30T07:00Z"].status is Status.OPEN
+    assert "2026-11-30T06:00Z" not in world.by_hour(same)
     doc["statement"]["leaf_count"] = 0
     doc["leaves"] = []
     doc["statement"]["root"] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

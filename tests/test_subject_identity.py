@@ -187,6 +187,7 @@ def test_every_gcp_control_keeps_its_subject_from_fail_to_pass():
                     "organizationId": "123456789012",
                     "archiveProject": "acme-audit",
                     "bucketName": "acme-audit-archive",
+                    "sealing": True,  # a sealer on the archive: its seal protection fails with the unlocked policy
                 },
             },
         )

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditkit.auditors import stack_options
+from auditkit.auditors.evidence.seal_proofs import MAX_PER_DAY, PER_DAY
 from auditkit.auditors.evidence.timeline import Period
 from auditkit.auditors.failures import add_deadline_argument
 from auditkit.policies.errors import ConfigError
 
 if TYPE_CHECKING:
     from auditkit.auditors.evidence.package import Request
+    from auditkit.auditors.evidence.seal_proofs import SealedArchive
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -50,6 +52,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--exceptions", metavar="FILE", help="YAML: owner, justification/ticket, accepted-until per exception"
     )
+    p.add_argument(
+        "--seals",
+        action="append",
+        default=[],
+        metavar="ARCHIVE=KEY",
+        help="a GCS or Azure archive with seals and its sealing key (repeatable): each sampled day's package "
+        "holds the inclusion proofs of a sample of its objects (gs://BUCKET=projects/.../cryptoKeys/K or "
+        "https://ACCOUNT.blob.core.windows.net/CONTAINER=https://VAULT/keys/NAME)",
+    )
+    p.add_argument(
+        "--proofs-per-day",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"objects proven per sampled day and archive (default {PER_DAY}, at most {MAX_PER_DAY})",
+    )
     stack_options.add_arguments(p)  # the retention each stored report must be locked for (S3, GCS, Azure histories)
     add_deadline_argument(p)
 
@@ -84,6 +102,7 @@ def request_from(args: argparse.Namespace) -> Request:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError("--out", args.out, "a new or empty folder", "it already holds files")
     dates = [_day("--sample-dates", d) for d in args.sample_dates]
+    seals, per_day = _seals(args)
     heads = [expected_head(v) for v in args.expect_head] + [read_anchor(f) for f in args.anchor]
     settings, _ = stack_settings(args)
     limits = Limits(STORE_CALL_SECONDS, run_deadline(args))
@@ -98,8 +117,30 @@ def request_from(args: argparse.Namespace) -> Request:
         resolve(heads, list(args.history)),
         retention_for(args, settings),
         load_notes(args.exceptions) if args.exceptions else [],
+        seals,
+        per_day,
         limits,
     )
+
+
+def _seals(args: argparse.Namespace) -> tuple[list[SealedArchive], int]:
+    """--seals and --proofs-per-day, checked before any cloud call: proofs are of sampled days only."""
+    from auditkit.auditors.evidence.seal_proofs import sealed_archive
+
+    per_day = PER_DAY if args.proofs_per_day is None else args.proofs_per_day
+    if args.proofs_per_day is not None and not args.seals:
+        raise ConfigError("--proofs-per-day", args.proofs_per_day, "use together with --seals ARCHIVE=KEY")
+    if not 1 <= per_day <= MAX_PER_DAY:
+        raise ConfigError("--proofs-per-day", per_day, f"1 to {MAX_PER_DAY} objects per sampled day and archive")
+    if args.seals and not (args.sample or args.sample_dates):
+        why = "proofs are of the sampled days' records: use together with --sample N or --sample-dates"
+        raise ConfigError("--seals", args.seals[0], why)
+    seals = [sealed_archive(v) for v in args.seals]
+    archives = [s.archive for s in seals]
+    twice = sorted({a for a in archives if archives.count(a) > 1})
+    if twice:
+        raise ConfigError("--seals", twice[0], "each archive once")
+    return seals, per_day
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,6 +161,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"auditkit: history {c.source}: {line}", file=sys.stderr)
         for line in c.verified:
             print(f"auditkit: history {c.source}: {line}", file=sys.stderr)
+    if ev.seal_proofs is not None:
+        p = ev.seal_proofs
+        print(
+            f"auditkit: seal proofs of the sampled days: {p['proven']} proven, {p['not_proven']} not proven, "
+            f"{p['errors']} could not be read, {p['hours_without_seal']} hour(s) without a seal "
+            "(samples/DAY/seal-proofs.json)",
+            file=sys.stderr,
+        )
     print(
         f"auditkit: evidence {req.period.start} to {req.period.end}: {len(ev.controls)} controls, "
         f"{len(ev.episodes)} exceptions -> {(req.out / 'index.html').resolve()}",

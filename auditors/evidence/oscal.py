@@ -158,7 +158,8 @@ def _run_observations(pkg: Package) -> list[dict[str, Any]]:
         obs: dict[str, Any] = {
             "uuid": _uuid("observation", run.source, run.key),
             "title": f"auditkit {run.command or 'run'} {iso_utc(run.started_at)}",
-            "description": f"{c['PASS']} passing, {c['FAIL']} failing, {c['ERROR']} could not be judged.",
+            "description": f"{c['PASS']} passing, {c['FAIL']} failing, {c['ERROR']} could not be judged"
+            + (f", {c['OPEN']} still open (not judged yet)." if c.get("OPEN") else "."),
             "props": _props(("history", run.source), ("history-key", run.key)),
             "methods": ["TEST"],
             "types": ["historic"],

@@ -29,6 +29,7 @@ from auditkit.auditors.evidence.integrity import check_anchors, check_locks, win
 from auditkit.auditors.evidence.oscal import assessment_results, catalog
 from auditkit.auditors.evidence.page import index_html
 from auditkit.auditors.evidence.review_activity import ReviewLog
+from auditkit.auditors.evidence.seal_proofs import PER_DAY, ProofCounts, SealedArchive, sealed_days
 from auditkit.auditors.evidence.timeline import DECODER, Evidence, InStartOrder, Judge, Period
 from auditkit.auditors.failures import Limits
 from auditkit.auditors.findings import iso_utc, utc_now
@@ -53,6 +54,8 @@ class Request:
     expect: list[ExpectedHead] = field(default_factory=list)  # heads kept outside the histories
     retention: RetentionRequirement = field(default_factory=lambda: required_retention(["US"]))
     notes: list[ExceptionNote] = field(default_factory=list)
+    seals: list[SealedArchive] = field(default_factory=list)  # archives whose sampled records get proofs
+    proofs_per_day: int = PER_DAY
     limits: Limits | None = None  # each history call's bound and the run's --deadline
 
 
@@ -190,7 +193,21 @@ def _relative(out: Path, target: Path) -> str | None:
         return None
 
 
-def _manifest(out: Path, req: Request, sources: list[Source], samples: list[date], seed: int | None) -> dict:
+def _write_proofs(out: Path, req: Request, days: list[date], seed: int | None) -> ProofCounts | None:
+    """samples/DAY/seal-proofs.json for each sampled day, when --seals names archives."""
+    if not req.seals:
+        return None
+    docs, counts = sealed_days(req.seals, days, req.proofs_per_day, seed)
+    for d, doc in docs.items():
+        folder = out / "samples" / str(d)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "seal-proofs.json").write_text(json.dumps(doc, indent=1) + "\n")
+    return counts
+
+
+def _manifest(
+    out: Path, req: Request, sources: list[Source], samples: list[date], seed: int | None, proofs: ProofCounts | None
+) -> dict:
     files = {
         p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))
@@ -212,6 +229,17 @@ def _manifest(out: Path, req: Request, sources: list[Source], samples: list[date
         "required_retention": req.retention.describe(),
         "sla_days": req.sla.days,
         "samples": {"dates": [str(d) for d in samples], "seed": seed},
+        **(
+            {
+                "seal_proofs": {
+                    "archives": [{"archive": s.archive, "key": s.key} for s in req.seals],
+                    "per_day": req.proofs_per_day,
+                    **proofs.as_dict(),
+                }
+            }
+            if proofs is not None
+            else {}
+        ),
         "exception_notes": [n.as_dict() for n in req.notes],
         "files": files,
     }
@@ -229,6 +257,8 @@ def build(req: Request) -> tuple[int, Evidence, list[ChainCheck]]:
     out.mkdir(parents=True, exist_ok=True)
     generated = iso_utc(utc_now())
     copied = _write_samples(out, ev, sources, samples)
+    proofs = _write_proofs(out, req, samples, seed)
+    ev.seal_proofs = proofs.as_dict() if proofs is not None else None
     catalog_bytes = _json(catalog(ev, generated))
     (out / "catalog.json").write_bytes(catalog_bytes)
     raws = _raw_reports(out, ev, sources, copied)
@@ -237,9 +267,10 @@ def build(req: Request) -> tuple[int, Evidence, list[ChainCheck]]:
     (out / "assessment-results.json").write_bytes(_json(assessment_results(pkg)))
     (out / "index.html").write_text(index_html(pkg, samples, [str(s) for s in req.sources]))
     (out / "controls.csv").write_text(controls_csv(ev))
-    (out / "manifest.json").write_text(json.dumps(_manifest(out, req, sources, samples, seed), indent=2))
+    (out / "manifest.json").write_text(json.dumps(_manifest(out, req, sources, samples, seed, proofs), indent=2))
     (out / "SHA256SUMS").write_text(_sums(out))
     broken = any(not c.sound for c in checks) or any(ev.missing_days(c.source) for c in checks)
+    broken |= proofs is not None and bool(proofs.not_proven or proofs.errors)
     return (1 if broken else 0), ev, checks
 
 

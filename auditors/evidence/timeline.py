@@ -22,7 +22,8 @@ from auditkit.auditors.history.chain import Header, Link
 
 NOT_RUN, PASS, ERROR, FAIL = 0, 1, 2, 3
 LABEL = {NOT_RUN: "not run", PASS: "pass", ERROR: "error", FAIL: "fail"}
-_CODE = {"PASS": PASS, "ERROR": ERROR, "FAIL": FAIL}
+# An OPEN finding (a period not closed yet) judged nothing: the day counts as not run for it, never a pass.
+_CODE = {"PASS": PASS, "ERROR": ERROR, "FAIL": FAIL, "OPEN": NOT_RUN}
 
 Days = bytes | bytearray  # one status code per day of the period
 
@@ -31,7 +32,7 @@ class RecordedFinding(msgspec.Struct):
     """The fields of a stored finding the evidence reads; message and the rest are skipped unparsed."""
 
     control: str
-    status: Literal["PASS", "FAIL", "ERROR"]
+    status: Literal["PASS", "FAIL", "ERROR", "OPEN"]
     resource: str
     account: str = ""
     region: str = ""
@@ -124,6 +125,8 @@ class Evidence:
     runs: list[Run] = field(default_factory=list)
     run_days: dict[str, set[date]] = field(default_factory=dict)  # source -> days with a run
     verified_digests: dict[date, int] = field(default_factory=dict)  # verify runs: digest-hours per day
+    # `--seals`: the sampled records' inclusion proofs (proven, not_proven, errors, hours_without_seal)
+    seal_proofs: dict[str, int] | None = None
     _worst: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def missing_days(self, source: str) -> list[date]:
@@ -212,6 +215,8 @@ class Judge:
                 state = states[key] = [bytearray(width), None]
             if i is not None and code > state[0][i]:
                 state[0][i] = code
+            if f.status == "OPEN":  # not judged yet: neither closes nor opens an exception
+                continue
             episode = state[1]
             if code == PASS:
                 if episode is not None:
@@ -277,7 +282,9 @@ class InStartOrder:
 
 
 def _counts(summary: dict[str, Any]) -> dict[str, int]:
-    return {s: int(summary.get(s, 0) or 0) for s in ("PASS", "FAIL", "ERROR")}
+    """PASS, FAIL, ERROR; and OPEN when the run had periods still open (verify gcp|azure)."""
+    kept = ("PASS", "FAIL", "ERROR", *(("OPEN",) if summary.get("OPEN") else ()))
+    return {s: int(summary.get(s, 0) or 0) for s in kept}
 
 
 def judge(period: Period, runs: Iterable[tuple[str, Link]]) -> Evidence:

@@ -118,7 +118,7 @@ def _xml_text(text: str) -> str:
 
 
 def to_junit(report: Report, source: str = "") -> str:
-    """One testcase per control x resource; FAIL is a failure, ERROR an error."""
+    """One testcase per control x resource; FAIL is a failure, ERROR an error, OPEN (not judged yet) skipped."""
     counts = report.counts()
     suites = ET.Element(
         "testsuites",
@@ -126,6 +126,7 @@ def to_junit(report: Report, source: str = "") -> str:
         tests=str(len(report.findings)),
         failures=str(counts["FAIL"]),
         errors=str(counts["ERROR"]),
+        skipped=str(counts.get("OPEN", 0)),
     )
     if report.provenance is not None:
         p = report.provenance.as_dict()
@@ -152,6 +153,7 @@ def to_junit(report: Report, source: str = "") -> str:
             tests=str(len(items)),
             failures=str(sum(f.status is Status.FAIL for f in items)),
             errors=str(sum(f.status is Status.ERROR for f in items)),
+            skipped=str(sum(f.status is Status.OPEN for f in items)),
         )
         cites = control(control_id).citations
         for f in sorted(items, key=lambda f: f.resource):
@@ -168,5 +170,7 @@ def to_junit(report: Report, source: str = "") -> str:
                 ET.SubElement(case, "failure", message=_xml_text(f.message[:500]), type="gap").text = detail
             elif f.status is Status.ERROR:
                 ET.SubElement(case, "error", message=_xml_text(f.message[:500]), type="could-not-judge").text = detail
+            elif f.status is Status.OPEN:  # not judged yet: neither a pass nor a failure
+                ET.SubElement(case, "skipped", message=_xml_text(f.message[:500]))
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

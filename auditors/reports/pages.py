@@ -14,12 +14,14 @@ _STATUS = {Status.ERROR: 0, Status.FAIL: 1}
 
 def worst_first(report: Report) -> list[Finding]:
     """Gaps (FAIL and ERROR) first, by the control's severity (critical, high, medium, low), then control,
-    status and resource; passing checks after them. An organization's findings are grouped by account first."""
+    status and resource; periods still open (OPEN) next; passing checks after them. An organization's findings are grouped by account first."""
     by_account = len({f.account for f in report.findings}) > 1
 
     def rank(f: Finding) -> tuple:
         account = f.account if by_account else ""
         if f.status is Status.PASS:
+            return (account, 2, 0, f.control, 0, f.resource)
+        if f.status is Status.OPEN:
             return (account, 1, 0, f.control, 0, f.resource)
         return (account, 0, _SEVERITY[control(f.control).severity], f.control, _STATUS[f.status], f.resource)
 
@@ -55,6 +57,8 @@ def headline(report: Report) -> str:
     c = report.counts()
     s = report.summary()
     line = f"{c['FAIL']} {'gap' if c['FAIL'] == 1 else 'gaps'}, {c['ERROR']} could not be judged, {c['PASS']} passing"
+    if c.get("OPEN"):
+        line += f", {c['OPEN']} still open (not judged yet)"
     if "baseline" in s:
         b = s["baseline"]
         line += f" — since the baseline: {b['new']} new, {b['open']} still open, {b['resolved']} resolved"
@@ -76,7 +80,7 @@ def to_markdown(report: Report, source: str = "") -> str:
         *([f"_{report.provenance.line()}_", ""] if report.provenance else []),
     ]
     gaps = [f for f in worst_first(report) if f.status is not Status.PASS]
-    if gaps:
+    if gaps:  # FAIL, ERROR and OPEN: everything not claimed as passing
         lines += [
             "| status | severity | control | resource | finding | citations |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -89,6 +93,8 @@ def to_markdown(report: Report, source: str = "") -> str:
             lines.append(f"| {status} | {severity} | `{f.control}` | `{f.resource}` | {msg} | {_cites(f.control)} |")
     else:
         lines.append("No gaps: every control passes.")
+    if report.still_open and not report.gaps:
+        lines.append("No gaps in the closed periods; the periods listed as OPEN are not judged yet.")
     if report.resolved:
         lines += ["", "## Resolved since the baseline", ""]
         lines += [f"- `{f.control}` `{f.resource}`" for f in report.resolved]
@@ -102,7 +108,7 @@ _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1f24}h1{margin-bottom:.2rem}
 table{border-collapse:collapse;width:100%;margin-top:1rem}th,td{border:1px solid #d0d7de;padding:.4rem .6rem;
 text-align:left;vertical-align:top;font-size:.9rem}th{background:#f6f8fa}code{font-size:.85rem}
-.FAIL{background:#ffebe9}.ERROR{background:#fff8c5}.PASS{background:#dafbe1}.muted{color:#57606a}
+.FAIL{background:#ffebe9}.ERROR{background:#fff8c5}.PASS{background:#dafbe1}.OPEN{background:#ddf4ff}.muted{color:#57606a}
 .critical,.high{font-weight:600}.critical{color:#8250df}.high{color:#cf222e}.medium{color:#9a6700}
 """
 

@@ -26,7 +26,7 @@ from auditkit.policies.catalog import control
 
 FILE_WIDTH = 160
 WIDE = 140  # at least this many columns: one column per field
-STATUS_STYLE = {Status.FAIL: "bold red", Status.ERROR: "bold yellow", Status.PASS: "green"}
+STATUS_STYLE = {Status.FAIL: "bold red", Status.ERROR: "bold yellow", Status.PASS: "green", Status.OPEN: "cyan"}
 SEVERITY_STYLE = {"critical": "bold magenta", "high": "red", "medium": "yellow", "low": "dim"}
 
 

@@ -1,8 +1,8 @@
 """The sealing identity and key of an Azure log container (`auditkit seal azure`, issue 27).
 
-A user-assigned managed identity that may only: sign with one Key Vault key (Key Vault Crypto User on
-that key: sign, verify, get; RBAC vault, premium SKU for an HSM-backed RSA key, purge protection on),
-and, on each sealed container, read and list blobs and create blobs under `auditkit-seals/` (a custom
+A user-assigned managed identity that may only: use one Key Vault key (Key Vault Crypto User on that
+key: sign and the other key operations listed below, never delete; RBAC vault, premium SKU for an
+HSM-backed RSA key, purge protection on), and, on each sealed container, read and list blobs and create blobs under `auditkit-seals/` (a custom
 role with blobs/read, blobs/write and blobs/add/action and no delete, its writes conditioned on the
 blob path). The containers' locked immutability policy keeps the seals as it keeps the logs.
 """
@@ -19,7 +19,25 @@ from pulumi_azure_native import authorization, keyvault, managedidentity
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.integrity.seals import PREFIX
 
+# Key Vault Crypto User, a built-in role: its id and data actions as Microsoft publishes them in
+# MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/security.md ("Key Vault Crypto
+# User", commit 03e5750af10b23b5ba437d5b333ec5e9437844f9): keys/read, update, backup, encrypt, decrypt, wrap,
+# unwrap, sign, verify; no delete, purge or create, and nothing on secrets or certificates. Assigned on the one key.
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"
+KEY_VAULT_CRYPTO_USER_DATA_ACTIONS = tuple(
+    f"Microsoft.KeyVault/vaults/keys/{a}"
+    for a in (
+        "read",
+        "update/action",
+        "backup/action",
+        "encrypt/action",
+        "decrypt/action",
+        "wrap/action",
+        "unwrap/action",
+        "sign/action",
+        "verify/action",
+    )
+)
 BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs"
 SEALER_DATA_ACTIONS = (f"{BLOBS}/read", f"{BLOBS}/write", f"{BLOBS}/add/action")
 SEAL_WRITES_ONLY = (

@@ -16,6 +16,7 @@ IAM policy), "archive-iam" (GetIamPolicy of the archive's project); auditors/gcp
 from __future__ import annotations
 
 from auditkit.policies.gcp import judges
+from auditkit.policies.gcp.seal_protection import seal_protection, seal_protection_summary
 from auditkit.policies.rule import EvidenceRule, Rule
 
 DATA_ACCESS = Rule(
@@ -41,8 +42,23 @@ LIFECYCLE = Rule(
     summary=judges.lifecycle_summary,
 )
 HARDENING = Rule("gcp.bucket.hardening", judges.hardening, per="bucket", reads=("gs",))
+# The seals (`auditkit seal gcp`) under the bucket's locked retention policy, and the sealer unable to delete.
+SEAL_PROTECTION = Rule(
+    "gcp.archive.seal_protection",
+    seal_protection,
+    per="bucket",
+    reads=("gs", "archive-iam"),
+    summary=seal_protection_summary,
+)
 
-RULES: tuple[Rule | EvidenceRule, ...] = (DATA_ACCESS, SINK_EXPORT, RETENTION_LOCK, LIFECYCLE, HARDENING)
+RULES: tuple[Rule | EvidenceRule, ...] = (
+    DATA_ACCESS,
+    SINK_EXPORT,
+    RETENTION_LOCK,
+    LIFECYCLE,
+    HARDENING,
+    SEAL_PROTECTION,
+)
 # A scan target that could not be read at all is an ERROR of this control.
 WHOLE_TARGET = DATA_ACCESS
 

@@ -111,7 +111,18 @@ def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
         ]
         fake.buckets[p["name"]] = (
             body,
-            pub.bucket_bindings(str(p["project"]), *(pub.grant(m.state["role"], m.state["member"]) for m in members)),
+            pub.bucket_bindings(
+                str(p["project"]),
+                *(
+                    pub.grant(
+                        m.state["role"],
+                        m.state["member"],
+                        (m.state.get("condition") or {}).get("expression"),
+                        (m.state.get("condition") or {}).get("title", "temporary"),
+                    )
+                    for m in members
+                ),
+            ),
         )
 
 

@@ -306,3 +306,55 @@ def test_hours_before_the_first_seal_are_not_proven(world):
         "no seal: sealing began after this hour (the chain's first seal is auditkit-seals/2026/11/30/04.json); the 3 object(s)"
     )
     assert hours["2026-11-30T04:00Z"].status is Status.PASS
+
+
+def _through(proxy, bucket: str):
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    from auditkit.auditors.seal.gcs import GcsArchive
+
+    client = storage.Client(
+        project="acme-prod", credentials=AnonymousCredentials(), client_options={"api_endpoint": proxy.endpoint}
+    )
+    return GcsArchive(client, bucket, 2)
+
+
+def test_a_listing_that_never_ends_or_a_seal_that_drips_is_an_error_of_its_hours(world):
+    """Through the fault proxy (tests/fault_proxy.py, Google's error format): a nextPageToken that comes
+    back again ends the listing as BrokenPaging (every hour ERROR); a seal whose answer drips a byte a
+    second ends at its read's bound (--timeout 1 x 3 attempts) as that hour's ERROR."""
+    from auditkit.auditors.failures import Deadline, Limits
+    from auditkit.auditors.seal.verification import VerifyOptions, verify_sealed
+    from auditkit.policies.gcp.rules import ARCHIVE_INTEGRITY
+    from tests.fault_proxy import Fault, FaultProxy
+    from tests.sealed_worlds import GRACE, SETTLE, T0, _gcp_classify
+
+    world.seal()
+    proxy = FaultProxy(world.gcs.endpoint, dialect="google")
+    limits = Limits(3.0, Deadline.after(120))
+    options = VerifyOptions(T0, SEALED_AT, SETTLE, GRACE, limits=limits)
+
+    def verify():
+        return verify_sealed(
+            _through(proxy, world.gcs.bucket),
+            world.keys(),
+            options,
+            ARCHIVE_INTEGRITY.control,
+            SEALED_AT,
+            _gcp_classify,
+        )
+
+    try:
+        proxy.faults.append(Fault(lambda c: c.path.endswith("/o"), "repeat_token"))
+        listed = verify()
+        assert {f.status for f in listed.findings} == {Status.ERROR}
+        assert listed.findings[0].message.startswith("could not list the archive (BrokenPaging: the page token")
+        seal = "/auditkit-seals%2F2026%2F11%2F30%2F04.json"
+        proxy.faults[:] = [Fault(lambda c: c.path.endswith(seal), "drip", seconds=1.0)]
+        hours = world.by_hour(verify())
+        assert hours["2026-11-30T04:00Z"].status is Status.ERROR
+        assert "could not be read: Timeout: no complete answer within" in hours["2026-11-30T04:00Z"].message
+        assert hours["2026-11-30T03:00Z"].status is Status.PASS and hours["2026-11-30T05:00Z"].status is Status.PASS
+    finally:
+        proxy.close()

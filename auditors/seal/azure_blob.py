@@ -14,6 +14,7 @@ import base64
 from datetime import timezone
 from typing import Any
 
+from auditkit.auditors.failures import every_page
 from auditkit.auditors.seal.archive import Listing, SealExists, Usage, hash_content, split_listing
 from auditkit.policies.integrity.leaves import ArchiveObject
 
@@ -45,7 +46,8 @@ class BlobArchive:
 
     def list_all(self) -> Listing:
         objects = []
-        for page in self.container.list_blobs(results_per_page=PAGE, timeout=self.timeout).by_page():
+        pager = self.container.list_blobs(results_per_page=PAGE, timeout=self.timeout).by_page()
+        for page in every_page(pager, lambda: getattr(pager, "continuation_token", None)):
             found = [archive_object(p) for p in page]
             self.usage.add(list_pages=1, objects_listed=len(found))
             objects += found

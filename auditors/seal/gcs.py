@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
+from auditkit.auditors.failures import every_page
 from auditkit.auditors.seal.archive import Listing, SealExists, Usage, hash_content, split_listing
 from auditkit.policies.integrity.leaves import ArchiveObject
 
@@ -42,9 +43,9 @@ class GcsArchive:
         self.usage = Usage()
 
     def list_all(self) -> Listing:
-        pages = self.client.list_blobs(self.bucket, fields=FIELDS, page_size=PAGE, timeout=self.timeout).pages
+        listed = self.client.list_blobs(self.bucket, fields=FIELDS, page_size=PAGE, timeout=self.timeout)
         objects = []
-        for page in pages:
+        for page in every_page(listed.pages, lambda: listed.next_page_token):
             found = [archive_object(b) for b in page]
             self.usage.add(list_pages=1, objects_listed=len(found))
             objects += found

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from auditkit.auditors.failures import Failure
+from auditkit.auditors.failures import Failure, Limits, fetch
 from auditkit.auditors.findings import Finding, Report, Status
 from auditkit.auditors.seal.archive import Archive, KeySource, KeyVersionNotFound, Listing, version_under
 from auditkit.auditors.seal.checkpoint import load, save
@@ -39,6 +39,9 @@ class VerifyOptions:
     grace: timedelta
     deep: bool = False
     checkpoint: str | None = None
+    # Each read's bound and the run's --deadline; the listing is bounded by the deadline alone (a busy
+    # archive lists for minutes). None: unbounded (library callers that bound the run themselves).
+    limits: Limits | None = None
 
 
 def _map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T]) -> dict[T, R]:
@@ -46,16 +49,20 @@ def _map(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T]) -> 
     return dict(zip(items, pool.map(fn, items), strict=True))
 
 
-def _attempt(fn: Callable[[], R], operation: str, subject: str, classify: Classify) -> R | Failure:
-    try:
-        return fn()
-    except Exception as exc:  # every failure is data: an ERROR of the hour it belongs to
-        return Failure(operation, "", subject, *classify(exc))
+def _attempt(
+    fn: Callable[[], R], operation: str, subject: str, classify: Classify, limits: Limits | None = None
+) -> R | Failure:
+    """`fn()`, or the Failure that is an ERROR of the hour it belongs to; within `limits` when given (a drip
+    or an endpoint that never answers ends there)."""
+    value, failure = fetch(fn, operation, "", subject, classify, (), limits)
+    return failure if failure is not None else value  # type: ignore[return-value]
 
 
-def _read_seals(pool: ThreadPoolExecutor, archive: Archive, keys: list[str], classify: Classify) -> dict[str, Any]:
+def _read_seals(
+    pool: ThreadPoolExecutor, archive: Archive, keys: list[str], classify: Classify, limits: Limits | None
+) -> dict[str, Any]:
     def one(key: str) -> Seal | str | Failure:
-        data = _attempt(lambda: archive.read(key), "read seal", f"{archive.uri}/{key}", classify)
+        data = _attempt(lambda: archive.read(key), "read seal", f"{archive.uri}/{key}", classify, limits)
         if isinstance(data, Failure):
             return data
         try:
@@ -67,12 +74,19 @@ def _read_seals(pool: ThreadPoolExecutor, archive: Archive, keys: list[str], cla
 
 
 def _judge_signatures(
-    pool: ThreadPoolExecutor, archive: Archive, source: KeySource, parsed: dict[str, Any], classify: Classify
+    pool: ThreadPoolExecutor,
+    archive: Archive,
+    source: KeySource,
+    parsed: dict[str, Any],
+    classify: Classify,
+    limits: Limits | None = None,
 ) -> dict[datetime, SealRead]:
     seals = [s for s in parsed.values() if isinstance(s, Seal)]
     wanted = [s.statement.key_version for s in seals if version_under(source.key, s.statement.key_version)]
     public = _map(
-        pool, lambda v: _attempt(lambda: source.public_key(v), "get public key", v, _keep_missing(classify)), wanted
+        pool,
+        lambda v: _attempt(lambda: source.public_key(v), "get public key", v, _keep_missing(classify), limits),
+        wanted,
     )
     archive.usage.add(key_reads=len(public))
     reads = {}
@@ -114,7 +128,12 @@ def _signature_read(archive: Archive, source: KeySource, seal: Seal, public: dic
 
 
 def _content(
-    pool: ThreadPoolExecutor, archive: Archive, reads: dict[datetime, SealRead], listing: Listing, hours: set[datetime]
+    pool: ThreadPoolExecutor,
+    archive: Archive,
+    reads: dict[datetime, SealRead],
+    listing: Listing,
+    hours: set[datetime],
+    limits: Limits | None = None,
 ) -> dict[str, str | None]:
     by_name = {o.name: o for o in listing.objects}
     wanted = [
@@ -126,10 +145,9 @@ def _content(
     ]
 
     def one(item: tuple[Any, str]) -> str | None:
-        try:
-            return archive.content_hash(*item)
-        except Exception:  # unread content is an ERROR of its hour (judge_hours), never a pass
-            return None
+        # unread content is an ERROR of its hour (judge_hours), never a pass
+        got = _attempt(lambda: archive.content_hash(*item), "read object", item[0].name, lambda e: ("", ""), limits)
+        return None if isinstance(got, Failure) else got
 
     return {obj.name: h for (obj, _), h in _map(pool, one, wanted).items()}
 
@@ -160,7 +178,8 @@ def verify_sealed(
     anchor_hour = period_of_key(anchor.key) if anchor else None
     first = anchor_hour + HOUR if anchor_hour else hour_of(options.start)
     expect = Expect(first, options.end, now, options.settle, options.grace)
-    listing = _attempt(archive.list_all, "list objects", archive.uri, classify)
+    whole = Limits(options.limits.run.left(), options.limits.run) if options.limits and options.limits.run else None
+    listing = _attempt(archive.list_all, "list objects", archive.uri, classify, whole)
     verdicts: list[HourVerdict] = []
     if isinstance(listing, Failure):
         findings = _listing_errors(control, archive, expect, listing)
@@ -168,9 +187,9 @@ def verify_sealed(
         hours = set(expect.hours())
         keys = [seal_key(h) for h in sorted(hours | ({anchor_hour} if anchor_hour else set()))]
         with ThreadPoolExecutor(WORKERS) as pool:
-            parsed = _read_seals(pool, archive, [k for k in keys if k in listing.seal_keys], classify)
-            reads = _judge_signatures(pool, archive, source, parsed, classify)
-            content = _content(pool, archive, reads, listing, hours) if options.deep else None
+            parsed = _read_seals(pool, archive, [k for k in keys if k in listing.seal_keys], classify, options.limits)
+            reads = _judge_signatures(pool, archive, source, parsed, classify, options.limits)
+            content = _content(pool, archive, reads, listing, hours, options.limits) if options.deep else None
         verdicts = judge_hours(expect, reads, listing.seal_keys, listing.objects, anchor, content)
         findings = [
             Finding(control, STATUS[v.state], resource(archive.uri, v.period), "", "", v.message) for v in verdicts

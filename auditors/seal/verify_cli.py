@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from auditkit.auditors import report_delivery
+from auditkit.auditors.failures import Limits, add_deadline_argument, checked_timeout, run_deadline
 from auditkit.auditors.seal.archive import Archive, KeySource
 from auditkit.auditors.seal.verification import Classify, VerifyOptions
 from auditkit.policies.errors import ConfigError
@@ -46,6 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prove", metavar="OBJECT", help="print one object's Merkle audit path against its signed root")
     p.add_argument("--checkpoint", help="JSON file: each archive's newest verified seal; the next run judges new hours")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call before ERROR")
+    add_deadline_argument(p, 3600.0)
     report_delivery.add_arguments(p)
     p.set_defaults(fail_on="any")  # no --baseline: every gap counts
 
@@ -84,6 +86,8 @@ def options_from(args: argparse.Namespace, now: datetime) -> VerifyOptions:
         _minutes("--grace", args.grace),
         args.deep,
         args.checkpoint,
+        # a seal, key or object read: --timeout per attempt, three attempts; the listing: the run's deadline
+        Limits(checked_timeout(args.timeout) * 3, run_deadline(args)),
     )
 
 

@@ -34,7 +34,7 @@ def _deployed(variant):
     return variant.render(params), ()
 
 
-def test_catalog_lists_every_alert_the_issue_names():
+def test_catalog_lists_every_high_risk_alert_on_every_cloud():
     assert [a.id for a in alerts_on("aws")] == [
         "root_use", "unauthorized_calls", "console_login_without_mfa", "console_login_failures", "iam_policy_changes",
         "privilege_escalation", "audit_logging_changes", "kms_key_changes", "s3_bucket_policy_changes",

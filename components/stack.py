@@ -20,8 +20,9 @@ from auditkit.components.azure.log_export import (
     AuditWorkspaceArgs,
     monitor_containers,
 )
+from auditkit.components.gcp import alerts as gcp_alerts
 from auditkit.components.gcp import log_archive as gcp_archive
-from auditkit.components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
+from auditkit.components.gcp.audit_logs import HOT_BUCKET_ID, DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
 from auditkit.settings.aws_limits import archive_key_alias, check_bucket_name
 from auditkit.settings.azure_limits import check_resource_group, check_resource_id
 from auditkit.settings.stack_settings import AwsSettings, AzureSettings, GcpSettings, StackSettings
@@ -132,6 +133,24 @@ def _aws(settings: StackSettings, a: AwsSettings, at: AwsLocation) -> tuple[Immu
     return archive_args, trail_args
 
 
+def _gcp_alerts_args(settings: StackSettings, g: GcpSettings) -> gcp_alerts.HighRiskAlertsArgs | None:
+    """Where the audit logs are counted: the project itself, or the log bucket the aggregated sink fills."""
+    if g.alerts is None:
+        return None
+    central = g.scope != "project"
+    project = g.archive_project if central else g.scope_id
+    return gcp_alerts.HighRiskAlertsArgs(
+        stack=settings.name,
+        project=project,
+        archive_project=g.archive_project,
+        archive_bucket=g.bucket_name,
+        log_bucket=f"projects/{project}/locations/global/buckets/{HOT_BUCKET_ID}" if central else None,
+        email=g.alerts.email,
+        phi_buckets=g.alerts.phi_buckets,
+        labels={"auditkit-stack": settings.name},
+    )
+
+
 def _gcp_args(
     settings: StackSettings, g: GcpSettings
 ) -> tuple[gcp_archive.ImmutableLogArchiveArgs, DataAccessAuditLogsArgs]:
@@ -225,6 +244,7 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
     """
     built: dict[str, object] = {}
     gcp_args = _gcp_args(settings, settings.gcp) if settings.gcp is not None else None
+    gcp_alerts_args = _gcp_alerts_args(settings, settings.gcp) if settings.gcp is not None else None
     azure_args = _azure_args(settings, settings.azure) if settings.azure is not None else None
     if settings.aws is not None:
         stand_in = _aws(settings, settings.aws, STAND_IN)
@@ -250,6 +270,11 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
         gcp_logs = DataAccessAuditLogs("gcp-audit-logs", gcp_args[1], pulumi.ResourceOptions(depends_on=[gcp_bucket]))
         pulumi.export("gcp_archive_bucket", gcp_bucket.bucket.name)
         built["gcp"] = (gcp_bucket, gcp_logs)
+        if gcp_alerts_args is not None:
+            # The metrics count what the sinks deliver: a bucket-scoped metric needs its log bucket first.
+            built["gcp_alerts"] = gcp_alerts.HighRiskAlerts(
+                "gcp-high-risk-alerts", gcp_alerts_args, pulumi.ResourceOptions(depends_on=[gcp_logs])
+            )
     if settings.azure is not None and azure_args is not None:
         built["azure"] = _azure(settings, settings.azure, azure_args)
     return built

@@ -63,3 +63,53 @@ def alert_settings(raw: Any, buckets: tuple[str, ...] | None) -> AwsAlertSetting
         phi_buckets=tuple(phi) if phi is not None else buckets,
         guard_duty=flag("aws.alerts.guardDuty", raw.get("guardDuty", True)),
     )
+
+
+GCP_ALERT_KEYS = ("email", "phiBuckets")
+_GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class GcpAlertSettings:
+    """Who the alert policies reach (email notification channels) and which buckets hold PHI."""
+
+    email: tuple[str, ...] = ()
+    # The buckets whose object reads count towards the PHI read-volume alert; None: not named.
+    phi_buckets: tuple[str, ...] | None = None
+
+
+def gcp_alert_settings(raw: Any, counted: bool) -> GcpAlertSettings | None:
+    """`gcp.alerts`: false, or who is notified and what is watched.
+
+    `counted`: the stack's audit logs arrive somewhere a log-based metric can count them (the project of a
+    project-scope stack, or the log bucket gcp.logBucketRetentionDays adds). Unset, the alerts are deployed
+    exactly when they are; asked for where they are not, the setting is refused.
+    """
+    if raw is False or raw in ("false", "False"):
+        return None
+    if raw is None:
+        return GcpAlertSettings() if counted else None
+    if not isinstance(raw, Mapping):
+        raise ConfigError("gcp.alerts", raw, "false, or a mapping of " + ", ".join(GCP_ALERT_KEYS))
+    check_keys("gcp.alerts.", raw, GCP_ALERT_KEYS)
+    if not counted:
+        raise ConfigError(
+            "gcp.alerts",
+            dict(raw),
+            "gcp.logBucketRetentionDays set too (or gcp.scope: project), or gcp.alerts: false",
+            "an organization or folder sink that routes audit logs only to Cloud Storage leaves log-based metrics "
+            "nothing to count; the log bucket in gcp.archiveProject is where they count them",
+        )
+    phi = raw.get("phiBuckets")
+    if phi is not None:
+        if not isinstance(phi, list) or not phi:
+            raise ConfigError("gcp.alerts.phiBuckets", phi, "a non-empty list of bucket names")
+        for b in phi:
+            if not isinstance(b, str) or not _GCS_BUCKET.match(b):
+                raise ConfigError("gcp.alerts.phiBuckets", b, "Cloud Storage bucket names (3-63 of a-z 0-9 . _ -)")
+        if len(set(phi)) != len(phi):
+            raise ConfigError("gcp.alerts.phiBuckets", phi, "each bucket once")
+    return GcpAlertSettings(
+        email=_endpoints("gcp.alerts.email", raw.get("email", []), _EMAIL, "email addresses (name@example.com)"),
+        phi_buckets=tuple(phi) if phi is not None else None,
+    )

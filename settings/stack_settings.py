@@ -14,7 +14,7 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
-from auditkit.settings.alert_settings import AwsAlertSettings, alert_settings
+from auditkit.settings.alert_settings import AwsAlertSettings, GcpAlertSettings, alert_settings, gcp_alert_settings
 from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
 from auditkit.settings.azure_limits import resource_group_choice
 from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
@@ -81,6 +81,9 @@ GCP_DEFAULTS: dict[str, Any] = {
     "exemptedMembers": [],
     "logBucketRetentionDays": None,
     "protect": True,
+    # High-risk activity alerts (components/gcp/alerts.py): `false` deploys none; a mapping of GCP_ALERT_KEYS;
+    # unset: deployed when the audit logs reach a project or log bucket where log-based metrics count them.
+    "alerts": None,
 }
 
 
@@ -99,6 +102,7 @@ class GcpSettings:
     exemptions: tuple[tuple[str, str], ...]
     log_bucket_retention_days: int | None
     protect: bool
+    alerts: GcpAlertSettings | None = None
 
 
 AZURE_DEFAULTS: dict[str, Any] = {
@@ -258,6 +262,7 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
         exemptions=tuple(exemptions),
         log_bucket_retention_days=v["logBucketRetentionDays"],
         protect=flag("gcp.protect", v["protect"]),
+        alerts=gcp_alert_settings(v["alerts"], v["scope"] == "project" or v["logBucketRetentionDays"] is not None),
     )
 
 

@@ -18,8 +18,13 @@ from auditkit.policies.crossguard.offline import Resource, check, plan_resources
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.settings.stack_settings import read_stack_file
 
-# phiBuckets: the demo stack's (stacks/Pulumi.demo.yaml), which its PHI read-volume filter counts.
-CA = {"jurisdictions": ["CA"], "minors": False, "phiBuckets": ["acme-phi-*", "acme-patient-uploads"]}
+# phiBuckets, gcpPhiBuckets: the demo stack's (stacks/Pulumi.demo.yaml), which its PHI read-volume filter counts.
+CA = {
+    "jurisdictions": ["CA"],
+    "minors": False,
+    "phiBuckets": ["acme-phi-*", "acme-patient-uploads"],
+    "gcpPhiBuckets": ["acme-telehealth-phi"],
+}
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -316,11 +321,10 @@ def test_gcp_raw_resources_without_components_are_judged():
         ),
     ]
     violations = check(resources, {**CA, "clouds": ["gcp"]})
-    assert sorted({v.control for v in violations}) == [
-        "gcp.audit.data_access",
-        "gcp.bucket.lifecycle",
-        "gcp.bucket.retention_lock",
-    ]
+    # A stack that declares GCP and deploys no log-based metric alerts on nothing (advisory, per alert).
+    assert sorted({v.control for v in violations}) == sorted(
+        ["gcp.audit.data_access", "gcp.bucket.lifecycle", "gcp.bucket.retention_lock", *control_ids("gcp")]
+    )
 
 
 def test_weakened_fixture_with_its_stack_config_fails_exactly_the_four_weakenings(capsys):

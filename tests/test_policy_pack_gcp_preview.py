@@ -104,6 +104,8 @@ def test_a_destination_from_outside_the_plan_leaves_only_its_readers_waiting(mon
         "auditkit-gcp-bucket-retention-lock": {"advisory"},
         "auditkit-gcp-bucket-lifecycle": {"advisory"},
         "auditkit-gcp-bucket-hardening": {"advisory"},
+        # The archive named by the destination is the one whose IAM changes the alert must watch.
+        "auditkit-gcp-alerts-archive-iam-changes": {"advisory"},
     }
     assert "DATA_WRITE" in found["auditkit-gcp-audit-data-access"][0].message
     for policy, (diagnostic,) in found.items():

@@ -205,7 +205,7 @@ def _reach(policy: AlertPolicy, wiring: AlertWiring) -> tuple[list[str], str | N
         elif channel.verification == "UNVERIFIED":
             why.append(f"its channel {name} is UNVERIFIED (it requires verification and lacks it)")
         else:
-            return [name], None, []
+            return [channel.name], None, []
     return [], (f"alert policy {policy.name}: " + "; ".join(why)) if why else None, unread
 
 

@@ -13,7 +13,8 @@ Reads are the families the collector records a failure under (auditors/gcp/colle
 (GetProject, GetFolder), "iam" (a node's GetIamPolicy), "sinks" (ListSinks), "gs" (GetBucket and its
 IAM policy), "archive-iam" (GetIamPolicy of the archive's project), and for the alerts (auditors/gcp/alerts.py)
 "metrics" (logging projects.metrics.list), "alert-policies" (monitoring projects.alertPolicies.list),
-"channels" (monitoring projects.notificationChannels.list); auditors/gcp/scan-role.json grants them.
+"channels" (monitoring projects.notificationChannels.list), "archive-project" (GetProject of the archive
+bucket's project number); auditors/gcp/scan-role.json grants them.
 """
 
 from __future__ import annotations
@@ -66,6 +67,13 @@ RULES = (*RULES, ARCHIVE_INTEGRITY)
 # (or a plan's) AlertWiring, by what its log-based metrics match (policies/gcp/alert_judges.py). "node" and
 # "sinks": which projects and log buckets receive the scope's audit logs, so which metrics can see them.
 ALERT_READS = ("node", "sinks", "metrics", "alert-policies", "channels")
+# The archive's project id (GetProject of the archive bucket's project number), for the alerts that name it.
+ARCHIVE_READS = ("archive-project",)
+
+
+def _parameters(alert: Alert) -> tuple[str, ...]:
+    variant = alert.on("gcp")
+    return variant.parameters if variant else ()
 
 
 def _alert_rule(alert: Alert) -> Rule:
@@ -73,7 +81,7 @@ def _alert_rule(alert: Alert) -> Rule:
         alert.control_id("gcp"),
         partial(alert_judges.alert_gaps, alert.id),
         per="alert",
-        reads=ALERT_READS,
+        reads=ALERT_READS + (ARCHIVE_READS if "archive_project" in _parameters(alert) else ()),
         summary=partial(alert_judges.alert_summary, alert.id),
     )
 

@@ -1,0 +1,225 @@
+"""The live GCP alerts: where each target's audit logs are counted, what alerting those projects have, and
+one finding per alert of the rule table.
+
+Where a target's audit logs are counted (`Source`): its own project (a project target), and every log bucket
+a route from the sinks covering it ends in (`logging.googleapis.com/projects/P/locations/L/buckets/B`).
+Calls grow with those projects, never with alerts: per project, projects.metrics.list, alertPolicies.list
+and notificationChannels.list (each paged); and GetProject once per archive project number, for the
+archive's project id the archive-IAM alert watches. Failures are kept as data under "metrics:",
+"alert-policies:", "channels:" and "archive-project:" (the rule table's reads); the judges are pure
+(policies/gcp/alert_judges.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from auditkit.auditors.failures import Failure
+from auditkit.auditors.findings import Finding, Status
+from auditkit.auditors.gcp.calls import classify
+from auditkit.policies.gcp import rules
+from auditkit.policies.gcp.alert_judges import (
+    AlertPolicy,
+    AlertWiring,
+    Channel,
+    LogMetric,
+    Source,
+    Unjudged,
+    metric_types,
+)
+from auditkit.policies.gcp.plan_alerts import log_bucket
+from auditkit.policies.gcp.routes import covering_sinks, follow
+from auditkit.policies.rule import failed_reads, of_kind
+
+if TYPE_CHECKING:
+    from auditkit.auditors.gcp.collect import GcpClients, GcpSnapshot
+
+# The families a target's alert verdicts rest on, by what they are keyed with.
+NODE_FAMILIES = ("node", "sinks")
+PROJECT_FAMILIES = ("metrics", "alert-policies", "channels")
+
+
+@dataclass
+class AlertRecord:
+    """What the collector read, as the REST APIs answered (camelCase JSON), per project read."""
+
+    metrics: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    channels: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # archive bucket -> its project's id (GetProject of projects/NUMBER)
+    archive_projects: dict[str, str] = field(default_factory=dict)
+
+
+def target_sources(snap: GcpSnapshot, target: str) -> tuple[tuple[Source, ...], tuple[str, ...]]:
+    """Where the target's audit logs are counted (its project, and the log buckets its routes end in), and
+    the projects on its routes whose sinks could not be read (a route through them may end in another)."""
+    found = [Source(target)] if target.startswith("projects/") else []
+    unread: list[str] = []
+
+    def sinks_of(project: str) -> tuple[Any, str | None]:
+        return (snap.sinks[project], None) if project in snap.sinks else (None, f"the sinks of {project}")
+
+    covering, _ = covering_sinks(snap.chain(target), snap.sinks)
+    for sink in covering:
+        for route in follow(sink, sinks_of):
+            if route.unread:
+                unread.append(route.end.removeprefix("logging.googleapis.com/"))
+            elif not route.problem and not any(s.disabled for s in route.sinks):
+                if (bucket := log_bucket(route.end)) is not None:
+                    found.append(Source(*bucket))
+    return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unread))
+
+
+def _read_project(clients: GcpClients, project: str) -> list[tuple[str, Any, Failure | None]]:
+    reads = (
+        ("metrics", "ListLogMetrics", partial(clients.logging.list_metrics, project)),
+        ("alert-policies", "ListAlertPolicies", partial(clients.monitoring.list_alert_policies, project)),
+        ("channels", "ListNotificationChannels", partial(clients.monitoring.list_notification_channels, project)),
+    )
+    return [(family, *clients.read(call, operation, project)) for family, operation, call in reads]
+
+
+def collect_alerts(clients: GcpClients, snap: GcpSnapshot, pool: Executor) -> AlertRecord:
+    record = AlertRecord()
+    projects = sorted({s.project for t in snap.targets for s in target_sources(snap, t)[0]})
+    for project, answers in zip(projects, pool.map(lambda p: _read_project(clients, p), projects), strict=True):
+        for family, items, failure in answers:
+            if failure is not None:
+                if family == "metrics":
+                    snap.fail(f"metrics:{project}", failure)
+                elif family == "alert-policies":
+                    snap.fail(f"alert-policies:{project}", failure)
+                else:
+                    snap.fail(f"channels:{project}", failure)
+                continue
+            {"metrics": record.metrics, "alert-policies": record.policies, "channels": record.channels}[family][
+                project
+            ] = list(items or [])
+    numbered = {b: f"projects/{f.project_number}" for b, f in snap.buckets.items() if f.project_number}
+
+    def project_id(bucket: str) -> tuple[str, Any, Failure | None]:
+        get = partial(clients.projects.get_project, name=numbered[bucket], timeout=clients.timeout, retry=None)
+        return bucket, *clients.read(get, "GetProject", numbered[bucket])
+
+    for bucket, project, failure in pool.map(project_id, sorted(numbered)):
+        if failure is not None or project is None:
+            snap.fail(
+                f"archive-project:{bucket}", failure or Failure("GetProject", "", bucket, "UnexpectedResponse", "empty")
+            )
+        else:
+            record.archive_projects[bucket] = str(project.project_id)
+    return record
+
+
+def _enabled(value: Any) -> bool | None:
+    """A BoolValue as REST JSON: true, false, or absent (the answer did not say)."""
+    return value if isinstance(value, bool) else None
+
+
+def _channel_key(name: str) -> str:
+    """A channel by its id: `projects/[PROJECT_ID_OR_NUMBER]/...` names one channel either way."""
+    return name.rsplit("/notificationChannels/", 1)[-1]
+
+
+def wiring(
+    snap: GcpSnapshot, record: AlertRecord, target: str, parameters: Mapping[str, str | tuple[str, ...]]
+) -> AlertWiring:
+    """The target's alerting as the judges see it. Raises KeyError/TypeError on an answer nobody documented."""
+    sources, _ = target_sources(snap, target)
+    projects = sorted({s.project for s in sources})
+    metrics = tuple(
+        LogMetric(
+            str(m["name"]), p, str(m.get("filter", "")), str(m.get("bucketName") or ""), m.get("disabled") is True
+        )
+        for p in projects
+        for m in record.metrics.get(p, ())
+    )
+    policies = tuple(
+        AlertPolicy(
+            str(a["name"]),
+            p,
+            _enabled(a.get("enabled")),
+            tuple(
+                t
+                for c in a.get("conditions") or ()
+                for t in metric_types(str((c.get("conditionThreshold") or {}).get("filter", "")))
+            ),
+            tuple(_channel_key(str(n)) for n in a.get("notificationChannels") or ()),
+        )
+        for p in projects
+        for a in record.policies.get(p, ())
+    )
+    channels: dict[str, Channel | None] = {}
+    for p in projects:
+        if p not in record.channels:
+            # Unread: a policy's channel in this project is unknown, never missing.
+            channels.update({c: None for a in policies if a.project == p for c in a.channels})
+            continue
+        for c in record.channels[p]:
+            key = _channel_key(str(c["name"]))
+            channels[key] = Channel(
+                str(c["name"]), str(c.get("type", "")), _enabled(c.get("enabled")), str(c.get("verificationStatus", ""))
+            )
+    return AlertWiring(sources, metrics, policies, channels, parameters)
+
+
+def scan_parameters(
+    snap: GcpSnapshot, record: AlertRecord, target: str, given: Mapping[str, str | tuple[str, ...]]
+) -> dict[str, str | tuple[str, ...]]:
+    """The stack's archive and PHI buckets when the scan has them, else the archive the target's sinks reach."""
+    out = dict(given)
+    if "archive_bucket" not in out:
+        archives = sorted(b for b in snap.buckets if b in record.archive_projects)
+        if archives:
+            out["archive_bucket"] = archives[0]
+    bucket = out.get("archive_bucket")
+    if "archive_project" not in out and isinstance(bucket, str) and bucket in record.archive_projects:
+        out["archive_project"] = record.archive_projects[bucket]
+    return out
+
+
+def _failures(snap: GcpSnapshot, target: str, sources: Sequence[Source], bucket: Any) -> list[tuple[str, str]]:
+    """What the target's alerts rest on that could not be read: its hierarchy and the sinks of the projects its
+    routes pass, the alerting of the projects its logs are counted in, the archive project's id."""
+    _, routed = target_sources(snap, target)
+    keys = [(f, f"{f}:{n}") for f in NODE_FAMILIES for n in (*snap.chain(target), *routed)]
+    keys += [(f, f"{f}:{s.project}") for f in PROJECT_FAMILIES for s in sources]
+    archives = [bucket] if isinstance(bucket, str) else sorted(snap.buckets)
+    keys += [("archive-project", f"archive-project:{b}") for b in archives]
+    return [(family, f.describe()) for family, key in dict.fromkeys(keys) for f in snap.failures.get(key, [])]
+
+
+def assess_alerts(
+    snap: GcpSnapshot, record: AlertRecord, target: str, given: Mapping[str, str | tuple[str, ...]]
+) -> list[Finding]:
+    """One finding per alert rule, on the target: PASS, FAIL, or ERROR when what it rests on was unread."""
+    account = target.split("/")[-1]
+    try:
+        live = wiring(snap, record, target, scan_parameters(snap, record, target, given))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        code, message = classify(exc)
+        unreadable = f"an alerting answer could not be read: {code}: {message}"
+        return [
+            Finding(r.control, Status.ERROR, target, account, "", unreadable) for r in of_kind(rules.RULES, "alert")
+        ]
+    failures = _failures(snap, target, live.sources, live.parameters.get("archive_bucket"))
+    findings = []
+    for rule in of_kind(rules.RULES, "alert"):
+        failed = failed_reads(rule, failures)
+        try:
+            gaps = rule.judge(live)
+        except Unjudged as exc:
+            findings.append(Finding(rule.control, Status.ERROR, target, account, "", "; ".join([str(exc), *failed])))
+            continue
+        except Exception as exc:  # an answer the judges did not expect: ERROR for this alert, never a crash
+            code, text = classify(exc)
+            findings.append(Finding(rule.control, Status.ERROR, target, account, "", f"{code}: {text}"))
+            continue
+        status = Status.ERROR if gaps and failed else Status.FAIL if gaps else Status.PASS
+        message = "; ".join(gaps + failed) if gaps else rule.passed("", live)
+        findings.append(Finding(rule.control, status, target, account, "", message))
+    return findings

@@ -107,9 +107,8 @@ def collect_alerts(clients: GcpClients, snap: GcpSnapshot, pool: Executor) -> Al
 
     for bucket, project, failure in pool.map(project_id, sorted(numbered)):
         if failure is not None or project is None:
-            snap.fail(
-                f"archive-project:{bucket}", failure or Failure("GetProject", "", bucket, "UnexpectedResponse", "empty")
-            )
+            failure = failure or Failure("GetProject", "", numbered[bucket], "UnexpectedResponse", "empty")
+            snap.fail(f"archive-project:{bucket}", failure)
         else:
             record.archive_projects[bucket] = str(project.project_id)
     return record

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -54,11 +54,19 @@ class AlertRecord:
     archive_projects: dict[str, str] = field(default_factory=dict)
 
 
-def target_sources(snap: GcpSnapshot, target: str) -> tuple[tuple[Source, ...], tuple[str, ...]]:
-    """Where the target's audit logs are counted (its project, and the log buckets its routes end in), and
-    the projects on its routes whose sinks could not be read (a route through them may end in another)."""
+@dataclass(frozen=True)
+class TargetRoutes:
+    sources: tuple[Source, ...]  # where the target's audit logs are counted
+    unread: tuple[str, ...]  # projects on its routes whose sinks could not be read
+    archives: tuple[str, ...]  # the Cloud Storage archives its routes end in
+
+
+def target_routes(snap: GcpSnapshot, target: str) -> TargetRoutes:
+    """Where the target's audit logs are counted (its project, and the log buckets its routes end in), what
+    could not be followed, and the archives the routes reach."""
     found = [Source(target)] if target.startswith("projects/") else []
     unread: list[str] = []
+    archives: list[str] = []
 
     def sinks_of(project: str) -> tuple[Any, str | None]:
         return (snap.sinks[project], None) if project in snap.sinks else (None, f"the sinks of {project}")
@@ -71,7 +79,8 @@ def target_sources(snap: GcpSnapshot, target: str) -> tuple[tuple[Source, ...], 
             elif not route.problem and not any(s.disabled for s in route.sinks):
                 if (bucket := log_bucket(route.end)) is not None:
                     found.append(Source(*bucket))
-    return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unread))
+                archives += [route.archive] if route.archive else []
+    return TargetRoutes(tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unread)), tuple(sorted(set(archives))))
 
 
 def _read_project(clients: GcpClients, project: str) -> list[tuple[str, Any, Failure | None]]:
@@ -85,7 +94,7 @@ def _read_project(clients: GcpClients, project: str) -> list[tuple[str, Any, Fai
 
 def collect_alerts(clients: GcpClients, snap: GcpSnapshot, pool: Executor) -> AlertRecord:
     record = AlertRecord()
-    projects = sorted({s.project for t in snap.targets for s in target_sources(snap, t)[0]})
+    projects = sorted({s.project for t in snap.targets for s in target_routes(snap, t).sources})
     for project, answers in zip(projects, pool.map(lambda p: _read_project(clients, p), projects), strict=True):
         for family, items, failure in answers:
             if failure is not None:
@@ -128,7 +137,7 @@ def wiring(
     snap: GcpSnapshot, record: AlertRecord, target: str, parameters: Mapping[str, str | tuple[str, ...]]
 ) -> AlertWiring:
     """The target's alerting as the judges see it. Raises KeyError/TypeError on an answer nobody documented."""
-    sources, _ = target_sources(snap, target)
+    sources = target_routes(snap, target).sources
     projects = sorted({s.project for s in sources})
     metrics = tuple(
         LogMetric(
@@ -147,22 +156,27 @@ def wiring(
                 for c in a.get("conditions") or ()
                 for t in metric_types(str((c.get("conditionThreshold") or {}).get("filter", "")))
             ),
-            tuple(_channel_key(str(n)) for n in a.get("notificationChannels") or ()),
+            tuple(str(n) for n in a.get("notificationChannels") or ()),
         )
         for p in projects
         for a in record.policies.get(p, ())
     )
     channels: dict[str, Channel | None] = {}
+    listed: dict[tuple[str, str], str] = {}  # (project, channel id) -> the channel's name as listed
     for p in projects:
-        if p not in record.channels:
-            # Unread: a policy's channel in this project is unknown, never missing.
-            channels.update({c: None for a in policies if a.project == p for c in a.channels})
-            continue
-        for c in record.channels[p]:
-            key = _channel_key(str(c["name"]))
-            channels[key] = Channel(
-                str(c["name"]), str(c.get("type", "")), _enabled(c.get("enabled")), str(c.get("verificationStatus", ""))
+        for c in record.channels.get(p, ()):
+            name = str(c["name"])
+            listed[(p, _channel_key(name))] = name
+            channels[name] = Channel(
+                name, str(c.get("type", "")), _enabled(c.get("enabled")), str(c.get("verificationStatus", ""))
             )
+    # A policy names a channel by projects/[PROJECT_ID_OR_NUMBER]/...: matched to the listed one by its id.
+    policies = tuple(
+        replace(a, channels=tuple(listed.get((a.project, _channel_key(c)), c) for c in a.channels)) for a in policies
+    )
+    for a in policies:
+        if a.project not in record.channels:  # unread: the channel is unknown, never missing
+            channels.update(dict.fromkeys(a.channels))
     return AlertWiring(sources, metrics, policies, channels, parameters)
 
 
@@ -172,7 +186,7 @@ def scan_parameters(
     """The stack's archive and PHI buckets when the scan has them, else the archive the target's sinks reach."""
     out = dict(given)
     if "archive_bucket" not in out:
-        archives = sorted(b for b in snap.buckets if b in record.archive_projects)
+        archives = target_routes(snap, target).archives
         if archives:
             out["archive_bucket"] = archives[0]
     bucket = out.get("archive_bucket")
@@ -184,7 +198,7 @@ def scan_parameters(
 def _failures(snap: GcpSnapshot, target: str, sources: Sequence[Source], bucket: Any) -> list[tuple[str, str]]:
     """What the target's alerts rest on that could not be read: its hierarchy and the sinks of the projects its
     routes pass, the alerting of the projects its logs are counted in, the archive project's id."""
-    _, routed = target_sources(snap, target)
+    routed = target_routes(snap, target).unread
     keys = [(f, f"{f}:{n}") for f in NODE_FAMILIES for n in (*snap.chain(target), *routed)]
     keys += [(f, f"{f}:{s.project}") for f in PROJECT_FAMILIES for s in sources]
     archives = [bucket] if isinstance(bucket, str) else sorted(snap.buckets)

@@ -43,7 +43,7 @@ class FakeGcp:
     channels: dict[str, list[dict]] = field(default_factory=dict)
     # bucket name -> (bucket JSON resource, IAM bindings JSON)
     buckets: dict[str, tuple[dict, list[dict]]] = field(default_factory=dict)
-    denied: set[str] = field(default_factory=set)  # request-path prefixes answered 403
+    denied: set[str] = field(default_factory=set)  # request-path prefixes (or "METHOD /exact/path") answered 403
     # request-path prefix -> how many more times to answer 503 (a transient failure) before serving it
     unavailable: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
@@ -65,7 +65,7 @@ class FakeGcp:
                 if busy:
                     fake.unavailable[busy[0]] -= 1
                     status, body = _error(503, "UNAVAILABLE", "injected outage")
-                elif any(path.startswith(d) for d in fake.denied):
+                elif any(path.startswith(d) or f"{method} {path}" == d for d in fake.denied):
                     status, body = _error(403, "PERMISSION_DENIED", "injected denial")
                 else:
                     status, body = fake.answer(method, path, parse_qs(parts.query))

@@ -147,7 +147,7 @@ class HighRiskAlerts(pulumi.ComponentResource):
             opts=ResourceOptions(parent=self),
         )
         window = f"{variant.threshold.period_seconds}s"
-        condition = {
+        condition: gcp.monitoring.AlertPolicyConditionArgsDict = {
             "display_name": alert.title,
             "condition_threshold": {
                 "filter": f'metric.type="{USER_METRIC}{metric_name}"',
@@ -171,7 +171,7 @@ class HighRiskAlerts(pulumi.ComponentResource):
             display_name=f"AuditKit {args.stack}: {alert.title}",
             combiner="OR",
             enabled=True,
-            conditions=[condition],  # type: ignore[list-item]
+            conditions=[condition],
             notification_channels=[c.name for c in self.channels],
             documentation={"content": f"{alert.risk} ({cites})", "mime_type": "text/markdown"},
             user_labels=labels,

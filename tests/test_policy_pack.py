@@ -288,6 +288,27 @@ GCP_BREAKS = {
 }
 
 
+def _gcp_neutered(p):
+    """An extra clause no corpus event satisfies: the metric's filter still parses and still reads like the alert."""
+    p["filter"] = "(" + p["filter"] + ') AND resource.labels.location="antarctica-south1"'
+
+
+# Each GCP alert's metric filter neutered: the alert's own (advisory) policy fires, no other.
+GCP_ALERT_BREAKS = {
+    a.control_id("gcp"): (f"gcp-high-risk-alerts-{a.id.replace('_', '-')}-metric", _gcp_neutered)
+    for a in alerts_on("gcp")
+}
+
+
+@pytest.mark.parametrize("control_id", sorted(GCP_ALERT_BREAKS))
+def test_each_gcp_alert_policy_fires_on_its_neutered_metric_and_only_it(compliant, control_id):
+    name, change = GCP_ALERT_BREAKS[control_id]
+    violations = check(mutate(compliant, name, change), {**CA, "clouds": ["aws", "gcp"]})
+    assert {v.control for v in violations} == {control_id}
+    assert {v.enforcement for v in violations} == {"advisory"}
+    assert all("matches the alert's events" in v.message for v in violations)
+
+
 @pytest.mark.parametrize("control_id", sorted(GCP_BREAKS))
 def test_each_gcp_policy_fires_on_its_fixture_and_only_it(compliant, control_id):
     name, change = GCP_BREAKS[control_id]

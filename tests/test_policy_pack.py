@@ -306,7 +306,8 @@ def test_each_gcp_alert_policy_fires_on_its_neutered_metric_and_only_it(complian
     violations = check(mutate(compliant, name, change), {**CA, "clouds": ["aws", "gcp"]})
     assert {v.control for v in violations} == {control_id}
     assert {v.enforcement for v in violations} == {"advisory"}
-    assert all("matches the alert's events" in v.message for v in violations)
+    # What is closest then may be another alert's metric (bucket IAM changes match some archive IAM events).
+    assert all(v.message.startswith(f"[{control_id}] no log-based metric on ") for v in violations)
 
 
 @pytest.mark.parametrize("control_id", sorted(GCP_BREAKS))

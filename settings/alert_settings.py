@@ -12,6 +12,7 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
+from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
 from auditkit.settings.pulumi_values import check_keys, flag
 
 ALERT_KEYS = ("email", "https", "phiBuckets", "guardDuty")
@@ -66,7 +67,6 @@ def alert_settings(raw: Any, buckets: tuple[str, ...] | None) -> AwsAlertSetting
 
 
 GCP_ALERT_KEYS = ("email", "phiBuckets")
-_GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,7 @@ def gcp_alert_settings(raw: Any, counted: bool) -> GcpAlertSettings | None:
         if not isinstance(phi, list) or not phi:
             raise ConfigError("gcp.alerts.phiBuckets", phi, "a non-empty list of bucket names")
         for b in phi:
-            if not isinstance(b, str) or not _GCS_BUCKET.match(b):
-                raise ConfigError("gcp.alerts.phiBuckets", b, "Cloud Storage bucket names (3-63 of a-z 0-9 . _ -)")
+            gcs_bucket("gcp.alerts.phiBuckets", b)
         if len(set(phi)) != len(phi):
             raise ConfigError("gcp.alerts.phiBuckets", phi, "each bucket once")
     return GcpAlertSettings(

@@ -110,7 +110,7 @@ def test_unset_alerts_deploy_only_where_the_logs_are_counted_and_false_deploys_n
         ({**ORG, "alerts": {"email": ["not-an-address"]}}, "gcp.alerts.email", "email addresses"),
         ({**ORG, "alerts": {"email": ["a@acme.example", "a@acme.example"]}}, "gcp.alerts.email", "once"),
         ({**ORG, "alerts": {"phiBuckets": []}}, "gcp.alerts.phiBuckets", "a non-empty list of bucket names"),
-        ({**ORG, "alerts": {"phiBuckets": ['phi"x']}}, "gcp.alerts.phiBuckets", "Cloud Storage bucket names"),
+        ({**ORG, "alerts": {"phiBuckets": ['phi"x']}}, "gcp.alerts.phiBuckets", "3-63 lowercase letters, digits"),
         ({**ORG, "alerts": {"emails": []}}, "gcp.alerts.emails", "did you mean `gcp.alerts.email`"),
         ({**ORG, "alerts": "on"}, "gcp.alerts", "false, or a mapping of email, phiBuckets"),
     ],

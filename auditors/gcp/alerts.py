@@ -83,31 +83,36 @@ def target_routes(snap: GcpSnapshot, target: str) -> TargetRoutes:
     return TargetRoutes(tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unread)), tuple(sorted(set(archives))))
 
 
-def _read_project(clients: GcpClients, project: str) -> list[tuple[str, Any, Failure | None]]:
-    reads = (
-        ("metrics", "ListLogMetrics", partial(clients.logging.list_metrics, project)),
-        ("alert-policies", "ListAlertPolicies", partial(clients.monitoring.list_alert_policies, project)),
-        ("channels", "ListNotificationChannels", partial(clients.monitoring.list_notification_channels, project)),
+def _read_project(clients: GcpClients, project: str) -> tuple[tuple[Any, Failure | None], ...]:
+    """(metrics, alert policies, channels) of one project, each an answer or its failure."""
+    return (
+        clients.read(partial(clients.logging.list_metrics, project), "ListLogMetrics", project),
+        clients.read(partial(clients.monitoring.list_alert_policies, project), "ListAlertPolicies", project),
+        clients.read(
+            partial(clients.monitoring.list_notification_channels, project), "ListNotificationChannels", project
+        ),
     )
-    return [(family, *clients.read(call, operation, project)) for family, operation, call in reads]
 
 
 def collect_alerts(clients: GcpClients, snap: GcpSnapshot, pool: Executor) -> AlertRecord:
     record = AlertRecord()
     projects = sorted({s.project for t in snap.targets for s in target_routes(snap, t).sources})
-    for project, answers in zip(projects, pool.map(lambda p: _read_project(clients, p), projects), strict=True):
-        for family, items, failure in answers:
-            if failure is not None:
-                if family == "metrics":
-                    snap.fail(f"metrics:{project}", failure)
-                elif family == "alert-policies":
-                    snap.fail(f"alert-policies:{project}", failure)
-                else:
-                    snap.fail(f"channels:{project}", failure)
-                continue
-            {"metrics": record.metrics, "alert-policies": record.policies, "channels": record.channels}[family][
-                project
-            ] = list(items or [])
+    answers = pool.map(lambda p: _read_project(clients, p), projects)
+    for project, ((metrics, no_metrics), (policies, no_policies), (channels, no_channels)) in zip(
+        projects, answers, strict=True
+    ):
+        if no_metrics:
+            snap.fail(f"metrics:{project}", no_metrics)
+        else:
+            record.metrics[project] = list(metrics or [])
+        if no_policies:
+            snap.fail(f"alert-policies:{project}", no_policies)
+        else:
+            record.policies[project] = list(policies or [])
+        if no_channels:
+            snap.fail(f"channels:{project}", no_channels)
+        else:
+            record.channels[project] = list(channels or [])
     numbered = {b: f"projects/{f.project_number}" for b, f in snap.buckets.items() if f.project_number}
 
     def project_id(bucket: str) -> tuple[str, Any, Failure | None]:

@@ -233,3 +233,22 @@ def test_a_disabled_aggregated_sink_counts_nowhere(gcp):
         Status.FAIL,
         "no Cloud Logging project or log bucket receives the scope's audit logs",
     )
+
+
+def test_scan_with_a_stack_watches_the_stacks_archive_and_phi_buckets():
+    import argparse
+
+    from auditkit.auditors.gcp.scan import options_from
+    from auditkit.settings.stack_settings import parse_settings
+
+    gcp = {"scope": "project", "projectId": "acme-prod", "archiveProject": "acme-audit", "bucketName": ARCHIVE}
+    s = parse_settings("g", {"clouds": ["gcp"], "gcp": {**gcp, "alerts": {"phiBuckets": list(PHI)}}})
+    args = argparse.Namespace(from_stack=False, organization=[], folder=[], project=["acme-prod"], timeout=5.0)
+    args.deadline = 60.0
+    assert options_from(args, s, s.retention).alert_parameters == STACK
+    unnamed = parse_settings("g", {"clouds": ["gcp"], "gcp": gcp})
+    assert options_from(args, unnamed, s.retention).alert_parameters == {
+        "archive_project": "acme-audit",
+        "archive_bucket": ARCHIVE,
+    }
+    assert options_from(args, None, s.retention).alert_parameters == {}

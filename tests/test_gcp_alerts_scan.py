@@ -252,3 +252,14 @@ def test_scan_with_a_stack_watches_the_stacks_archive_and_phi_buckets():
         "archive_bucket": ARCHIVE,
     }
     assert options_from(args, None, s.retention).alert_parameters == {}
+
+
+def test_a_channel_in_a_project_the_scan_does_not_list_is_unread_never_missing(gcp):
+    alerting(gcp)
+    target = policy(gcp, "sql_instance_changes")
+    target["notificationChannels"] = [f"{CENTRAL}/notificationChannels/77"]
+    status, message = verdict(scan(gcp), "gcp.alerts.sql_instance_changes")
+    assert (status, message) == (
+        Status.ERROR,
+        f"the notification channel {CENTRAL}/notificationChannels/77 was not read",
+    )

@@ -197,7 +197,7 @@ def _reach(policy: AlertPolicy, wiring: AlertWiring) -> tuple[list[str], str | N
             continue
         channel = wiring.channels[name]
         if channel is None:
-            unread.append(f"the notification channel {name} could not be read")
+            unread.append(f"the notification channel {name} was not read")
         elif channel.enabled is None:
             unread.append(f"the notification channel {name} does not say whether it is enabled")
         elif not channel.enabled:

@@ -180,11 +180,11 @@ def wiring(
         replace(a, channels=tuple(listed.get((a.project, _channel_key(c)), c) for c in a.channels)) for a in policies
     )
     for a in policies:
-        for c in a.channels:
+        for ref in a.channels:
             # Unread (its project's channels failed, or it names another project the scan does not list):
             # the channel is unknown, never missing.
-            if c not in channels and (a.project not in record.channels or not c.startswith(f"{a.project}/")):
-                channels[c] = None
+            if ref not in channels and (a.project not in record.channels or not ref.startswith(f"{a.project}/")):
+                channels[ref] = None
     return AlertWiring(sources, metrics, policies, channels, parameters)
 
 

@@ -263,3 +263,14 @@ def test_a_channel_in_a_project_the_scan_does_not_list_is_unread_never_missing(g
         Status.ERROR,
         f"the notification channel {CENTRAL}/notificationChannels/77 was not read",
     )
+
+
+def test_a_metric_on_a_log_bucket_counts_only_what_its_sinks_let_in(gcp):
+    """_Required keeps Admin Activity, System Event and Access Transparency logs (pub.REQUIRED_FILTER, as the
+    routing docs print it): a metric there sees firewall changes, never a Data Access object read."""
+    alerting(gcp, bucket=f"{PROJECT}/locations/global/buckets/_Required")
+    report = scan(gcp)
+    assert verdict(report, "gcp.alerts.firewall_changes")[0] is Status.PASS
+    status, message = verdict(report, "gcp.alerts.phi_read_volume")
+    assert status is Status.FAIL
+    assert "matches the alert's events (e.g. 'object read from PHI bucket'" in message, message

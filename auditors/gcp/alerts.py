@@ -30,6 +30,7 @@ from auditkit.policies.gcp.alert_judges import (
     Source,
     Unjudged,
     metric_types,
+    route_admits,
 )
 from auditkit.policies.gcp.plan_alerts import log_bucket
 from auditkit.policies.gcp.routes import covering_sinks, follow
@@ -78,7 +79,7 @@ def target_routes(snap: GcpSnapshot, target: str) -> TargetRoutes:
                 unread.append(route.end.removeprefix("logging.googleapis.com/"))
             elif not route.problem and not any(s.disabled for s in route.sinks):
                 if (bucket := log_bucket(route.end)) is not None:
-                    found.append(Source(*bucket))
+                    found.append(Source(*bucket, route_admits(route.sinks)))
                 archives += [route.archive] if route.archive else []
     return TargetRoutes(tuple(dict.fromkeys(found)), tuple(dict.fromkeys(unread)), tuple(sorted(set(archives))))
 

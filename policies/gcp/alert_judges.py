@@ -10,7 +10,8 @@ policy's notification channels is enabled and not UNVERIFIED (google/monitoring/
 
 Which metrics see a scope's audit logs (`Source`): a metric without a bucket counts the logs that arrive in
 its own project; a bucket-scoped metric (LogMetric.bucketName) counts what is routed into that log bucket,
-from any project (google/logging/v2/logging_metrics.proto, LogMetric.bucket_name).
+from any project (google/logging/v2/logging_metrics.proto, LogMetric.bucket_name), and so only what the
+sinks on the way let through (`_Required` never receives Data Access logs).
 
 What could not be read, a filter the evaluator cannot parse, or an `enabled` the API left out ("clients
 should not make any assumption about the state if it has not been populated", AlertPolicy.enabled) is
@@ -20,15 +21,17 @@ should not make any assumption about the state if it has not been populated", Al
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from auditkit.policies.alerts.bindings import bound_corpus
 from auditkit.policies.alerts.catalog import ALERTS_BY_ID
 from auditkit.policies.alerts.corpus.gcp import EXAMPLE_PARAMETERS
+from auditkit.policies.alerts.logging_query import LoggingQueryError, compile_query
 from auditkit.policies.alerts.model import Corpus
-from auditkit.policies.alerts.semantics import FilterVerdict, Outcome, judge_query
+from auditkit.policies.alerts.semantics import FilterVerdict, Outcome, judge_matcher, judge_query
+from auditkit.policies.gcp.facts import SinkFacts
 
 USER_METRIC = "logging.googleapis.com/user/"
 # metric.type = "..." inside a Monitoring filter (cloud.google.com/monitoring/api/v3/filters).
@@ -53,6 +56,9 @@ class Source:
 
     project: str  # projects/P
     bucket: str = ""  # projects/P/locations/L/buckets/B; "": the logs that arrive in `project`
+    # What the route into the bucket lets through, as one Logging query (its sinks' filters, their exclusions
+    # negated); "": every entry. A bucket-scoped metric counts only what its bucket receives.
+    admits: str = ""
 
     def describe(self) -> str:
         return self.bucket or f"{self.project} (its own logs)"
@@ -76,6 +82,14 @@ class LogMetric:
 
     def sees(self, source: Source) -> bool:
         return not self.disabled and self.project == source.project and self.bucket == source.bucket
+
+
+def route_admits(sinks: Sequence[SinkFacts]) -> str:
+    """What a route's sinks let through, as one Logging query: every sink's filter (an empty one keeps every
+    entry) and none of its exclusions (LogSink.filter and exclusions, google/logging/v2/logging_config.proto)."""
+    parts = [f"({s.filter})" for s in sinks if s.filter.strip()]
+    parts += [f"NOT ({e})" for s in sinks for e in s.exclusions if e.strip()]
+    return " AND ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -128,8 +142,22 @@ def corpus_for(alert_id: str, parameters: Mapping[str, str | tuple[str, ...]]) -
 
 
 @lru_cache(maxsize=4096)
-def _judged(query: str, alert_id: str, parameters: tuple[tuple[str, tuple[str, ...]], ...]) -> FilterVerdict:
-    return judge_query(query, corpus_for(alert_id, dict(parameters)))
+def _judged(
+    query: str, admits: tuple[str, ...], alert_id: str, parameters: tuple[tuple[str, tuple[str, ...]], ...]
+) -> FilterVerdict:
+    """The metric's filter over what reaches it: an event its bucket never receives is one it misses."""
+    corpus = corpus_for(alert_id, dict(parameters))
+    if "" in admits:
+        return judge_query(query, corpus)
+    try:
+        metric = compile_query(query)
+    except LoggingQueryError as err:
+        return FilterVerdict("", query, Outcome.ERROR, error=str(err))
+    try:
+        routes = [compile_query(a) for a in admits]
+    except LoggingQueryError as err:
+        return FilterVerdict("", query, Outcome.ERROR, error=f"the sinks that fill its bucket: {err}")
+    return judge_matcher(lambda e: any(r.matches(e) for r in routes) and metric.matches(e), corpus, "", query)
 
 
 def _frozen(parameters: Mapping[str, str | tuple[str, ...]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -158,12 +186,13 @@ def _named(v: FilterVerdict, m: LogMetric) -> FilterVerdict:
 
 def matching_metrics(alert_id: str, wiring: AlertWiring) -> MetricMatch:
     """The log-based metrics that see the scope's audit logs and satisfy the alert, or why none does."""
-    where = "; ".join(s.describe() for s in wiring.sources)
-    mine = [m for m in wiring.metrics if any(m.sees(s) for s in wiring.sources)]
+    where = "; ".join(dict.fromkeys(s.describe() for s in wiring.sources))
+    reach = {m: tuple(sorted({s.admits for s in wiring.sources if m.sees(s)})) for m in wiring.metrics}
+    mine = [m for m in wiring.metrics if reach[m]]
     if not mine:
         return MetricMatch([], [f"no log-based metric counts the audit logs in {where}"], [], [])
     frozen = _frozen(wiring.parameters)
-    verdicts = [(m, _named(_judged(m.filter, alert_id, frozen), m)) for m in mine]
+    verdicts = [(m, _named(_judged(m.filter, reach[m], alert_id, frozen), m)) for m in mine]
     good = [m for m, v in verdicts if v.passed]
     errors = [v.message for _, v in verdicts if v.outcome is Outcome.ERROR]
     if good:

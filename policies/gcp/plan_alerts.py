@@ -24,6 +24,7 @@ from auditkit.policies.gcp.alert_judges import (
     Source,
     assess_alert,
     metric_types,
+    route_admits,
 )
 from auditkit.policies.gcp.facts import SinkFacts
 from auditkit.policies.rule import of_kind
@@ -52,10 +53,12 @@ def plan_sources(sinks: Sequence[SinkFacts]) -> tuple[tuple[Source, ...], tuple[
         elif s.scope.startswith("project:"):
             # A project's metrics count the logs that arrive in it, whatever its sinks do with them.
             found.append(Source(f"projects/{s.scope.split(':', 1)[1]}"))
-        elif isinstance(s.destination, Computed) or isinstance(s.disabled, Computed):
-            pending.append(s.destination.field if isinstance(s.destination, Computed) else s.disabled.field)
+        elif computed := next(
+            (v for v in (s.destination, s.disabled, s.filter, s.exclusions) if isinstance(v, Computed)), None
+        ):
+            pending.append(computed.field)
         elif not s.disabled and (bucket := log_bucket(s.destination)) is not None:
-            found.append(Source(*bucket))
+            found.append(Source(*bucket, route_admits([s])))
     return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(pending))
 
 

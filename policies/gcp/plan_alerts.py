@@ -48,15 +48,14 @@ def plan_sources(sinks: Sequence[SinkFacts]) -> tuple[tuple[Source, ...], tuple[
     found: list[Source] = []
     pending: list[str] = []
     for s in sinks:
+        computed = [v for v in (s.destination, s.disabled, s.filter, s.exclusions) if isinstance(v, Computed)]
         if isinstance(s.scope, Computed):
             pending.append(s.scope.field)
         elif s.scope.startswith("project:"):
             # A project's metrics count the logs that arrive in it, whatever its sinks do with them.
             found.append(Source(f"projects/{s.scope.split(':', 1)[1]}"))
-        elif computed := next(
-            (v for v in (s.destination, s.disabled, s.filter, s.exclusions) if isinstance(v, Computed)), None
-        ):
-            pending.append(computed.field)
+        elif computed:
+            pending.append(computed[0].field)
         elif not s.disabled and (bucket := log_bucket(s.destination)) is not None:
             found.append(Source(*bucket, route_admits([s])))
     return tuple(dict.fromkeys(found)), tuple(dict.fromkeys(pending))

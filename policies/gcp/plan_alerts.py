@@ -48,7 +48,8 @@ def plan_sources(sinks: Sequence[SinkFacts]) -> tuple[tuple[Source, ...], tuple[
     found: list[Source] = []
     pending: list[str] = []
     for s in sinks:
-        computed = [v for v in (s.destination, s.disabled, s.filter, s.exclusions) if isinstance(v, Computed)]
+        fields: tuple[Any, ...] = (s.destination, s.disabled, s.filter, s.exclusions)  # markers at preview
+        computed = [v for v in fields if isinstance(v, Computed)]
         if isinstance(s.scope, Computed):
             pending.append(s.scope.field)
         elif s.scope.startswith("project:"):

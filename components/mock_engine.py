@@ -82,6 +82,11 @@ class AuditKitMocks(Mocks):
         if typ == "gcp:logging/projectBucketConfig:ProjectBucketConfig":
             rid = f"projects/{inputs['project']}/locations/{inputs['location']}/buckets/{inputs['bucketId']}"
             return rid, {"name": rid}
+        if typ in ("gcp:monitoring/notificationChannel:NotificationChannel", "gcp:monitoring/alertPolicy:AlertPolicy"):
+            # projects/P/notificationChannels/ID and projects/P/alertPolicies/ID, the id assigned by Monitoring.
+            kind = "notificationChannels" if typ.endswith("NotificationChannel") else "alertPolicies"
+            rid = f"projects/{inputs['project']}/{kind}/{int(digest[:15], 16)}"
+            return rid, {"name": rid}
         if typ.startswith("azure-native:"):
             # Azure returns the resource's own name as the `name` output; children reference it.
             natural = inputs.get(_NAME_INPUT.get(typ.rsplit(":", 1)[-1], "name")) or name

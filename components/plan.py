@@ -196,7 +196,10 @@ def plan_stack(settings: StackSettings) -> Plan:
         verdicts += judge_aws_plan(plan_resources, settings.retention, settings.aws.s3_buckets, phi_buckets=phi)
     if settings.gcp is not None:
         g = settings.gcp
-        verdicts += judge_gcp_plan(plan_resources, settings.retention, dict(g.exemptions), g.kms_key_name)
+        phi = g.alerts.phi_buckets if g.alerts else None
+        verdicts += judge_gcp_plan(
+            plan_resources, settings.retention, dict(g.exemptions), g.kms_key_name, phi_buckets=phi
+        )
     if settings.azure is not None:
         a = settings.azure
         verdicts += judge_azure_plan(plan_resources, settings.retention, a.diagnostic_resources, a.shared_key_access)

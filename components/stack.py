@@ -21,9 +21,10 @@ from auditkit.components.azure.log_export import (
     AuditWorkspaceArgs,
     monitor_containers,
 )
+from auditkit.components.gcp import alerts as gcp_alerts
 from auditkit.components.gcp import archive_sealing as gcp_sealing
 from auditkit.components.gcp import log_archive as gcp_archive
-from auditkit.components.gcp.audit_logs import DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
+from auditkit.components.gcp.audit_logs import HOT_BUCKET_ID, DataAccessAuditLogs, DataAccessAuditLogsArgs, Exemption
 from auditkit.settings.aws_limits import archive_key_alias, check_bucket_name
 from auditkit.settings.azure_limits import check_resource_group, check_resource_id
 from auditkit.settings.sealing_settings import check_sealed_containers
@@ -176,6 +177,24 @@ def _azure_sealing_args(
     )
 
 
+def _gcp_alerts_args(settings: StackSettings, g: GcpSettings) -> gcp_alerts.HighRiskAlertsArgs | None:
+    """Where the audit logs are counted: the project itself, or the log bucket the aggregated sink fills."""
+    if g.alerts is None:
+        return None
+    central = g.scope != "project"
+    project = g.archive_project if central else g.scope_id
+    return gcp_alerts.HighRiskAlertsArgs(
+        stack=settings.name,
+        project=project,
+        archive_project=g.archive_project,
+        archive_bucket=g.bucket_name,
+        log_bucket=f"projects/{project}/locations/global/buckets/{HOT_BUCKET_ID}" if central else None,
+        email=g.alerts.email,
+        phi_buckets=g.alerts.phi_buckets,
+        labels={"auditkit-stack": settings.name},
+    )
+
+
 def _gcp_args(
     settings: StackSettings, g: GcpSettings
 ) -> tuple[gcp_archive.ImmutableLogArchiveArgs, DataAccessAuditLogsArgs]:
@@ -280,6 +299,7 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
     built: dict[str, object] = {}
     gcp_args = _gcp_args(settings, settings.gcp) if settings.gcp is not None else None
     gcp_seal = _gcp_sealing_args(settings.gcp) if settings.gcp is not None else None
+    gcp_alerts_args = _gcp_alerts_args(settings, settings.gcp) if settings.gcp is not None else None
     azure_args = _azure_args(settings, settings.azure) if settings.azure is not None else None
     azure_seal = (
         _azure_sealing_args(settings, settings.azure, azure_args[0])
@@ -317,6 +337,11 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
             )
             pulumi.export("gcp_sealing_key", gcp_sealing.crypto_key_name(gcp_seal))
             pulumi.export("gcp_sealer", gcp_seal.email)
+        if gcp_alerts_args is not None:
+            # The metrics count what the sinks deliver: a bucket-scoped metric needs its log bucket first.
+            built["gcp_alerts"] = gcp_alerts.HighRiskAlerts(
+                "gcp-high-risk-alerts", gcp_alerts_args, pulumi.ResourceOptions(depends_on=[gcp_logs])
+            )
     if settings.azure is not None and azure_args is not None:
         built["azure"] = _azure(settings, settings.azure, azure_args, azure_seal)
     return built

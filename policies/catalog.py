@@ -300,11 +300,12 @@ _AZURE = (
 
 # High-risk activity alerts: one control per alert and cloud, derived here (and only here) from the alert
 # catalog, which carries each alert's citations. A cloud is listed once its rule table judges its alerts.
-ALERT_CLOUDS = ("aws",)
+ALERT_CLOUDS = ("aws", "gcp")
 _ALERT_REMEDIATION = {
     "aws": "Deploy auditkit.components.aws.HighRiskAlerts (stack setting auditkit:aws.alerts), or keep a metric "
     "filter on the trail's CloudWatch log group that matches the alert's events, an alarm on its metric with "
     "actions enabled and an ALARM action, and an SNS topic with a confirmed subscription.",
+    "gcp": "Deploy auditkit.components.gcp.HighRiskAlerts (stack setting auditkit:gcp.alerts), or keep a log-based metric that sees the audit logs (in the project, or bucket-scoped on the log bucket an aggregated sink routes them to) matching the alert's events, an enabled alert policy on it and an enabled, verified notification channel.",
 }
 _GUARD_DUTY = " Also enable GuardDuty with S3 Protection (detector feature S3_DATA_EVENTS) in the trail's region."
 
@@ -312,7 +313,7 @@ _GUARD_DUTY = " Also enable GuardDuty with S3 Protection (detector feature S3_DA
 def _alert_control(alert: Alert, cloud: str) -> Control:
     variant = alert.on(cloud)
     assert variant is not None
-    remediation = _ALERT_REMEDIATION[cloud] + (_GUARD_DUTY if alert.id == "phi_read_volume" else "")
+    remediation = _ALERT_REMEDIATION[cloud] + (_GUARD_DUTY if (cloud, alert.id) == ("aws", "phi_read_volume") else "")
     return Control(
         alert.control_id(cloud),
         alert.title,

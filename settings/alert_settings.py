@@ -12,6 +12,7 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
+from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
 from auditkit.settings.pulumi_values import check_keys, flag
 
 ALERT_KEYS = ("email", "https", "phiBuckets", "guardDuty")
@@ -62,4 +63,52 @@ def alert_settings(raw: Any, buckets: tuple[str, ...] | None) -> AwsAlertSetting
         https=_endpoints("aws.alerts.https", raw.get("https", []), _HTTPS, "https:// URLs"),
         phi_buckets=tuple(phi) if phi is not None else buckets,
         guard_duty=flag("aws.alerts.guardDuty", raw.get("guardDuty", True)),
+    )
+
+
+GCP_ALERT_KEYS = ("email", "phiBuckets")
+
+
+@dataclass(frozen=True)
+class GcpAlertSettings:
+    """Who the alert policies reach (email notification channels) and which buckets hold PHI."""
+
+    email: tuple[str, ...] = ()
+    # The buckets whose object reads count towards the PHI read-volume alert; None: not named.
+    phi_buckets: tuple[str, ...] | None = None
+
+
+def gcp_alert_settings(raw: Any, counted: bool) -> GcpAlertSettings | None:
+    """`gcp.alerts`: false, or who is notified and what is watched.
+
+    `counted`: the stack's audit logs arrive somewhere a log-based metric can count them (the project of a
+    project-scope stack, or the log bucket gcp.logBucketRetentionDays adds). Unset, the alerts are deployed
+    exactly when they are; asked for where they are not, the setting is refused.
+    """
+    if raw is False or raw in ("false", "False"):
+        return None
+    if raw is None:
+        return GcpAlertSettings() if counted else None
+    if not isinstance(raw, Mapping):
+        raise ConfigError("gcp.alerts", raw, "false, or a mapping of " + ", ".join(GCP_ALERT_KEYS))
+    check_keys("gcp.alerts.", raw, GCP_ALERT_KEYS)
+    if not counted:
+        raise ConfigError(
+            "gcp.alerts",
+            dict(raw),
+            "gcp.logBucketRetentionDays set too (or gcp.scope: project), or gcp.alerts: false",
+            "an organization or folder sink that routes audit logs only to Cloud Storage leaves log-based metrics "
+            "nothing to count; the log bucket in gcp.archiveProject is where they count them",
+        )
+    phi = raw.get("phiBuckets")
+    if phi is not None:
+        if not isinstance(phi, list) or not phi:
+            raise ConfigError("gcp.alerts.phiBuckets", phi, "a non-empty list of bucket names")
+        for b in phi:
+            gcs_bucket("gcp.alerts.phiBuckets", b)
+        if len(set(phi)) != len(phi):
+            raise ConfigError("gcp.alerts.phiBuckets", phi, "each bucket once")
+    return GcpAlertSettings(
+        email=_endpoints("gcp.alerts.email", raw.get("email", []), _EMAIL, "email addresses (name@example.com)"),
+        phi_buckets=tuple(phi) if phi is not None else None,
     )

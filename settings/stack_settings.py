@@ -14,7 +14,7 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
-from auditkit.settings.alert_settings import AwsAlertSettings, alert_settings
+from auditkit.settings.alert_settings import AwsAlertSettings, GcpAlertSettings, alert_settings, gcp_alert_settings
 from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
 from auditkit.settings.azure_limits import resource_group_choice
 from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
@@ -83,6 +83,9 @@ GCP_DEFAULTS: dict[str, Any] = {
     "logBucketRetentionDays": None,
     "protect": True,
     "sealing": None,  # `auditkit seal gcp`: false/absent none; true or a mapping (settings/sealing_settings.py)
+    # High-risk activity alerts (components/gcp/alerts.py): `false` deploys none; a mapping of GCP_ALERT_KEYS;
+    # unset: deployed when the audit logs reach a project or log bucket where log-based metrics count them.
+    "alerts": None,
 }
 
 
@@ -102,6 +105,7 @@ class GcpSettings:
     log_bucket_retention_days: int | None
     protect: bool
     sealing: GcpSealingSettings | None = None
+    alerts: GcpAlertSettings | None = None
 
 
 AZURE_DEFAULTS: dict[str, Any] = {
@@ -264,6 +268,7 @@ def _gcp(raw: Any, stack: str) -> GcpSettings:
         log_bucket_retention_days=v["logBucketRetentionDays"],
         protect=flag("gcp.protect", v["protect"]),
         sealing=gcp_sealing(v["sealing"], str(v["location"])),
+        alerts=gcp_alert_settings(v["alerts"], v["scope"] == "project" or v["logBucketRetentionDays"] is not None),
     )
 
 

@@ -10,9 +10,10 @@ from google.auth.credentials import AnonymousCredentials
 
 from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.findings import Report, Status
-from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
+from auditkit.auditors.gcp.scan import GcpScanOptions, alert_parameters, default_clients, scan_gcp
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
+from auditkit.policies.alerts.catalog import control_ids
 from auditkit.policies.retention import required_retention
 from auditkit.settings.stack_settings import parse_settings
 from tests.fakes.arm import FakeCredential
@@ -31,6 +32,7 @@ GCP_BUCKET_CONTROLS = {
     "gcp.bucket.hardening",
     "gcp.archive.seal_protection",
 }
+GCP_FINDINGS = 6 + len(control_ids("gcp"))  # the audit-logging controls, seal protection, one per alert
 US = required_retention(["US"])
 SUBSCRIPTION = f"/subscriptions/{SUB}"
 AZURE_ARCHIVE_CONTROLS = {"azure.storage.immutability", "azure.storage.lifecycle", "azure.storage.hardening"}
@@ -60,6 +62,9 @@ def google():
                 "organizationId": "123456789012",
                 "archiveProject": "acme-audit",
                 "bucketName": "acme-audit-archive",
+                # The alerts count the audit logs in the archive project's log bucket.
+                "logBucketRetentionDays": 400,
+                "alerts": {"email": ["security@acme.example"], "phiBuckets": ["acme-phi-records"]},
             },
         },
     )
@@ -72,7 +77,13 @@ def google():
 
 
 def scan_google(proxy: FaultProxy, settings) -> Report:
-    options = GcpScanOptions(settings.retention, (PROJECT,), timeout=5.0, endpoint=proxy.endpoint)
+    options = GcpScanOptions(
+        settings.retention,
+        (PROJECT,),
+        timeout=5.0,
+        endpoint=proxy.endpoint,
+        alert_parameters=alert_parameters(settings.gcp),
+    )
     return scan_gcp(options, lambda o: default_clients(o, AnonymousCredentials()))
 
 
@@ -90,7 +101,7 @@ def on_project_sinks(c) -> bool:
 
 def test_gcp_clean_through_the_proxy(google):
     report = scan_google(*google)
-    assert len(report.findings) == 6 and {f.status for f in report.findings} == {Status.PASS}
+    assert len(report.findings) == GCP_FINDINGS and {f.status for f in report.findings} == {Status.PASS}
 
 
 @pytest.mark.parametrize(
@@ -110,7 +121,9 @@ def test_gcp_one_transient_fault_ends_in_the_clean_verdicts(google, kind, where)
     proxy, settings = google
     proxy.faults.append(Fault(where, kind, times=1))
     report = scan_google(proxy, settings)
-    assert {f.status for f in report.findings} == {Status.PASS} and len(report.findings) == 6, report.as_json()
+    assert {f.status for f in report.findings} == {Status.PASS} and len(report.findings) == GCP_FINDINGS, (
+        report.as_json()
+    )
     assert len([c for c in proxy.seen if where(c)]) >= 2
 
 

@@ -12,6 +12,7 @@ from tests.conftest import rendered
 from tests.plan_helpers import weaken
 
 BASE = {"archiveProject": "acme-audit", "bucketName": "acme-audit-archive"}
+ALERTS = {"email": ["security@acme.example"], "phiBuckets": ["acme-phi-records"]}
 
 
 def gcp_settings(jurisdictions=("US",), minors=False, **gcp):
@@ -213,12 +214,19 @@ def test_retention_beyond_the_gcs_cap_is_refused():
 
 @pytest.fixture(scope="module")
 def gcp_plan():
-    s = gcp_settings(jurisdictions=["CA"], scope="organization", organizationId="123456789012")
+    s = gcp_settings(
+        jurisdictions=["CA"],
+        scope="organization",
+        organizationId="123456789012",
+        logBucketRetentionDays=400,
+        alerts=ALERTS,
+    )
     return [PlanResource(r.type, r.name, r.state) for r in rendered(s).values() if r.custom], s.retention
 
 
 def _failing(resources, required, **kw):
-    return {v.control_id: v.gaps for v in judge_gcp_plan(resources, required, **kw) if not v.passed}
+    verdicts = judge_gcp_plan(resources, required, phi_buckets=ALERTS["phiBuckets"], **kw)
+    return {v.control_id: v.gaps for v in verdicts if not v.passed}
 
 
 @pytest.mark.parametrize(
@@ -340,7 +348,7 @@ def test_a_sink_to_a_bucket_outside_the_plan_is_judged_on_the_sink(sink_filter, 
 
 
 def test_a_broad_binding_for_the_sink_writer_fails_sink_export():
-    s = gcp_settings(scope="project", projectId="acme-prod")
+    s = gcp_settings(scope="project", projectId="acme-prod", alerts=ALERTS)
     resources = [PlanResource(r.type, r.name, r.state) for r in rendered(s).values() if r.custom]
     writer = next(r for r in resources if r.name == "gcp-audit-logs-sink-writer").props["member"]
     binding = PlanResource(
@@ -348,7 +356,8 @@ def test_a_broad_binding_for_the_sink_writer_fails_sink_export():
         "admins",
         {"bucket": "acme-audit-archive", "role": "roles/storage.admin", "members": [writer]},
     )
-    gaps = {v.control_id: v.gaps for v in judge_gcp_plan([*resources, binding], s.retention) if not v.passed}
+    verdicts = judge_gcp_plan([*resources, binding], s.retention, phi_buckets=ALERTS["phiBuckets"])
+    gaps = {v.control_id: v.gaps for v in verdicts if not v.passed}
     assert list(gaps) == ["gcp.sink.export"] and "roles/storage.admin" in gaps["gcp.sink.export"][0]
 
 

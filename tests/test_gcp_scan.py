@@ -7,9 +7,10 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 
 from auditkit.auditors.findings import Status
-from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
+from auditkit.auditors.gcp.scan import GcpScanOptions, alert_parameters, default_clients, scan_gcp
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
+from auditkit.policies.alerts.catalog import control_ids
 from auditkit.policies.gcp.facts import AuditConfigFacts
 from auditkit.policies.gcp.judges import data_access
 from auditkit.settings.stack_settings import parse_settings
@@ -28,7 +29,14 @@ def clients_for(fake):
     return lambda options: default_clients(replace(options, endpoint=fake.http_endpoint), AnonymousCredentials())
 
 
+ALERTS = {"email": ["security@acme.example"], "phiBuckets": ["acme-phi-records"]}
+
+
 def deploy(fake, scope="organization", **gcp):
+    """The stack deployed with its alerts: where an organization or folder sink routes, a log bucket counts them."""
+    if scope != "project":
+        gcp.setdefault("logBucketRetentionDays", 400)
+    gcp.setdefault("alerts", ALERTS)
     ids = {
         "organization": {"organizationId": "123456789012"},
         "folder": {"folderId": "456"},
@@ -48,9 +56,14 @@ def deploy(fake, scope="organization", **gcp):
 
 
 def scan(fake, s, targets=(PROJECT,)):
-    return scan_gcp(
-        GcpScanOptions(s.retention, tuple(targets), dict(s.gcp.exemptions), s.gcp.kms_key_name), clients_for(fake)
+    options = GcpScanOptions(
+        s.retention,
+        tuple(targets),
+        dict(s.gcp.exemptions),
+        s.gcp.kms_key_name,
+        alert_parameters=alert_parameters(s.gcp),
     )
+    return scan_gcp(options, clients_for(fake))
 
 
 def by(report, control):
@@ -67,6 +80,7 @@ def test_deployed_components_pass_for_a_project_below_the_scope(gcp, scope):
         "gcp.bucket.lifecycle",
         "gcp.bucket.hardening",
         "gcp.archive.seal_protection",
+        *control_ids("gcp"),
     }
     assert [f for f in report.findings if f.status is not Status.PASS] == []
 

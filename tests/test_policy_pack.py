@@ -18,8 +18,13 @@ from auditkit.policies.crossguard.offline import Resource, check, plan_resources
 from auditkit.policies.crossguard.pack import all_policies
 from auditkit.settings.stack_settings import read_stack_file
 
-# phiBuckets: the demo stack's (stacks/Pulumi.demo.yaml), which its PHI read-volume filter counts.
-CA = {"jurisdictions": ["CA"], "minors": False, "phiBuckets": ["acme-phi-*", "acme-patient-uploads"]}
+# phiBuckets, gcpPhiBuckets: the demo stack's (stacks/Pulumi.demo.yaml), which its PHI read-volume filter counts.
+CA = {
+    "jurisdictions": ["CA"],
+    "minors": False,
+    "phiBuckets": ["acme-phi-*", "acme-patient-uploads"],
+    "gcpPhiBuckets": ["acme-telehealth-phi"],
+}
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -289,6 +294,28 @@ GCP_BREAKS = {
 }
 
 
+def _gcp_neutered(p):
+    """An extra clause no corpus event satisfies: the metric's filter still parses and still reads like the alert."""
+    p["filter"] = "(" + p["filter"] + ') AND resource.labels.location="antarctica-south1"'
+
+
+# Each GCP alert's metric filter neutered: the alert's own (advisory) policy fires, no other.
+GCP_ALERT_BREAKS = {
+    a.control_id("gcp"): (f"gcp-high-risk-alerts-{a.id.replace('_', '-')}-metric", _gcp_neutered)
+    for a in alerts_on("gcp")
+}
+
+
+@pytest.mark.parametrize("control_id", sorted(GCP_ALERT_BREAKS))
+def test_each_gcp_alert_policy_fires_on_its_neutered_metric_and_only_it(compliant, control_id):
+    name, change = GCP_ALERT_BREAKS[control_id]
+    violations = check(mutate(compliant, name, change), {**CA, "clouds": ["aws", "gcp"]})
+    assert {v.control for v in violations} == {control_id}
+    assert {v.enforcement for v in violations} == {"advisory"}
+    # What is closest then may be another alert's metric (bucket IAM changes match some archive IAM events).
+    assert all(v.message.startswith(f"[{control_id}] no log-based metric on ") for v in violations)
+
+
 @pytest.mark.parametrize("control_id", sorted(GCP_BREAKS))
 def test_each_gcp_policy_fires_on_its_fixture_and_only_it(compliant, control_id):
     name, change = GCP_BREAKS[control_id]
@@ -322,11 +349,10 @@ def test_gcp_raw_resources_without_components_are_judged():
         ),
     ]
     violations = check(resources, {**CA, "clouds": ["gcp"]})
-    assert sorted({v.control for v in violations}) == [
-        "gcp.audit.data_access",
-        "gcp.bucket.lifecycle",
-        "gcp.bucket.retention_lock",
-    ]
+    # A stack that declares GCP and deploys no log-based metric alerts on nothing (advisory, per alert).
+    assert sorted({v.control for v in violations}) == sorted(
+        ["gcp.audit.data_access", "gcp.bucket.lifecycle", "gcp.bucket.retention_lock", *control_ids("gcp")]
+    )
 
 
 def test_weakened_fixture_with_its_stack_config_fails_exactly_the_four_weakenings(capsys):

@@ -16,7 +16,7 @@ from auditkit.policies.crossguard.metadata import policy_name
 from auditkit.policies.crossguard.offline import plan_resources
 from auditkit.settings.stack_settings import read_stack_file
 from tests.engine_harness import Analyzer, EngineResource, Secret, resource_policies, stack_config
-from tests.test_policy_pack import AZURE_BREAKS, BREAKS, GCP_BREAKS, mutate
+from tests.test_policy_pack import AZURE_BREAKS, BREAKS, GCP_ALERT_BREAKS, GCP_BREAKS, mutate
 
 COVERAGE = (
     "aws.trail.multi_region",
@@ -26,7 +26,7 @@ COVERAGE = (
 )
 DEMO = Path("stacks/Pulumi.demo.yaml")
 DEMO_CONFIG = yaml.safe_load(DEMO.read_text())["config"]
-ALL_BREAKS = {**BREAKS, **GCP_BREAKS, **AZURE_BREAKS}
+ALL_BREAKS = {**BREAKS, **GCP_BREAKS, **GCP_ALERT_BREAKS, **AZURE_BREAKS}
 
 
 @pytest.fixture(scope="module")

@@ -108,6 +108,8 @@ def test_a_destination_from_outside_the_plan_leaves_only_its_readers_waiting(mon
         "auditkit-gcp-bucket-lifecycle": {"advisory"},
         "auditkit-gcp-bucket-hardening": {"advisory"},
         "auditkit-gcp-archive-seal-protection": {"advisory"},
+        # The archive named by the destination is the one whose IAM changes the alert must watch.
+        "auditkit-gcp-alerts-archive-iam-changes": {"advisory"},
     }
     assert "DATA_WRITE" in found["auditkit-gcp-audit-data-access"][0].message
     for policy, (diagnostic,) in found.items():

@@ -18,7 +18,7 @@ TABLES = {"aws": aws_rules, "gcp": gcp_rules, "azure": azure_rules}
 # A rule of another kind would be judged by neither: add the kind to both first.
 KINDS = {
     "aws": {"trail", "any trail", "account", "bucket", "archive", "log chain", "alert"},
-    "gcp": {"scope", "any route", "bucket", "seal chain"},
+    "gcp": {"scope", "any route", "bucket", "seal chain", "alert"},
     "azure": {"subscription", "resource", "storage account", "workspace", "seal chain"},
 }
 ALLOWED = {
@@ -76,7 +76,7 @@ def test_the_shipped_aws_policy_grants_every_read():
 @pytest.mark.parametrize(
     ("cloud", "collectors", "recorded"),
     [
-        ("gcp", ["auditors/gcp/collect.py"], lambda read: f'snap.fail(f"{read}:'),
+        ("gcp", ["auditors/gcp/collect.py", "auditors/gcp/alerts.py"], lambda read: f'snap.fail(f"{read}:'),
         ("azure", ["auditors/azure/collect.py", "auditors/azure/archives.py"], lambda read: f'"{read}"'),
     ],
 )

@@ -19,7 +19,7 @@ from google.auth.credentials import AnonymousCredentials
 from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.evidence.timeline import DECODER, GONE, PASSED, Evidence, Period, judge
 from auditkit.auditors.findings import Finding, Report, Status, subject_key
-from auditkit.auditors.gcp.scan import GcpScanOptions, default_clients, scan_gcp
+from auditkit.auditors.gcp.scan import GcpScanOptions, alert_parameters, default_clients, scan_gcp
 from auditkit.auditors.history.chain import Link
 from auditkit.components.mock_engine import render
 from auditkit.components.stack import build_stack
@@ -188,12 +188,20 @@ def test_every_gcp_control_keeps_its_subject_from_fail_to_pass():
                     "archiveProject": "acme-audit",
                     "bucketName": "acme-audit-archive",
                     "sealing": True,  # a sealer on the archive: its seal protection fails with the unlocked policy
+                    "logBucketRetentionDays": 400,
+                    "alerts": {"email": ["security@acme.example"], "phiBuckets": ["acme-phi-records"]},
                 },
             },
         )
         organization(fake, audit_configs=False)
         load_rendered(fake, render(lambda: build_stack(settings), "g"))
-        options = GcpScanOptions(settings.retention, (PROJECT,), timeout=5.0, endpoint=fake.http_endpoint)
+        options = GcpScanOptions(
+            settings.retention,
+            (PROJECT,),
+            timeout=5.0,
+            endpoint=fake.http_endpoint,
+            alert_parameters=alert_parameters(settings.gcp),
+        )
 
         def scanned() -> Report:
             return scan_gcp(options, lambda o: default_clients(o, AnonymousCredentials()))
@@ -207,9 +215,12 @@ def test_every_gcp_control_keeps_its_subject_from_fail_to_pass():
         weak["lifecycle"]["rule"] = weak["lifecycle"]["rule"][3:]
         weak["iamConfiguration"]["publicAccessPrevention"] = "inherited"
         fake.buckets["acme-audit-archive"] = (weak, bindings)
+        policies = fake.alert_policies["projects/acme-audit"]
+        fake.alert_policies["projects/acme-audit"] = [{**p, "enabled": False} for p in policies]
         failing = scanned()
 
         fake.nodes[ORG], fake.sinks[ORG][0], fake.buckets["acme-audit-archive"] = passing_org, sink, (bucket, bindings)
+        fake.alert_policies["projects/acme-audit"] = policies
         passing = scanned()
     finally:
         fake.close()

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from functools import partial
 
 from auditkit.auditors.findings import Finding, Status
+from auditkit.auditors.gcp.alerts import assess_alerts
 from auditkit.auditors.gcp.calls import classify
 from auditkit.auditors.gcp.collect import GcpSnapshot, scope_key
 from auditkit.policies.gcp import rules
@@ -125,7 +126,9 @@ def assess(
     exemptions: Mapping[str, str] | None = None,
     kms_key: str | None = None,
     now: datetime | None = None,
+    alert_parameters: Mapping[str, str | tuple[str, ...]] | None = None,
 ) -> list[Finding]:
+    """alert_parameters: the stack's archive project and bucket and PHI buckets (auditors/gcp/alerts.py)."""
     now = now or datetime.now(timezone.utc)
     findings: list[Finding] = []
     judged_buckets: set[str] = set()
@@ -143,6 +146,8 @@ def assess(
                 if bucket not in judged_buckets:
                     judged_buckets.add(bucket)
                     _bucket(findings, snap, bucket, required, kms_key)
+        if snap.alerts is not None:
+            findings += assess_alerts(snap, snap.alerts, target, alert_parameters or {})
     return findings
 
 

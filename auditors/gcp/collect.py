@@ -3,8 +3,8 @@ projects they route to), the Cloud Storage buckets routes end in, with their buc
 
 Clients: google-cloud-resource-manager v3, Cloud Logging REST v2 (logging_rest), google-cloud-storage.
 Every call has a deadline and shares one retry budget (calls.py); every failure is kept as data, keyed by
-what it concerns ("node:", "iam:", "sinks:", "gs://", "archive-iam:"), so it only touches the findings
-that depended on it.
+what it concerns ("node:", "iam:", "sinks:", "gs://", "archive-iam:"; the alerts' in auditors/gcp/alerts.py),
+so it only touches the findings that depended on it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from google.iam.v1 import policy_pb2
 
 from auditkit.auditors.failures import Failure, IncompleteAnswer, Limits, fetch
+from auditkit.auditors.gcp.alerts import collect_alerts
 from auditkit.auditors.gcp.calls import RetryBudget, classify, with_retries
 from auditkit.policies.gcp.facts import AuditConfigFacts, BindingFacts, GcsBucketFacts, LifecycleRuleFacts, SinkFacts
 from auditkit.policies.gcp.routes import GCS_ROUTE, MAX_HOPS, PROJECT_ROUTE
@@ -42,6 +43,7 @@ class GcpClients:
     timeout: float = 20.0
     budget: RetryBudget = field(default_factory=lambda: RetryBudget(10))
     limits: Limits | None = None
+    monitoring: Any = None  # MonitoringRest (auditors/gcp/alerts.py reads it)
 
     def read(self, call: Callable[[], T], operation: str, resource: str) -> tuple[T | None, Failure | None]:
         """One call (its retries included) within the scan's limits; failures become data."""
@@ -56,6 +58,7 @@ class GcpSnapshot:
     sinks: dict[str, list[SinkFacts]] = field(default_factory=dict)
     buckets: dict[str, GcsBucketFacts] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    alerts: Any = None  # auditors/gcp/alerts.AlertRecord: log-based metrics, alert policies, channels
 
     def fail(self, key: str, failure: Failure) -> None:
         self.failures.setdefault(key, []).append(failure)
@@ -250,4 +253,5 @@ def collect(clients: GcpClients, targets: list[str], pool: Executor) -> GcpSnaps
             break
         _read_sinks(clients, snap, todo, pool)
     _read_archives(clients, snap, pool)
+    snap.alerts = collect_alerts(clients, snap, pool)
     return snap

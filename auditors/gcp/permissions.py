@@ -15,6 +15,9 @@ _PERMISSIONS = (
     (r"^GET /v3/projects/[^/]+$", "resourcemanager.projects.get"),
     (r"^GET /v3/folders/[^/]+$", "resourcemanager.folders.get"),
     (r"^GET /v2/(projects|folders|organizations)/[^/]+/sinks$", "logging.sinks.list"),
+    (r"^GET /v2/projects/[^/]+/metrics$", "logging.logMetrics.list"),
+    (r"^GET /v3/projects/[^/]+/alertPolicies$", "monitoring.alertPolicies.list"),
+    (r"^GET /v3/projects/[^/]+/notificationChannels$", "monitoring.notificationChannels.list"),
     (r"^GET /storage/v1/b/[^/]+/iam$", "storage.buckets.getIamPolicy"),
     (r"^GET /storage/v1/b/[^/]+$", "storage.buckets.get"),
 )

@@ -19,7 +19,7 @@ from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline, checked_timeou
 from auditkit.auditors.findings import Report
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement
-from auditkit.settings.stack_settings import StackSettings
+from auditkit.settings.stack_settings import GcpSettings, StackSettings
 
 if TYPE_CHECKING:
     from auditkit.auditors.gcp.calls import RetryBudget
@@ -36,9 +36,13 @@ class GcpScanOptions:
     exemptions: Mapping[str, str] = field(default_factory=dict)
     kms_key: str | None = None
     timeout: float = DEFAULT_TIMEOUT  # seconds per call attempt (and for the credential refresh)
-    # One endpoint for Resource Manager, Logging and Storage (tests, Private Service Connect); None: Google's.
+    # One endpoint for Resource Manager, Logging, Monitoring and Storage (tests, Private Service Connect);
+    # None: Google's.
     endpoint: str | None = None
     deadline: Deadline | None = None  # the run's (--deadline); None: each call's own limit only
+    # The stack's archive project and bucket and PHI buckets, which the alerts watch (scan --stack); empty:
+    # the archive the targets' sinks reach, and no PHI bucket named.
+    alert_parameters: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         checked_timeout(self.timeout)
@@ -78,7 +82,25 @@ def options_from(
                 "--organization/--folder/--project", None, "at least one organization, folder or project to scan"
             )
     exemptions, kms_key = (dict(gcp.exemptions), gcp.kms_key_name) if gcp is not None else ({}, None)
-    return GcpScanOptions(required, tuple(targets), exemptions, kms_key, args.timeout, deadline=run_deadline(args))
+    return GcpScanOptions(
+        required,
+        tuple(targets),
+        exemptions,
+        kms_key,
+        args.timeout,
+        deadline=run_deadline(args),
+        alert_parameters=alert_parameters(gcp),
+    )
+
+
+def alert_parameters(gcp: GcpSettings | None) -> dict[str, str | tuple[str, ...]]:
+    """What the stack's alerts watch: its archive's project and bucket, and its PHI buckets when named."""
+    if gcp is None:
+        return {}
+    out: dict[str, str | tuple[str, ...]] = {"archive_project": gcp.archive_project, "archive_bucket": gcp.bucket_name}
+    if gcp.alerts is not None and gcp.alerts.phi_buckets:
+        out["phi_buckets"] = tuple(gcp.alerts.phi_buckets)
+    return out
 
 
 def scope(options: GcpScanOptions) -> dict[str, list[str]]:
@@ -105,7 +127,7 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
     from auditkit.auditors.failures import Limits
     from auditkit.auditors.gcp.calls import ATTEMPTS, BACKOFF_SECONDS, RetryBudget, whole_answers
     from auditkit.auditors.gcp.collect import GcpClients
-    from auditkit.auditors.gcp.logging_rest import LoggingRest
+    from auditkit.auditors.gcp.logging_rest import LoggingRest, MonitoringRest
 
     budget = RetryBudget(RETRIES_PER_SCAN)
     project = None
@@ -132,6 +154,7 @@ def default_clients(options: GcpScanOptions, credentials: Any = None) -> GcpClie
         budget,
         # One call: every attempt and the backoffs between them (calls.with_retries).
         Limits(options.timeout * ATTEMPTS + BACKOFF_SECONDS * 2**ATTEMPTS, options.deadline),
+        MonitoringRest(session, endpoint or "https://monitoring.googleapis.com", options.timeout),
     )
 
 
@@ -152,7 +175,9 @@ def scan_gcp(options: GcpScanOptions, clients: Callable[[GcpScanOptions], GcpCli
     pool = ThreadPoolExecutor(16)
     try:
         snap = collect(clients(options), list(options.targets), pool)
-        findings = assess(snap, options.required, options.exemptions, options.kms_key)
+        findings = assess(
+            snap, options.required, options.exemptions, options.kms_key, alert_parameters=options.alert_parameters
+        )
     except KeyboardInterrupt:
         # Ctrl-C: do not wait for calls in flight; nothing is judged until every target is read.
         pool.shutdown(wait=False, cancel_futures=True)

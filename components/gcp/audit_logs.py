@@ -15,6 +15,8 @@ from auditkit.settings.gcp_limits import SCOPES, check_log_bucket_days, check_nu
 AUDIT_LOG_FILTER = 'logName:"cloudaudit.googleapis.com"'
 LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 MEMBER_PREFIXES = ("user:", "serviceAccount:", "group:", "domain:")
+# The log bucket of the hot copy (gcp.logBucketRetentionDays) in the archive project; the alerts count it.
+HOT_BUCKET_ID = "auditkit-audit-logs"
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class DataAccessAuditLogs(pulumi.ComponentResource):
             f"{name}-log-bucket",
             project=args.log_bucket_project,
             location="global",
-            bucket_id="auditkit-audit-logs",
+            bucket_id=HOT_BUCKET_ID,
             retention_days=args.log_bucket_retention_days,
             locked=args.log_bucket_locked,
             opts=ResourceOptions(parent=self),

@@ -9,6 +9,7 @@ misses it by name. Near misses keep their shape and take the first real value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,9 +20,12 @@ Parameters = Mapping[str, str | Sequence[str]]
 
 def _replace(node: Any, swaps: Mapping[str, str]) -> Any:
     if isinstance(node, str):
-        for old, new in swaps.items():
-            node = node.replace(old, new)
-        return node
+        if not swaps:
+            return node
+        # One pass, longest example first: an example name may hold another ("auditkit-archive" is in
+        # "auditkit-archive-logs"), and a real name may hold an example one.
+        pattern = "|".join(re.escape(old) for old in sorted(swaps, key=len, reverse=True))
+        return re.sub(pattern, lambda m: swaps[m.group(0)], node)
     if isinstance(node, Mapping):
         return {k: _replace(v, swaps) for k, v in node.items()}
     if isinstance(node, list):

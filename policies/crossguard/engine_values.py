@@ -23,6 +23,7 @@ from auditkit.policies.azure.plan_facts import CONTAINER as AZURE_CONTAINER
 from auditkit.policies.azure.plan_facts import WORKSPACE as AZURE_WORKSPACE
 from auditkit.policies.computed import Computed, NotYetKnown
 from auditkit.policies.errors import ConfigError
+from auditkit.policies.gcp.plan_alerts import CHANNEL as GCP_CHANNEL
 from auditkit.policies.verdicts import PlanResource
 
 Resolve = Callable[[tuple[str, ...]], Any]
@@ -66,6 +67,8 @@ TARGETS = {
     "containerName": (AZURE_CONTAINER,),
     "workspaceName": (AZURE_WORKSPACE,),
     "destination": (GCS_BUCKET,),
+    # An alert policy's channels: the channel's name is assigned by Monitoring at create, so it stands as its URN.
+    "notificationChannels": (GCP_CHANNEL,),
 }
 # A reference that is not the bare name: a sink's destination naming a Cloud Storage bucket is
 # always `storage.googleapis.com/<bucket>` (LogSink.destination, googleapis logging/v2/logging_config.proto).

@@ -16,7 +16,14 @@ from auditkit.policies.verdicts import PlanResource, Verdict
 
 
 def _judge(plan: Sequence[PlanResource], config: PackConfig) -> list[Verdict]:
-    return judge_gcp_plan(plan, config.required, config.gcp_exemptions, config.gcp_kms_key, "gcp" in config.clouds)
+    return judge_gcp_plan(
+        plan,
+        config.required,
+        config.gcp_exemptions,
+        config.gcp_kms_key,
+        "gcp" in config.clouds,
+        config.gcp_phi_buckets,
+    )
 
 
 def gcp_policies() -> list[StackValidationPolicy]:

@@ -45,6 +45,11 @@ SCHEMA = PolicyConfigSchema(
             "additionalProperties": {"type": "string"},
         },
         "gcpKmsKey": {"type": "string", "description": "the CMEK key the GCS archive must use"},
+        "gcpPhiBuckets": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the buckets whose object reads the GCP PHI read-volume alert counts (auditkit:gcp.alerts.phiBuckets)",
+        },
         "azureResources": {
             "type": "array",
             "items": {"type": "string"},
@@ -67,6 +72,7 @@ class PackConfig:
     azure_resources: tuple[str, ...]
     azure_shared_key_access: bool
     phi_buckets: tuple[str, ...] | None = None
+    gcp_phi_buckets: tuple[str, ...] | None = None
 
 
 def whole_number(field: str, value: Any) -> int | None:
@@ -111,6 +117,8 @@ def settings_config(settings: Any) -> dict[str, Any]:
         out["gcpExemptedMembers"] = dict(settings.gcp.exemptions)
         if settings.gcp.kms_key_name:
             out["gcpKmsKey"] = settings.gcp.kms_key_name
+        if settings.gcp.alerts is not None and settings.gcp.alerts.phi_buckets:
+            out["gcpPhiBuckets"] = list(settings.gcp.alerts.phi_buckets)
     if settings.azure is not None:
         out["azureResources"] = list(settings.azure.diagnostic_resources)
         out["azureSharedKeyAccess"] = settings.azure.shared_key_access
@@ -158,9 +166,10 @@ def parse_pack_config(raw: Mapping[str, Any] | None, stack: Any = None) -> PackC
     scope = raw.get("s3Scope", "all")
     if scope != "all" and not (isinstance(scope, list) and all(isinstance(b, str) for b in scope)):
         raise ConfigError("s3Scope", scope, "'all' or a list of bucket names")
-    phi = raw.get("phiBuckets")
-    if phi is not None and not (isinstance(phi, list) and phi and all(isinstance(b, str) for b in phi)):
-        raise ConfigError("phiBuckets", phi, "a non-empty list of bucket names")
+    phi, gcp_phi = raw.get("phiBuckets"), raw.get("gcpPhiBuckets")
+    for key, value in (("phiBuckets", phi), ("gcpPhiBuckets", gcp_phi)):
+        if value is not None and not (isinstance(value, list) and value and all(isinstance(b, str) for b in value)):
+            raise ConfigError(key, value, "a non-empty list of bucket names")
     clouds = raw.get("clouds", ["aws"])
     if isinstance(clouds, str) or not isinstance(clouds, list):
         raise ConfigError("clouds", clouds, "a list such as [aws, gcp]")
@@ -174,6 +183,7 @@ def parse_pack_config(raw: Mapping[str, Any] | None, stack: Any = None) -> PackC
         azure_resources=tuple(raw.get("azureResources") or ()),
         azure_shared_key_access=boolean("azureSharedKeyAccess", raw.get("azureSharedKeyAccess", False)),
         phi_buckets=tuple(phi) if phi else None,
+        gcp_phi_buckets=tuple(gcp_phi) if gcp_phi else None,
     )
 
 

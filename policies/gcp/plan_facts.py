@@ -17,6 +17,7 @@ from auditkit.policies.gcp.facts import (
     LogArchive,
     SinkFacts,
 )
+from auditkit.policies.gcp.plan_alerts import ALERT_TYPES, alert_verdicts
 from auditkit.policies.gcp.routes import GCS_ROUTE, Route
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.rule import Rule, of_kind
@@ -161,9 +162,11 @@ def judge_gcp_plan(
     allowed_exemptions: Mapping[str, str] | None = None,
     kms_key: str | None = None,
     require_audit: bool = True,
+    phi_buckets: Sequence[str] | None = None,
 ) -> list[Verdict]:
     """Every GCP rule over a whole plan. require_audit: False for stacks that do not declare GCP audit
-    logging themselves. A value computed at apply leaves undetermined only the controls that read it."""
+    logging themselves. A value computed at apply leaves undetermined only the controls that read it.
+    phi_buckets: the buckets the PHI read-volume alert watches (None: not named, a gap of that alert)."""
     configs = [(r.name, lazily(audit_config_facts, r)) for r in resources if r.type in AUDIT_CONFIGS]
     sinks = [(r.name, sink_facts(r)) for r in resources if r.type in SINKS]
     members = [r for r in resources if r.type in (BUCKET_MEMBER, BUCKET_BINDING)]
@@ -191,7 +194,24 @@ def judge_gcp_plan(
     for name in sorted(set(buckets) - set(archives)) if pending else ():
         # A sink whose destination is computed may write to this bucket: its archive controls wait.
         verdicts += [Verdict(r.control, (buckets[name].name,), (), pending) for r in of_kind(rules.RULES, "bucket")]
-    return verdicts
+    if not require_audit and not any(r.type in ALERT_TYPES for r in resources):
+        return verdicts  # alerting, like the audit logs, is another stack's to declare
+    return verdicts + alert_verdicts(resources, sinks, _alert_parameters(archives, buckets, phi_buckets), pending)
+
+
+def _alert_parameters(
+    archives: Sequence[str], buckets: Mapping[str, PlanResource], phi_buckets: Sequence[str] | None
+) -> dict[str, str | tuple[str, ...]]:
+    """The archive the plan's sinks export to (and its project, when the plan holds the bucket), the PHI buckets."""
+    out: dict[str, str | tuple[str, ...]] = {}
+    if archives:
+        out["archive_bucket"] = archives[0]
+        project = buckets[archives[0]].props.get("project") if archives[0] in buckets else None
+        if isinstance(project, str) and project:
+            out["archive_project"] = project
+    if phi_buckets:
+        out["phi_buckets"] = tuple(phi_buckets)
+    return out
 
 
 def _archive_verdicts(

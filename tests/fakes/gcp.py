@@ -1,9 +1,13 @@
-"""A fake GCP over HTTP for the real Google clients: Resource Manager v3, Cloud Logging v2 (sinks) and the
-Cloud Storage JSON API, answering in the shapes Google publishes.
+"""A fake GCP over HTTP for the real Google clients: Resource Manager v3, Cloud Logging v2 (sinks, log-based
+metrics), Cloud Monitoring v3 (alert policies, notification channels) and the Cloud Storage JSON API,
+answering in the shapes Google publishes.
 
 Shapes: googleapis google/cloud/resourcemanager/v3/projects.proto (Project.parent), google/iam/v1/policy.proto
 (Policy.version 3, Binding.condition), google/logging/v2/logging_config.proto (LogSink, ListSinksResponse with
-next_page_token), cloud.google.com/storage/docs/json_api/v1/buckets#resource (int64 fields as strings).
+next_page_token), google/logging/v2/logging_metrics.proto (ListLogMetricsResponse: metrics, next_page_token),
+google/monitoring/v3/alert_service.proto and notification_service.proto (ListAlertPoliciesResponse:
+alert_policies, next_page_token, total_size; ListNotificationChannelsResponse: notification_channels, ...),
+cloud.google.com/storage/docs/json_api/v1/buckets#resource (int64 fields as strings).
 Every organization, folder and project has the `_Required` and `_Default` sinks Google creates
 (cloud.google.com/logging/docs/routing/overview#default-sinks); the fake lists them before any other sink.
 """
@@ -11,6 +15,7 @@ Every organization, folder and project has the `_Required` and `_Default` sinks 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -19,6 +24,7 @@ from tests.fakes.gcp_published import default_sinks
 from tests.fakes.loopback import serve_in_background
 
 PAGE_SIZE = 2  # the fake pages sinks in twos: Google may return fewer than pageSize and a nextPageToken
+_LISTINGS = re.compile(r"^/(?:v2/(projects/[^/]+)/(metrics)|v3/(projects/[^/]+)/(alertPolicies|notificationChannels))$")
 
 
 def _error(code: int, status: str, message: str) -> tuple[int, dict]:
@@ -31,9 +37,13 @@ class FakeGcp:
     nodes: dict[str, dict] = field(default_factory=dict)
     # parent ("projects/p") -> [LogSink JSON] besides the _Required/_Default sinks every node has
     sinks: dict[str, list[dict]] = field(default_factory=dict)
+    # "projects/p" -> [LogMetric JSON] / [AlertPolicy JSON] / [NotificationChannel JSON] (gcp_published)
+    metrics: dict[str, list[dict]] = field(default_factory=dict)
+    alert_policies: dict[str, list[dict]] = field(default_factory=dict)
+    channels: dict[str, list[dict]] = field(default_factory=dict)
     # bucket name -> (bucket JSON resource, IAM bindings JSON)
     buckets: dict[str, tuple[dict, list[dict]]] = field(default_factory=dict)
-    denied: set[str] = field(default_factory=set)  # request-path prefixes answered 403
+    denied: set[str] = field(default_factory=set)  # request-path prefixes (or "METHOD /exact/path") answered 403
     # request-path prefix -> how many more times to answer 503 (a transient failure) before serving it
     unavailable: dict[str, int] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
@@ -55,7 +65,7 @@ class FakeGcp:
                 if busy:
                     fake.unavailable[busy[0]] -= 1
                     status, body = _error(503, "UNAVAILABLE", "injected outage")
-                elif any(path.startswith(d) for d in fake.denied):
+                elif any(path.startswith(d) or f"{method} {path}" == d for d in fake.denied):
                     status, body = _error(403, "PERMISSION_DENIED", "injected denial")
                 else:
                     status, body = fake.answer(method, path, parse_qs(parts.query))
@@ -85,6 +95,10 @@ class FakeGcp:
         return None
 
     def answer(self, method: str, path: str, query: dict[str, list[str]]) -> tuple[int, dict]:
+        listing = _LISTINGS.match(path) if method == "GET" else None
+        if listing:
+            parent, kind = (listing.group(1), listing.group(2)) if listing.group(1) else listing.group(3, 4)
+            return self._listing(parent, kind, query)
         if path.startswith("/v3/"):
             return self._resource_manager(method, path[len("/v3/") :])
         if path.startswith("/v2/") and path.endswith("/sinks") and method == "GET":
@@ -118,6 +132,25 @@ class FakeGcp:
         start = int(query.get("pageToken", ["0"])[0])
         page = every[start : start + PAGE_SIZE]
         body: dict = {"sinks": page} if page else {}
+        if start + PAGE_SIZE < len(every):
+            body["nextPageToken"] = str(start + PAGE_SIZE)
+        return 200, body
+
+    def _listing(self, parent: str, kind: str, query: dict[str, list[str]]) -> tuple[int, dict]:
+        """projects.metrics.list (v2), projects.alertPolicies.list and projects.notificationChannels.list (v3)."""
+        if self.node(parent) is None:
+            return _error(404, "NOT_FOUND", f"{parent} not found")
+        source, key = {
+            "metrics": (self.metrics, "metrics"),
+            "alertPolicies": (self.alert_policies, "alertPolicies"),
+            "notificationChannels": (self.channels, "notificationChannels"),
+        }[kind]
+        every = source.get(parent, [])
+        start = int(query.get("pageToken", ["0"])[0])
+        page = every[start : start + PAGE_SIZE]
+        body: dict = {key: page} if page else {}
+        if kind != "metrics" and every:
+            body["totalSize"] = len(every)  # Monitoring's lists also say how many there are in all
         if start + PAGE_SIZE < len(every):
             body["nextPageToken"] = str(start + PAGE_SIZE)
         return 200, body

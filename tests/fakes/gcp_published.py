@@ -166,3 +166,104 @@ def grant(role: str, member: str, expression: str | None = None, title: str = "t
     if expression:
         body["condition"] = {"title": title, "expression": expression}
     return body
+
+
+# Alerting, as projects.metrics.list (Logging v2) and projects.alertPolicies.list /
+# projects.notificationChannels.list (Monitoring v3) return it, camelCase REST JSON of:
+# - googleapis google/logging/v2/logging_metrics.proto LogMetric (name is the metric id, not a path;
+#   bucketName "projects/P/locations/L/buckets/B" for a bucket-scoped metric; metricDescriptor filled by Logging;
+#   cloud.google.com/logging/docs/reference/v2/rest/v2/projects.metrics#LogMetric);
+# - google/monitoring/v3/alert.proto AlertPolicy (name projects/P/alertPolicies/ID, conditions[].name,
+#   conditionThreshold with aggregations, comparison, thresholdValue, duration, trigger; enabled "should always be
+#   populated on List and Get"; creationRecord/mutationRecord; cloud.google.com/monitoring/api/ref_v3/rest/v3/
+#   projects.alertPolicies#AlertPolicy);
+# - google/monitoring/v3/notification.proto NotificationChannel (type "email", labels.email_address partly masked
+#   on read: "Fields containing sensitive information ... are only partially populated on retrieval";
+#   verificationStatus, enabled; cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.notificationChannels).
+_RECORD = {"mutateTime": "2024-05-02T09:20:31.004512Z", "mutatedBy": "terraform@acme-audit.iam.gserviceaccount.com"}
+
+
+def log_metric(project: str, name: str, filter_: str, *, bucket: str | None = None, disabled: bool = False) -> dict:
+    """A counter log-based metric (DELTA INT64, unit "1") as projects.metrics.list returns it."""
+    body = {
+        "name": name,
+        "description": "",
+        "filter": filter_,
+        "metricDescriptor": {
+            "name": f"{project}/metricDescriptors/logging.googleapis.com/user/{name}",
+            "type": f"logging.googleapis.com/user/{name}",
+            "metricKind": "DELTA",
+            "valueType": "INT64",
+            "unit": "1",
+            "description": "",
+            "monitoredResourceTypes": ["global"],
+        },
+        "createTime": "2024-05-02T09:18:02.441376Z",
+        "updateTime": "2024-05-02T09:18:02.441376Z",
+    }
+    if bucket:
+        body["bucketName"] = bucket
+    if disabled:
+        body["disabled"] = True
+    return body
+
+
+def alert_policy(
+    project: str,
+    policy_id: str,
+    metric: str,
+    channels: Iterable[str],
+    *,
+    enabled: bool | None = True,
+    threshold: float = 0,
+    filter_: str | None = None,
+) -> dict:
+    """An alert policy with one threshold condition on a log-based metric, as alertPolicies.list returns it."""
+    name = f"{project}/alertPolicies/{policy_id}"
+    body: dict = {
+        "name": name,
+        "displayName": f"alert on {metric}",
+        "combiner": "OR",
+        "creationRecord": _RECORD,
+        "mutationRecord": _RECORD,
+        "conditions": [
+            {
+                "name": f"{name}/conditions/{policy_id}1",
+                "displayName": f"{metric} > {threshold:g}",
+                "conditionThreshold": {
+                    "filter": filter_
+                    or f'metric.type="logging.googleapis.com/user/{metric}" AND resource.type="global"',
+                    "aggregations": [
+                        {"alignmentPeriod": "300s", "perSeriesAligner": "ALIGN_SUM", "crossSeriesReducer": "REDUCE_SUM"}
+                    ],
+                    "comparison": "COMPARISON_GT",
+                    "thresholdValue": threshold,
+                    "duration": "0s",
+                    "trigger": {"count": 1},
+                },
+            }
+        ],
+        "notificationChannels": list(channels),
+    }
+    if enabled is not None:
+        body["enabled"] = enabled
+    return body
+
+
+def email_channel(
+    project: str, channel_id: str, *, enabled: bool | None = True, verification: str | None = "VERIFIED"
+) -> dict:
+    """An email notification channel as notificationChannels.list returns it (the address partly masked)."""
+    body: dict = {
+        "type": "email",
+        "displayName": "Security on-call",
+        "labels": {"email_address": "s*******@acme.example"},
+        "name": f"{project}/notificationChannels/{channel_id}",
+        "creationRecord": _RECORD,
+        "mutationRecords": [_RECORD],
+    }
+    if verification is not None:
+        body["verificationStatus"] = verification
+    if enabled is not None:
+        body["enabled"] = enabled
+    return body

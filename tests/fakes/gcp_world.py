@@ -85,6 +85,7 @@ def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
                     "writerIdentity": p["writerIdentity"],
                 }
             )
+    _load_alerting(fake, resources)
     for b in (r for r in resources if r.type == "gcp:storage/bucket:Bucket"):
         p = b.state
         rules = []
@@ -124,6 +125,34 @@ def load_rendered(fake: FakeGcp, rendered: Iterable[RenderedResource]) -> None:
                 ),
             ),
         )
+
+
+def _load_alerting(fake: FakeGcp, resources: list[RenderedResource]) -> None:
+    """Log-based metrics, alert policies and channels as the list calls return them once created (the shapes of
+    gcp_published; an email channel neither supports nor requires verification: VERIFICATION_STATUS_UNSPECIFIED)."""
+    for r in resources:
+        p, project = r.state, f"projects/{r.state.get('project')}"
+        if r.type == "gcp:logging/metric:Metric":
+            metric = pub.log_metric(project, p["name"], p["filter"], bucket=p.get("bucketName"))
+            fake.metrics.setdefault(project, []).append(metric)
+        elif r.type == "gcp:monitoring/notificationChannel:NotificationChannel":
+            channel_id = p["name"].rsplit("/", 1)[-1]
+            body = pub.email_channel(project, channel_id, verification="VERIFICATION_STATUS_UNSPECIFIED")
+            fake.channels.setdefault(project, []).append(body)
+        elif r.type == "gcp:monitoring/alertPolicy:AlertPolicy":
+            (condition,) = p["conditions"]
+            threshold = condition["conditionThreshold"]
+            metric = threshold["filter"].split("/user/", 1)[1].rstrip('"')
+            body = pub.alert_policy(
+                project,
+                p["name"].rsplit("/", 1)[-1],
+                metric,
+                p.get("notificationChannels", []),
+                enabled=p["enabled"],
+                threshold=threshold["thresholdValue"],
+                filter_=threshold["filter"],
+            )
+            fake.alert_policies.setdefault(project, []).append(body)
 
 
 def scan(fake: FakeGcp, targets: Iterable[str] = (PROJECT,), timeout: float = 5.0) -> Report:

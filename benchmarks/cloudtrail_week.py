@@ -20,7 +20,7 @@ import random
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ def _templates(region: str, office_hours: bool, seed: int) -> list[dict[str, Any
     """The slot's records: an application reading and writing PHI in business hours, always operations."""
     rnd = random.Random(seed)
     out: list[dict[str, Any]] = []
-    for i in range(300):
+    for _ in range(300):
         app = role(rnd.choice(APP_ROLES), f"i-{rnd.getrandbits(64):016x}")
         ops = role(rnd.choice(OPS_ROLES), f"{rnd.getrandbits(48):012x}")
         kind = rnd.random()
@@ -115,7 +115,7 @@ def _templates(region: str, office_hours: bool, seed: int) -> list[dict[str, Any
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _formats(region: str, office_hours: bool, seed: int) -> list[str]:
     """Each template as a %-format: eventTime, requestID, eventID are filled per event."""
     out = []

@@ -15,6 +15,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -110,9 +111,14 @@ class Embedded:
         self.con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
         if spill:
             self.con.execute(f"SET temp_directory = '{spill}'")
+        # Compressed in memory (at each checkpoint): a week of a busy account is ~10x smaller than raw columns,
+        # so it stays in memory instead of spilling to disk.
+        self.con.execute("ATTACH ':memory:' AS review (COMPRESS)")
+        self.con.execute("USE review")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(_TABLE)
         self.threads = threads
+        self._writing = threading.Lock()  # one insert + checkpoint at a time; reading and hashing go on
 
     def ingest(self, files: Sequence[InputFile], content_hash: bool = False) -> list[FileRead]:
         reads = {f.name: FileRead(f.name) for f in files}
@@ -136,23 +142,17 @@ class Embedded:
         return [reads[f.name] for f in files]
 
     def _ingest(self, paths: list[str], staged: dict[str, bytes], reads: dict[str, FileRead]) -> None:
-        """One query over the batch; if DuckDB refuses it, each file alone, so the error names the file."""
-        names = list(staged)
         cursor = self.con.cursor()
         try:
-            if names:
-                cursor.execute(_INSERT, {"paths": paths, "names": names})
-        except duckdb.Error:
-            for path, name in zip(paths, names, strict=True):
-                try:
-                    cursor.execute(_INSERT, {"paths": [path], "names": [name]})
-                except duckdb.Error as exc:
-                    reads[name].error = _diagnose(staged[name]) or f"could not be parsed: {exc}"
+            cursor.execute("USE review")  # a cursor starts in the default catalog
+            with self._writing:
+                _insert(cursor, paths, staged, reads)
+                cursor.execute("CHECKPOINT review")  # compresses the rows just inserted
         finally:
             cursor.close()
             for p in paths:
                 Path(p).unlink(missing_ok=True)
-        for name in names:
+        for name in staged:
             reads[name].records = -1  # handed to DuckDB: _judge_documents counts its records
 
     def _judge_documents(self, reads: dict[str, FileRead]) -> None:
@@ -182,6 +182,21 @@ class Embedded:
     def count(self) -> int:
         row = self.con.execute("SELECT count(*) FROM records").fetchone()
         return int(row[0]) if row else 0
+
+
+def _insert(cursor: Any, paths: list[str], staged: dict[str, bytes], reads: dict[str, FileRead]) -> None:
+    """One query over the batch; if DuckDB refuses it, each file alone, so the error names the file."""
+    names = list(staged)
+    if not names:
+        return
+    try:
+        cursor.execute(_INSERT, {"paths": paths, "names": names})
+    except duckdb.Error:
+        for path, name in zip(paths, names, strict=True):
+            try:
+                cursor.execute(_INSERT, {"paths": [path], "names": [name]})
+            except duckdb.Error as exc:
+                reads[name].error = _diagnose(staged[name]) or f"could not be parsed: {exc}"
 
 
 def _memory_dir() -> str | None:

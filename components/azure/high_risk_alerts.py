@@ -135,7 +135,8 @@ class HighRiskAlerts(pulumi.ComponentResource):
             opts=child,
         )
         self.alerts = {a.id: self._alert(name, args, a, tags) for a in args.alerts}
-        self.query = self._query(name, args, args.query, tags) if args.query and args.workspace_id else None
+        query, workspace = args.query, args.workspace_id
+        self.query = self._query(name, args, query, workspace, tags) if query and workspace is not None else None
         self.register_outputs(
             {
                 "action_group_id": self.action_group.id,
@@ -164,9 +165,20 @@ class HighRiskAlerts(pulumi.ComponentResource):
         )
 
     def _query(
-        self, name: str, args: HighRiskAlertsArgs, alert: Alert, tags: dict[str, str]
+        self, name: str, args: HighRiskAlertsArgs, alert: Alert, workspace: Input[str], tags: dict[str, str]
     ) -> monitor.ScheduledQueryRule:
         variant = _variant(alert)
+        criteria: Any = {
+            "all_of": [
+                {
+                    "query": variant.render({}),
+                    "time_aggregation": "Count",
+                    "operator": "GreaterThan",
+                    "threshold": 0,
+                    "failing_periods": {"number_of_evaluation_periods": 1, "min_failing_periods_to_alert": 1},
+                }
+            ]
+        }
         return monitor.ScheduledQueryRule(
             f"{name}-{_slug(alert.id)}",
             rule_name=f"auditkit-{args.stack}-{_slug(alert.id)}",
@@ -176,20 +188,10 @@ class HighRiskAlerts(pulumi.ComponentResource):
             description=_citations(alert),
             severity=2,
             enabled=True,
-            scopes=[args.workspace_id],
+            scopes=[workspace],
             evaluation_frequency=QUERY_EVERY,
             window_size=f"PT{variant.threshold.period_seconds // 60}M",
-            criteria={
-                "all_of": [
-                    {
-                        "query": variant.render({}),
-                        "time_aggregation": "Count",
-                        "operator": "GreaterThan",
-                        "threshold": 0,
-                        "failing_periods": {"number_of_evaluation_periods": 1, "min_failing_periods_to_alert": 1},
-                    }
-                ]
-            },
+            criteria=criteria,
             actions={"action_groups": [self.action_group.id]},
             auto_mitigate=False,
             tags=tags,

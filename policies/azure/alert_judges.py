@@ -203,8 +203,8 @@ def _activity(alert_id: str, wiring: AzureAlertWiring) -> AlertVerdict:
     if not clean:
         gap, closest = _near(verdicts, corpus)
         gaps.append(gap)
-    used = [a.name for a, _ in clean] + closest
-    return AlertVerdict(tuple(gaps), tuple(dict.fromkeys(used)), "")
+    judged = [a.name for a, _ in clean] + closest
+    return AlertVerdict(tuple(gaps), tuple(dict.fromkeys(judged)), "")
 
 
 def _covered_by(used: list[tuple[ActivityLogAlert, list[str]]]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import (
     ClientAuthenticationError,
@@ -25,6 +25,9 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from auditkit.auditors.failures import MAX_PAGES, BrokenPaging, Failure, IncompleteAnswer, Limits, fetch
 from auditkit.policies.azure.facts import AUDIT_LOGS, resource_type
 from auditkit.policies.azure.plan_facts import is_master
+
+if TYPE_CHECKING:
+    from auditkit.auditors.azure.alerts import AlertRecord
 
 # Each ARM request is tried this many times (azure-core's RetryPolicy, retry_total + 1), each attempt waiting
 # at most DEFAULT_TIMEOUT seconds on the network: azure-core's own defaults (10 retries, 300 s reads) would
@@ -143,8 +146,8 @@ class AzureSnapshot:
     sql_failures: dict[str, Failure] = field(default_factory=dict)
     accounts: dict[str, AccountRecord] = field(default_factory=dict)
     workspaces: dict[str, WorkspaceRecord] = field(default_factory=dict)
-    # The subscription's alerting (auditors/azure/alerts.py AlertRecord); None: not collected.
-    alerts: Any = None
+    # The subscription's alerting; None: not collected.
+    alerts: AlertRecord | None = None
 
     def destinations(self, key: str) -> set[str]:
         settings = [*(self.activity or []), *(s for group in self.settings.values() for s in group)]

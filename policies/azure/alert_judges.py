@@ -1,11 +1,12 @@
 """Azure alert judges: an alert holds when what is deployed would notice its events and tell someone.
 
 Pure functions over plain data, shared by the live scan (auditors/azure/alerts.py), the plan and the pack
-(policies/azure/plan_alerts.py). An activity-log alert holds when some ENABLED activity log alert's
-condition and scopes match every must-match event of the alert's corpus (bound to this subscription and
-its archive) and no must-not-match event (policies/alerts/activity_condition.py: judged by what the
-condition matches, never by its text), AND one of its action groups is enabled with at least one receiver
-that is not disabled (an email or SMS receiver whose recipient unsubscribed reads "Disabled").
+(policies/azure/plan_alerts.py). An activity-log alert holds when ENABLED activity log alerts, each with an
+action group that is enabled and has at least one receiver that is not disabled (an email or SMS receiver
+whose recipient unsubscribed reads "Disabled"), together match every must-match event of the alert's
+corpus (bound to this subscription and its archive) and none of them a must-not-match event, judged by
+what their conditions and scopes match (policies/alerts/activity_condition.py), never by their text. One
+alert with `anyOf` and the CIS benchmark's one alert per operation are judged alike.
 
 The failed-access burst is a scheduled log query (KQL), which AuditKit does not evaluate: it is judged by
 its configuration only. It holds when an enabled scheduled query rule is scoped to an audit workspace (one

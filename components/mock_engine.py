@@ -154,6 +154,7 @@ _ARM = {
     "azure-native:resources:ResourceGroup": ("", "resourceGroupName"),
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
     "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces", "workspaceName"),
+    "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups", "actionGroupName"),
 }
 
 

@@ -202,7 +202,13 @@ def plan_stack(settings: StackSettings) -> Plan:
         )
     if settings.azure is not None:
         a = settings.azure
-        verdicts += judge_azure_plan(plan_resources, settings.retention, a.diagnostic_resources, a.shared_key_access)
+        verdicts += judge_azure_plan(
+            plan_resources,
+            settings.retention,
+            a.diagnostic_resources,
+            a.shared_key_access,
+            subscription=a.subscription_id,
+        )
     satisfied: dict[str, set[str]] = {}
     for v in verdicts:
         if v.passed:

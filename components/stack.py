@@ -14,6 +14,8 @@ from auditkit.components.aws.audit_trail import AuditTrail, AuditTrailArgs, trai
 from auditkit.components.aws.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
 from auditkit.components.azure import archive_sealing as azure_sealing
 from auditkit.components.azure import log_archive as azure_archive
+from auditkit.components.azure.high_risk_alerts import HighRiskAlerts as AzureHighRiskAlerts
+from auditkit.components.azure.high_risk_alerts import HighRiskAlertsArgs as AzureHighRiskAlertsArgs
 from auditkit.components.azure.log_export import (
     AuditLogExport,
     AuditLogExportArgs,
@@ -223,6 +225,25 @@ def _gcp_args(
     return archive, logs
 
 
+def _azure_alerts_args(settings: StackSettings, a: AzureSettings) -> AzureHighRiskAlertsArgs | None:
+    """Built (and so checked) before anything registers; the archive and workspace ids are swapped in after."""
+    if a.alerts is None:
+        return None
+    return AzureHighRiskAlertsArgs(
+        stack=settings.name,
+        subscription_id=a.subscription_id,
+        resource_group_name=a.resource_group,
+        archive_account_id=(
+            f"/subscriptions/{a.subscription_id}/resourceGroups/{a.resource_group}"
+            f"/providers/Microsoft.Storage/storageAccounts/{a.storage_account_name}"
+        ),
+        location=a.location,
+        email=a.alerts.email,
+        webhook=a.alerts.webhook,
+        tags={"auditkit-stack": settings.name},
+    )
+
+
 def _azure_args(
     settings: StackSettings, a: AzureSettings
 ) -> tuple[azure_archive.ImmutableLogArchiveArgs, AuditWorkspaceArgs | None]:
@@ -258,6 +279,7 @@ def _azure(
     sealing_args: azure_sealing.ArchiveSealingArgs | None = None,
 ) -> tuple[azure_archive.ImmutableLogArchive, AuditLogExport, AuditWorkspace | None]:
     archive_args, workspace_args = checked
+    alerts_args = _azure_alerts_args(settings, a)
     if a.create_resource_group:
         group = azure_resources.ResourceGroup(
             "azure-audit-group", resource_group_name=a.resource_group, location=a.location
@@ -265,6 +287,8 @@ def _azure(
         archive_args.resource_group_name = group.name
         if workspace_args is not None:
             workspace_args.resource_group_name = group.name  # created first
+        if alerts_args is not None:
+            alerts_args.resource_group_name = group.name
     # else: an existing group (azure.resourceGroup as an id, or createResourceGroup: false) is used by name
     archive = azure_archive.ImmutableLogArchive("azure-audit-archive", archive_args)
     workspace = AuditWorkspace("azure-audit-workspace", workspace_args) if workspace_args else None
@@ -287,6 +311,11 @@ def _azure(
         )
         pulumi.export("azure_sealing_key", sealer.key.key_uri)
         pulumi.export("azure_sealer_principal", sealer.identity.principal_id)
+    if alerts_args is not None:
+        alerts_args.archive_account_id = archive.account.id
+        alerts_args.workspace_id = workspace.workspace.id if workspace else None
+        alerts = AzureHighRiskAlerts("azure-high-risk-alerts", alerts_args)
+        pulumi.export("azure_alerts_action_group_id", alerts.action_group.id)
     return archive, export, workspace
 
 
@@ -306,6 +335,8 @@ def build_stack(settings: StackSettings) -> dict[str, object]:
         if settings.azure is not None and azure_args is not None
         else None
     )
+    if settings.azure is not None:
+        _azure_alerts_args(settings, settings.azure)
     if settings.aws is not None:
         stand_in = _aws(settings, settings.aws, STAND_IN)
         _alerts_args(settings, settings.aws, STAND_IN, stand_in[0].bucket_name)

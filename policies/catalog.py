@@ -300,12 +300,13 @@ _AZURE = (
 
 # High-risk activity alerts: one control per alert and cloud, derived here (and only here) from the alert
 # catalog, which carries each alert's citations. A cloud is listed once its rule table judges its alerts.
-ALERT_CLOUDS = ("aws", "gcp")
+ALERT_CLOUDS = ("aws", "gcp", "azure")
 _ALERT_REMEDIATION = {
     "aws": "Deploy auditkit.components.aws.HighRiskAlerts (stack setting auditkit:aws.alerts), or keep a metric "
     "filter on the trail's CloudWatch log group that matches the alert's events, an alarm on its metric with "
     "actions enabled and an ALARM action, and an SNS topic with a confirmed subscription.",
     "gcp": "Deploy auditkit.components.gcp.HighRiskAlerts (stack setting auditkit:gcp.alerts), or keep a log-based metric that sees the audit logs (in the project, or bucket-scoped on the log bucket an aggregated sink routes them to) matching the alert's events, an enabled alert policy on it and an enabled, verified notification channel.",
+    "azure": "Deploy auditkit.components.azure.HighRiskAlerts (stack setting auditkit:azure.alerts), or keep an enabled activity log alert at subscription scope whose condition matches the alert's events, with an enabled action group that has a receiver (the failed-access burst: an enabled scheduled query rule on the audit workspace).",
 }
 _GUARD_DUTY = " Also enable GuardDuty with S3 Protection (detector feature S3_DATA_EVENTS) in the trail's region."
 

@@ -1,4 +1,5 @@
-"""`auditkit:aws.alerts`: who the high-risk activity alarms reach and what they watch (components/aws/alerts.py).
+"""`auditkit:aws.alerts` and `auditkit:azure.alerts`: who the high-risk activity alerts reach and what they watch
+(components/aws/alerts.py, components/azure/high_risk_alerts.py).
 
 Checked before anything is registered: every field refused names the field, the value and what is allowed.
 """
@@ -16,8 +17,8 @@ from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
 from auditkit.settings.pulumi_values import check_keys, flag
 
 ALERT_KEYS = ("email", "https", "phiBuckets", "guardDuty")
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
-_HTTPS = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
+HTTPS_URL = re.compile(r"^https://[^\s/]+\.[^\s]+$")
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ def alert_settings(raw: Any, buckets: tuple[str, ...] | None) -> AwsAlertSetting
             if not isinstance(b, str) or aws_bucket("aws.alerts.phiBuckets", b.replace("*", "x")) is None:
                 raise ConfigError("aws.alerts.phiBuckets", b, "bucket names (a '*' stands for any characters)")
     return AwsAlertSettings(
-        email=_endpoints("aws.alerts.email", raw.get("email", []), _EMAIL, "email addresses (name@example.com)"),
-        https=_endpoints("aws.alerts.https", raw.get("https", []), _HTTPS, "https:// URLs"),
+        email=_endpoints("aws.alerts.email", raw.get("email", []), EMAIL, "email addresses (name@example.com)"),
+        https=_endpoints("aws.alerts.https", raw.get("https", []), HTTPS_URL, "https:// URLs"),
         phi_buckets=tuple(phi) if phi is not None else buckets,
         guard_duty=flag("aws.alerts.guardDuty", raw.get("guardDuty", True)),
     )
@@ -109,6 +110,30 @@ def gcp_alert_settings(raw: Any, counted: bool) -> GcpAlertSettings | None:
         if len(set(phi)) != len(phi):
             raise ConfigError("gcp.alerts.phiBuckets", phi, "each bucket once")
     return GcpAlertSettings(
-        email=_endpoints("gcp.alerts.email", raw.get("email", []), _EMAIL, "email addresses (name@example.com)"),
+        email=_endpoints("gcp.alerts.email", raw.get("email", []), EMAIL, "email addresses (name@example.com)"),
         phi_buckets=tuple(phi) if phi is not None else None,
+    )
+
+
+AZURE_ALERT_KEYS = ("email", "webhook")
+
+
+@dataclass(frozen=True)
+class AzureAlertSettings:
+    """Who the action group reaches: email receivers and webhook receivers (https only)."""
+
+    email: tuple[str, ...] = ()
+    webhook: tuple[str, ...] = ()
+
+
+def azure_alert_settings(raw: Any) -> AzureAlertSettings | None:
+    """`azure.alerts`: false, or the action group's receivers. Checked before anything is registered."""
+    if raw is False or raw in ("false", "False"):
+        return None
+    if not isinstance(raw, Mapping):
+        raise ConfigError("azure.alerts", raw, "false, or a mapping of " + ", ".join(AZURE_ALERT_KEYS))
+    check_keys("azure.alerts.", raw, AZURE_ALERT_KEYS)
+    return AzureAlertSettings(
+        email=_endpoints("azure.alerts.email", raw.get("email", []), EMAIL, "email addresses (name@example.com)"),
+        webhook=_endpoints("azure.alerts.webhook", raw.get("webhook", []), HTTPS_URL, "https:// URLs"),
     )

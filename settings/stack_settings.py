@@ -14,7 +14,14 @@ from typing import Any
 
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.retention import RetentionRequirement, resolve_retention
-from auditkit.settings.alert_settings import AwsAlertSettings, GcpAlertSettings, alert_settings, gcp_alert_settings
+from auditkit.settings.alert_settings import (
+    AwsAlertSettings,
+    AzureAlertSettings,
+    GcpAlertSettings,
+    alert_settings,
+    azure_alert_settings,
+    gcp_alert_settings,
+)
 from auditkit.settings.aws_limits import check_bucket_name as aws_bucket
 from auditkit.settings.azure_limits import resource_group_choice
 from auditkit.settings.gcp_limits import check_bucket_name as gcs_bucket
@@ -120,6 +127,8 @@ AZURE_DEFAULTS: dict[str, Any] = {
     "workspace": None,
     "protect": True,
     "sealing": None,  # `auditkit seal azure`: false/absent none; true or a mapping (settings/sealing_settings.py)
+    # High-risk activity alerts (components/azure/high_risk_alerts.py): `false` deploys none; email, webhook.
+    "alerts": {},
 }
 WORKSPACE_KEYS = ("name", "retentionDays", "totalRetentionDays", "tables")
 
@@ -147,6 +156,7 @@ class AzureSettings:
     protect: bool
     create_resource_group: bool = True
     sealing: AzureSealingSettings | None = None
+    alerts: AzureAlertSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -336,6 +346,7 @@ def _azure(
         workspace=None if v["workspace"] is None else _workspace(v["workspace"], retention),
         protect=flag("azure.protect", v["protect"]),
         sealing=azure_sealing(v["sealing"], tenant),
+        alerts=azure_alert_settings(v["alerts"]),
     )
 
 

@@ -182,7 +182,10 @@ def test_immutability_beyond_146000_days_is_refused():
 @pytest.fixture(scope="module")
 def azure_plan():
     s = azure_settings(
-        jurisdictions=["TX"], diagnosticResources=[KV, SQL], workspace={"name": "law-test", "retentionDays": 90}
+        jurisdictions=["TX"],
+        diagnosticResources=[KV, SQL],
+        workspace={"name": "law-test", "retentionDays": 90},
+        alerts={"email": ["security@example.org"]},
     )
     return [PlanResource(r.type, r.name, r.state) for r in rendered(s).values() if r.custom], s
 

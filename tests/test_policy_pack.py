@@ -379,6 +379,7 @@ def test_weakened_fixture_with_its_stack_config_fails_exactly_the_four_weakening
             "aws.trail.s3_data_events",
             "azure.diagnostics.resources",
             *control_ids("aws"),  # the fixture predates the alerts
+            *control_ids("azure"),
         ]
     )
     azure = [
@@ -412,6 +413,21 @@ AZURE_BREAKS = {
     "azure.storage.hardening": ("azure-audit-archive-account", lambda p: p.update(allowBlobPublicAccess=True)),
     "azure.workspace.retention": ("azure-audit-workspace-workspace", lambda p: p.update(retentionInDays=7)),
 }
+# Each activity log alert's condition neutered by a clause no corpus event satisfies; the query rule disabled.
+AZURE_BREAKS.update(
+    {
+        a.control_id("azure"): (
+            f"azure-high-risk-alerts-{a.id.replace('_', '-')}",
+            lambda p: p["condition"]["allOf"].append({"field": "resourceGroup", "equals": "legacy"}),
+        )
+        for a in alerts_on("azure")
+        if a.id != "failed_access_burst"
+    }
+)
+AZURE_BREAKS["azure.alerts.failed_access_burst"] = (
+    "azure-high-risk-alerts-failed-access-burst",
+    lambda p: p.update(enabled=False),
+)
 
 
 @pytest.mark.parametrize("control_id", sorted(AZURE_BREAKS))

@@ -30,6 +30,7 @@ from tests.engine_harness import COMPUTED, EngineResource, levels, preview_by_po
 STACK_FILE = Path("stacks/Pulumi.azure-health.yaml")
 ACCOUNT = "azure-audit-archive-account"
 WORKSPACE = "azure-audit-workspace-workspace"
+ACTION_GROUP = "azure-high-risk-alerts-action-group"
 # input -> the plan resource whose output it is, by the type that holds the input
 OUTPUTS = {
     "azure-native:storage:BlobContainer": {"accountName": ACCOUNT},
@@ -56,10 +57,25 @@ def new_stack(edit=None, outside=(), stack_file: Path = STACK_FILE) -> list[Engi
             props[field] = COMPUTED
             if field not in outside:
                 deps[field] = [source]
+        _alert_references(r.type, props, deps)
         if edit:
             edit(r.name, props)
         out.append(EngineResource(r.type, r.name, props, deps))
     return out
+
+
+def _alert_references(kind: str, props: dict, deps: dict) -> None:
+    """The alert rules' references at a first preview: the action group's id (an activity log alert's
+    `actions.actionGroups[].actionGroupId`, a query rule's `actions.actionGroups[]`), the archive account's id
+    (the archive alert's scope) and the workspace's id (the query rule's scope), all computed at apply."""
+    if kind == "azure-native:monitor:ActivityLogAlert":
+        props["actions"]["actionGroups"][0]["actionGroupId"] = COMPUTED
+        deps["actions"] = [ACTION_GROUP]
+        if "storageAccounts" in props["scopes"][0]:
+            props["scopes"], deps["scopes"] = [COMPUTED], [ACCOUNT]
+    if kind == "azure-native:monitor:ScheduledQueryRule":
+        props["actions"]["actionGroups"], deps["actions"] = [COMPUTED], [ACTION_GROUP]
+        props["scopes"], deps["scopes"] = [COMPUTED], [WORKSPACE]
 
 
 def preview(monkeypatch, resources) -> dict[str, list]:
@@ -101,7 +117,7 @@ def test_a_workspace_id_from_outside_the_plan_waits_for_nothing(monkeypatch):
 
 def test_an_archive_named_from_outside_the_plan_leaves_only_its_readers_waiting(monkeypatch):
     """The settings' `storageAccountId` comes from another stack: which account they write to is
-    unknown, so the export and archive controls wait (advisory, naming the field); the workspace's
+    unknown, so the export, archive and archive-alert controls wait (advisory, naming the field); the workspace's
     retention, written literally, is still judged (a gap at its catalog level, advisory)."""
 
     def short_workspace(name: str, props: dict) -> None:
@@ -116,6 +132,8 @@ def test_an_archive_named_from_outside_the_plan_leaves_only_its_readers_waiting(
         "auditkit-azure-storage-lifecycle": {"advisory"},
         "auditkit-azure-storage-hardening": {"advisory"},
         "auditkit-azure-workspace-retention": {"advisory"},
+        # the archive's own alert watches that account: its scope and the corpus it is judged by wait too
+        "auditkit-azure-alerts-audit-archive-tampering": {"advisory"},
     }
     for policy, (diagnostic,) in found.items():
         if policy == "auditkit-azure-workspace-retention":

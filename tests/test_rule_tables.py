@@ -19,7 +19,7 @@ TABLES = {"aws": aws_rules, "gcp": gcp_rules, "azure": azure_rules}
 KINDS = {
     "aws": {"trail", "any trail", "account", "bucket", "archive", "log chain", "alert"},
     "gcp": {"scope", "any route", "bucket", "seal chain", "alert"},
-    "azure": {"subscription", "resource", "storage account", "workspace", "seal chain"},
+    "azure": {"subscription", "resource", "storage account", "workspace", "seal chain", "alert"},
 }
 ALLOWED = {
     ROOT / "policies" / "catalog.py",
@@ -77,7 +77,11 @@ def test_the_shipped_aws_policy_grants_every_read():
     ("cloud", "collectors", "recorded"),
     [
         ("gcp", ["auditors/gcp/collect.py", "auditors/gcp/alerts.py"], lambda read: f'snap.fail(f"{read}:'),
-        ("azure", ["auditors/azure/collect.py", "auditors/azure/archives.py"], lambda read: f'"{read}"'),
+        (
+            "azure",
+            ["auditors/azure/collect.py", "auditors/azure/archives.py", "auditors/azure/alerts.py"],
+            lambda read: f'"{read}"',
+        ),
     ],
 )
 def test_every_read_is_a_name_the_collector_records_a_failure_under(cloud, collectors, recorded):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
+from auditkit.auditors.azure.alerts import assess_alerts
 from auditkit.auditors.azure.collect import AccountRecord, AzureSnapshot, WorkspaceRecord, classify
 from auditkit.auditors.failures import Failure
 from auditkit.auditors.findings import Finding, Status
@@ -170,7 +171,7 @@ def assess(snap: AzureSnapshot, required: RetentionRequirement, shared_key_allow
         _archive(j, rec, shared_key_allowed)
     for ws in snap.workspaces.values():
         _workspace(j, ws)
-    return j.findings
+    return j.findings + assess_alerts(snap, snap.alerts)
 
 
 def subscription_error(subscription: str, message: str) -> Finding:

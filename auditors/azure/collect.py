@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import (
     ClientAuthenticationError,
@@ -26,12 +26,16 @@ from auditkit.auditors.failures import MAX_PAGES, BrokenPaging, Failure, Incompl
 from auditkit.policies.azure.facts import AUDIT_LOGS, resource_type
 from auditkit.policies.azure.plan_facts import is_master
 
+if TYPE_CHECKING:
+    from auditkit.auditors.azure.alerts import AlertRecord
+
 # Each ARM request is tried this many times (azure-core's RetryPolicy, retry_total + 1), each attempt waiting
 # at most DEFAULT_TIMEOUT seconds on the network: azure-core's own defaults (10 retries, 300 s reads) would
 # keep one unanswered call for hours.
 ATTEMPTS = 4
 WORKSPACE_API = "2023-09-01"
 SQL_API = "2021-11-01"
+SCHEDULED_QUERY_API = "2022-08-01-preview"
 WORKSPACE_TABLES = ("AzureActivity", "AzureDiagnostics")
 _TYPES = {
     "microsoft.keyvault/vaults": "Microsoft.KeyVault/vaults",
@@ -142,6 +146,8 @@ class AzureSnapshot:
     sql_failures: dict[str, Failure] = field(default_factory=dict)
     accounts: dict[str, AccountRecord] = field(default_factory=dict)
     workspaces: dict[str, WorkspaceRecord] = field(default_factory=dict)
+    # The subscription's alerting; None: not collected.
+    alerts: AlertRecord | None = None
 
     def destinations(self, key: str) -> set[str]:
         settings = [*(self.activity or []), *(s for group in self.settings.values() for s in group)]
@@ -155,6 +161,9 @@ class AzureClients:
     # storage client for a subscription: archives may live in another subscription than the one scanned
     storage_for: Callable[[str], Any]
     limits: Limits | None = None
+    # A monitor client pinned to SCHEDULED_QUERY_API: the SDK's default profile lists scheduled query
+    # rules with 2018-04-16, whose log-search rules carry neither scopes nor criteria.
+    queries: Any = None
 
     def read(
         self, call: Callable[[], Any], operation: str, resource: str, absent: tuple[str, ...] = ()

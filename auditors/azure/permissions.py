@@ -15,6 +15,15 @@ _ACTIONS = (
         r"/providers/microsoft\.insights/diagnosticsettingscategories$",
         "Microsoft.Insights/DiagnosticSettingsCategories/Read",
     ),
+    (
+        r"^/subscriptions/[^/]+/providers/microsoft\.insights/activitylogalerts$",
+        "Microsoft.Insights/activityLogAlerts/read",
+    ),
+    (r"^/subscriptions/[^/]+/providers/microsoft\.insights/actiongroups$", "Microsoft.Insights/actionGroups/read"),
+    (
+        r"^/subscriptions/[^/]+/providers/microsoft\.insights/scheduledqueryrules$",
+        "Microsoft.Insights/scheduledQueryRules/read",
+    ),
     (r"^/subscriptions/[^/]+/resources$", "Microsoft.Resources/subscriptions/resources/read"),
     (
         r"/storageaccounts/[^/]+/blobservices/default/containers(/[^/]+)?$",

@@ -100,7 +100,7 @@ def default_clients(
     from azure.mgmt.resource.resources import ResourceManagementClient
     from azure.mgmt.storage import StorageManagementClient
 
-    from auditkit.auditors.azure.collect import ATTEMPTS, AzureClients, WholeAnswers
+    from auditkit.auditors.azure.collect import ATTEMPTS, SCHEDULED_QUERY_API, AzureClients, WholeAnswers
     from auditkit.auditors.failures import DEFAULT_TIMEOUT
 
     kw: dict[str, Any] = {"base_url": endpoint, "credential_scopes": [_scope(endpoint)]}
@@ -120,6 +120,7 @@ def default_clients(
         MonitorManagementClient(credential, subscription, **kw),
         ResourceManagementClient(credential, subscription, **kw),
         storage_for,
+        queries=MonitorManagementClient(credential, subscription, api_version=SCHEDULED_QUERY_API, **kw),
     )
 
 
@@ -197,6 +198,7 @@ def scan_azure(
     clients: Callable[..., AzureClients] = default_clients,
 ) -> Report:
     """DefaultAzureCredential unless a credential is given (tests give a fake; ARM still answers)."""
+    from auditkit.auditors.azure.alerts import collect_alerts
     from auditkit.auditors.azure.archives import read_archives
     from auditkit.auditors.azure.assess import assess, subscription_error
     from auditkit.auditors.azure.collect import ATTEMPTS, classify, collect_subscription
@@ -221,6 +223,7 @@ def scan_azure(
                     bound.limits = Limits(DEFAULT_TIMEOUT * ATTEMPTS, options.deadline)
                     snap = collect_subscription(bound, sub, pool)
                     read_archives(bound, snap, pool)
+                    snap.alerts = collect_alerts(bound, sub)
                     findings += assess(snap, options.required, options.shared_key_allowed)
                 except Exception as exc:  # this subscription is ERROR; the others go on
                     code, message = classify(exc)

@@ -1,6 +1,6 @@
 """Azure: Activity Log and resource diagnostic settings into an immutable archive, and a workspace.
 
-The public API for your own Pulumi program: `from auditkit.components.azure import AuditLogExport, ImmutableLogArchive`.
+The public API for your own Pulumi program: `from auditkit.components.azure import AuditLogExport, HighRiskAlerts, ImmutableLogArchive`.
 Loaded on first use (`lazy_exports`).
 """
 
@@ -12,6 +12,7 @@ from auditkit.components import lazy_exports
 
 if TYPE_CHECKING:
     from auditkit.components.azure.archive_sealing import ArchiveSealing, ArchiveSealingArgs
+    from auditkit.components.azure.high_risk_alerts import HighRiskAlerts, HighRiskAlertsArgs
     from auditkit.components.azure.log_archive import ImmutableLogArchive, ImmutableLogArchiveArgs
     from auditkit.components.azure.log_export import (
         AuditLogExport,
@@ -27,6 +28,8 @@ _WHERE = {
     "AuditLogExportArgs": "log_export",
     "AuditWorkspace": "log_export",
     "AuditWorkspaceArgs": "log_export",
+    "HighRiskAlerts": "high_risk_alerts",
+    "HighRiskAlertsArgs": "high_risk_alerts",
     "ImmutableLogArchive": "log_archive",
     "ImmutableLogArchiveArgs": "log_archive",
 }
@@ -37,6 +40,8 @@ __all__ = [
     "AuditLogExportArgs",
     "AuditWorkspace",
     "AuditWorkspaceArgs",
+    "HighRiskAlerts",
+    "HighRiskAlertsArgs",
     "ImmutableLogArchive",
     "ImmutableLogArchiveArgs",
 ]

@@ -22,6 +22,7 @@ from auditkit.policies.azure.facts import (
     WorkspaceFacts,
     resource_type,
 )
+from auditkit.policies.azure.plan_alerts import ALERT_TYPES, alert_verdicts
 from auditkit.policies.computed import Computed, NotYetKnown, flag, judged, known, lazily, optional, text
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.rule import Rule, of_kind
@@ -342,6 +343,7 @@ def judge_azure_plan(
     resource_ids: Sequence[str] = (),
     shared_key_allowed: bool = False,
     require_activity_log: bool = True,
+    subscription: str | None = None,
 ) -> list[Verdict]:
     """Every Azure rule over a whole plan. A value computed at apply leaves undetermined only the
     controls that read it (policies/computed.py); every literal input is judged."""
@@ -361,4 +363,6 @@ def judge_azure_plan(
         ]
     verdicts += _diagnostics(resources, resource_ids, to.settings)
     verdicts += _archives(resources, to, required, shared_key_allowed)
+    if require_activity_log or any(r.type in ALERT_TYPES for r in resources):
+        verdicts += alert_verdicts(resources, subscription)
     return verdicts + _workspaces(resources, required)

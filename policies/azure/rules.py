@@ -7,6 +7,8 @@ scan (auditors/azure/assess.py) iterate this table. What each kind of subject is
 - resource: ePHI resources and what sends their audit logs (AuditedResources); live, one resource each.
 - storage account: a storage account the settings write to (LogArchive).
 - workspace: a Log Analytics workspace (WorkspaceFacts) and the retention required.
+- alert: the subscription's high-risk activity alerting (AzureAlertWiring): activity log alerts, action
+  groups, scheduled query rules, the audit workspaces and the archive.
 
 Reads are the SDK operations as the collector records a failure (Failure.operation); each is granted by
 auditors/azure/scan-role.json. A plan names a verdict's resources by the first of its reads it sets.
@@ -14,7 +16,11 @@ auditors/azure/scan-role.json. A plan names a verdict's resources by the first o
 
 from __future__ import annotations
 
-from auditkit.policies.azure import judges
+from functools import partial
+
+from auditkit.policies.alerts.catalog import alerts_on
+from auditkit.policies.alerts.model import Alert
+from auditkit.policies.azure import alert_judges, judges
 from auditkit.policies.rule import EvidenceRule, Rule
 
 ACTIVITY_LOG = Rule(
@@ -85,3 +91,36 @@ ARCHIVE_INTEGRITY = EvidenceRule(
     reads=("List Blobs", "Get Blob", "Get Key"),
 )
 RULES = (*RULES, ARCHIVE_INTEGRITY)
+
+# High-risk activity alerts (policies/alerts/catalog.py), one control per alert, judged per "alert": the
+# subscription's (or plan's) AzureAlertWiring, by what its activity log alert conditions match
+# (policies/azure/alert_judges.py). The archive's id and the audit workspaces come from the diagnostic settings.
+ALERT_READS = ("ActivityLogAlerts.ListBySubscriptionId", "ActionGroups.ListBySubscriptionId")
+_PARAMETER_READS = {"archive_account_id": ("SubscriptionDiagnosticSettings.List",)}
+QUERY_READS = (
+    "ScheduledQueryRules.ListBySubscription",
+    "ActionGroups.ListBySubscriptionId",
+    "SubscriptionDiagnosticSettings.List",
+    "DiagnosticSettings.List",
+)
+
+
+def _alert_reads(alert: Alert) -> tuple[str, ...]:
+    variant = alert_judges.variant(alert.id)
+    if alert.id == alert_judges.FAILED_ACCESS_BURST:
+        return QUERY_READS
+    return ALERT_READS + tuple(r for p in variant.parameters for r in _PARAMETER_READS.get(p, ()))
+
+
+def _alert_rule(alert: Alert) -> Rule:
+    return Rule(
+        alert.control_id("azure"),
+        partial(alert_judges.alert_gaps, alert.id),
+        per="alert",
+        reads=_alert_reads(alert),
+        summary=partial(alert_judges.alert_summary, alert.id),
+    )
+
+
+ALERT_RULES: tuple[Rule, ...] = tuple(_alert_rule(a) for a in alerts_on("azure"))
+RULES = (*RULES, *ALERT_RULES)

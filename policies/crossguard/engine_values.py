@@ -18,6 +18,7 @@ from pulumi_policy import PolicyResource, ReportViolation
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, _is_unknown
 
 from auditkit.policies.aws.resource_types import BUCKET, REFERENCES, canonical_type, unnamed_bucket
+from auditkit.policies.azure.plan_alerts import ACTION_GROUP as AZURE_ACTION_GROUP
 from auditkit.policies.azure.plan_facts import ACCOUNT as AZURE_ACCOUNT
 from auditkit.policies.azure.plan_facts import CONTAINER as AZURE_CONTAINER
 from auditkit.policies.azure.plan_facts import WORKSPACE as AZURE_WORKSPACE
@@ -69,6 +70,9 @@ TARGETS = {
     "destination": (GCS_BUCKET,),
     # An alert policy's channels: the channel's name is assigned by Monitoring at create, so it stands as its URN.
     "notificationChannels": (GCP_CHANNEL,),
+    # An alert rule's action group, by id (activity log alert) or as an item of the list (scheduled query).
+    "actionGroupId": (AZURE_ACTION_GROUP,),
+    "actionGroups": (AZURE_ACTION_GROUP,),
 }
 # A reference that is not the bare name: a sink's destination naming a Cloud Storage bucket is
 # always `storage.googleapis.com/<bucket>` (LogSink.destination, googleapis logging/v2/logging_config.proto).
@@ -79,6 +83,8 @@ ARM_IDS = {
     "storageAccountId": (AZURE_ACCOUNT, "Microsoft.Storage/storageAccounts"),
     "workspaceId": (AZURE_WORKSPACE, "Microsoft.OperationalInsights/workspaces"),
 }
+# An alert rule's scope that depends on the archive account or the workspace is that resource's id.
+SCOPES = dict(ARM_IDS.values())
 
 
 def _bucket_identity(r: PolicyResource, field: str) -> str:
@@ -95,9 +101,11 @@ def _known_text(r: PolicyResource, field: str) -> str | None:
 
 def _arm_id(r: PolicyResource, path: tuple[str, ...]) -> str | None:
     """An Azure id input whose one dependency is the account or workspace it names, as that resource's id."""
-    target_type, provider = ARM_IDS[path[-1]]
+    targets = SCOPES if path[0] == "scopes" else dict([ARM_IDS[path[-1]]])
     deps = (r.property_dependencies or {}).get(path[0], [])
-    named = [d for d in deps if d.resource_type == target_type]
+    named = [d for d in deps if d.resource_type in targets]
+    provider = targets[named[0].resource_type] if len(named) == 1 else ""
+    target_type = named[0].resource_type if len(named) == 1 else ""
     name = _known_text(named[0], NAME_FIELDS[target_type]) if len(named) == 1 else None
     if name is None:
         return None
@@ -110,6 +118,8 @@ def _resolver(r: PolicyResource) -> Resolve:
 
     def resolve(path: tuple[str, ...]) -> Any:
         if path and path[-1] in ARM_IDS and len(path) == 1:
+            return _arm_id(r, path)
+        if len(path) == 2 and path[0] == "scopes":
             return _arm_id(r, path)
         # An item of a list of references (an alarm's actions) is resolved as the list's field.
         key = path[-2] if len(path) > 1 and path[-1].isdigit() else path[-1] if path else ""

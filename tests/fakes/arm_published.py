@@ -29,6 +29,7 @@ from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.findings import Report
 from auditkit.policies.retention import RetentionRequirement, required_retention
 from tests.fakes.arm import FakeArm, FakeCredential
+from tests.fakes.arm_alerts import Alerting
 
 SUB = "1a66ce04-b633-4a0b-b2bc-a912ec8986a6"
 ARCHIVE_SUB = "df602c9c-7aa0-407d-a6fb-eb20c8bd1192"
@@ -124,6 +125,8 @@ class PublishedWorld:
     workspace: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, int] = field(default_factory=dict)
     categories: dict[str, dict[str, list[str]]] = field(default_factory=lambda: copy.deepcopy(CATEGORIES))
+    # Activity log alerts, action groups, scheduled query rules (tests/fakes/arm_alerts.py names their sources).
+    alerting: Alerting = field(default_factory=lambda: Alerting(SUB, ACCOUNT, WORKSPACE))
 
     def __post_init__(self) -> None:
         self.activity = self.activity or [
@@ -194,6 +197,7 @@ class PublishedWorld:
                 f"{uri}/providers/microsoft.insights/diagnosticSettingsCategories", _categories(uri, self.categories)
             )
         self._load_archive(arm, page)
+        self.alerting.load(arm, page)
         arm.set(f"{SERVER}/extendedAuditingSettings/default", _sql(SERVER, "servers", self.server_auditing))
         arm.set(f"{SQL_DB}/extendedAuditingSettings/default", _sql(SQL_DB, "servers/databases", self.database_auditing))
         arm.set(

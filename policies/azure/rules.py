@@ -15,6 +15,7 @@ auditors/azure/scan-role.json. A plan names a verdict's resources by the first o
 from __future__ import annotations
 
 from auditkit.policies.azure import judges
+from auditkit.policies.azure.seal_protection import seal_protection, seal_protection_summary
 from auditkit.policies.rule import EvidenceRule, Rule
 
 ACTIVITY_LOG = Rule(
@@ -66,6 +67,21 @@ WORKSPACE_RETENTION = Rule(
     summary=judges.workspace_summary,
 )
 
+# The seals (`auditkit seal azure`) under a locked immutability policy, and the sealer unable to delete.
+SEAL_PROTECTION = Rule(
+    "azure.archive.seal_protection",
+    seal_protection,
+    per="storage account",
+    reads=(
+        "RoleAssignments.ListForScope",
+        "RoleDefinitions.Get",
+        "BlobContainers.Get",
+        "StorageAccounts.GetProperties",
+        "BlobContainers.List",
+    ),
+    summary=seal_protection_summary,
+)
+
 RULES: tuple[Rule | EvidenceRule, ...] = (
     ACTIVITY_LOG,
     DIAGNOSTICS,
@@ -73,6 +89,7 @@ RULES: tuple[Rule | EvidenceRule, ...] = (
     LIFECYCLE,
     HARDENING,
     WORKSPACE_RETENTION,
+    SEAL_PROTECTION,
 )
 # A subscription that could not be scanned at all is an ERROR of this control.
 WHOLE_SUBSCRIPTION = ACTIVITY_LOG

@@ -77,7 +77,11 @@ def test_the_shipped_aws_policy_grants_every_read():
     ("cloud", "collectors", "recorded"),
     [
         ("gcp", ["auditors/gcp/collect.py"], lambda read: f'snap.fail(f"{read}:'),
-        ("azure", ["auditors/azure/collect.py", "auditors/azure/archives.py"], lambda read: f'"{read}"'),
+        (
+            "azure",
+            ["auditors/azure/collect.py", "auditors/azure/archives.py", "auditors/azure/seal_grants.py"],
+            lambda read: f'"{read}"',
+        ),
     ],
 )
 def test_every_read_is_a_name_the_collector_records_a_failure_under(cloud, collectors, recorded):

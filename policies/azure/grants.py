@@ -94,6 +94,12 @@ class ArchiveGrants:
 
     grants: tuple[GrantFacts, ...] = ()
     group: str = ""  # the account's resource group, to tell which group-scoped assignments reach it
+    # Container reads that failed (live): the sealed containers' protection is then unknown, not absent
+    unread: tuple[str, ...] = ()
+
+
+class UnreadProtection(Exception):
+    """The seals' containers could not be read: the verdict is an ERROR naming the failed reads."""
 
 
 def covers(scope: str, account: str, group: str) -> bool:

@@ -72,13 +72,7 @@ SEAL_PROTECTION = Rule(
     "azure.archive.seal_protection",
     seal_protection,
     per="storage account",
-    reads=(
-        "RoleAssignments.ListForScope",
-        "RoleDefinitions.Get",
-        "BlobContainers.Get",
-        "StorageAccounts.GetProperties",
-        "BlobContainers.List",
-    ),
+    reads=("RoleAssignments.ListForScope", "RoleDefinitions.Get", "StorageAccounts.GetProperties"),
     summary=seal_protection_summary,
 )
 

@@ -18,6 +18,7 @@ from auditkit.policies.azure.grants import (
     DELETES,
     WRITES,
     GrantFacts,
+    UnreadProtection,
     confined_to_seals,
     covers,
     names_seal_prefix,
@@ -65,6 +66,8 @@ def _sealed(archive: LogArchive, sealing: list[GrantFacts]) -> list[str]:
 def _unprotected(archive: LogArchive, sealing: list[GrantFacts]) -> list[str]:
     """Each container holding seals must be under a locked policy. A policy whose state is unknown (a plan:
     the lock is a step after deployment) is judged as azure.storage.immutability judges it: by what is known."""
+    if archive.grants.unread:  # only an archive with a sealer rests on its containers
+        raise UnreadProtection("; ".join(archive.grants.unread))
     return [gap for c in _sealed(archive, sealing) if (gap := _container_gap(archive.protection, c))]
 
 

@@ -29,6 +29,7 @@ from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.findings import Report
 from auditkit.policies.retention import RetentionRequirement, required_retention
 from tests.fakes.arm import FakeArm, FakeCredential
+from tests.fakes.arm_grants import Authorization
 
 SUB = "1a66ce04-b633-4a0b-b2bc-a912ec8986a6"
 ARCHIVE_SUB = "df602c9c-7aa0-407d-a6fb-eb20c8bd1192"
@@ -124,6 +125,7 @@ class PublishedWorld:
     workspace: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, int] = field(default_factory=dict)
     categories: dict[str, dict[str, list[str]]] = field(default_factory=lambda: copy.deepcopy(CATEGORIES))
+    authorization: Authorization = field(default_factory=Authorization)  # tests/fakes/arm_grants.py
 
     def __post_init__(self) -> None:
         self.activity = self.activity or [
@@ -222,6 +224,7 @@ class PublishedWorld:
         arm.set(f"{ACCOUNT}/blobServices/default/containers", items, page=page)
         if self.management_policy is not None:
             arm.set(f"{ACCOUNT}/managementPolicies/default", self.management_policy)
+        self.authorization.load(arm, ACCOUNT, page)
 
 
 def _type(rid: str) -> str:

@@ -116,6 +116,7 @@ def test_an_archive_named_from_outside_the_plan_leaves_only_its_readers_waiting(
         "auditkit-azure-storage-lifecycle": {"advisory"},
         "auditkit-azure-storage-hardening": {"advisory"},
         "auditkit-azure-workspace-retention": {"advisory"},
+        "auditkit-azure-archive-seal-protection": {"advisory"},
     }
     for policy, (diagnostic,) in found.items():
         if policy == "auditkit-azure-workspace-retention":

@@ -109,3 +109,11 @@ def shipped_sealer(account: str, containers: tuple[str, ...] = SEALED) -> Author
         for c in containers
     ]
     return Authorization(grants, [role])
+
+
+def deleting_sealer(account: str) -> Authorization:
+    """The shipped sealer also holding Storage Blob Data Contributor on the account: it can delete blobs."""
+    shipped = shipped_sealer(account)
+    contributor = blob_data_contributor(account.strip("/").split("/")[1])
+    grant = assignment(account, SEALER, contributor["id"])
+    return Authorization([*shipped.assignments, grant], [*shipped.definitions, contributor])

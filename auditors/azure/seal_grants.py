@@ -91,7 +91,11 @@ def read_grants(clients: AzureClients, rec: AccountRecord) -> None:
     sealers = {str(a.get("principalId")).lower() for a in sealing}
     held = sorted({str(a.get("roleDefinitionId")) for a in found if str(a.get("principalId")).lower() in sealers})
     for role_id in held:
-        body, failure = clients.read(lambda r=role_id: _get(clients.resources, r), GET_ROLE, role_id)
+
+        def role(r: str = role_id) -> dict[str, Any]:
+            return _get(clients.resources, r)
+
+        body, failure = clients.read(role, GET_ROLE, role_id)
         if failure:
             rec.failures[f"role:{role_id}"] = failure
         else:

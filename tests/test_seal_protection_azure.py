@@ -18,6 +18,7 @@ from auditkit.policies.azure.facts import ContainerProtection, ImmutabilityFacts
 from auditkit.policies.azure.grants import BLOBS, ArchiveGrants, GrantFacts, RoleFacts
 from auditkit.policies.azure.plan_facts import judge_azure_plan
 from auditkit.policies.azure.seal_protection import seal_protection, seal_protection_summary
+from auditkit.policies.computed import Computed
 from auditkit.policies.crossguard.offline import check, plan_resources
 from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
@@ -170,6 +171,12 @@ def test_the_plan_passes_the_shipped_sealer_and_fails_it_once_it_may_delete():
     assert deleting.gaps[0].startswith(f"sealing identity {PRINCIPAL} may delete or move blobs (Storage Blob Data")
     # the same role held by another identity is not the sealer's
     assert _plan(_sealer_is(PRINCIPAL), [_contributor("someone-else")]).gaps == ()
+
+
+def test_a_sealer_principal_computed_at_apply_still_passes_when_nothing_it_might_hold_deletes():
+    """At preview the engine sends the new identity's principalId as an unknown (a marker)."""
+    verdict = _plan(_sealer_is(Computed("principalId")))
+    assert (verdict.gaps, verdict.undetermined) == ((), ())
 
 
 def test_the_plan_waits_when_the_holder_of_a_deleting_role_is_computed_at_apply():

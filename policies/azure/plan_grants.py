@@ -44,14 +44,20 @@ def _role(role_id: Any, defined: Mapping[str, RoleFacts]) -> Any:
     return Computed(f"roleDefinitionId {role_id} (neither defined in the plan nor a built-in role AuditKit knows)")
 
 
+def _given(props: Mapping[str, Any], key: str) -> Any:
+    """An input as the engine sends it (a marker stays a marker); absent: computed at apply."""
+    value = props.get(key)
+    return Computed(key) if value is None else value
+
+
 def plan_grants(resources: Sequence[PlanResource], account: Mapping[str, Any]) -> ArchiveGrants:
     """Every assignment in the plan (the judge keeps those reaching the account); a principal the plan
     does not give (a managed identity created with it) is computed at apply."""
     defined = _defined(resources)
     grants = tuple(
         GrantFacts(
-            r.props.get("scope") if r.props.get("scope") is not None else Computed("scope"),
-            r.props.get("principalId") or Computed("principalId"),
+            _given(r.props, "scope"),
+            _given(r.props, "principalId"),
             r.props.get("roleDefinitionId"),
             _role(r.props.get("roleDefinitionId"), defined),
             r.props.get("condition"),

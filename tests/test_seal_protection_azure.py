@@ -68,6 +68,11 @@ def test_an_archive_without_a_sealing_identity_claims_nothing_about_seals():
     assert seal_protection_summary(unsealed).startswith("no role assignment on the archive is conditioned on")
 
 
+def test_a_seal_grant_on_another_account_names_no_sealer_here():
+    elsewhere = replace(seal(CONTAINERS[0]), scope=PLAN_ACCOUNT.replace("auditarchive", "otherarchive"))
+    assert seal_protection_summary(archive((elsewhere,), state="Unlocked")).startswith("no role assignment")
+
+
 def test_a_locked_account_level_policy_keeps_seals_of_unlocked_containers():
     account = ImmutabilityFacts("account auditarchive", 2192, "Locked", True)
     assert seal_protection(archive(state="Unlocked", account_policy=account)) == []

@@ -28,8 +28,14 @@ from auditkit.policies.integrity.seals import PREFIX
 
 
 def sealing_grants(archive: LogArchive) -> list[GrantFacts]:
-    """The assignments conditioned on the seal prefix: they name the sealing identity and what it seals."""
-    return [g for g in archive.grants.grants if names_seal_prefix(g.condition)]
+    """The assignments on this archive conditioned on the seal prefix: they name the sealing identity and what
+    it seals (a plan may also seal another account; an assignment whose scope is computed could be this one's)."""
+    name, group = archive.account.name, archive.grants.group
+    return [
+        g
+        for g in archive.grants.grants
+        if names_seal_prefix(g.condition) and (isinstance(g.scope, Computed) or covers(str(g.scope), str(name), group))
+    ]
 
 
 def _sealers(sealing: list[GrantFacts]) -> list[str]:

@@ -164,6 +164,9 @@ def _arm_id(typ: str, inputs: dict[str, Any], subscription: str) -> str:
     kind, key = _ARM.get(typ, ("", ""))
     if typ == "azure-native:resources:ResourceGroup":
         return f"/subscriptions/{subscription}/resourceGroups/{inputs[key]}"
+    if typ == "azure-native:authorization:RoleDefinition" and inputs.get("roleDefinitionId"):
+        # As Azure returns it (azure-rest-api-specs Microsoft.Authorization 2022-04-01 GetRoleDefinitionById.json)
+        return f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{inputs['roleDefinitionId']}"
     if kind:
         return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/{kind}/{inputs[key]}"
     return f"/subscriptions/{subscription}/{typ.rsplit(':', 1)[-1]}/{hashlib.sha256(str(sorted(inputs.items())).encode()).hexdigest()[:12]}"

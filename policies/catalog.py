@@ -284,6 +284,19 @@ _AZURE = (
         Citations((_REVIEW,), ("CC7.2", "CC7.3"), ("AU-6", "AU-11")),
     ),
     Control(
+        "azure.archive.seal_protection",
+        "The archive's seals are under a locked immutability policy and the sealing identity cannot delete",
+        Severity.HIGH,
+        M,
+        "Seals prove each hour complete only while they cannot be removed or replaced: a seal in a container "
+        "without a locked immutability policy, or a sealer that may delete, move or write elsewhere, could "
+        "rewrite the chain along with the logs.",
+        "Lock the immutability policy of every sealed container (or the account's version-level policy); give the "
+        "sealing identity only blob read and blobs/write and blobs/add/action confined by its assignment's "
+        "condition to auditkit-seals/ (azure.sealing in the stack settings does), no other role on the account.",
+        Citations((_INTEGRITY, _INTEGRITY_MECH), ("CC6.1", "CC7.2"), ("AU-9", "AC-6", "SI-7")),
+    ),
+    Control(
         "azure.archive.integrity",
         "Every hour of the Azure log container is sealed, and the blobs are as sealed (signed Merkle seal chain verified)",
         Severity.CRITICAL,

@@ -10,6 +10,7 @@ from auditkit.auditors.azure.scan import AzureScanOptions, scan_azure
 from auditkit.auditors.findings import Status
 from auditkit.policies.retention import required_retention
 from tests.fakes.arm import FakeCredential
+from tests.fakes.arm_grants import shipped_sealer
 from tests.fakes.arm_published import ACCOUNT, GROUP, KV, SUB, WORKSPACE, PublishedWorld
 
 US = required_retention(["US"])
@@ -84,7 +85,8 @@ def test_unreachable_arm_is_error_for_everything():
 def test_the_shipped_role_is_exactly_what_the_scan_uses(arm):
     from auditkit.auditors.azure.permissions import rbac_action, role_actions
 
-    scan(arm)
+    sealed = PublishedWorld(US.days, authorization=shipped_sealer(ACCOUNT))  # its roles are read too
+    scan(arm, sealed)
     used = {rbac_action(method, path) for method, path, _ in arm.requests}
     assert used == role_actions()
     assert all(a.lower().endswith("/read") for a in role_actions())

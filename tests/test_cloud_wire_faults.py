@@ -35,7 +35,12 @@ GCP_BUCKET_CONTROLS = {
 GCP_FINDINGS = 6 + len(control_ids("gcp"))  # the audit-logging controls, seal protection, one per alert
 US = required_retention(["US"])
 SUBSCRIPTION = f"/subscriptions/{SUB}"
-AZURE_ARCHIVE_CONTROLS = {"azure.storage.immutability", "azure.storage.lifecycle", "azure.storage.hardening"}
+AZURE_ARCHIVE_CONTROLS = {
+    "azure.storage.immutability",
+    "azure.storage.lifecycle",
+    "azure.storage.hardening",
+    "azure.archive.seal_protection",
+}
 
 
 def errors(report: Report) -> dict[str, set[str]]:
@@ -198,7 +203,7 @@ def on_workspace(c) -> bool:
 
 def test_azure_clean_through_the_proxy(azure):
     report = scan_arm(azure)
-    assert len(report.findings) == 9 + len(control_ids("azure")) and {f.status for f in report.findings} == {
+    assert len(report.findings) == 10 + len(control_ids("azure")) and {f.status for f in report.findings} == {
         Status.PASS
     }
 
@@ -217,7 +222,7 @@ def test_azure_clean_through_the_proxy(azure):
 def test_azure_one_transient_fault_ends_in_the_clean_verdicts(azure, kind, where):
     azure.faults.append(Fault(where, kind, times=1))
     report = scan_arm(azure)
-    assert {f.status for f in report.findings} == {Status.PASS} and len(report.findings) == 9 + len(
+    assert {f.status for f in report.findings} == {Status.PASS} and len(report.findings) == 10 + len(
         control_ids("azure")
     ), report.as_json()
     assert len([c for c in azure.seen if where(c)]) >= 2

@@ -134,6 +134,7 @@ def test_an_archive_named_from_outside_the_plan_leaves_only_its_readers_waiting(
         "auditkit-azure-workspace-retention": {"advisory"},
         # the archive's own alert watches that account: its scope and the corpus it is judged by wait too
         "auditkit-azure-alerts-audit-archive-tampering": {"advisory"},
+        "auditkit-azure-archive-seal-protection": {"advisory"},
     }
     for policy, (diagnostic,) in found.items():
         if policy == "auditkit-azure-workspace-retention":

@@ -79,7 +79,12 @@ def test_the_shipped_aws_policy_grants_every_read():
         ("gcp", ["auditors/gcp/collect.py", "auditors/gcp/alerts.py"], lambda read: f'snap.fail(f"{read}:'),
         (
             "azure",
-            ["auditors/azure/collect.py", "auditors/azure/archives.py", "auditors/azure/alerts.py"],
+            [
+                "auditors/azure/collect.py",
+                "auditors/azure/archives.py",
+                "auditors/azure/alerts.py",
+                "auditors/azure/seal_grants.py",
+            ],
             lambda read: f'"{read}"',
         ),
     ],

@@ -15,6 +15,7 @@ from auditkit.auditors.azure.collect import (
     every,
     rest,
 )
+from auditkit.auditors.azure.seal_grants import read_grants
 from auditkit.auditors.failures import Failure
 
 LOG_CONTAINER_PREFIX = "insights-"
@@ -80,6 +81,7 @@ def read_account(clients: AzureClients, account_id: str) -> AccountRecord:
     )
     if failure:
         rec.failures["lifecycle"] = failure
+    read_grants(clients, rec)
     return rec
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from auditkit.auditors.azure.alerts import assess_alerts
 from auditkit.auditors.azure.collect import AccountRecord, AzureSnapshot, WorkspaceRecord, classify
+from auditkit.auditors.azure.seal_grants import grant_facts
 from auditkit.auditors.failures import Failure
 from auditkit.auditors.findings import Finding, Status
 from auditkit.policies.azure import judges, rules
@@ -115,6 +116,7 @@ def _archive(j: _Judge, rec: AccountRecord, shared_key_allowed: bool) -> None:
         lazily(_protection, j, rec),
         lazily(lambda: tuple(lifecycle_facts(rec.lifecycle or {}))),
         shared_key_allowed,
+        lazily(grant_facts, rec),
     )
     failures = _failures(rec.failures.values())
     for rule in of_kind(rules.RULES, "storage account"):

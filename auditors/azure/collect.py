@@ -120,6 +120,9 @@ class AccountRecord:
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
     lifecycle: dict[str, Any] | None = None
     failures: dict[str, Failure] = field(default_factory=dict)
+    # role assignments reaching the account (properties + id), and the definitions its sealer holds, by id (lower)
+    grants: list[dict[str, Any]] | None = None
+    roles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

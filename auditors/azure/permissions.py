@@ -41,6 +41,8 @@ _ACTIONS = (
         "Microsoft.Sql/servers/extendedAuditingSettings/read",
     ),
     (r"/providers/microsoft\.operationalinsights/workspaces/[^/]+$", "Microsoft.OperationalInsights/workspaces/read"),
+    (r"/providers/microsoft\.authorization/roleassignments$", "Microsoft.Authorization/roleAssignments/read"),
+    (r"/providers/microsoft\.authorization/roledefinitions/[^/]+$", "Microsoft.Authorization/roleDefinitions/read"),
 )
 
 

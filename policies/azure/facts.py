@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from auditkit.policies.azure.grants import ArchiveGrants
 from auditkit.policies.retention import RetentionRequirement
 
 ACTIVITY_LOG_CATEGORIES = (
@@ -165,3 +166,5 @@ class LogArchive:
     protection: ContainerProtection
     lifecycle: tuple[LifecycleActionFacts, ...] = ()
     shared_key_allowed: bool = False
+    # The role assignments reaching the account (azure.archive.seal_protection)
+    grants: ArchiveGrants = field(default_factory=ArchiveGrants)

@@ -23,6 +23,7 @@ from auditkit.policies.azure.facts import (
     resource_type,
 )
 from auditkit.policies.azure.plan_alerts import ALERT_TYPES, alert_verdicts
+from auditkit.policies.azure.plan_grants import plan_grants
 from auditkit.policies.computed import Computed, NotYetKnown, flag, judged, known, lazily, optional, text
 from auditkit.policies.retention import RetentionRequirement
 from auditkit.policies.rule import Rule, of_kind
@@ -307,6 +308,7 @@ def _archive(
         lazily(_protection, resources, name, to),
         lazily(lambda: tuple(a for m in lifecycles for a in lifecycle_facts(m.props))),
         shared_key_allowed,
+        lazily(plan_grants, resources, account.props),
     )
     return [
         judged(rule.control, _named_by(rule, of), partial(rule.judge, archive))

@@ -21,6 +21,7 @@ from functools import partial
 from auditkit.policies.alerts.catalog import alerts_on
 from auditkit.policies.alerts.model import Alert
 from auditkit.policies.azure import alert_judges, judges
+from auditkit.policies.azure.seal_protection import seal_protection, seal_protection_summary
 from auditkit.policies.rule import EvidenceRule, Rule
 
 ACTIVITY_LOG = Rule(
@@ -72,6 +73,15 @@ WORKSPACE_RETENTION = Rule(
     summary=judges.workspace_summary,
 )
 
+# The seals (`auditkit seal azure`) under a locked immutability policy, and the sealer unable to delete.
+SEAL_PROTECTION = Rule(
+    "azure.archive.seal_protection",
+    seal_protection,
+    per="storage account",
+    reads=("RoleAssignments.ListForScope", "RoleDefinitions.Get", "StorageAccounts.GetProperties"),
+    summary=seal_protection_summary,
+)
+
 RULES: tuple[Rule | EvidenceRule, ...] = (
     ACTIVITY_LOG,
     DIAGNOSTICS,
@@ -79,6 +89,7 @@ RULES: tuple[Rule | EvidenceRule, ...] = (
     LIFECYCLE,
     HARDENING,
     WORKSPACE_RETENTION,
+    SEAL_PROTECTION,
 )
 # A subscription that could not be scanned at all is an ERROR of this control.
 WHOLE_SUBSCRIPTION = ACTIVITY_LOG

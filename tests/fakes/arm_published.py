@@ -30,6 +30,7 @@ from auditkit.auditors.findings import Report
 from auditkit.policies.retention import RetentionRequirement, required_retention
 from tests.fakes.arm import FakeArm, FakeCredential
 from tests.fakes.arm_alerts import Alerting
+from tests.fakes.arm_grants import Authorization
 
 SUB = "1a66ce04-b633-4a0b-b2bc-a912ec8986a6"
 ARCHIVE_SUB = "df602c9c-7aa0-407d-a6fb-eb20c8bd1192"
@@ -127,6 +128,7 @@ class PublishedWorld:
     categories: dict[str, dict[str, list[str]]] = field(default_factory=lambda: copy.deepcopy(CATEGORIES))
     # Activity log alerts, action groups, scheduled query rules (tests/fakes/arm_alerts.py names their sources).
     alerting: Alerting = field(default_factory=lambda: Alerting(SUB, ACCOUNT, WORKSPACE))
+    authorization: Authorization = field(default_factory=Authorization)  # tests/fakes/arm_grants.py
 
     def __post_init__(self) -> None:
         self.activity = self.activity or [
@@ -226,6 +228,7 @@ class PublishedWorld:
         arm.set(f"{ACCOUNT}/blobServices/default/containers", items, page=page)
         if self.management_policy is not None:
             arm.set(f"{ACCOUNT}/managementPolicies/default", self.management_policy)
+        self.authorization.load(arm, ACCOUNT, page)
 
 
 def _type(rid: str) -> str:

@@ -147,3 +147,15 @@ def test_whole_target_failures_are_reported_under_a_rule_of_the_table():
     assert aws_rules.WHOLE_ACCOUNT in aws_rules.RULES
     assert gcp_rules.WHOLE_TARGET in gcp_rules.RULES
     assert azure_rules.WHOLE_SUBSCRIPTION in azure_rules.RULES
+
+
+def test_the_readme_counts_the_pack_policies_as_the_pack_has_them():
+    import re
+
+    from auditkit.policies.crossguard.pack import all_policies
+
+    text = (ROOT / "README.md").read_text()
+    found = re.search(r"(\d+) policies in all, one per\s+control \((\d+) AWS, (\d+) GCP, (\d+) Azure;", text)
+    assert found, "README.md no longer says how many policies the pack has"
+    clouds = [p.tags[0].split(".")[0] for p in all_policies()]
+    assert [int(n) for n in found.groups()] == [len(clouds), *(clouds.count(c) for c in ("aws", "gcp", "azure"))]

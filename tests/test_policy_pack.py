@@ -428,6 +428,13 @@ AZURE_BREAKS["azure.alerts.failed_access_burst"] = (
     "azure-high-risk-alerts-failed-access-burst",
     lambda p: p.update(enabled=False),
 )
+# The sealing identity's own role gains blob delete.
+AZURE_BREAKS["azure.archive.seal_protection"] = (
+    "azure-archive-sealing-seal-writer",
+    lambda p: p["permissions"][0]["dataActions"].append(
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete"
+    ),
+)
 
 
 @pytest.mark.parametrize("control_id", sorted(AZURE_BREAKS))

@@ -76,6 +76,7 @@ def test_resource_list_denied_is_error_not_an_empty_subscription(arm):
     assert found[SUBSCRIPTION][0] is Status.ERROR and "AuthorizationFailed" in found[SUBSCRIPTION][1]
 
 
+@pytest.mark.slow  # waits out the SDK's retries against an endpoint that never answers
 def test_unreachable_arm_is_error_for_everything():
     report = scan_azure(AzureScanOptions(US, (SUB,), arm_endpoint="https://127.0.0.1:9"), FakeCredential())
     assert report.findings and {f.status for f in report.findings} == {Status.ERROR}

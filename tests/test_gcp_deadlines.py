@@ -19,6 +19,10 @@ from auditkit.auditors.gcp.calls import ATTEMPTS
 from auditkit.auditors.gcp.scan import RETRIES_PER_SCAN
 from tests.fakes.gcp_world import ORG, PROJECT, scan
 
+# Slow (deadlines waited out against endpoints that never answer): left out of `make test`, run by
+# `make test-slow` (CI runs both).
+pytestmark = pytest.mark.slow
+
 
 class Endpoint:
     """What a scan sees at the fake's address, so that scan() can be pointed at a dead or silent one."""

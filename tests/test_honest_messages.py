@@ -71,6 +71,7 @@ def test_a_missing_aws_profile_variable_is_the_same_error(no_aws_credentials, mo
     assert doc["findings"][0]["message"].startswith("ProfileNotFound: no profile 'nosuch'")
 
 
+@pytest.mark.slow  # waits out the SDK's retries against an endpoint that never answers
 def test_a_service_principal_without_network_is_told_the_endpoint_was_unreachable(tmp_path, monkeypatch):
     monkeypatch.setenv("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000001")
     monkeypatch.setenv("AZURE_CLIENT_ID", "00000000-0000-0000-0000-000000000002")

@@ -74,3 +74,24 @@ def bound_corpus(corpus: Corpus, example: Parameters, actual: Parameters) -> Cor
     must = tuple(x for e in corpus.must_match for x in expand(e))
     must_not = tuple(CorpusEvent(e.name, e.source, _replace(e.event, near)) for e in corpus.must_not_match)
     return Corpus(must, must_not)
+
+
+# Bound corpora, shared: a plan judged by every policy of the pack binds the same corpus to the same names
+# dozens of times. Keys hold the alert id and the names; a value computed at apply is keyed by its identity.
+_BOUND: dict[Any, Corpus] = {}
+_BOUND_MAX = 4096
+
+
+def bound_once(alert_id: str, corpus: Corpus, example: Parameters, actual: Parameters) -> Corpus:
+    """`bound_corpus(corpus, example, actual)`, computed once per alert and set of names."""
+    try:
+        key = (alert_id, tuple(sorted((k, v if isinstance(v, str) else tuple(v)) for k, v in actual.items())))
+        hash(key)
+    except TypeError:  # a name that cannot be a key: bind it afresh
+        return bound_corpus(corpus, example, actual)
+    found = _BOUND.get(key)
+    if found is None:
+        if len(_BOUND) >= _BOUND_MAX:
+            _BOUND.clear()
+        found = _BOUND[key] = bound_corpus(corpus, example, actual)
+    return found

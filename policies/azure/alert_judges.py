@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditkit.policies.alerts.bindings import bound_corpus
+from auditkit.policies.alerts.bindings import bound_once
 from auditkit.policies.alerts.catalog import ALERTS_BY_ID
 from auditkit.policies.alerts.corpus.azure import EXAMPLE_PARAMETERS
 from auditkit.policies.alerts.model import CloudAlert, Corpus, Language
@@ -112,7 +112,7 @@ def corpus_for(alert_id: str, parameters: Mapping[str, Any]) -> Corpus:
     found = variant(alert_id)
     assert found.corpus is not None
     used = {"subscription_id", *found.parameters}
-    return bound_corpus(found.corpus, _EXAMPLES, {k: v for k, v in parameters.items() if k in used})
+    return bound_once(alert_id, found.corpus, _EXAMPLES, {k: v for k, v in parameters.items() if k in used})
 
 
 def receivers(props: Mapping[str, Any]) -> tuple[str, ...]:

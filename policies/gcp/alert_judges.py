@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from auditkit.policies.alerts.bindings import bound_corpus
+from auditkit.policies.alerts.bindings import bound_once
 from auditkit.policies.alerts.catalog import ALERTS_BY_ID
 from auditkit.policies.alerts.corpus.gcp import EXAMPLE_PARAMETERS
 from auditkit.policies.alerts.logging_query import LoggingQueryError, compile_query
@@ -138,7 +138,7 @@ def metric_types(condition_filter: str) -> tuple[str, ...]:
 def corpus_for(alert_id: str, parameters: Mapping[str, str | tuple[str, ...]]) -> Corpus:
     variant = ALERTS_BY_ID[alert_id].on("gcp")
     assert variant is not None and variant.corpus is not None
-    return bound_corpus(variant.corpus, EXAMPLE_PARAMETERS, parameters)
+    return bound_once(alert_id, variant.corpus, EXAMPLE_PARAMETERS, parameters)
 
 
 @lru_cache(maxsize=4096)

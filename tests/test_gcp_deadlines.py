@@ -10,6 +10,7 @@ import re
 import socket
 import time
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 

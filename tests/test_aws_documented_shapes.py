@@ -145,6 +145,7 @@ KEEP = (
 )
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 @pytest.mark.parametrize(
     ("rules", "status", "message"),
     [
@@ -238,6 +239,7 @@ def test_list_buckets_is_followed_across_pages(proxy, read_only_baseline):
     assert set(judged) == {f"arn:aws:s3:::{b}" for b in (*PHI, "late-bucket")}
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 @pytest.mark.parametrize("key", ["alias/aws/s3", f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/s3"])
 def test_aws_managed_alias_is_not_customer_managed(proxy_to_own_archive, boto_session, archive, key):
     """alias/aws/s3 (or its ARN) is the AWS-managed key: FAIL without a DescribeKey call.
@@ -282,6 +284,7 @@ def _policy(boto_session, archive: str) -> dict:
     return json.loads(boto_session.client("s3").get_bucket_policy(Bucket=archive)["Policy"])
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 @pytest.mark.parametrize(
     "rewrite",
     [

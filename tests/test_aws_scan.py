@@ -83,6 +83,7 @@ def test_no_bucket_yet_still_needs_s3_data_events(boto_session):
     )
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 @pytest.mark.parametrize(
     ("field_selectors", "expected"),
     [
@@ -292,6 +293,7 @@ def test_trail_settings_and_type_wide_data_events(boto_session):
     }
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 @pytest.mark.parametrize(
     ("change", "control", "message"),
     [

@@ -66,6 +66,7 @@ def test_a_misspelled_namespace_warns(tmp_path):
     assert warnings == []
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 def test_retention_flags_override_the_stack_and_say_so(capsys):
     assert main(["plan", "--stack", "demo", "--jurisdiction", "NY", "--minors", "--format", "json"]) == 0
     out, err = capsys.readouterr()

@@ -38,6 +38,7 @@ def rows(out: Path) -> dict[str, dict[str, str]]:
     return {r["control"]: r for r in csv.DictReader((out / "controls.csv").open())}
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 def test_a_clean_year(tmp_path, capsys):
     year = days(START, 365)
     write_days(tmp_path / "h", year)

@@ -172,6 +172,7 @@ def _trino_on_duckdb(con) -> None:
     con.execute("CREATE MACRO day_of_week(t) AS isodow(t)")
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 def test_the_rendered_athena_sql_gives_the_embedded_rows_on_the_same_records():
     """Every catalog query, rendered for Athena over a table in the shape of AWS's CloudTrail table, run on DuckDB."""
     import tempfile

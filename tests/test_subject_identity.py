@@ -116,6 +116,7 @@ def test_every_aws_control_keeps_its_subject_from_fail_to_pass(boto_session):
     assert ("aws.trail.multi_region", "arn:aws:iam::123456789012:root", "123456789012", "") in ev.subjects
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 def test_a_deleted_trail_closes_its_exception_as_no_longer_existing(boto_session):
     shipped_baseline(boto_session)
     ct = boto_session.client("cloudtrail")

@@ -399,6 +399,7 @@ def test_a_checkpoint_that_is_not_one_is_refused(stub, tmp_path, capsys):
     assert "--checkpoint=" in capsys.readouterr().err and stub.seen == []
 
 
+@pytest.mark.slow  # seconds a case: `make test-slow` runs it (CI runs both)
 def test_every_call_of_verify_is_in_its_shipped_statement_and_nothing_more(world, stub, boto_session):
     """auditors/aws/scan-policy.json, statement AuditKitVerifyLogIntegrityReadOnly: exactly what verify calls."""
     from auditkit.auditors.aws.permissions import iam_action, statement_actions

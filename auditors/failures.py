@@ -32,6 +32,9 @@ WHOLE_CALL_ATTEMPTS = 3
 BACKOFF_SECONDS = 0.2
 # One listing never takes more pages than this: a longer token chain is a broken answer, not data.
 MAX_PAGES = 1000
+# A whole log archive is listed once per seal or verify run: years of busy hours hold millions of objects
+# (1,000 a page), so its cap is the archive's size, and the repeated-token guard and --deadline bound it.
+ARCHIVE_MAX_PAGES = 1_000_000
 
 
 def checked_timeout(seconds: float, field: str = "--timeout") -> float:
@@ -213,16 +216,16 @@ def pages(
     raise BrokenPaging(f"more than {MAX_PAGES} pages: the listing would not end")
 
 
-def every_page(pages: Iterable[T], token: Callable[[], Any]) -> Iterator[T]:
+def every_page(pages: Iterable[T], token: Callable[[], Any], max_pages: int = MAX_PAGES) -> Iterator[T]:
     """The pages of an SDK's own pager (Google's `.pages`, azure-core's `by_page()`), under the guard of
     `pages`: `token()` is the pager's next-page token after each page; a token seen before, or more than
-    MAX_PAGES pages, is BrokenPaging."""
+    `max_pages` pages, is BrokenPaging."""
     seen: set[str] = set()
     for count, page in enumerate(pages, 1):
         yield page
         t = token()
         if not t:
             continue
-        if str(t) in seen or count >= MAX_PAGES:
+        if str(t) in seen or count >= max_pages:
             raise BrokenPaging(f"the page token {str(t)[:60]!r} came back again, or the listing would not end")
         seen.add(str(t))

@@ -102,3 +102,30 @@ def test_nothing_is_asked_after_the_run_deadline():
     _value, failure = fetch(lambda: called.append(1), "Get", "", "x", classify, limits=limits)
     assert called == [] and failure.code == "Timeout"
     assert "the run's deadline (--deadline 30 s) passed before this was read" in failure.message
+
+
+def test_an_archive_listing_may_take_more_pages_than_a_scan_listing():
+    """Seal and verify list a whole archive (millions of objects, 1,000 a page): past MAX_PAGES is data there,
+    while a token that comes back is still a broken listing."""
+    from auditkit.auditors.failures import ARCHIVE_MAX_PAGES, MAX_PAGES, BrokenPaging, every_page
+
+    def listing(n: int, repeat_at: int | None = None):
+        state = {"token": None}
+
+        def pages():
+            for i in range(n):
+                state["token"] = (
+                    "t-repeat" if repeat_at is not None and i >= repeat_at else (f"t{i}" if i < n - 1 else None)
+                )
+                yield [i]
+
+        return pages(), lambda: state["token"]
+
+    pages, token = listing(MAX_PAGES + 500)
+    assert sum(len(p) for p in every_page(pages, token, ARCHIVE_MAX_PAGES)) == MAX_PAGES + 500
+    pages, token = listing(MAX_PAGES + 500)
+    with pytest.raises(BrokenPaging):
+        list(every_page(pages, token))
+    pages, token = listing(50, repeat_at=10)
+    with pytest.raises(BrokenPaging, match="t-repeat"):
+        list(every_page(pages, token, ARCHIVE_MAX_PAGES))

@@ -14,7 +14,7 @@ import base64
 from datetime import timezone
 from typing import Any
 
-from auditkit.auditors.failures import every_page
+from auditkit.auditors.failures import ARCHIVE_MAX_PAGES, every_page
 from auditkit.auditors.seal.archive import Listing, SealExists, Usage, hash_content, split_listing
 from auditkit.policies.integrity.leaves import ArchiveObject
 
@@ -47,7 +47,7 @@ class BlobArchive:
     def list_all(self) -> Listing:
         objects = []
         pager = self.container.list_blobs(results_per_page=PAGE, timeout=self.timeout).by_page()
-        for page in every_page(pager, lambda: getattr(pager, "continuation_token", None)):
+        for page in every_page(pager, lambda: getattr(pager, "continuation_token", None), ARCHIVE_MAX_PAGES):
             found = [archive_object(p) for p in page]
             self.usage.add(list_pages=1, objects_listed=len(found))
             objects += found

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from auditkit.auditors.failures import every_page
+from auditkit.auditors.failures import ARCHIVE_MAX_PAGES, every_page
 from auditkit.auditors.seal.archive import Listing, SealExists, Usage, hash_content, split_listing
 from auditkit.policies.integrity.leaves import ArchiveObject
 
@@ -45,7 +45,7 @@ class GcsArchive:
     def list_all(self) -> Listing:
         listed = self.client.list_blobs(self.bucket, fields=FIELDS, page_size=PAGE, timeout=self.timeout)
         objects = []
-        for page in every_page(listed.pages, lambda: listed.next_page_token):
+        for page in every_page(listed.pages, lambda: listed.next_page_token, ARCHIVE_MAX_PAGES):
             found = [archive_object(b) for b in page]
             self.usage.add(list_pages=1, objects_listed=len(found))
             objects += found

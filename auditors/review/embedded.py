@@ -1,25 +1,25 @@
 """The embedded engine: DuckDB in process over gzipped CloudTrail files, each file read once.
 
-A file is read as bytes exactly once: those bytes are hashed (SHA-256 of the stored file; when a digest is
-there to compare with, also of the inflated content, which is what CloudTrail's hashValue covers) and handed,
-unchanged, to DuckDB through a file in memory (/dev/shm where there is one), so DuckDB parses exactly the
-bytes that were hashed. DuckDB inflates and parses a batch of files in one query (`read_json_objects`, whose
-`filename` is the record's provenance, then `from_json` into the `records` table: only the columns the catalog
-reads, see policies/review/records.py), while a worker reads and hashes the next batch; the table is
-compressed in memory after each batch.
+A file is read as bytes exactly once and those bytes are hashed (SHA-256 of the stored file). Worker processes
+(one per core, for a large review; threads for a small one) inflate and decode them (log_decoding.py): each
+record is counted, and the records the cadence's sieve keeps (policies/review/sieve.py) are handed, as their
+own JSON text, one per line, to DuckDB through a file in memory (/dev/shm where there is one). DuckDB parses
+those into the `records` table (`from_json`: only the columns the catalog reads, policies/review/records.py),
+while the next files are read and decoded; the table is compressed in memory after each batch. Records the
+sieve passes over are only counted (in the period, when their eventTime says so), never parsed into columns.
 A file that cannot be read, inflated, decoded or parsed is an ERROR naming it; its records are not reviewed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
 import tempfile
-import threading
-import zlib
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,13 @@ from typing import Any
 import duckdb
 
 from auditkit.auditors.review.dialect import DuckDialect
+from auditkit.auditors.review.log_decoding import Decoded, DecodePlan, decode
 from auditkit.policies.review.records import COLUMNS, EVENT_TIME
+from auditkit.policies.review.sieve import EVERYTHING
 
-BATCH_BYTES = 16 << 20  # stored (gzip) bytes per query: enough files to keep DuckDB's threads busy
-MAX_DOCUMENT = 64 << 20  # one log file's JSON text, at most (DuckDB's buffer per file scan is sized by it)
+BATCH_BYTES = 8 << 20  # stored (gzip) bytes read, decoded and inserted together
+PROCESSES_FROM = 32 << 20  # stored bytes from which decoding runs in worker processes (their start-up pays off)
+READERS = 4  # files read at once (a bucket's reads wait on the network)
 
 
 @dataclass(frozen=True)
@@ -46,11 +49,12 @@ class FileRead:
     sha256: str | None = None  # of the stored (gzip) bytes
     content_sha256: str | None = None  # of the inflated content (CloudTrail digests' hashValue)
     records: int = 0
+    passed_in_period: int = 0  # records the sieve passed over whose eventTime is inside the period
     error: str | None = None
 
 
 def _schema() -> str:
-    """The from_json structure: the record paths the catalog reads, every leaf VARCHAR."""
+    """The from_json structure of one record: the paths the catalog reads, every leaf VARCHAR."""
     tree: dict[str, Any] = {EVENT_TIME[0]: "VARCHAR"}
     for c in COLUMNS:
         node = tree
@@ -69,7 +73,7 @@ def _schema() -> str:
             return "[" + render(n[0]) + "]"
         return "{" + ",".join(f'"{k}":{render(v)}' for k, v in n.items()) + "}"
 
-    return render({"Records": [tree]})
+    return render(tree)
 
 
 def _projection() -> str:
@@ -85,94 +89,93 @@ def _projection() -> str:
 _TABLE = (
     "CREATE TABLE records (event_time TIMESTAMP, "
     + ", ".join(f"{c.name} VARCHAR" for c in COLUMNS)
-    + ", log_file VARCHAR, bad BOOLEAN)"
+    + ", log_file VARCHAR)"
 )
-# $paths are the files in memory, $names what each is called (same order). Each JSON document yields its
-# records; one without a Records array yields one row with r NULL and bad true; an empty Records array one row
-# with bad NULL (a file read, no record). A document that is not JSON fails the query (see _ingest).
-_DOCUMENTS = (
-    "SELECT $names[list_position($paths, filename)] AS log_file, TRY(from_json(json, '" + _schema() + "')) AS d "
-    "FROM read_json_objects($paths, format='unstructured', compression='gzip', filename=true, "
-    f"maximum_object_size={MAX_DOCUMENT})"
-)
+# $paths are the files in memory (one kept record per line), $names what each log file is called (same order).
 _INSERT = (
-    f"INSERT INTO records SELECT {_projection()}, log_file, bad FROM (SELECT log_file, "
-    "CASE WHEN d.Records IS NULL THEN true WHEN len(d.Records) = 0 THEN NULL ELSE false END AS bad, "
-    "unnest(CASE WHEN len(d.Records) > 0 THEN d.Records ELSE [NULL] END) AS r "
-    f"FROM ({_DOCUMENTS}))"
+    f"INSERT INTO records SELECT {_projection()}, log_file FROM (SELECT "
+    f"$names[list_position($paths, filename)] AS log_file, from_json(line, '{_schema()}') AS r "
+    "FROM (SELECT filename, unnest(string_split(content, chr(10))) AS line FROM read_text($paths)))"
 )
 
 
 class Embedded:
-    """One DuckDB database in memory holding the period's records; queries run over `records`."""
+    """One DuckDB database in memory holding the period's kept records; queries run over `records`."""
 
     dialect = DuckDialect()
 
-    def __init__(self, threads: int = 2, memory_limit: str = "768MB", spill: str | None = None) -> None:
+    def __init__(
+        self,
+        threads: int = 2,
+        memory_limit: str = "768MB",
+        spill: str | None = None,
+        processes_from: int = PROCESSES_FROM,
+    ) -> None:
         self.con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
         if spill:
             self.con.execute(f"SET temp_directory = '{spill}'")
-        # Compressed in memory (at each checkpoint): measured on benchmarks/review_week.py, 417,600 records take
-        # 15 MB instead of 272 MB, so a busy week stays in memory instead of spilling to disk.
+        # Compressed in memory (at each checkpoint), so a busy period stays in memory instead of spilling.
         self.con.execute("ATTACH ':memory:' AS review (COMPRESS)")
         self.con.execute("USE review")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(_TABLE)
         self.threads = threads
-        self._writing = threading.Lock()  # one insert + checkpoint at a time; reading and hashing go on
+        self.processes_from = processes_from
+        self._batch = 0
 
-    def ingest(self, files: Sequence[InputFile], content_hash: bool = False) -> list[FileRead]:
+    def ingest(
+        self, files: Sequence[InputFile], content_hash: bool = False, plan: DecodePlan | None = None
+    ) -> list[FileRead]:
+        """Read, decode and keep the files' records; without a plan every record is kept."""
+        plan = plan or DecodePlan(EVERYTHING, "", "", content_hash)
+        if plan.content_hash != content_hash:
+            plan = DecodePlan(plan.sieve, plan.period_start, plan.period_end, content_hash)
         reads = {f.name: FileRead(f.name) for f in files}
-        handed: set[str] = set()  # the files DuckDB parsed without an error
         handoff = Path(tempfile.mkdtemp(prefix="auditkit-review-", dir=_memory_dir()))
-
-        def work(job: tuple[int, list[InputFile]]) -> None:
-            staged: dict[str, bytes] = {}
-            for f in job[1]:
-                data = _read(f, reads[f.name], content_hash)
-                if data is not None:
-                    (handoff / f"{job[0]}-{len(staged)}.json.gz").write_bytes(data)
-                    staged[f.name] = data
-            self._ingest([str(handoff / f"{job[0]}-{k}.json.gz") for k in range(len(staged))], staged, reads)
-            handed.update(n for n in staged if not reads[n].error)
-
+        big = self.threads > 1 and sum(f.size for f in files) >= self.processes_from
         try:
-            with ThreadPoolExecutor(self.threads) as pool:
-                list(pool.map(work, enumerate(_batches(files))))
+            with ThreadPoolExecutor(READERS) as readers, _decoders(self.threads, big) as decoders:
+                # Batch n+1 is read and decoding while batch n is parsed into the table.
+                pending: deque[list[tuple[FileRead, Future[Decoded] | None]]] = deque()
+                for batch in _batches(files):
+                    stored = list(readers.map(lambda f: _read(f, reads[f.name]), batch))
+                    pending.append(
+                        [_decoding(decoders, reads[f.name], d, plan) for f, d in zip(batch, stored, strict=True)]
+                    )
+                    if len(pending) > 1:
+                        self._insert(handoff, pending.popleft())
+                while pending:
+                    self._insert(handoff, pending.popleft())
         finally:
             shutil.rmtree(handoff, ignore_errors=True)
-        self._judge_documents(reads, handed)
+        self.con.execute("DELETE FROM records WHERE event_time IS NULL")
         return [reads[f.name] for f in files]
 
-    def _ingest(self, paths: list[str], staged: dict[str, bytes], reads: dict[str, FileRead]) -> None:
-        cursor = self.con.cursor()
-        try:
-            cursor.execute("USE review")  # a cursor starts in the default catalog
-            with self._writing:  # DuckDB runs this query on one thread whatever its setting (measured)
-                _insert(cursor, paths, staged, reads)
-                cursor.execute("CHECKPOINT review")  # compresses the rows just inserted
-        finally:
-            cursor.close()
-            for p in paths:
-                Path(p).unlink(missing_ok=True)
-
-    def _judge_documents(self, reads: dict[str, FileRead], handed: set[str]) -> None:
-        counted = self.con.execute(
-            "SELECT log_file, bool_or(bad), count(*) FILTER (WHERE NOT bad) FROM records GROUP BY log_file"
-        ).fetchall()
-        for name, bad, n in counted:
-            r = reads[name]
-            if r.error:
+    def _insert(self, handoff: Path, batch: list[tuple[FileRead, Future[Decoded] | None]]) -> None:
+        staged: dict[str, str] = {}
+        self._batch += 1
+        for read, future in batch:
+            if future is None:
                 continue
-            if bad:
-                r.error = "not a CloudTrail log file: not JSON, or no Records array"
-            else:
-                r.records = int(n)
-        for name in handed - {row[0] for row in counted}:  # DuckDB parsed it and found no JSON document in it
-            reads[name].error = "not a CloudTrail log file: not JSON, or no Records array"
-        self.con.execute(
-            "DELETE FROM records WHERE log_file IN (SELECT log_file FROM records WHERE bad) OR event_time IS NULL"
-        )
+            try:
+                got = future.result()
+            except Exception as exc:  # a worker that died names the file it was decoding
+                read.error = f"could not be decoded: {type(exc).__name__}: {exc}"
+                continue
+            read.content_sha256, read.error = got.content_sha256, got.error
+            read.records, read.passed_in_period = got.records, got.passed_in_period
+            if got.error is None and got.kept_records:
+                path = handoff / f"{self._batch}-{len(staged)}.ndjson"
+                path.write_bytes(got.kept)
+                staged[str(path)] = read.name
+        if not staged:
+            return
+        try:
+            _parse(self.con, staged, {r.name: r for r, _ in batch})
+            self.con.execute("CHECKPOINT review")  # compresses the rows just inserted
+        finally:
+            for p in staged:
+                Path(p).unlink(missing_ok=True)
 
     def run(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         cur = self.con.execute(sql)
@@ -183,19 +186,29 @@ class Embedded:
         return int(row[0]) if row else 0
 
 
-def _insert(cursor: Any, paths: list[str], staged: dict[str, bytes], reads: dict[str, FileRead]) -> None:
+def _parse(con: Any, staged: dict[str, str], reads: dict[str, FileRead]) -> None:
     """One query over the batch; if DuckDB refuses it, each file alone, so the error names the file."""
-    names = list(staged)
-    if not names:
-        return
     try:
-        cursor.execute(_INSERT, {"paths": paths, "names": names})
+        con.execute(_INSERT, {"paths": list(staged), "names": list(staged.values())})
     except duckdb.Error:
-        for path, name in zip(paths, names, strict=True):
+        for path, name in staged.items():
             try:
-                cursor.execute(_INSERT, {"paths": [path], "names": [name]})
+                con.execute(_INSERT, {"paths": [path], "names": [name]})
             except duckdb.Error as exc:
-                reads[name].error = _diagnose(staged[name]) or f"could not be parsed: {exc}"
+                reads[name].error = f"could not be parsed: {exc}"
+
+
+def _decoding(
+    decoders: Executor, read: FileRead, data: bytes | None, plan: DecodePlan
+) -> tuple[FileRead, Future[Decoded] | None]:
+    return read, None if data is None else decoders.submit(decode, data, plan)
+
+
+def _decoders(threads: int, processes: bool) -> Executor:
+    if not processes:
+        return ThreadPoolExecutor(threads)
+    # spawn: a forked child would inherit DuckDB's running threads.
+    return ProcessPoolExecutor(threads, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _memory_dir() -> str | None:
@@ -204,52 +217,14 @@ def _memory_dir() -> str | None:
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
 
 
-def _read(f: InputFile, read: FileRead, content_hash: bool) -> bytes | None:
+def _read(f: InputFile, read: FileRead) -> bytes | None:
     try:
         data = f.read()
     except Exception as exc:  # a file we cannot read is an ERROR naming it, never skipped
         read.error = f"could not be read: {type(exc).__name__}: {exc}"
         return None
     read.sha256 = hashlib.sha256(data).hexdigest()
-    if content_hash:
-        raw = _inflate(data)
-        if isinstance(raw, str):
-            read.error = raw
-            return None
-        read.content_sha256 = hashlib.sha256(raw).hexdigest()
     return data
-
-
-def _inflate(data: bytes) -> bytes | str:
-    """The inflated content, or why there is none."""
-    try:
-        inflate = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        raw = inflate.decompress(data) + inflate.flush()
-        if not inflate.eof:
-            raise zlib.error("truncated")
-    except zlib.error as exc:
-        return f"not gzip data ({exc})"
-    return raw
-
-
-def _diagnose(data: bytes) -> str | None:
-    """Why DuckDB could not parse this file, in the words of zlib and JSON (None: they find nothing wrong)."""
-    import json
-
-    raw = _inflate(data)
-    if isinstance(raw, str):
-        return raw
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        doc = None
-    if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
-        return None
-    return "not a CloudTrail log file: not JSON, or no Records array"
 
 
 def _batches(files: Sequence[InputFile]) -> Iterator[list[InputFile]]:

@@ -11,9 +11,11 @@ from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline
 from auditkit.auditors.review import aws_proof
 from auditkit.auditors.review.aws_proof import Proof
 from auditkit.auditors.review.embedded import Embedded, FileRead, InputFile
+from auditkit.auditors.review.log_decoding import DecodePlan
 from auditkit.auditors.review.periods import ReviewPeriod, previous
 from auditkit.auditors.review.sources import local_files
 from auditkit.policies.review.catalog import NotReviewable, ReviewParams, ReviewQuery, period, queries_for
+from auditkit.policies.review.sieve import union
 
 
 class Engine(Protocol):
@@ -65,6 +67,10 @@ class Review:
     calls: CallLog = field(default_factory=CallLog)
     source: str = ""
     sent: list[str] = field(default_factory=list)  # Athena: the SQL sent
+
+
+def _utc(t: Any) -> str:
+    return str(t.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def period_records(engine: Engine, params: ReviewParams) -> int:
@@ -167,12 +173,16 @@ def _embedded(
     source: str,
 ) -> Review:
     engine = Embedded()
-    reads = engine.ingest(files, content_hash=bucket_plan is not None)
+    sieve = union(q.reads(params) for q in queries)
+    plan = DecodePlan(sieve, _utc(params.start), _utc(params.end), content_hash=bucket_plan is not None)
+    reads = engine.ingest(files, plan.content_hash, plan)
     if bucket_plan is not None:
         proof = aws_proof.judge(bucket_plan, reads)
         for name in proof.refused:
             engine.con.execute("DELETE FROM records WHERE log_file = ?", [name])
     assert proof is not None
     results = run_queries(engine, params, queries, proof)
-    records = period_records(engine, params)
+    # Records the sieve passed over were counted as they were decoded; refused files' records do not count.
+    passed = sum(r.passed_in_period for r in reads if not r.error and r.name not in proof.refused)
+    records = period_records(engine, params) + passed
     return Review(req, "embedded (DuckDB)", proof, reads, records, results, calls, source)

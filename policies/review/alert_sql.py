@@ -36,6 +36,12 @@ def _like(text: str) -> str:
     return f"{quote(escaped)} ESCAPE '\\'"
 
 
+def like(column: str, pattern: str) -> str:
+    """`column LIKE pattern` where `%` is the only wildcard and every other character is itself."""
+    parts = (p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for p in pattern.split("%"))
+    return f"{column} LIKE {quote('%'.join(parts))} ESCAPE '\\'"
+
+
 def _compare(node: Compare) -> str:
     col, lit = _column(node.steps), node.literal
     if lit.regex:

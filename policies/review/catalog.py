@@ -12,16 +12,32 @@ user agent), outcome and the log file; grouped rows carry them for the group and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
 
-from auditkit.policies.alerts.catalog import ALERTS_BY_ID, alerts_on
-from auditkit.policies.alerts.model import Alert
+from auditkit.policies.alerts.catalog import ALERTS_BY_ID
 from auditkit.policies.controls import Citations
-from auditkit.policies.review.alert_sql import Untranslatable, pattern_predicate, quote
-from auditkit.settings.review_settings import ReviewSettings
+from auditkit.policies.review.alert_queries import (
+    alert_predicate,
+    alert_sieve,
+    changes,
+    changes_sieve,
+    daily_high_risk,
+    daily_sieve,
+)
+from auditkit.policies.review.alert_sql import like, quote
+from auditkit.policies.review.query_parts import (
+    IDENTITY,
+    PRINCIPAL,
+    Dialect,
+    NotReviewable,
+    ReviewParams,
+    au3,
+    au3_group,
+    period,
+    values_in,
+)
+from auditkit.policies.review.sieve import EVERYTHING, Condition, Sieve, any_of, equals
 
 _REVIEW, _AUDIT = "45 CFR 164.308(a)(1)(ii)(D)", "45 CFR 164.312(b)"
 _LOGIN, _AUTHN, _ACCESS = "45 CFR 164.308(a)(5)(ii)(C)", "45 CFR 164.312(d)", "45 CFR 164.312(a)(1)"
@@ -41,36 +57,10 @@ class Cadence(str, Enum):
 
 # Days after a period ends by which its review is due (evidence counts a later sign-off as late).
 DUE_DAYS = {Cadence.DAILY: 1, Cadence.WEEKLY: 3, Cadence.MONTHLY: 10, Cadence.QUARTERLY: 30}
-# Role names treated as administrator roles (case-insensitive LIKE patterns on the assumed role's ARN).
+# Role names treated as administrator roles (case-insensitive LIKE patterns on the assumed role's ARN; `%` is the
+# only wildcard).
 ADMIN_ROLE_PATTERNS = ("%admin%", "%/organizationaccountaccessrole", "%/awsreservedsso_administratoraccess_%")
 PHI_READ_EVENTS = ("GetObject",)
-
-
-class Dialect(Protocol):
-    """What differs between the engines' SQL (auditors/review/dialect.py implements it once per engine)."""
-
-    def ts(self, t: datetime) -> str: ...
-    def iso(self, expr: str) -> str: ...
-    def local_minute(self, expr: str, tz: str) -> str: ...
-    def local_isodow(self, expr: str, tz: str) -> str: ...
-    def local_text(self, expr: str, tz: str) -> str: ...
-    def epoch(self, expr: str) -> str: ...
-    def first(self, value: str, order: str) -> str: ...
-    def joined(self, expr: str) -> str: ...
-
-
-@dataclass(frozen=True)
-class ReviewParams:
-    start: datetime  # the period, UTC, [start, end)
-    end: datetime
-    baseline_start: datetime | None = None  # quarterly: the previous quarter, [baseline_start, start)
-    phi_buckets: tuple[str, ...] = ()
-    archive_bucket: str | None = None
-    settings: ReviewSettings = field(default_factory=ReviewSettings)
-
-
-class NotReviewable(Exception):
-    """The query cannot run with what the review was given (the worksheet says why; never an empty pass)."""
 
 
 @dataclass(frozen=True)
@@ -81,123 +71,16 @@ class ReviewQuery:
     purpose: str
     citations: Citations
     build: Callable[[Dialect, ReviewParams], str]
+    # The records the SQL can select, as conditions checked while the files are read (policies/review/sieve.py).
+    sieve: Callable[[ReviewParams], Sieve] = lambda p: EVERYTHING
     grouped: bool = False  # rows are groups of events (identity, counts, the group's first event)
 
-
-IDENTITY = "COALESCE(identity_arn, user_name, principal_id, identity_type)"
-PRINCIPAL = "COALESCE(issuer_arn, identity_arn, user_name, principal_id)"
-ACTION = "event_source || ' ' || event_name"
-RESOURCE = (
-    "COALESCE(CASE WHEN bucket IS NOT NULL THEN 'arn:aws:s3:::' || bucket || COALESCE('/' || object_key, '') END, "
-    "role_arn, policy_arn, resource_arn, '-')"
-)
-OUTCOME = (
-    "CASE WHEN error_code IS NOT NULL THEN 'failure: ' || error_code "
-    "WHEN login_result = 'Failure' THEN 'failure: ' || COALESCE(error_message, 'ConsoleLogin Failure') "
-    "ELSE 'success' END"
-)
-
-
-def period(d: Dialect, p: ReviewParams) -> str:
-    return f"event_time >= {d.ts(p.start)} AND event_time < {d.ts(p.end)}"
-
-
-def au3(d: Dialect) -> str:
-    """The AU-3 columns of one event."""
-    return (
-        f"{IDENTITY} AS identity, {d.iso('event_time')} AS time_utc, {ACTION} AS action, {RESOURCE} AS resource, "
-        f"source_ip, user_agent, {OUTCOME} AS outcome, log_file, event_id"
-    )
-
-
-def au3_group(d: Dialect, identity: str) -> str:
-    """The AU-3 columns of a group: its identity, first and last time, what was done where from, its first event."""
-    return (
-        f"{identity} AS identity, {d.iso('MIN(event_time)')} AS time_utc, {d.iso('MAX(event_time)')} AS last_utc, "
-        f"{d.joined(ACTION)} AS action, {d.joined(RESOURCE_GROUP)} AS resource, {d.joined('source_ip')} AS source_ip, "
-        f"{d.joined('user_agent')} AS user_agent, {d.joined(OUTCOME)} AS outcome, COUNT(*) AS events, "
-        f"{d.first('log_file', 'event_time')} AS log_file, {d.first('event_id', 'event_time')} AS event_id"
-    )
-
-
-RESOURCE_GROUP = "COALESCE('arn:aws:s3:::' || bucket, role_arn, policy_arn, resource_arn, '-')"
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(quote(v) for v in values) + ")"
-
-
-def alert_predicate(alert: Alert, p: ReviewParams) -> str:
-    """The alert's deployed AWS filter pattern, rendered with the review's parameters, as SQL."""
-    variant = alert.on("aws")
-    if variant is None:
-        raise NotReviewable(f"alert {alert.id} has no AWS filter")
-    params: dict[str, str | tuple[str, ...]] = {}
-    if "archive_bucket" in variant.parameters:
-        if not p.archive_bucket:
-            raise NotReviewable(f"alert {alert.id} needs the archive bucket (--archive-bucket)")
-        params["archive_bucket"] = p.archive_bucket
-    if "phi_buckets" in variant.parameters:
-        if not p.phi_buckets:
-            raise NotReviewable(f"alert {alert.id} needs the PHI buckets (--phi-bucket)")
-        params["phi_buckets"] = p.phi_buckets
-    try:
-        return pattern_predicate(variant.render(params))
-    except Untranslatable as exc:
-        raise NotReviewable(f"alert {alert.id}: {exc}") from None
-
-
-def _alert_rows(d: Dialect, p: ReviewParams, alert: Alert) -> str:
-    pred, variant = alert_predicate(alert, p), alert.on("aws")
-    assert variant is not None
-    head = f"SELECT {quote(alert.id)} AS alert, {quote(alert.severity.value)} AS severity"
-    if not variant.threshold.is_rate:
-        return f"{head}, 1 AS events, {au3(d)} FROM records WHERE {period(d, p)} AND {pred}"
-    window = variant.threshold.period_seconds
-    return (
-        f"{head}, COUNT(*) AS events, {d.joined(IDENTITY)} AS identity, {d.iso('MIN(event_time)')} AS time_utc, "
-        f"{d.joined(ACTION)} AS action, {d.joined(RESOURCE_GROUP)} AS resource, {d.joined('source_ip')} AS source_ip, "
-        f"{d.joined('user_agent')} AS user_agent, {d.joined(OUTCOME)} AS outcome, "
-        f"{d.first('log_file', 'event_time')} AS log_file, {d.first('event_id', 'event_time')} AS event_id "
-        f"FROM records WHERE {period(d, p)} AND {pred} GROUP BY FLOOR({d.epoch('event_time')} / {window}) "
-        f"HAVING COUNT(*) >= {variant.threshold.count}"
-    )
-
-
-def high_risk_alerts(p: ReviewParams) -> tuple[list[Alert], list[str]]:
-    """The AWS alerts the daily review can run with these parameters, and why the others cannot."""
-    runnable, skipped = [], []
-    for alert in alerts_on("aws"):
+    def reads(self, p: ReviewParams) -> Sieve:
+        """The query's sieve; a query that cannot run with these parameters reads no record."""
         try:
-            alert_predicate(alert, p)
-            runnable.append(alert)
-        except NotReviewable as exc:
-            skipped.append(str(exc))
-    return runnable, skipped
-
-
-def _daily_high_risk(d: Dialect, p: ReviewParams) -> str:
-    alerts, _ = high_risk_alerts(p)
-    if not alerts:
-        raise NotReviewable("no alert of the catalog can run with the parameters given")
-    union = " UNION ALL ".join(_alert_rows(d, p, a) for a in alerts)
-    return f"SELECT * FROM ({union}) t ORDER BY alert, time_utc, event_id"
-
-
-def _changes(*alert_ids: str) -> Callable[[Dialect, ReviewParams], str]:
-    def build(d: Dialect, p: ReviewParams) -> str:
-        cases, preds = [], []
-        for a in alert_ids:
-            pred = alert_predicate(ALERTS_BY_ID[a], p)
-            cases.append(f"WHEN {pred} THEN {quote(a)}")
-            preds.append(pred)
-        which = "CASE " + " ".join(cases) + " END"
-        return (
-            f"SELECT {which} AS alert, {au3(d)} FROM records WHERE {period(d, p)} AND ({' OR '.join(preds)}) "
-            "ORDER BY time_utc, event_id"
-        )
-
-    return build
+            return self.sieve(p)
+        except NotReviewable:
+            return Sieve(frozenset())
 
 
 def _events(where: Callable[[ReviewParams], str], *extra: str) -> Callable[[Dialect, ReviewParams], str]:
@@ -212,25 +95,43 @@ def _root(p: ReviewParams) -> str:
     return alert_predicate(ALERTS_BY_ID["root_use"], p)
 
 
+def _root_sieve(p: ReviewParams) -> Sieve:
+    return alert_sieve(ALERTS_BY_ID["root_use"], p)
+
+
+ASSUME_ROLE = "AssumeRole%"
+
+
 def _admin_roles(p: ReviewParams) -> str:
-    likes = " OR ".join(f"LOWER(role_arn) LIKE {quote(x)}" for x in ADMIN_ROLE_PATTERNS)
-    return f"event_source = 'sts.amazonaws.com' AND event_name LIKE 'AssumeRole%' AND ({likes})"
+    likes = " OR ".join(like("LOWER(role_arn)", x) for x in ADMIN_ROLE_PATTERNS)
+    return f"event_source = 'sts.amazonaws.com' AND {like('event_name', ASSUME_ROLE)} AND ({likes})"
 
 
-def _break_glass(p: ReviewParams) -> str:
+def _admin_roles_sieve(p: ReviewParams) -> Sieve:
+    return any_of(*(Condition("role_arn", x, like=True, lower=True) for x in ADMIN_ROLE_PATTERNS))
+
+
+def _break_glass_conditions(p: ReviewParams) -> list[Condition]:
+    """Every event by, or role assumption into, a break-glass principal: the same conditions for SQL and sieve."""
     names = p.settings.break_glass
     if not names:
         raise NotReviewable("no break-glass principals in the stack's auditkit:review.breakGlass")
-    tests = []
+    out = []
     for n in names:
         if n.startswith("arn:"):
-            role = n.rsplit("/", 1)[-1] if ":role/" in n else None
-            tests += [f"identity_arn = {quote(n)}", f"issuer_arn = {quote(n)}", f"role_arn = {quote(n)}"]
-            if role:
-                tests.append(f"identity_arn LIKE {quote('%:assumed-role/' + role + '/%')}")
+            out += [Condition("identity_arn", n), Condition("issuer_arn", n), Condition("role_arn", n)]
+            if ":role/" in n:
+                out.append(Condition("identity_arn", f"%:assumed-role/{n.rsplit('/', 1)[-1]}/%", like=True))
         else:
-            tests += [f"user_name = {quote(n)}", f"identity_arn LIKE {quote('%:user/' + n)}"]
-            tests += [f"issuer_arn LIKE {quote('%:role/' + n)}", f"role_arn LIKE {quote('%:role/' + n)}"]
+            out += [Condition("user_name", n), Condition("identity_arn", f"%:user/{n}", like=True)]
+            out += [Condition("issuer_arn", f"%:role/{n}", like=True), Condition("role_arn", f"%:role/{n}", like=True)]
+    return out
+
+
+def _break_glass(p: ReviewParams) -> str:
+    tests = (
+        like(c.column, c.value) if c.like else f"{c.column} = {quote(c.value)}" for c in _break_glass_conditions(p)
+    )
     return " OR ".join(tests)
 
 
@@ -242,12 +143,18 @@ def _login_failures(d: Dialect, p: ReviewParams) -> str:
     )
 
 
+def _phi_sieve(p: ReviewParams) -> Sieve:
+    if not p.phi_buckets:
+        raise NotReviewable("no PHI buckets named")
+    return equals("bucket", p.phi_buckets)
+
+
 def _phi(p: ReviewParams) -> str:
     if not p.phi_buckets:
         raise NotReviewable("no PHI buckets named (--phi-bucket, or the stack's aws.s3DataEvents list)")
     return (
-        f"event_source = 's3.amazonaws.com' AND event_name IN {_in(PHI_READ_EVENTS)} AND error_code IS NULL "
-        f"AND bucket IN {_in(p.phi_buckets)}"
+        f"event_source = 's3.amazonaws.com' AND event_name IN {values_in(PHI_READ_EVENTS)} AND error_code IS NULL "
+        f"AND bucket IN {values_in(p.phi_buckets)}"
     )
 
 
@@ -308,9 +215,18 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Every event the deployed CloudWatch alarms count, by alert; rate alerts list each window that crossed "
         "the threshold.",
         _cite(soc2=("CC7.4",), nist=("SI-4",)),
-        _daily_high_risk,
+        daily_high_risk,
+        sieve=daily_sieve,
     ),
-    ReviewQuery("weekly.root_use", _W, "Root user activity", "Root bypasses every IAM control.", _PRIV, _events(_root)),
+    ReviewQuery(
+        "weekly.root_use",
+        _W,
+        "Root user activity",
+        "Root bypasses every IAM control.",
+        _PRIV,
+        _events(_root),
+        sieve=_root_sieve,
+    ),
     ReviewQuery(
         "weekly.console_logins",
         _W,
@@ -318,6 +234,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Who signed in to the console, from where, and whether MFA was used.",
         _cite((_LOGIN, _AUTHN), ("CC6.1",), ("IA-2(1)", "AC-7")),
         _events(lambda p: "event_name = 'ConsoleLogin'", "COALESCE(mfa_used, '-') AS mfa_used"),
+        sieve=lambda p: equals("event_name", ("ConsoleLogin",)),
     ),
     ReviewQuery(
         "weekly.console_login_failures",
@@ -326,6 +243,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Repeated failures are password guessing or credential stuffing.",
         _cite((_LOGIN,), ("CC6.1",), ("AC-7",)),
         _login_failures,
+        sieve=lambda p: equals("event_name", ("ConsoleLogin",)),
         grouped=True,
     ),
     ReviewQuery(
@@ -335,6 +253,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         f"AssumeRole* into roles whose ARN matches {', '.join(ADMIN_ROLE_PATTERNS)} (case-insensitive).",
         _PRIV,
         _events(_admin_roles),
+        sieve=_admin_roles_sieve,
     ),
     ReviewQuery(
         "weekly.break_glass",
@@ -343,6 +262,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Every event by, or role assumption into, a break-glass principal of auditkit:review.breakGlass.",
         _PRIV,
         _events(_break_glass),
+        sieve=lambda p: any_of(*_break_glass_conditions(p)),
     ),
     ReviewQuery(
         "monthly.logging_changes",
@@ -350,7 +270,8 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Audit logging configuration changes (CloudTrail, AWS Config)",
         "Stopping or narrowing audit logging hides everything that follows.",
         _CONFIG,
-        _changes("audit_logging_changes", "config_changes"),
+        changes("audit_logging_changes", "config_changes"),
+        sieve=changes_sieve("audit_logging_changes", "config_changes"),
     ),
     ReviewQuery(
         "monthly.encryption_changes",
@@ -358,7 +279,8 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Encryption key changes (KMS)",
         "Disabled, deleted or re-permissioned keys.",
         _CONFIG,
-        _changes("kms_key_changes"),
+        changes("kms_key_changes"),
+        sieve=changes_sieve("kms_key_changes"),
     ),
     ReviewQuery(
         "monthly.iam_changes",
@@ -366,7 +288,8 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "IAM policy and privilege changes",
         "Who can read ePHI and who can erase the audit trail.",
         _cite((_ACCESS_MOD,), ("CC6.2", "CC6.3"), ("AC-2(4)", "CM-3")),
-        _changes("iam_policy_changes", "privilege_escalation"),
+        changes("iam_policy_changes", "privilege_escalation"),
+        sieve=changes_sieve("iam_policy_changes", "privilege_escalation"),
     ),
     ReviewQuery(
         "monthly.network_changes",
@@ -374,7 +297,10 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Network changes (security groups, NACLs, gateways, routes, VPCs)",
         "New paths to systems holding ePHI.",
         _cite(soc2=("CC6.6", "CC8.1"), nist=("SC-7", "CM-3")),
-        _changes(
+        changes(
+            "firewall_changes", "network_acl_changes", "network_gateway_changes", "route_changes", "network_changes"
+        ),
+        sieve=changes_sieve(
             "firewall_changes", "network_acl_changes", "network_gateway_changes", "route_changes", "network_changes"
         ),
     ),
@@ -384,7 +310,8 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "S3 archive and bucket protection changes",
         "Lifecycle, policy, versioning, encryption or Object Lock changes on the audit archive and other buckets.",
         _CONFIG,
-        _changes("audit_archive_tampering", "s3_bucket_policy_changes"),
+        changes("audit_archive_tampering", "s3_bucket_policy_changes"),
+        sieve=changes_sieve("audit_archive_tampering", "s3_bucket_policy_changes"),
     ),
     ReviewQuery(
         "quarterly.phi_reads_by_principal",
@@ -393,6 +320,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Object reads of the PHI buckets, per principal (a role's sessions count as the role).",
         _PHI,
         _phi_by_principal,
+        sieve=_phi_sieve,
         grouped=True,
     ),
     ReviewQuery(
@@ -402,6 +330,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Principals that read PHI this quarter and not in the previous one.",
         _PHI,
         _first_time_readers,
+        sieve=_phi_sieve,
         grouped=True,
     ),
     ReviewQuery(
@@ -411,6 +340,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "The 10 principals whose PHI reads changed most since the previous quarter.",
         _PHI,
         _top_movers,
+        sieve=_phi_sieve,
         grouped=True,
     ),
     ReviewQuery(
@@ -420,6 +350,7 @@ QUERIES: tuple[ReviewQuery, ...] = (
         "Reads of the PHI buckets outside auditkit:review.businessHours in its time zone.",
         _PHI,
         _off_hours,
+        sieve=_phi_sieve,
     ),
 )
 BY_ID: dict[str, ReviewQuery] = {q.id: q for q in QUERIES}

@@ -1,7 +1,8 @@
 """The embedded engine: DuckDB in process over gzipped CloudTrail files, each file read once.
 
 A file is read as bytes exactly once and those bytes are hashed (SHA-256 of the stored file). Worker processes
-(one per core, for a large review; threads for a small one) inflate and decode them (log_decoding.py): each
+(one per core, for a large review; threads for a small one) inflate and decode them (log_decoding.py; a local
+file is read and hashed by the worker itself, a bucket's object by the engine's readers): each
 record is counted, and the records the cadence's sieve keeps (policies/review/sieve.py) are handed, as their
 own JSON text, one per line, to DuckDB through a file in memory (/dev/shm where there is one). DuckDB parses
 those into the `records` table (`from_json`: only the columns the catalog reads, policies/review/records.py),
@@ -27,13 +28,14 @@ from typing import Any
 import duckdb
 
 from auditkit.auditors.review.dialect import DuckDialect
-from auditkit.auditors.review.log_decoding import Decoded, DecodePlan, decode
+from auditkit.auditors.review.log_decoding import Decoded, DecodePlan, decode, read_and_decode
 from auditkit.policies.review.records import COLUMNS, EVENT_TIME
 from auditkit.policies.review.sieve import EVERYTHING
 
 BATCH_BYTES = 8 << 20  # stored (gzip) bytes read, decoded and inserted together
 PROCESSES_FROM = 32 << 20  # stored bytes from which decoding runs in worker processes (their start-up pays off)
 READERS = 4  # files read at once (a bucket's reads wait on the network)
+SETTLE_ROWS = 200_000  # rows inserted between two compressions of the table (a compression costs its size)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class InputFile:
     name: str  # how rows and the worksheet name it: s3://bucket/key, or the path of a local file
     read: Callable[[], bytes]
     size: int = 0  # stored bytes, when known (batching only)
+    path: str | None = None  # a local file: worker processes read it themselves (no copy through the parent)
 
 
 @dataclass
@@ -122,6 +125,7 @@ class Embedded:
         self.threads = threads
         self.processes_from = processes_from
         self._batch = 0
+        self._unsettled = 0  # rows inserted since the table was last compressed
 
     def ingest(
         self, files: Sequence[InputFile], content_hash: bool = False, plan: DecodePlan | None = None
@@ -138,10 +142,7 @@ class Embedded:
                 # Batch n+1 is read and decoding while batch n is parsed into the table.
                 pending: deque[list[tuple[FileRead, Future[Decoded] | None]]] = deque()
                 for batch in _batches(files):
-                    stored = list(readers.map(lambda f: _read(f, reads[f.name]), batch))
-                    pending.append(
-                        [_decoding(decoders, reads[f.name], d, plan) for f, d in zip(batch, stored, strict=True)]
-                    )
+                    pending.append(list(readers.map(lambda f: _decoding(decoders, f, reads[f.name], plan, big), batch)))
                     if len(pending) > 1:
                         self._insert(handoff, pending.popleft())
                 while pending:
@@ -149,10 +150,12 @@ class Embedded:
         finally:
             shutil.rmtree(handoff, ignore_errors=True)
         self.con.execute("DELETE FROM records WHERE event_time IS NULL")
+        self.con.execute("CHECKPOINT review")
         return [reads[f.name] for f in files]
 
     def _insert(self, handoff: Path, batch: list[tuple[FileRead, Future[Decoded] | None]]) -> None:
         staged: dict[str, str] = {}
+        rows = 0
         self._batch += 1
         for read, future in batch:
             if future is None:
@@ -163,16 +166,21 @@ class Embedded:
                 read.error = f"could not be decoded: {type(exc).__name__}: {exc}"
                 continue
             read.content_sha256, read.error = got.content_sha256, got.error
+            read.sha256 = got.sha256 or read.sha256
             read.records, read.passed_in_period = got.records, got.passed_in_period
             if got.error is None and got.kept_records:
                 path = handoff / f"{self._batch}-{len(staged)}.ndjson"
                 path.write_bytes(got.kept)
                 staged[str(path)] = read.name
+                rows += got.kept_records
         if not staged:
             return
         try:
             _parse(self.con, staged, {r.name: r for r, _ in batch})
-            self.con.execute("CHECKPOINT review")  # compresses the rows just inserted
+            self._unsettled += rows
+            if self._unsettled >= SETTLE_ROWS:  # compresses the rows inserted since the last time
+                self.con.execute("CHECKPOINT review")
+                self._unsettled = 0
         finally:
             for p in staged:
                 Path(p).unlink(missing_ok=True)
@@ -199,8 +207,11 @@ def _parse(con: Any, staged: dict[str, str], reads: dict[str, FileRead]) -> None
 
 
 def _decoding(
-    decoders: Executor, read: FileRead, data: bytes | None, plan: DecodePlan
+    decoders: Executor, f: InputFile, read: FileRead, plan: DecodePlan, processes: bool
 ) -> tuple[FileRead, Future[Decoded] | None]:
+    if processes and f.path is not None:
+        return read, decoders.submit(read_and_decode, f.path, plan)
+    data = _read(f, read)
     return read, None if data is None else decoders.submit(decode, data, plan)
 
 

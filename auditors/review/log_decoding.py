@@ -42,6 +42,8 @@ class DecodePlan:
 
 @dataclass
 class Decoded:
+    sha256: str | None = None  # of the stored (gzip) bytes, when this process read them
+    stored_bytes: int = 0  # how many stored bytes this process read
     records: int = 0
     passed_in_period: int = 0  # records the sieve passed over whose eventTime is inside the period
     kept: bytes = b""  # the kept records' JSON text, one per line
@@ -55,6 +57,18 @@ class _Raw(msgspec.Struct):
 
 
 _RAW = msgspec.json.Decoder(_Raw)
+
+
+def read_and_decode(path: str, plan: DecodePlan) -> Decoded:
+    """A local log file read once here: the bytes hashed are the bytes decoded."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return Decoded(error=f"could not be read: {type(exc).__name__}: {exc}")
+    out = decode(data, plan)
+    out.sha256, out.stored_bytes = hashlib.sha256(data).hexdigest(), len(data)
+    return out
 
 
 def decode(data: bytes, plan: DecodePlan) -> Decoded:
@@ -122,7 +136,7 @@ class _Sieved:
     """A plan made ready: the narrow record type and, per sieved column, how to read it and what passes."""
 
     decoder: msgspec.json.Decoder[Any] | None
-    columns: tuple[tuple[Callable[[list[Any]], list[Any]], Callable[[str], bool]], ...]
+    columns: tuple[tuple[tuple[str, ...], Callable[[str], bool]], ...]  # a record path, and what passes there
     start: str
     end: str
 
@@ -137,10 +151,12 @@ class _Sieved:
         # Column at a time, each distinct value judged once: a busy week is millions of records, few values.
         times = [r.eventTime for r in records]
         keep = set(_odd_times(times))
-        for read, passes in self.columns:
-            values = read(records)
+        found: dict[tuple[str, ...], list[Any]] = {(): records}
+        for path, passes in self.columns:
+            values = _values(found, path)
             hits = {v for v in set(values) if v is not None and passes(v)}
-            keep.update(i for i, v in enumerate(values) if v in hits)
+            if hits:
+                keep.update(i for i, v in enumerate(values) if v in hits)
         kept = sorted(keep)
         ordered = sorted(t for i, t in enumerate(times) if i not in keep) if keep else sorted(times)
         inside = bisect_left(ordered, self.end) - bisect_left(ordered, self.start)
@@ -153,6 +169,15 @@ def _odd_times(times: list[str | None]) -> list[int]:
     if None not in times and _ALL_CANONICAL("\n".join(times)) and all(_real_day(d) for d in days):  # type: ignore[arg-type]
         return []
     return [i for i, t in enumerate(times) if t is None or not _CANONICAL(t) or not _real_day(t[:10])]
+
+
+def _values(found: dict[tuple[str, ...], list[Any]], path: tuple[str, ...]) -> list[Any]:
+    """Every record's value at path (None where a step is missing); shared steps are walked once."""
+    got = found.get(path)
+    if got is None:
+        part = path[-1]
+        got = found[path] = [None if g is None else getattr(g, part) for g in _values(found, path[:-1])]
+    return got
 
 
 @lru_cache(maxsize=4096)
@@ -176,7 +201,7 @@ def _sieved(plan: DecodePlan) -> _Sieved:
         node[path[-1]] = None
     record = _struct("Record", tree)
     doc = msgspec.defstruct("Document", [("Records", list[record])])  # type: ignore[valid-type]
-    columns = tuple(_column(paths[col], [c for c in plan.sieve.conditions if c.column == col]) for col in paths)
+    columns = tuple((paths[col], _passes([c for c in plan.sieve.conditions if c.column == col])) for col in paths)
     return _Sieved(msgspec.json.Decoder(doc), columns, plan.period_start, plan.period_end)
 
 
@@ -188,19 +213,7 @@ def _struct(name: str, tree: dict[str, Any]) -> Any:
     return msgspec.defstruct(name, fields, gc=False)
 
 
-def _column(path: tuple[str, ...], conditions: list[Condition]) -> tuple[Callable[[list[Any]], list[Any]], Any]:
+def _passes(conditions: list[Condition]) -> Callable[[str], bool]:
     values = frozenset(c.value for c in conditions if not c.like)
     patterns = tuple(c.matcher() for c in conditions if c.like)
-
-    def passes(v: str) -> bool:
-        return v in values or any(p(v) for p in patterns)
-
-    head, rest = path[0], path[1:]
-
-    def read(records: list[Any]) -> list[Any]:
-        got = [getattr(r, head) for r in records]
-        for part in rest:
-            got = [None if g is None else getattr(g, part) for g in got]
-        return got
-
-    return read, passes
+    return lambda v: v in values or any(p(v) for p in patterns)

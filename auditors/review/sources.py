@@ -28,5 +28,5 @@ def local_files(folder: str, start: datetime, end: datetime) -> list[InputFile]:
     for p in sorted(root.rglob("*.json.gz")):
         if "CloudTrail-Digest" in p.parts or not in_window(p.name, start, end):
             continue
-        out.append(InputFile(str(p), p.read_bytes, p.stat().st_size))
+        out.append(InputFile(str(p), p.read_bytes, p.stat().st_size, str(p)))
     return out

@@ -109,11 +109,12 @@ class Embedded:
 
     def __init__(
         self,
-        threads: int = 2,
+        threads: int | None = None,  # DuckDB's threads and the decoding workers: one per core by default
         memory_limit: str = "768MB",
         spill: str | None = None,
         processes_from: int = PROCESSES_FROM,
     ) -> None:
+        threads = threads or min(os.cpu_count() or 2, 8)
         self.con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
         if spill:
             self.con.execute(f"SET temp_directory = '{spill}'")

@@ -5,8 +5,10 @@ usual ones in healthcare SaaS: daily critical alerts, weekly privileged access, 
 quarterly PHI access patterns. Each query is SQL over the `records` relation (policies/review/records.py),
 written once for every engine: what differs between DuckDB and Athena comes from a Dialect
 (auditors/review/dialect.py). The daily and monthly event lists are the alert catalog's own filter patterns,
-translated (alert_sql). Every row carries the AU-3 elements: identity, UTC time, action, resource, origin (IP,
-user agent), outcome and the log file; grouped rows carry them for the group and name its first event.
+translated (alert_queries.py). Every row carries the AU-3 elements: identity, UTC time, action, resource,
+origin (IP, user agent), outcome and the log file; grouped rows carry them for the group and name its first
+event. Each query also declares its sieve (sieve.py): conditions every record its SQL selects meets, so the
+embedded engine parses only those records.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from isal import isal_zlib
 
 from auditkit.policies.review.sieve import SIEVE_COLUMNS, Condition, Sieve
 
-MAX_DOCUMENT = 64 << 20  # one log file's JSON text, at most
+PRESIZE_LIMIT = 64 << 20  # the inflate buffer is sized from the gzip trailer, a claim: never beyond this
 NOT_CLOUDTRAIL = "not a CloudTrail log file: not JSON, or no Records array"
 _TIME = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\dZ"
 _CANONICAL = re.compile(_TIME).fullmatch
@@ -43,7 +43,6 @@ class DecodePlan:
 @dataclass
 class Decoded:
     sha256: str | None = None  # of the stored (gzip) bytes, when this process read them
-    stored_bytes: int = 0  # how many stored bytes this process read
     records: int = 0
     passed_in_period: int = 0  # records the sieve passed over whose eventTime is inside the period
     kept: bytes = b""  # the kept records' JSON text, one per line
@@ -67,7 +66,7 @@ def read_and_decode(path: str, plan: DecodePlan) -> Decoded:
     except OSError as exc:
         return Decoded(error=f"could not be read: {type(exc).__name__}: {exc}")
     out = decode(data, plan)
-    out.sha256, out.stored_bytes = hashlib.sha256(data).hexdigest(), len(data)
+    out.sha256 = hashlib.sha256(data).hexdigest()
     return out
 
 
@@ -118,7 +117,7 @@ def inflate(data: bytes) -> bytes | str:
     """The inflated content, or why there is none (in zlib's words)."""
     size = int.from_bytes(data[-4:], "little") if len(data) >= 18 else 0
     try:
-        return isal_zlib.decompress(data, 16 + 15, min(max(size + 1, 1 << 16), MAX_DOCUMENT))
+        return isal_zlib.decompress(data, 16 + 15, min(max(size + 1, 1 << 16), PRESIZE_LIMIT))
     except Exception:  # noqa: BLE001 - ISA-L refuses what zlib refuses; zlib words why, below
         pass
     try:

@@ -31,7 +31,7 @@ from auditkit.policies.aws.resource_types import (
     SNS_SUBSCRIPTION,
     SNS_TOPIC,
 )
-from auditkit.policies.computed import judged, known
+from auditkit.policies.computed import judged, known, lazily
 from auditkit.policies.rule import of_kind
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -161,8 +161,9 @@ def alert_verdicts(
 ) -> list[Verdict]:
     """One verdict per alert rule; its resources are what proves it (filter, alarm, topic, subscriptions),
     or what was judged; the trails when nothing on their log group comes near."""
-    facts = [t for _, t in trails]
     names = tuple(n for n, _ in trails)
+    # Built once for every alert; a value computed at apply leaves each alert that reads it undetermined.
+    built = lazily(plan_wiring, resources, [t for _, t in trails], phi_buckets)
     verdicts = []
     for rule in of_kind(rules.RULES, "alert"):
         alert_id = rule.control.rsplit(".", 1)[-1]
@@ -170,7 +171,7 @@ def alert_verdicts(
 
         def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
             nonlocal used
-            wiring, topics = plan_wiring(resources, facts, phi_buckets)
+            wiring, topics = built
             gaps = rule.judge(wiring)
             proof = assess_alert(alert_id, wiring).used
             used = tuple(topics.get(n, n) for n in proof) + _features_of(resources, proof)

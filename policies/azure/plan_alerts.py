@@ -25,7 +25,7 @@ from auditkit.policies.azure.alert_judges import (
     assess_alert,
     receivers,
 )
-from auditkit.policies.computed import judged, known
+from auditkit.policies.computed import judged, known, lazily
 from auditkit.policies.rule import of_kind
 from auditkit.policies.verdicts import PlanResource, Verdict
 
@@ -126,6 +126,8 @@ def alert_verdicts(resources: Sequence[PlanResource], subscription: str | None =
     """One verdict per alert rule; its resources are what proves it (alerts, action group), or what was judged."""
     mine = tuple(r.name for r in resources if r.type in ALERT_TYPES)
     named = {r.name for r in resources}
+    # Built once for every alert; a value computed at apply leaves each alert that reads it undetermined.
+    built = lazily(plan_wiring, resources, subscription)
     verdicts = []
     for rule in of_kind(rules.RULES, "alert"):
         alert_id = rule.control.rsplit(".", 1)[-1]
@@ -133,7 +135,7 @@ def alert_verdicts(resources: Sequence[PlanResource], subscription: str | None =
 
         def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
             nonlocal used
-            wiring = plan_wiring(resources, subscription)
+            wiring = built
             gaps = rule.judge(wiring)
             used = tuple(n for n in assess_alert(alert_id, wiring).used if n in named)
             return gaps

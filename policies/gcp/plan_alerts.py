@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditkit.policies.computed import Computed, NotYetKnown, judged, known
+from auditkit.policies.computed import Computed, NotYetKnown, judged, known, lazily
 from auditkit.policies.gcp import rules
 from auditkit.policies.gcp.alert_judges import (
     AlertPolicy,
@@ -144,7 +144,8 @@ def alert_verdicts(
 ) -> list[Verdict]:
     """One verdict per alert rule; its resources are what proves it (metric, policy, channel) or was judged.
     archive_pending: sink destinations computed at apply, which may name the archive the parameters lack."""
-    facts = [s for _, s in sinks]
+    # Built once for every alert; a value computed at apply leaves each alert that reads it undetermined.
+    built = lazily(plan_wiring, resources, [s for _, s in sinks], parameters)
     verdicts = []
     for rule in of_kind(rules.RULES, "alert"):
         alert_id = rule.control.rsplit(".", 1)[-1]
@@ -152,7 +153,7 @@ def alert_verdicts(
 
         def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
             nonlocal used
-            wiring, names, pending = plan_wiring(resources, facts, parameters)
+            wiring, names, pending = built
             gaps = rule.judge(wiring)
             waiting = pending + (archive_pending if "archive_bucket" not in parameters else ())
             if gaps and waiting:

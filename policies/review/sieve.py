@@ -10,6 +10,10 @@ every record is kept.
 Conditions compare the field's JSON string value exactly as the SQL does: `equals` is SQL `=`, `matches` is a
 LIKE pattern whose only wildcard is `%` (case-sensitive; the SQL escapes a literal `_`). tests/test_review_sieve.py checks every AWS alert's
 corpus and every query's rows with and without the sieve.
+
+Known limit: a JSON object with a repeated key is read by msgspec (the sieve) with the last value and by DuckDB
+(the engine) with the first. CloudTrail writes no such record, and a file changed after delivery fails its
+digest (`review aws --trail`); a local copy is reviewed as it is, unverified, as its worksheet says.
 """
 
 from __future__ import annotations

@@ -64,6 +64,14 @@ def _deliver(world, argv):
             ["seal", "azure", "--container-url", "https://a.blob.core.windows.net/c", "--key-id", "https://v/keys/k"],
             "--key-id",
         ),
+        (
+            ["seal", "gcp", "--bucket", "b", "--key-version", f"{KEY}/cryptoKeyVersions/1", "--deadline", "0"],
+            "--deadline",
+        ),
+        (
+            ["seal", "gcp", "--bucket", "b", "--key-version", f"{KEY}/cryptoKeyVersions/1", "--timeout", "nan"],
+            "--timeout",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_with_exit_2_before_any_cloud_call(argv, named, capsys):

@@ -358,3 +358,46 @@ def test_a_listing_that_never_ends_or_a_seal_that_drips_is_an_error_of_its_hours
         assert hours["2026-11-30T03:00Z"].status is Status.PASS and hours["2026-11-30T05:00Z"].status is Status.PASS
     finally:
         proxy.close()
+
+
+def test_a_signature_that_drips_stops_the_sealing_in_time_and_the_next_run_goes_on(world):
+    """Through the fault proxy (Google's error format) in front of the fake Cloud KMS: the second hour's
+    asymmetricSign answers a byte a second. The run stops at that call's bound (--timeout 1 x 3 attempts),
+    names it, and keeps the hour it had sealed, chained; the next run seals the rest and verify passes them."""
+    import time
+
+    from auditkit.auditors.failures import Deadline, Limits
+    from auditkit.auditors.seal.cloud_kms import CloudKms
+    from auditkit.auditors.seal.sealing import SealingStopped, SealOptions, seal_archive
+    from auditkit.auditors.seal.watched import watched
+    from tests.fault_proxy import Fault, FaultProxy
+    from tests.sealed_worlds import SETTLE
+
+    proxy = FaultProxy(world.kms.endpoint, dialect="google")
+    signs = iter(range(100))
+    proxy.faults.append(Fault(lambda c: c.path.endswith(":asymmetricSign") and next(signs) == 1, "drip", seconds=1.0))
+    try:
+        archive, signer = watched(
+            world.archive(),
+            CloudKms(world.kms.session(), world.version, 10, proxy.endpoint),
+            Limits(3.0, Deadline.after(60)),
+        )
+        signer.prepare()
+        started = time.monotonic()
+        with pytest.raises(SealingStopped) as stopped:
+            seal_archive(archive, signer, SealOptions(SETTLE, T0), SEALED_AT)
+        assert time.monotonic() - started < 8
+    finally:
+        proxy.close()
+    assert str(stopped.value).startswith(f"signing with {world.version}: no complete answer within")
+    assert stopped.value.outcome is not None
+    assert [s.key for s in stopped.value.outcome.sealed] == ["auditkit-seals/2026/11/30/03.json"]
+    assert sorted(k for k in world.gcs.objects if k.startswith("auditkit-seals/")) == [
+        "auditkit-seals/2026/11/30/03.json"
+    ]
+    again = world.seal()
+    assert [s.key for s in again.sealed] == [f"auditkit-seals/2026/11/30/{h:02d}.json" for h in (4, 5)]
+    assert again.sealed[0].statement.previous == stopped.value.outcome.sealed[0].link()
+    assert {h: s for h, s in _status(world, world.verify()).items() if h < "2026-11-30T06"} == {
+        f"2026-11-30T{h:02d}:00Z": "PASS" for h in (3, 4, 5)
+    }

@@ -24,6 +24,7 @@ SINCE_DEFAULT = timedelta(days=1)
 
 def _common(p: argparse.ArgumentParser) -> None:
     from auditkit.auditors.aws.verify.command import TIME_FORMS
+    from auditkit.auditors.failures import add_deadline_argument
     from auditkit.auditors.seal.verify_cli import add_minutes_arguments
 
     add_minutes_arguments(p)
@@ -31,7 +32,10 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--since", help=f"with no seal in the archive yet, seal from this hour on ({TIME_FORMS}; default: 1 day ago)"
     )
     p.add_argument("--max-hours", type=int, default=24 * 31, help="hours sealed per run at most (default 744)")
-    p.add_argument("--timeout", type=float, default=20.0, help="seconds per API call")
+    p.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds per API call attempt (a whole call: 3 attempts)"
+    )
+    add_deadline_argument(p, 3600.0)
     p.add_argument("--format", choices=("text", "json"), default="text", help="output (default: text)")
 
 
@@ -92,18 +96,32 @@ def _opened(args: argparse.Namespace) -> tuple[Archive, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from auditkit.auditors.failures import Limits, checked_timeout, run_deadline
     from auditkit.auditors.findings import utc_now
-    from auditkit.auditors.seal.sealing import SealingRefused, seal_archive
+    from auditkit.auditors.seal.sealing import SealingRefused, SealingStopped, seal_archive
+    from auditkit.auditors.seal.watched import watched
 
     now = utc_now()
     options = options_from(args, now)
-    archive, signer = _opened(args)  # arguments are all checked before this, the first cloud call
+    # A whole call: --timeout for each of the 3 attempts the SDKs make; the listing: the run's deadline.
+    limits = Limits(checked_timeout(args.timeout) * 3, run_deadline(args))
+    archive, signer = watched(*_opened(args), limits)  # arguments are all checked before this, the first cloud call
     try:
         signer.prepare()
         outcome = seal_archive(archive, signer, options, now)
     except SealingRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except SealingStopped as exc:
+        if exc.outcome is not None:
+            _report(args, archive, exc.outcome, str(exc))
+        print(f"error: sealing stopped: {exc}", file=sys.stderr)
+        return 2
+    _report(args, archive, outcome)
+    return 0
+
+
+def _report(args: argparse.Namespace, archive: Any, outcome: Any, stopped: str | None = None) -> None:
     if args.format == "json":
         doc = {
             "archive": outcome.archive,
@@ -112,8 +130,11 @@ def run(args: argparse.Namespace) -> int:
             "head": {"key": outcome.head.key, "sha256": outcome.head.sha256} if outcome.head else None,
             "unsealed_late": outcome.unsealed_late,
             "usage": archive.usage.as_dict(),
+            **({"stopped": stopped} if stopped else {}),
         }
         print(json.dumps(doc, indent=1))
     else:
-        print("\n".join(outcome.lines()))
-    return 0
+        lines = outcome.lines()
+        if stopped:  # only what was done: the hours after the stop were not looked at
+            lines = [line for line in lines if line.startswith(("sealed ", "warning: "))]
+        print("\n".join(lines))

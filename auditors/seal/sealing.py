@@ -36,6 +36,14 @@ class SealingRefused(Exception):
     """The archive's newest seal is not a valid seal: sealing on would chain to something unproven."""
 
 
+class SealingStopped(Exception):
+    """A call of the sealing did not end in time (auditors/seal/watched.py); `outcome`: what it had sealed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.outcome: SealOutcome | None = None
+
+
 @dataclass(frozen=True)
 class SealOptions:
     settle: timedelta
@@ -96,9 +104,18 @@ def _leaves(archive: Archive, objects: list[ArchiveObject]) -> list[Leaf]:
 
 
 def seal_archive(archive: Archive, signer: Signer, options: SealOptions, now: datetime) -> SealOutcome:
+    outcome = SealOutcome(archive.uri)
+    try:
+        return _seal(archive, signer, options, now, outcome)
+    except SealingStopped as exc:
+        exc.outcome = outcome  # the hours sealed before the stop, chained: the caller reports them
+        raise
+
+
+def _seal(archive: Archive, signer: Signer, options: SealOptions, now: datetime, outcome: SealOutcome) -> SealOutcome:
     listing = archive.list_all()
     head = _head(archive, listing.seal_keys)
-    outcome = SealOutcome(archive.uri, head=head.link() if head else None)
+    outcome.head = head.link() if head else None
     start = head.statement.period_end if head else hour_of(options.since)
     if head:
         sealed_names = {leaf.name for leaf in head.leaves}

@@ -124,6 +124,10 @@ def test_each_sampled_proof_checks_by_hand_against_the_signed_root(world, tmp_pa
         "hours_without_seal": 21,
     }
     assert f"samples/{DAY}/seal-proofs.json" in manifest["files"]
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert "<h2>Archive seals (sampled days)</h2>" in page
+    assert "<span class=good>4 proven, 0 not proven, 0 could not be read</span>, 21 hour(s) without a seal" in page
+    assert f"<a href='samples/{DAY}/seal-proofs.json'>{DAY}</a>" in page
 
 
 def test_the_hand_check_refuses_a_wrong_path_a_wrong_index_and_a_forged_signature(world, tmp_path):
@@ -150,6 +154,10 @@ def test_an_object_altered_after_sealing_is_not_proven_and_fails_the_package(wor
     [bad] = [p for p in archive["proofs"] if not p["verdict"].startswith("proven")]
     assert bad["object"] == victim and bad["verdict"].startswith("not proven: object altered (version ")
     assert (manifest["seal_proofs"]["proven"], manifest["seal_proofs"]["not_proven"]) == (8, 1)
+    assert (
+        "<span class=bad>8 proven, 1 not proven, 0 could not be read</span>"
+        in (tmp_path / "out/index.html").read_text()
+    )
 
 
 def test_the_sample_of_objects_is_reproducible_with_the_seed(world, tmp_path):

@@ -244,6 +244,23 @@ def verify_commands(pkg: Package, sources: list[str]) -> list[str]:
     return cmds
 
 
+def _seal_section(ev: Evidence, samples: list[date]) -> str:
+    """The archive seals' inclusion proofs of the sampled days (evidence --seals), when there are any."""
+    p = ev.seal_proofs
+    if p is None:
+        return ""
+    ok = not (p["not_proven"] or p["errors"])
+    state = f"<span class={'good' if ok else 'bad'}>{p['proven']} proven, {p['not_proven']} not proven, "
+    state += f"{p['errors']} could not be read</span>, {p['hours_without_seal']} hour(s) without a seal"
+    links = ", ".join(f"<a href='samples/{d}/seal-proofs.json'>{d}</a>" for d in samples)
+    return (
+        "<h2>Archive seals (sampled days)</h2><p>For a reproducible sample of each sampled day's archive objects: "
+        f"the object, its hour's signed seal and its RFC 6962 audit path to the signed root. {state}.</p>"
+        f"<p>Proofs: {links or 'no day sampled'} (<code>samples/DAY/seal-proofs.json</code>: each file says how to "
+        "check its proofs by hand, with SHA-256 and an RSA verify and nothing of AuditKit's).</p>"
+    )
+
+
 def _how_to_verify(pkg: Package, sources: list[str]) -> str:
     cmds = html.escape("\n".join(verify_commands(pkg, sources)))
     return (
@@ -287,6 +304,7 @@ sampled days ({sample_list}), <code>manifest.json</code> and <code>SHA256SUMS</c
 {_exceptions_section(pkg)}
 {_verify_section(ev)}
 {review_section(pkg.reviews)}
+{_seal_section(ev, samples)}
 {_how_to_verify(pkg, sources)}
 </body></html>
 """

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from auditkit.settings.azure_settings import AZURE_DEFAULTS
 from auditkit.settings.stack_file import read_stack_config
-from auditkit.settings.stack_settings import AWS_DEFAULTS, AZURE_DEFAULTS, GCP_DEFAULTS, parse_settings
+from auditkit.settings.stack_settings import AWS_DEFAULTS, GCP_DEFAULTS, parse_settings
 
 AZURE_PROVIDER = {"subscriptionId": "11111111-2222-3333-4444-555555555555", "location": "eastus2"}
 

@@ -177,3 +177,31 @@ def test_the_engine_counts_every_record_and_parses_only_the_kept(tmp_path: Path)
     (read,) = e.ingest([InputFile("f", lambda: body)], False, DecodePlan(equals("event_name", ["ConsoleLogin"]), *WEEK))
     assert (read.records, read.passed_in_period, read.error) == (2, 1, None)
     assert e.run("SELECT event_id, log_file FROM records")[1] == [("ConsoleLogin", "f")]
+
+
+def test_the_worksheet_states_the_sieve_and_what_it_parsed(month, tmp_path):
+    from auditkit.auditors.review.page import worksheet_html
+    from auditkit.auditors.review.run import ReviewRequest, review
+    from auditkit.auditors.review.worksheet import write
+
+    period = named(Cadence.WEEKLY, "2026-W48")
+    result = review(
+        ReviewRequest(period, ReviewParams(period.start, period.end, None, PHI, ARCHIVE, NY), logs=str(month))
+    )
+    path, _ = write(result, tmp_path, "2026-12-01T00:00:00Z")
+    doc = json.loads(path.read_text())["sieve"]
+    assert doc["conditions"] == [
+        "LOWER(role_arn) LIKE '%/awsreservedsso_administratoraccess_%'",
+        "LOWER(role_arn) LIKE '%/organizationaccountaccessrole'",
+        "LOWER(role_arn) LIKE '%admin%'",
+        "event_name = 'ConsoleLogin'",
+        "identity_arn = 'arn:aws:iam::123456789012:role/break-glass'",
+        "identity_arn LIKE '%:assumed-role/break-glass/%'",
+        "identity_type = 'Root'",
+        "issuer_arn = 'arn:aws:iam::123456789012:role/break-glass'",
+        "role_arn = 'arn:aws:iam::123456789012:role/break-glass'",
+    ]
+    assert 0 < doc["parsed_records"] < sum(r.records for r in result.inputs)
+    assert f"select from the {doc['parsed_records']} record(s) that meet one of these" in worksheet_html(
+        result, tmp_path
+    )

@@ -67,6 +67,11 @@ def _proof(review: Review) -> str:
     e, p = html.escape, review.proof
     errors = [r for r in review.inputs if r.error]
     parts = [f"<p>{len(review.inputs)} log file(s) read, {review.records} record(s) in the period.</p>"]
+    if review.sieve is not None and review.sieve != ["every record"]:
+        parts.append(
+            f"<p class=muted>The queries select from the {review.parsed} record(s) that meet one of these conditions "
+            f"(every other record was counted, not parsed): {e('; '.join(review.sieve))}.</p>"
+        )
     if p.mode == "none":
         parts.append(f"<p class=bad>Not verified: {e(p.why_none)}.</p>")
     else:

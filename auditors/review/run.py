@@ -67,6 +67,9 @@ class Review:
     calls: CallLog = field(default_factory=CallLog)
     source: str = ""
     sent: list[str] = field(default_factory=list)  # Athena: the SQL sent
+    # Embedded: the sieve's conditions, and how many records met one and were parsed into the engine's table
+    sieve: list[str] | None = None
+    parsed: int = 0
 
 
 def _utc(t: Any) -> str:
@@ -185,4 +188,7 @@ def _embedded(
     # Records the sieve passed over were counted as they were decoded; refused files' records do not count.
     passed = sum(r.passed_in_period for r in reads if not r.error and r.name not in proof.refused)
     records = period_records(engine, params) + passed
-    return Review(req, "embedded (DuckDB)", proof, reads, records, results, calls, source)
+    parsed = engine.count()
+    review = Review(req, "embedded (DuckDB)", proof, reads, records, results, calls, source)
+    review.sieve, review.parsed = sieve.describe(), parsed
+    return review

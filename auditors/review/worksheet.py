@@ -93,6 +93,9 @@ def write(review: Review, out: Path, started: str) -> tuple[Path, str]:
             "break_glass": list(s.break_glass),
         },
         "records": review.records,
+        **(
+            {"sieve": {"parsed_records": review.parsed, "conditions": review.sieve}} if review.sieve is not None else {}
+        ),
         "proof": review.proof.as_json(),
         "inputs": [
             {

@@ -39,6 +39,10 @@ class Condition:
         if self.column not in SIEVE_COLUMNS:
             raise ValueError(f"sieve column {self.column!r}: one of {', '.join(sorted(SIEVE_COLUMNS))}")
 
+    def describe(self) -> str:
+        column = f"LOWER({self.column})" if self.lower else self.column
+        return f"{column} {'LIKE' if self.like else '='} '{self.value}'"
+
     def matcher(self) -> Callable[[str], bool]:
         if self.like:
             pattern = re.compile(".*".join(re.escape(part) for part in self.value.split("%")), re.DOTALL)
@@ -63,6 +67,10 @@ class Sieve:
 
     def columns(self) -> tuple[str, ...]:
         return tuple(sorted({c.column for c in self.conditions or ()}))
+
+    def describe(self) -> list[str]:
+        """The conditions as the worksheet states them (a record meeting any one was parsed)."""
+        return ["every record"] if self.conditions is None else sorted(c.describe() for c in self.conditions)
 
 
 EVERYTHING = Sieve(None)

@@ -15,14 +15,21 @@ from auditkit.auditors.findings import Status
 from auditkit.components.azure.archive_sealing import SEAL_WRITES_ONLY, SEALER_DATA_ACTIONS
 from auditkit.components.plan import plan_stack
 from auditkit.policies.azure.facts import ContainerProtection, ImmutabilityFacts, LogArchive, StorageAccountFacts
-from auditkit.policies.azure.grants import BLOBS, ArchiveGrants, GrantFacts, RoleFacts
+from auditkit.policies.azure.grants import BLOBS, ArchiveGrants, GrantFacts, RoleFacts, built_in_role
 from auditkit.policies.azure.plan_facts import judge_azure_plan
 from auditkit.policies.azure.seal_protection import seal_protection, seal_protection_summary
 from auditkit.policies.computed import Computed
 from auditkit.policies.crossguard.offline import check, plan_resources
 from auditkit.policies.retention import required_retention
 from auditkit.policies.verdicts import PlanResource
-from tests.fakes.arm_grants import SEALER, assignment, blob_data_contributor, deleting_sealer, shipped_sealer
+from tests.fakes.arm_grants import (
+    SEALER,
+    assignment,
+    blob_data_contributor,
+    deleting_sealer,
+    key_listing_sealer,
+    shipped_sealer,
+)
 from tests.fakes.arm_published import ACCOUNT, PublishedWorld, immutability_policy, scan
 from tests.test_seal_stacks import KV, _azure
 
@@ -290,3 +297,69 @@ def test_an_assignment_on_another_container_of_the_account_still_counts(arm):
     auth.definitions.append(contributor)
     found = seal_finding(scan(arm, PublishedWorld(US.days, authorization=auth)))
     assert found.status is Status.FAIL and "containers/olcmtestcontainer: delete, move/action" in found.message
+
+
+# --- control-plane actions: account keys and role grants reach past the blob permissions ---
+
+RG = "/subscriptions/s/resourceGroups/auditkit-audit"
+KEYS = "Microsoft.Storage/storageAccounts/listKeys/action, Microsoft.Storage/storageAccounts/regenerateKey/action"
+
+
+def _also(role_guid: str, scope: str = RG) -> GrantFacts:
+    role = built_in_role(role_guid)
+    assert role is not None
+    return GrantFacts(scope, SEALER, role_guid, role)
+
+
+@pytest.mark.parametrize(
+    "extra,shared_key,said",
+    [
+        # Storage Account Contributor and Contributor list keys (MicrosoftDocs azure-docs, storage/common/
+        # authorization-resource-provider.md); both may also write the account, so Shared Key off is no help.
+        (_also("17d1049b-9a84-46fb-8f53-869881c3d3ab"), False, f"(Storage Account Contributor on {RG}: {KEYS})"),
+        (_also("b24988ac-6180-42a0-ab88-20f7382dd24c"), None, f"(Contributor on {RG}: {KEYS})"),
+        (
+            _also("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "/subscriptions/s"),
+            False,
+            "(User Access Administrator on /subscriptions/s: Microsoft.Authorization/roleAssignments/write, "
+            "Microsoft.Authorization/roleDefinitions/write)",
+        ),
+        (
+            GrantFacts(PLAN_ACCOUNT, SEALER, "r", RoleFacts("key reader", (), ((("*/listKeys/action",), ()),))),
+            True,
+            f"(key reader on {PLAN_ACCOUNT}: Microsoft.Storage/storageAccounts/listKeys/action)",
+        ),
+    ],
+    ids=["storage-account-contributor", "contributor", "user-access-administrator", "key-reader-shared-key-on"],
+)
+def test_a_sealer_that_can_reach_past_its_blob_permissions_fails(extra, shared_key, said):
+    facts = archive((*SHIPPED, extra))
+    facts = replace(facts, account=replace(facts.account, allow_shared_key_access=shared_key))
+    [gap] = seal_protection(facts)
+    assert gap.startswith(f"sealing identity {SEALER} may reach past its blob permissions {said}"), gap
+    assert gap.endswith(
+        "an account key authorizes every blob operation (Shared Key), and a role it assigns or edits can delete"
+    )
+
+
+def test_keys_that_authorize_nothing_and_a_reader_pass():
+    """A key lister on an account with Shared Key off (and no right to turn it on), Reader, and Storage Blob Data
+    Reader reach nothing past the blob permissions."""
+    key_reader = GrantFacts(PLAN_ACCOUNT, SEALER, "r", RoleFacts("key reader", (), ((("*/listKeys/action",), ()),)))
+    reader, blob_reader = _also("acdd72a7-3385-48ef-bd42-f606fba81ae7"), _also("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
+    facts = archive((*SHIPPED, key_reader, reader, blob_reader))
+    assert seal_protection(replace(facts, account=replace(facts.account, allow_shared_key_access=False))) == []
+
+
+def test_the_scan_fails_a_sealer_that_may_list_the_account_keys_and_turn_shared_key_on(arm):
+    """A custom role with listkeys (lower case, as Azure matches actions) on the account, read through
+    RoleDefinitions.Get in GetRoleDefinitionById.json's shape. The published account has Shared Key off: the
+    keys authorize nothing until a role that may write the account turns it on."""
+    harmless = seal_finding(scan(arm, PublishedWorld(US.days, authorization=key_listing_sealer(ACCOUNT, False))))
+    assert harmless.status is Status.PASS
+    found = seal_finding(scan(arm, PublishedWorld(US.days, authorization=key_listing_sealer(ACCOUNT, True))))
+    assert (found.status, found.resource) == (Status.FAIL, ACCOUNT)
+    assert found.message.startswith(
+        f"sealing identity {SEALER} may reach past its blob permissions (archive key reader on {ACCOUNT}: "
+        "Microsoft.Storage/storageAccounts/listKeys/action)"
+    )

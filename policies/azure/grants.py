@@ -25,6 +25,15 @@ DELETES = (
 )
 # Data actions that write a blob: a new one, or over an existing one that no immutability policy holds.
 WRITES = (f"{BLOBS}/write", f"{BLOBS}/add/action")
+# Control-plane actions that reach past the data actions and their conditions. An account key authorizes every
+# blob operation (Shared Key) while the account allows Shared Key, which storageAccounts/write can turn back on
+# (MicrosoftDocs/azure-docs, articles/storage/common/authorization-resource-provider.md: "if a user has access to
+# the account keys, then they can use the account keys to access Azure Storage data"); writing role assignments
+# or definitions grants any role, a deleting one included.
+LIST_KEYS = "Microsoft.Storage/storageAccounts/listKeys/action"
+KEY_ACTIONS = (LIST_KEYS, "Microsoft.Storage/storageAccounts/regenerateKey/action")
+ACCOUNT_WRITE = "Microsoft.Storage/storageAccounts/write"
+GRANT_ACTIONS = ("Microsoft.Authorization/roleAssignments/write", "Microsoft.Authorization/roleDefinitions/write")
 
 # Built-in roles as Microsoft publishes them (MicrosoftDocs/azure-docs, articles/role-based-access-control/
 # built-in-roles/storage.md and general.md): their ids and data actions. Owner, Contributor and Reader
@@ -39,6 +48,47 @@ BUILT_IN_DATA_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": ("Owner", ()),
     "b24988ac-6180-42a0-ab88-20f7382dd24c": ("Contributor", ()),
     "acdd72a7-3385-48ef-bd42-f606fba81ae7": ("Reader", ()),
+    "17d1049b-9a84-46fb-8f53-869881c3d3ab": ("Storage Account Contributor", ()),
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": ("User Access Administrator", ()),
+}
+_CONTAINERS = "Microsoft.Storage/storageAccounts/blobServices/containers"
+_DELEGATION_KEY = "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action"
+# Their control-plane actions and notActions, from the same pages (and role-definitions-list.md's Contributor).
+BUILT_IN_ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ba92f5b4-2d11-453d-a403-e96b0029c9fe": (
+        (f"{_CONTAINERS}/delete", f"{_CONTAINERS}/read", f"{_CONTAINERS}/write", _DELEGATION_KEY),
+        (),
+    ),
+    "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": ((f"{_CONTAINERS}/*", _DELEGATION_KEY), ()),
+    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": ((f"{_CONTAINERS}/read", _DELEGATION_KEY), ()),
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": (("*",), ()),
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": (
+        ("*",),
+        (
+            "Microsoft.Authorization/*/Delete",
+            "Microsoft.Authorization/*/Write",
+            "Microsoft.Authorization/elevateAccess/Action",
+            "Microsoft.Blueprint/blueprintAssignments/write",
+            "Microsoft.Blueprint/blueprintAssignments/delete",
+            "Microsoft.Compute/galleries/share/action",
+        ),
+    ),
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": (("*/read",), ()),
+    "17d1049b-9a84-46fb-8f53-869881c3d3ab": (
+        (
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Insights/diagnosticSettings/*",
+            "Microsoft.Network/virtualNetworks/subnets/joinViaServiceEndpoint/action",
+            "Microsoft.ResourceHealth/availabilityStatuses/read",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Storage/storageAccounts/*",
+            "Microsoft.Support/*",
+        ),
+        (),
+    ),
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": (("*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"), ()),
 }
 
 
@@ -46,28 +96,51 @@ def _pattern(action: str) -> re.Pattern[str]:
     return re.compile("^" + ".*".join(re.escape(p) for p in action.split("*")) + "$", re.IGNORECASE)
 
 
+Blocks = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+
+def _grants(blocks: Blocks, action: str) -> bool:
+    """Some block matches the action by an allowed pattern and by none it excludes (a block's exclusions
+    subtract from it alone)."""
+    return any(
+        any(_pattern(a).match(action) for a in allowed) and not any(_pattern(a).match(action) for a in excluded)
+        for allowed, excluded in blocks
+    )
+
+
 @dataclass(frozen=True)
 class RoleFacts:
     name: str
-    # each permission block: (dataActions, notDataActions); a block's notDataActions subtract from it alone
-    permissions: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    permissions: Blocks  # each permission block: (dataActions, notDataActions)
+    control: Blocks = ()  # each permission block: (actions, notActions)
 
     def allows(self, action: str) -> bool:
-        """Whether the role grants the data action: some block matches it by a dataAction and by no notDataAction."""
-        return any(
-            any(_pattern(a).match(action) for a in data) and not any(_pattern(a).match(action) for a in excluded)
-            for data, excluded in self.permissions
-        )
+        """Whether the role grants the data action."""
+        return _grants(self.permissions, action)
+
+    def allows_control(self, action: str) -> bool:
+        """Whether the role grants the control-plane (ARM) action."""
+        return _grants(self.control, action)
+
+
+def built_in_role(guid: str) -> RoleFacts | None:
+    if guid not in BUILT_IN_DATA_ACTIONS:
+        return None
+    name, data = BUILT_IN_DATA_ACTIONS[guid]
+    return RoleFacts(name, ((data, ()),), (BUILT_IN_ACTIONS[guid],))
 
 
 def role_facts(name: str, permissions: Any) -> RoleFacts:
     """A role definition's `permissions` (REST and engine props alike: camelCase)."""
+
+    def block(p: Any, allowed: str, excluded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(str(a) for a in p.get(allowed) or ()), tuple(str(a) for a in p.get(excluded) or ())
+
+    blocks = list(permissions or ())
     return RoleFacts(
         name,
-        tuple(
-            (tuple(str(a) for a in p.get("dataActions") or ()), tuple(str(a) for a in p.get("notDataActions") or ()))
-            for p in permissions or ()
-        ),
+        tuple(block(p, "dataActions", "notDataActions") for p in blocks),
+        tuple(block(p, "actions", "notActions") for p in blocks),
     )
 
 

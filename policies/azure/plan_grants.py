@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditkit.policies.azure.grants import BUILT_IN_DATA_ACTIONS, ArchiveGrants, GrantFacts, RoleFacts, role_facts
+from auditkit.policies.azure.grants import ArchiveGrants, GrantFacts, RoleFacts, built_in_role, role_facts
 from auditkit.policies.computed import Computed, known
 from auditkit.policies.verdicts import PlanResource
 
@@ -38,9 +38,9 @@ def _role(role_id: Any, defined: Mapping[str, RoleFacts]) -> Any:
     guid = role_guid(str(role_id))
     if guid in defined:
         return defined[guid]
-    if guid in BUILT_IN_DATA_ACTIONS:
-        name, actions = BUILT_IN_DATA_ACTIONS[guid]
-        return RoleFacts(name, ((actions, ()),))
+    built_in = built_in_role(guid)
+    if built_in is not None:
+        return built_in
     return Computed(f"roleDefinitionId {role_id} (neither defined in the plan nor a built-in role AuditKit knows)")
 
 

@@ -5,7 +5,9 @@ The sealing identity is the principal of any role assignment conditioned on the 
 assigned per sealed container with writes confined to `auditkit-seals/`). A container's immutability
 policy covers every blob in it, the seals included, so the seals are kept only while that policy (or
 the account's version-level one) is locked. The sealer may read and list, and write under the prefix;
-any role of its that can delete, move or write elsewhere could remove or replace a seal or a log.
+any role of its that can delete, move or write elsewhere could remove or replace a seal or a log, and so
+could one that lists the account keys (while Shared Key is allowed, or the role may allow it again) or
+writes role assignments or definitions.
 
 In a plan, a principal, scope or role computed at apply leaves the verdict undetermined only when an
 assignment it decides could delete or write.
@@ -15,7 +17,10 @@ from __future__ import annotations
 
 from auditkit.policies.azure.facts import ContainerProtection, ImmutabilityFacts, LogArchive
 from auditkit.policies.azure.grants import (
+    ACCOUNT_WRITE,
     DELETES,
+    GRANT_ACTIONS,
+    KEY_ACTIONS,
     WRITES,
     GrantFacts,
     UnreadProtection,
@@ -77,12 +82,17 @@ def _unprotected(archive: LogArchive, sealing: list[GrantFacts]) -> list[str]:
     return [gap for c in _sealed(archive, sealing) if (gap := _container_gap(archive.protection, c))]
 
 
-def _risks(g: GrantFacts) -> tuple[list[str], list[str]]:
-    """The deleting data actions the assignment grants, and the writes its condition does not confine to seals."""
+def _risks(g: GrantFacts, shared_key: bool | None) -> tuple[list[str], list[str], list[str]]:
+    """The deleting data actions the assignment grants, the writes its condition does not confine to seals, and
+    the control-plane actions that reach past both (conditions bind data actions only)."""
     deletes = [a for a in DELETES if g.role.allows(a)]
     confined = confined_to_seals(g.condition)
     writes = [a for a in WRITES if g.role.allows(a) and a.lower() not in confined]
-    return deletes, writes
+    keys = [a for a in KEY_ACTIONS if g.role.allows_control(a)]
+    if keys and shared_key is False and not g.role.allows_control(ACCOUNT_WRITE):
+        keys = []  # a key authorizes nothing while Shared Key is off, and this role cannot turn it back on
+    control = keys + [a for a in GRANT_ACTIONS if g.role.allows_control(a)]
+    return deletes, writes, control
 
 
 def _held(g: GrantFacts, sealing: list[GrantFacts], archive: LogArchive) -> bool | None:
@@ -104,13 +114,13 @@ def _describe(g: GrantFacts) -> str:
 
 
 def _exposures(archive: LogArchive, sealing: list[GrantFacts]) -> list[str]:
-    deleting, writing = [], []
+    deleting, writing, controlling = [], [], []
     for g in archive.grants.grants:
         held = _held(g, sealing, archive)
         if held is False:
             continue
-        deletes, writes = _risks(g)
-        if not (deletes or writes):
+        deletes, writes, control = _risks(g, archive.account.allow_shared_key_access)
+        if not (deletes or writes or control):
             continue
         if held is None:  # a risky assignment whose holder or scope is computed at apply
             marker = next(v for v in (g.scope, g.principal, *(s.principal for s in sealing)) if isinstance(v, Computed))
@@ -119,6 +129,8 @@ def _exposures(archive: LogArchive, sealing: list[GrantFacts]) -> list[str]:
             deleting.append(f"{_describe(g)}: {', '.join(a.rsplit('/blobs/', 1)[1] for a in deletes)}")
         if writes:
             writing.append(f"{_describe(g)}: {', '.join(a.rsplit('/blobs/', 1)[1] for a in writes)}")
+        if control:
+            controlling.append(f"{_describe(g)}: {', '.join(control)}")
     who = ", ".join(_sealers(sealing)) or "(its principal is computed at apply)"
     gaps = []
     if deleting:
@@ -130,6 +142,11 @@ def _exposures(archive: LogArchive, sealing: list[GrantFacts]) -> list[str]:
         gaps.append(
             f"sealing identity {who} may write blobs outside {PREFIX} ({'; '.join(writing)}): it could overwrite "
             "an unprotected blob or slip blobs into the archive"
+        )
+    if controlling:
+        gaps.append(
+            f"sealing identity {who} may reach past its blob permissions ({'; '.join(controlling)}): an account key "
+            "authorizes every blob operation (Shared Key), and a role it assigns or edits can delete"
         )
     return gaps
 

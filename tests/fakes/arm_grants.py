@@ -52,16 +52,21 @@ def role_definition(
     data_actions: list[str],
     not_data_actions: list[str] | None = None,
     kind: str = "CustomRole",
+    actions: list[str] | None = None,
 ) -> dict[str, Any]:
+    permission = {
+        "actions": actions or [],
+        "notActions": [],
+        "dataActions": data_actions,
+        "notDataActions": not_data_actions or [],
+    }
     return {
         "properties": {
             "roleName": name,
             "type": kind,
             "description": name,
             "assignableScopes": ["/"],
-            "permissions": [
-                {"actions": [], "notActions": [], "dataActions": data_actions, "notDataActions": not_data_actions or []}
-            ],
+            "permissions": [permission],
         },
         "id": role_id,
         "type": "Microsoft.Authorization/roleDefinitions",
@@ -117,3 +122,17 @@ def deleting_sealer(account: str) -> Authorization:
     contributor = blob_data_contributor(account.strip("/").split("/")[1])
     grant = assignment(account, SEALER, contributor["id"])
     return Authorization([*shipped.assignments, grant], [*shipped.definitions, contributor])
+
+
+def key_listing_sealer(account: str, may_write_account: bool) -> Authorization:
+    """The shipped sealer also holding a custom role that lists the account keys (a control-plane action), and
+    may write the account (and so allow Shared Key again) when asked."""
+    shipped = shipped_sealer(account)
+    subscription = account.strip("/").split("/")[1]
+    guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{account}|key-reader"))
+    role_id = f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+    actions = ["Microsoft.Storage/storageAccounts/listkeys/action"]
+    actions += ["Microsoft.Storage/storageAccounts/write"] if may_write_account else []
+    keys = role_definition(role_id, "archive key reader", [], actions=actions)
+    grant = assignment(account, SEALER, role_id)
+    return Authorization([*shipped.assignments, grant], [*shipped.definitions, keys])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from auditkit.auditors.demo.emulator_digests import new_key
 from auditkit.auditors.demo.review_step import FolderS3, Planted, ReviewDelivery
@@ -26,3 +30,30 @@ def forge(s3: object, hours: int, first_end: datetime = FIRST_END, bucket: str =
 
 def forge_folder(root: Path, hours: int = 24 * 31) -> ReviewDelivery:
     return forge(FolderS3(root), hours)
+
+
+@dataclass(frozen=True)
+class AlertCorpus:
+    """One AWS alert's corpus (policies/alerts/corpus: CloudTrail events in AWS's documented shapes) as one log file."""
+
+    alert: str
+    pattern: str  # the alert's filter pattern, rendered with the corpus's example parameters
+    events: list[dict[str, Any]]  # must_match first, then must_not_match; eventID e0, e1, ...
+    must_match: int
+    body: bytes  # the events as a gzipped CloudTrail log file
+
+
+def aws_alert_corpora() -> list[AlertCorpus]:
+    from auditkit.policies.alerts.catalog import alerts_on
+    from auditkit.policies.alerts.corpus.aws import EXAMPLE_PARAMETERS
+
+    out = []
+    for alert in alerts_on("aws"):
+        variant = alert.on("aws")
+        assert variant is not None and variant.corpus is not None
+        pattern = variant.render({k: v for k, v in EXAMPLE_PARAMETERS.items() if k in variant.parameters})
+        events = [e.event for e in (*variant.corpus.must_match, *variant.corpus.must_not_match)]
+        recs = [{**e, "eventTime": "2026-11-24T00:00:00Z", "eventID": f"e{i}"} for i, e in enumerate(events)]
+        body = gzip.compress(json.dumps({"Records": recs}).encode())
+        out.append(AlertCorpus(alert.id, pattern, events, len(variant.corpus.must_match), body))
+    return out

@@ -19,7 +19,7 @@ from auditkit.auditors.review.periods import named
 from auditkit.auditors.review.run import ReviewRequest, review
 from auditkit.policies.review.catalog import Cadence, ReviewParams
 from auditkit.settings.review_settings import review_settings
-from tests.review_world import ARCHIVE, PLANTED, forge_folder
+from tests.review_world import ARCHIVE, PLANTED, aws_alert_corpora, forge_folder
 
 NY = review_settings(
     {
@@ -335,25 +335,17 @@ def test_sign_off_appends_a_review_record_and_refuses_a_changed_worksheet(month,
 
 def test_every_aws_alert_translates_exactly_on_its_corpus():
     """The SQL the review runs for each alert matches exactly what the CloudWatch evaluator matches."""
-    from auditkit.policies.alerts.catalog import alerts_on
-    from auditkit.policies.alerts.corpus.aws import EXAMPLE_PARAMETERS
     from auditkit.policies.alerts.filter_pattern import compile_pattern
     from auditkit.policies.review.alert_sql import pattern_predicate
 
-    for alert in alerts_on("aws"):
-        variant = alert.on("aws")
-        assert variant is not None and variant.corpus is not None
-        pattern = variant.render({k: v for k, v in EXAMPLE_PARAMETERS.items() if k in variant.parameters})
-        events = [*variant.corpus.must_match, *variant.corpus.must_not_match]
-        recs = [{**e.event, "eventTime": "2026-11-24T00:00:00Z", "eventID": f"e{i}"} for i, e in enumerate(events)]
+    for c in aws_alert_corpora():
         engine = Embedded(threads=1)
-        body = gzip.compress(json.dumps({"Records": recs}).encode())
-        engine.ingest([InputFile("corpus", lambda body=body: body)])
-        _, got = engine.run(f"SELECT event_id FROM records WHERE {pattern_predicate(pattern)} ORDER BY event_id")
-        compiled = compile_pattern(pattern)
-        want = sorted(f"e{i}" for i, e in enumerate(events) if compiled.matches(e.event))
-        assert [g[0] for g in got] == want, alert.id
-        assert len(want) == len(variant.corpus.must_match), alert.id
+        engine.ingest([InputFile("corpus", lambda body=c.body: body)])
+        _, got = engine.run(f"SELECT event_id FROM records WHERE {pattern_predicate(c.pattern)} ORDER BY event_id")
+        compiled = compile_pattern(c.pattern)
+        want = sorted(f"e{i}" for i, e in enumerate(c.events) if compiled.matches(e))
+        assert [g[0] for g in got] == want, c.alert
+        assert len(want) == c.must_match, c.alert
 
 
 def test_damaged_files_in_one_batch_are_each_named_and_the_others_still_reviewed():

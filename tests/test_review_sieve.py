@@ -25,7 +25,7 @@ from auditkit.auditors.review.sources import local_files
 from auditkit.policies.review.alert_sql import like, pattern_predicate, quote
 from auditkit.policies.review.catalog import Cadence, ReviewParams, queries_for
 from auditkit.policies.review.sieve import EVERYTHING, Condition, equals, pattern_sieve, union
-from tests.review_world import ARCHIVE, forge_folder
+from tests.review_world import ARCHIVE, aws_alert_corpora, forge_folder
 from tests.test_review import NY, PHI
 
 WEEK = ("2026-11-24T00:00:00Z", "2026-12-01T00:00:00Z")
@@ -81,26 +81,17 @@ def test_worker_processes_read_and_decode_alike(month):
 
 
 def test_every_aws_alert_selects_its_corpus_alike_through_its_sieve():
-    from auditkit.policies.alerts.catalog import alerts_on
-    from auditkit.policies.alerts.corpus.aws import EXAMPLE_PARAMETERS
-
-    narrowed = 0
-    for alert in alerts_on("aws"):
-        variant = alert.on("aws")
-        assert variant is not None and variant.corpus is not None
-        pattern = variant.render({k: v for k, v in EXAMPLE_PARAMETERS.items() if k in variant.parameters})
-        events = [*variant.corpus.must_match, *variant.corpus.must_not_match]
-        recs = [{**e.event, "eventTime": "2026-11-24T00:00:00Z", "eventID": f"e{i}"} for i, e in enumerate(events)]
-        body = gzip.compress(json.dumps({"Records": recs}).encode())
-        sieve = pattern_sieve(pattern)
-        narrowed += sieve.conditions is not None
+    corpora = aws_alert_corpora()
+    for c in corpora:
+        sieve = pattern_sieve(c.pattern)
+        assert sieve.conditions is not None, c.alert  # every alert's pattern has a sieve narrower than every record
         got = []
         for plan in (None, DecodePlan(sieve, *WEEK)):
             engine = Embedded(threads=1)
-            engine.ingest([InputFile("corpus", lambda body=body: body)], False, plan)
-            got.append(engine.run(f"SELECT event_id FROM records WHERE {pattern_predicate(pattern)} ORDER BY 1")[1])
-        assert got[0] == got[1] and len(got[0]) == len(variant.corpus.must_match), alert.id
-    assert narrowed == len(alerts_on("aws"))  # every alert's pattern has a sieve narrower than every record
+            engine.ingest([InputFile("corpus", lambda body=c.body: body)], False, plan)
+            got.append(engine.run(f"SELECT event_id FROM records WHERE {pattern_predicate(c.pattern)} ORDER BY 1")[1])
+        assert got[0] == got[1] and len(got[0]) == c.must_match, c.alert
+    assert len(corpora) == 18
 
 
 @pytest.mark.parametrize(

@@ -9,19 +9,11 @@ from __future__ import annotations
 import pytest
 
 from auditkit.auditors.findings import Status
-from tests.sealed_worlds import SEALED_AT, T0, gcp_world
+from tests import test_seal_gcp
+from tests.sealed_worlds import SEALED_AT, T0
 
-
-@pytest.fixture
-def world():
-    w = gcp_world()
-    yield w
-    w.gcs.close()
-    w.kms.close()
-
-
-def _status(world, report) -> dict[str, str]:
-    return {h: f.status.value for h, f in world.by_hour(report).items()}
+world = test_seal_gcp.world  # the fixture: a fake GCS and a fake Cloud KMS for each test
+_status = test_seal_gcp._status
 
 
 def _through(proxy, bucket: str):

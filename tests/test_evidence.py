@@ -4,7 +4,7 @@ Scenarios: a clean year; a gap and its resolution; missed scan days; a deleted d
 report (chain breaks); sampled days reproducible with a seed; OSCAL output valid against NIST's
 released JSON schema (tests/schemas, see PROVENANCE.md) and compliance-trestle's models, every link
 in it resolving inside the package (also one built under paths with spaces); the printable page;
-exception notes. Anchored heads and report locks: tests/test_evidence_anchor.py.
+exception notes. Anchored heads: tests/test_evidence_anchor.py; report locks: tests/test_evidence_locks.py.
 """
 
 from __future__ import annotations

@@ -22,19 +22,21 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from auditkit.auditors.review.dialect import DuckDialect
-from auditkit.auditors.review.log_decoding import Decoded, DecodePlan, decode, read_and_decode
+from auditkit.auditors.review.log_decoding import Decoded, DecodePlan, decode, read_and_decode_each
 from auditkit.policies.review.records import COLUMNS, EVENT_TIME
 from auditkit.policies.review.sieve import EVERYTHING
 
 BATCH_BYTES = 8 << 20  # stored (gzip) bytes read, decoded and inserted together
 PROCESSES_FROM = 32 << 20  # stored bytes from which decoding runs in worker processes (their start-up pays off)
 READERS = 4  # files read at once (a bucket's reads wait on the network)
+GROUP = 16  # local files a worker reads and decodes per task
 SETTLE_ROWS = 200_000  # rows inserted between two compressions of the table (a compression costs its size)
 
 
@@ -141,9 +143,12 @@ class Embedded:
         try:
             with ThreadPoolExecutor(READERS) as readers, _decoders(self.threads, big) as decoders:
                 # Batch n+1 is read and decoding while batch n is parsed into the table.
-                pending: deque[list[tuple[FileRead, Future[Decoded] | None]]] = deque()
+                pending: deque[list[Entry]] = deque()
                 for batch in _batches(files):
-                    pending.append(list(readers.map(lambda f: _decoding(decoders, f, reads[f.name], plan, big), batch)))
+                    if big and all(f.path for f in batch):  # local files: each worker reads a group of them
+                        pending.append(_grouped(decoders, batch, reads, plan))
+                    else:
+                        pending.append(list(readers.map(lambda f: _decoding(decoders, f, reads[f.name], plan), batch)))
                     if len(pending) > 1:
                         self._insert(handoff, pending.popleft())
                 while pending:
@@ -154,15 +159,15 @@ class Embedded:
         self.con.execute("CHECKPOINT review")
         return [reads[f.name] for f in files]
 
-    def _insert(self, handoff: Path, batch: list[tuple[FileRead, Future[Decoded] | None]]) -> None:
+    def _insert(self, handoff: Path, batch: list[Entry]) -> None:
         staged: dict[str, str] = {}
         rows = 0
         self._batch += 1
-        for read, future in batch:
-            if future is None:
+        for read, decoded in batch:
+            if decoded is None:
                 continue
             try:
-                got = future.result()
+                got = decoded()
             except Exception as exc:  # a worker that died names the file it was decoding
                 read.error = f"could not be decoded: {type(exc).__name__}: {exc}"
                 continue
@@ -207,13 +212,26 @@ def _parse(con: Any, staged: dict[str, str], reads: dict[str, FileRead]) -> None
                 reads[name].error = f"could not be parsed: {exc}"
 
 
-def _decoding(
-    decoders: Executor, f: InputFile, read: FileRead, plan: DecodePlan, processes: bool
-) -> tuple[FileRead, Future[Decoded] | None]:
-    if processes and f.path is not None:
-        return read, decoders.submit(read_and_decode, f.path, plan)
+Entry = tuple[FileRead, Callable[[], Decoded] | None]  # a file, and its decoding (None: it could not be read)
+
+
+def _decoding(decoders: Executor, f: InputFile, read: FileRead, plan: DecodePlan) -> Entry:
     data = _read(f, read)
-    return read, None if data is None else decoders.submit(decode, data, plan)
+    return read, None if data is None else decoders.submit(decode, data, plan).result
+
+
+def _grouped(decoders: Executor, batch: list[InputFile], reads: dict[str, FileRead], plan: DecodePlan) -> list[Entry]:
+    """Local files in groups, one task each: a worker reads, hashes and decodes a group (few, larger tasks)."""
+    entries: list[Entry] = []
+    for at in range(0, len(batch), GROUP):
+        group = batch[at : at + GROUP]
+        done = decoders.submit(read_and_decode_each, [str(f.path) for f in group], plan)
+        entries += [(reads[f.name], partial(_nth, done, i)) for i, f in enumerate(group)]
+    return entries
+
+
+def _nth(done: Future[list[Decoded]], i: int) -> Decoded:
+    return done.result()[i]
 
 
 def _decoders(threads: int, processes: bool) -> Executor:

@@ -58,6 +58,10 @@ class _Raw(msgspec.Struct):
 _RAW = msgspec.json.Decoder(_Raw)
 
 
+def read_and_decode_each(paths: list[str], plan: DecodePlan) -> list[Decoded]:
+    return [read_and_decode(p, plan) for p in paths]
+
+
 def read_and_decode(path: str, plan: DecodePlan) -> Decoded:
     """A local log file read once here: the bytes hashed are the bytes decoded."""
     try:

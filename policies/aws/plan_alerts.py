@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from auditkit.policies.alerts.plan_verdicts import alert_verdicts as plan_alert_verdicts
 from auditkit.policies.aws import rules
 from auditkit.policies.aws.alert_judges import (
     S3_PROTECTION,
@@ -31,8 +32,8 @@ from auditkit.policies.aws.resource_types import (
     SNS_SUBSCRIPTION,
     SNS_TOPIC,
 )
-from auditkit.policies.computed import judged, known, lazily
-from auditkit.policies.rule import of_kind
+from auditkit.policies.computed import known, lazily
+from auditkit.policies.rule import Rule
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 
@@ -161,25 +162,16 @@ def alert_verdicts(
 ) -> list[Verdict]:
     """One verdict per alert rule; its resources are what proves it (filter, alarm, topic, subscriptions),
     or what was judged; the trails when nothing on their log group comes near."""
-    names = tuple(n for n, _ in trails)
     # Built once for every alert; a value computed at apply leaves each alert that reads it undetermined.
     built = lazily(plan_wiring, resources, [t for _, t in trails], phi_buckets)
-    verdicts = []
-    for rule in of_kind(rules.RULES, "alert"):
-        alert_id = rule.control.rsplit(".", 1)[-1]
-        used: tuple[str, ...] = ()
 
-        def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
-            nonlocal used
-            wiring, topics = built
-            gaps = rule.judge(wiring)
-            proof = assess_alert(alert_id, wiring).used
-            used = tuple(topics.get(n, n) for n in proof) + _features_of(resources, proof)
-            return gaps
+    def proven(rule: Rule, alert_id: str) -> tuple[list[str], tuple[str, ...]]:
+        wiring, topics = built
+        gaps = rule.judge(wiring)
+        proof = assess_alert(alert_id, wiring).used
+        return gaps, tuple(topics.get(n, n) for n in proof) + _features_of(resources, proof)
 
-        verdict = judged(rule.control, (), part)
-        verdicts.append(Verdict(rule.control, used or names, verdict.gaps, verdict.undetermined))
-    return verdicts
+    return plan_alert_verdicts(rules.RULES, proven, tuple(n for n, _ in trails))
 
 
 def _number(value: object, kind: type = int) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditkit.policies.alerts.corpus.azure import EXAMPLE_PARAMETERS
+from auditkit.policies.alerts.plan_verdicts import alert_verdicts as plan_alert_verdicts
 from auditkit.policies.azure import rules
 from auditkit.policies.azure.alert_judges import (
     ActionGroup,
@@ -25,8 +26,8 @@ from auditkit.policies.azure.alert_judges import (
     assess_alert,
     receivers,
 )
-from auditkit.policies.computed import judged, known, lazily
-from auditkit.policies.rule import of_kind
+from auditkit.policies.computed import known, lazily
+from auditkit.policies.rule import Rule
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 ACTIVITY_LOG_ALERT = "azure-native:monitor:ActivityLogAlert"
@@ -128,18 +129,9 @@ def alert_verdicts(resources: Sequence[PlanResource], subscription: str | None =
     named = {r.name for r in resources}
     # Built once for every alert; a value computed at apply leaves each alert that reads it undetermined.
     built = lazily(plan_wiring, resources, subscription)
-    verdicts = []
-    for rule in of_kind(rules.RULES, "alert"):
-        alert_id = rule.control.rsplit(".", 1)[-1]
-        used: tuple[str, ...] = ()
 
-        def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
-            nonlocal used
-            wiring = built
-            gaps = rule.judge(wiring)
-            used = tuple(n for n in assess_alert(alert_id, wiring).used if n in named)
-            return gaps
+    def proven(rule: Rule, alert_id: str) -> tuple[list[str], tuple[str, ...]]:
+        gaps = rule.judge(built)
+        return gaps, tuple(n for n in assess_alert(alert_id, built).used if n in named)
 
-        verdict = judged(rule.control, (), part)
-        verdicts.append(Verdict(rule.control, used or mine, verdict.gaps, verdict.undetermined))
-    return verdicts
+    return plan_alert_verdicts(rules.RULES, proven, mine)

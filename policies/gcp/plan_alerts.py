@@ -14,7 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from auditkit.policies.computed import Computed, NotYetKnown, judged, known, lazily
+from auditkit.policies.alerts.plan_verdicts import alert_verdicts as plan_alert_verdicts
+from auditkit.policies.computed import Computed, NotYetKnown, known, lazily
 from auditkit.policies.gcp import rules
 from auditkit.policies.gcp.alert_judges import (
     AlertPolicy,
@@ -27,7 +28,7 @@ from auditkit.policies.gcp.alert_judges import (
     route_admits,
 )
 from auditkit.policies.gcp.facts import SinkFacts
-from auditkit.policies.rule import of_kind
+from auditkit.policies.rule import Rule
 from auditkit.policies.verdicts import PlanResource, Verdict
 
 METRIC = "gcp:logging/metric:Metric"
@@ -146,26 +147,17 @@ def alert_verdicts(
     archive_pending: sink destinations computed at apply, which may name the archive the parameters lack."""
     # Built once for every alert; a value computed at apply leaves each alert that reads it undetermined.
     built = lazily(plan_wiring, resources, [s for _, s in sinks], parameters)
-    verdicts = []
-    for rule in of_kind(rules.RULES, "alert"):
-        alert_id = rule.control.rsplit(".", 1)[-1]
-        used: tuple[str, ...] = ()
 
-        def part(rule: Any = rule, alert_id: str = alert_id) -> list[str]:
-            nonlocal used
-            wiring, names, pending = built
-            gaps = rule.judge(wiring)
-            waiting = pending + (archive_pending if "archive_bucket" not in parameters else ())
-            if gaps and waiting:
-                raise NotYetKnown(waiting[0])  # a sink computed at apply may route where a metric counts
-            metric_names = {m.path: r.name for m, r in _metric_resources(resources, wiring)}
-            proof = assess_alert(alert_id, wiring).used
-            used = tuple(names.get(n, metric_names.get(n, n)) for n in proof)
-            return gaps
+    def proven(rule: Rule, alert_id: str) -> tuple[list[str], tuple[str, ...]]:
+        wiring, names, pending = built
+        gaps = rule.judge(wiring)
+        waiting = pending + (archive_pending if "archive_bucket" not in parameters else ())
+        if gaps and waiting:
+            raise NotYetKnown(waiting[0])  # a sink computed at apply may route where a metric counts
+        metric_names = {m.path: r.name for m, r in _metric_resources(resources, wiring)}
+        return gaps, tuple(names.get(n, metric_names.get(n, n)) for n in assess_alert(alert_id, wiring).used)
 
-        verdict = judged(rule.control, (), part)
-        verdicts.append(Verdict(rule.control, used or tuple(n for n, _ in sinks), verdict.gaps, verdict.undetermined))
-    return verdicts
+    return plan_alert_verdicts(rules.RULES, proven, tuple(n for n, _ in sinks))
 
 
 def _metric_resources(resources: Sequence[PlanResource], wiring: AlertWiring) -> list[tuple[LogMetric, PlanResource]]:

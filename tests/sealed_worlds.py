@@ -5,6 +5,7 @@ container with Key Vault. Objects are written as Cloud Logging sinks and Azure M
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -137,3 +138,21 @@ def azure_world() -> AzureWorld:
         for minute in (2, 21, 44, 58):
             blob.append(monitor_blob(hour), b'{"category":"AuditEvent"}\n', T0.replace(hour=hour, minute=minute))
     return AzureWorld(blob, vault, kid)
+
+
+def served_gcp_world(sealed: bool = False) -> Iterator[GcpWorld]:
+    """A pytest fixture's body: the fake GCS and Cloud KMS for one test (sealed: hours 03-05 sealed), then closed."""
+    w = gcp_world()
+    if sealed:
+        w.seal()
+    yield w
+    w.gcs.close()
+    w.kms.close()
+
+
+def served_azure_world() -> Iterator[AzureWorld]:
+    """A pytest fixture's body: the fake Blob container and Key Vault for one test, then closed."""
+    w = azure_world()
+    yield w
+    w.blob.close()
+    w.vault.close()

@@ -21,7 +21,7 @@ from auditkit.auditors.evidence.package import Request, build
 from auditkit.auditors.evidence.seal_proofs import SealedArchive
 from auditkit.auditors.evidence.timeline import Period
 from tests.fakes.cloud_kms import KEY
-from tests.sealed_worlds import gcp_world, sink_name
+from tests.sealed_worlds import served_gcp_world, sink_name
 from tests.synthetic_history import write_days
 
 DAY = date(2026, 11, 30)
@@ -29,11 +29,7 @@ DAY = date(2026, 11, 30)
 
 @pytest.fixture
 def world():
-    w = gcp_world()
-    w.seal()  # 03, 04, 05 sealed (9 objects); 06 still open
-    yield w
-    w.gcs.close()
-    w.kms.close()
+    yield from served_gcp_world(sealed=True)  # 03, 04, 05 sealed (9 objects); 06 still open
 
 
 def _canonical(doc: object) -> bytes:

@@ -17,15 +17,12 @@ from auditkit.auditors.history.stores import LocalStore
 from auditkit.auditors.report_delivery import summary_line
 from auditkit.auditors.reports.machine import to_sarif
 from auditkit.policies.azure.rules import ARCHIVE_INTEGRITY as AZURE_INTEGRITY
-from tests.sealed_worlds import T0, azure_world, monitor_blob
+from tests.sealed_worlds import T0, monitor_blob, served_azure_world
 
 
 @pytest.fixture
 def world():
-    w = azure_world()
-    yield w
-    w.blob.close()
-    w.vault.close()
+    yield from served_azure_world()
 
 
 def test_an_hour_with_a_growing_append_blob_is_open_then_verified_once_closed_and_sealed(world):

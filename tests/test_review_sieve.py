@@ -40,7 +40,7 @@ def month(tmp_path_factory):
 
 def _reviewed(files: list[InputFile], params: ReviewParams, cadence: Cadence, plan: DecodePlan | None, **engine):
     e = Embedded(threads=2, **engine)
-    reads = e.ingest(files, False, plan)
+    reads = e.ingest(files, plan)
     queries = queries_for(cadence)
     results = run_queries(e, params, queries, local_proof(params.start, params.end))
     passed = sum(r.passed_in_period for r in reads)
@@ -75,7 +75,7 @@ def test_worker_processes_read_and_decode_alike(month):
         files, params, Cadence.WEEKLY, plan
     )
     e = Embedded(threads=2, processes_from=0)
-    reads = e.ingest([*files[:3], missing], False, plan)
+    reads = e.ingest([*files[:3], missing], plan)
     assert [r.sha256 is not None for r in reads] == [True, True, True, False]
     assert reads[-1].error is not None and reads[-1].error.startswith("could not be read: FileNotFoundError")
 
@@ -88,7 +88,7 @@ def test_every_aws_alert_selects_its_corpus_alike_through_its_sieve():
         got = []
         for plan in (None, DecodePlan(sieve, *WEEK)):
             engine = Embedded(threads=1)
-            engine.ingest([InputFile("corpus", lambda body=c.body: body)], False, plan)
+            engine.ingest([InputFile("corpus", lambda body=c.body: body)], plan)
             got.append(engine.run(f"SELECT event_id FROM records WHERE {pattern_predicate(c.pattern)} ORDER BY 1")[1])
         assert got[0] == got[1] and len(got[0]) == c.must_match, c.alert
     assert len(corpora) == 18
@@ -165,7 +165,7 @@ def test_the_engine_counts_every_record_and_parses_only_the_kept(tmp_path: Path)
     recs = [{"eventTime": "2026-11-25T10:00:00Z", "eventName": n, "eventID": n} for n in ("ConsoleLogin", "GetObject")]
     body = gzip.compress(json.dumps({"Records": recs}).encode())
     e = Embedded(threads=1)
-    (read,) = e.ingest([InputFile("f", lambda: body)], False, DecodePlan(equals("event_name", ["ConsoleLogin"]), *WEEK))
+    (read,) = e.ingest([InputFile("f", lambda: body)], DecodePlan(equals("event_name", ["ConsoleLogin"]), *WEEK))
     assert (read.records, read.passed_in_period, read.error) == (2, 1, None)
     assert e.run("SELECT event_id, log_file FROM records")[1] == [("ConsoleLogin", "f")]
 

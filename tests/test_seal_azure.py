@@ -8,15 +8,12 @@ from auditkit.auditors.seal.key_vault import key_parts
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.integrity.leaves import parse_time
 from auditkit.policies.integrity.signatures import jwk_public_key, verifies
-from tests.sealed_worlds import T0, azure_world, monitor_blob
+from tests.sealed_worlds import T0, monitor_blob, served_azure_world
 
 
 @pytest.fixture
 def world():
-    w = azure_world()
-    yield w
-    w.blob.close()
-    w.vault.close()
+    yield from served_azure_world()
 
 
 def test_an_append_blob_still_growing_keeps_its_hour_open(world):

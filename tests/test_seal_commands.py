@@ -19,16 +19,12 @@ from auditkit.policies.integrity.merkle import leaf_hash, root_from_path
 from auditkit.policies.integrity.seals import canonical
 from auditkit.policies.integrity.signatures import verifies
 from tests.fakes.cloud_kms import KEY
-from tests.sealed_worlds import SEALED_AT, T0, gcp_world, parse, sink_name
+from tests.sealed_worlds import SEALED_AT, T0, parse, served_gcp_world, sink_name
 
 
 @pytest.fixture
 def world():
-    w = gcp_world()
-    w.seal()
-    yield w
-    w.gcs.close()
-    w.kms.close()
+    yield from served_gcp_world(sealed=True)
 
 
 def _deliver(world, argv):

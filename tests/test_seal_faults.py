@@ -9,11 +9,16 @@ from __future__ import annotations
 import pytest
 
 from auditkit.auditors.findings import Status
-from tests import test_seal_gcp
-from tests.sealed_worlds import SEALED_AT, T0
+from tests.sealed_worlds import SEALED_AT, T0, served_gcp_world
 
-world = test_seal_gcp.world  # the fixture: a fake GCS and a fake Cloud KMS for each test
-_status = test_seal_gcp._status
+
+@pytest.fixture
+def world():
+    yield from served_gcp_world()
+
+
+def _status(world, report) -> dict[str, str]:
+    return {h: f.status.value for h, f in world.by_hour(report).items()}
 
 
 def _through(proxy, bucket: str):

@@ -16,15 +16,12 @@ from auditkit.policies.integrity.leaves import Leaf
 from auditkit.policies.integrity.merkle import leaf_hash, root
 from auditkit.policies.integrity.seals import canonical
 from tests.fakes.cloud_kms import KEY
-from tests.sealed_worlds import SEALED_AT, T0, gcp_world, sink_name
+from tests.sealed_worlds import SEALED_AT, T0, served_gcp_world, sink_name
 
 
 @pytest.fixture
 def world():
-    w = gcp_world()
-    yield w
-    w.gcs.close()
-    w.kms.close()
+    yield from served_gcp_world()
 
 
 def _seal_doc(world, hour: int) -> dict:

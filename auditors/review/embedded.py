@@ -130,13 +130,9 @@ class Embedded:
         self._batch = 0
         self._unsettled = 0  # rows inserted since the table was last compressed
 
-    def ingest(
-        self, files: Sequence[InputFile], content_hash: bool = False, plan: DecodePlan | None = None
-    ) -> list[FileRead]:
+    def ingest(self, files: Sequence[InputFile], plan: DecodePlan | None = None) -> list[FileRead]:
         """Read, decode and keep the files' records; without a plan every record is kept."""
-        plan = plan or DecodePlan(EVERYTHING, "", "", content_hash)
-        if plan.content_hash != content_hash:
-            plan = DecodePlan(plan.sieve, plan.period_start, plan.period_end, content_hash)
+        plan = plan or DecodePlan(EVERYTHING, "", "")
         reads = {f.name: FileRead(f.name) for f in files}
         handoff = Path(tempfile.mkdtemp(prefix="auditkit-review-", dir=_memory_dir()))
         big = self.threads > 1 and sum(f.size for f in files) >= self.processes_from

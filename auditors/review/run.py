@@ -178,7 +178,7 @@ def _embedded(
     engine = Embedded()
     sieve = union(q.reads(params) for q in queries)
     plan = DecodePlan(sieve, _utc(params.start), _utc(params.end), content_hash=bucket_plan is not None)
-    reads = engine.ingest(files, plan.content_hash, plan)
+    reads = engine.ingest(files, plan)
     if bucket_plan is not None:
         proof = aws_proof.judge(bucket_plan, reads)
         for name in proof.refused:

@@ -9,7 +9,6 @@ express (off-hours, unusual callers). The scan, plan and pack judge what this de
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import Input, Output, ResourceOptions
 
+from auditkit.components.alert_recipients import recipient_name
 from auditkit.policies.alerts.catalog import alerts_on
-from auditkit.policies.alerts.model import Alert, CloudAlert
+from auditkit.policies.alerts.model import Alert
 from auditkit.policies.aws.alert_judges import S3_PROTECTION
 from auditkit.policies.errors import ConfigError
 from auditkit.settings.aws_limits import archive_key_alias, check_bucket_name, check_filter_pattern
@@ -68,25 +68,12 @@ class HighRiskAlertsArgs:
     @property
     def alerts(self) -> tuple[Alert, ...]:
         """The AWS alerts whose filter can be rendered: all of them once the PHI buckets are named."""
-        return tuple(a for a in alerts_on("aws") if self.phi_buckets or "phi_buckets" not in _variant(a).parameters)
+        return tuple(
+            a for a in alerts_on("aws") if self.phi_buckets or "phi_buckets" not in a.variant("aws").parameters
+        )
 
     def parameters(self, archive: str) -> dict[str, str | Sequence[str]]:
         return {"archive_bucket": archive, **({"phi_buckets": list(self.phi_buckets)} if self.phi_buckets else {})}
-
-
-def _variant(alert: Alert) -> CloudAlert:
-    variant = alert.on("aws")
-    assert variant is not None
-    return variant
-
-
-def _slug(alert_id: str) -> str:
-    return alert_id.replace("_", "-")
-
-
-def _endpoint_name(protocol: str, endpoint: str) -> str:
-    """A subscription's logical name from its endpoint: reordering the list never replaces (and re-confirms) one."""
-    return f"{protocol}-{hashlib.sha256(endpoint.encode()).hexdigest()[:10]}"
 
 
 def alerts_key_policy(partition: str, account_id: str) -> dict:
@@ -140,7 +127,7 @@ class HighRiskAlerts(pulumi.ComponentResource):
         for protocol, endpoints in (("email", args.email), ("https", args.https)):
             for endpoint in endpoints:
                 aws.sns.TopicSubscription(
-                    f"{name}-{_endpoint_name(protocol, endpoint)}",
+                    f"{name}-{recipient_name(protocol, endpoint)}",
                     topic=self.topic.arn,
                     protocol=protocol,
                     endpoint=endpoint,
@@ -159,13 +146,13 @@ class HighRiskAlerts(pulumi.ComponentResource):
         )
 
     def _alert(self, name: str, args: HighRiskAlertsArgs, alert: Alert, tags: dict[str, str]) -> None:
-        variant = _variant(alert)
+        variant = alert.variant("aws")
         pattern = Output.from_input(args.archive_bucket).apply(lambda b: variant.render(args.parameters(b)))
         metric = aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
             name=alert.id, namespace=args.namespace, value="1"
         )
         self.filters[alert.id] = aws.cloudwatch.LogMetricFilter(
-            f"{name}-{_slug(alert.id)}-filter",
+            f"{name}-{alert.slug}-filter",
             name=f"auditkit-{args.stack}-{alert.id}",
             log_group_name=args.log_group_name,
             pattern=pattern,
@@ -174,7 +161,7 @@ class HighRiskAlerts(pulumi.ComponentResource):
         )
         cites = "; ".join(alert.citations.hipaa + alert.citations.soc2 + alert.citations.nist)
         self.alarms[alert.id] = aws.cloudwatch.MetricAlarm(
-            f"{name}-{_slug(alert.id)}-alarm",
+            f"{name}-{alert.slug}-alarm",
             name=f"auditkit-{args.stack}-{alert.id}",
             alarm_description=f"{alert.title}. {alert.risk} ({cites})"[:1024],
             metric_name=alert.id,

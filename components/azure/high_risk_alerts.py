@@ -9,7 +9,6 @@ catalog's KQL, every 5 minutes). The scan, plan and pack judge what this deploys
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +17,9 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi_azure_native import monitor
 
+from auditkit.components.alert_recipients import recipient_name
 from auditkit.policies.alerts.catalog import alerts_on
-from auditkit.policies.alerts.model import Alert, CloudAlert, Language
+from auditkit.policies.alerts.model import Alert, Language
 from auditkit.policies.errors import ConfigError
 from auditkit.settings.alert_settings import EMAIL, HTTPS_URL
 from auditkit.settings.azure_limits import check_resource_group
@@ -60,35 +60,20 @@ class HighRiskAlertsArgs:
                     raise ConfigError(key, v, allowed)
         archive = self.archive_account_id if isinstance(self.archive_account_id, str) else _STAND_IN_ACCOUNT
         for alert in self.alerts:  # a value the filters cannot carry is refused here (ConfigError), not at apply
-            _variant(alert).render_condition(self.parameters(archive))
-            _variant(alert).render_scopes(self.parameters(archive))
+            alert.variant("azure").render_condition(self.parameters(archive))
+            alert.variant("azure").render_scopes(self.parameters(archive))
 
     @property
     def alerts(self) -> tuple[Alert, ...]:
         """The activity-log alerts (the failed-access query is registered on its own, on the workspace)."""
-        return tuple(a for a in alerts_on("azure") if _variant(a).language is Language.ACTIVITY_LOG_CONDITION)
+        return tuple(a for a in alerts_on("azure") if a.variant("azure").language is Language.ACTIVITY_LOG_CONDITION)
 
     @property
     def query(self) -> Alert | None:
-        return next((a for a in alerts_on("azure") if _variant(a).language is Language.KQL), None)
+        return next((a for a in alerts_on("azure") if a.variant("azure").language is Language.KQL), None)
 
     def parameters(self, archive: str) -> dict[str, str | Sequence[str]]:
         return {"subscription_id": self.subscription_id, "archive_account_id": archive}
-
-
-def _variant(alert: Alert) -> CloudAlert:
-    variant = alert.on("azure")
-    assert variant is not None
-    return variant
-
-
-def _slug(alert_id: str) -> str:
-    return alert_id.replace("_", "-")
-
-
-def _receiver_name(kind: str, endpoint: str) -> str:
-    """A receiver's name from its endpoint: reordering the list never renames one."""
-    return f"{kind}-{hashlib.sha256(endpoint.encode()).hexdigest()[:10]}"
 
 
 def _snake(node: Any) -> Any:
@@ -124,11 +109,11 @@ class HighRiskAlerts(pulumi.ComponentResource):
             group_short_name="auditkit",
             enabled=True,
             email_receivers=[
-                {"name": _receiver_name("email", e), "email_address": e, "use_common_alert_schema": True}
+                {"name": recipient_name("email", e), "email_address": e, "use_common_alert_schema": True}
                 for e in args.email
             ],
             webhook_receivers=[
-                {"name": _receiver_name("webhook", u), "service_uri": u, "use_common_alert_schema": True}
+                {"name": recipient_name("webhook", u), "service_uri": u, "use_common_alert_schema": True}
                 for u in args.webhook
             ],
             tags=tags,
@@ -148,11 +133,11 @@ class HighRiskAlerts(pulumi.ComponentResource):
     def _alert(
         self, name: str, args: HighRiskAlertsArgs, alert: Alert, tags: dict[str, str]
     ) -> monitor.ActivityLogAlert:
-        variant = _variant(alert)
+        variant = alert.variant("azure")
         rendered = Output.from_input(args.archive_account_id).apply(lambda a: args.parameters(a))
         return monitor.ActivityLogAlert(
-            f"{name}-{_slug(alert.id)}",
-            activity_log_alert_name=f"auditkit-{args.stack}-{_slug(alert.id)}",
+            f"{name}-{alert.slug}",
+            activity_log_alert_name=f"auditkit-{args.stack}-{alert.slug}",
             resource_group_name=args.resource_group_name,
             location="Global",
             scopes=rendered.apply(lambda p: list(variant.render_scopes(p))),
@@ -167,7 +152,7 @@ class HighRiskAlerts(pulumi.ComponentResource):
     def _query(
         self, name: str, args: HighRiskAlertsArgs, alert: Alert, workspace: Input[str], tags: dict[str, str]
     ) -> monitor.ScheduledQueryRule:
-        variant = _variant(alert)
+        variant = alert.variant("azure")
         criteria: Any = {
             "all_of": [
                 {
@@ -180,8 +165,8 @@ class HighRiskAlerts(pulumi.ComponentResource):
             ]
         }
         return monitor.ScheduledQueryRule(
-            f"{name}-{_slug(alert.id)}",
-            rule_name=f"auditkit-{args.stack}-{_slug(alert.id)}",
+            f"{name}-{alert.slug}",
+            rule_name=f"auditkit-{args.stack}-{alert.slug}",
             resource_group_name=args.resource_group_name,
             location=args.location,
             kind="LogAlert",

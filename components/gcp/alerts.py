@@ -12,7 +12,6 @@ what this deploys by what it matches (policies/gcp/alert_judges.py).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,8 +20,9 @@ import pulumi
 import pulumi_gcp as gcp
 from pulumi import ResourceOptions
 
+from auditkit.components.alert_recipients import recipient_name
 from auditkit.policies.alerts.catalog import alerts_on
-from auditkit.policies.alerts.model import Alert, CloudAlert
+from auditkit.policies.alerts.model import Alert
 from auditkit.policies.errors import ConfigError
 from auditkit.policies.gcp.alert_judges import USER_METRIC
 from auditkit.settings.gcp_limits import check_bucket_name, check_project
@@ -60,7 +60,7 @@ class HighRiskAlertsArgs:
                     self.stack,
                     f"a stack name that keeps the metric name {name!r} within 100 letters, digits, _-.",
                 )
-            query = _variant(alert).render(self.parameters)
+            query = alert.variant("gcp").render(self.parameters)
             if len(query) > FILTER_MAX:
                 raise ConfigError(
                     "gcp.alerts.phiBuckets",
@@ -71,7 +71,9 @@ class HighRiskAlertsArgs:
     @property
     def alerts(self) -> tuple[Alert, ...]:
         """The GCP alerts whose filter can be rendered: all of them once the PHI buckets are named."""
-        return tuple(a for a in alerts_on("gcp") if self.phi_buckets or "phi_buckets" not in _variant(a).parameters)
+        return tuple(
+            a for a in alerts_on("gcp") if self.phi_buckets or "phi_buckets" not in a.variant("gcp").parameters
+        )
 
     @property
     def parameters(self) -> dict[str, str | Sequence[str]]:
@@ -80,21 +82,6 @@ class HighRiskAlertsArgs:
 
     def metric_name(self, alert: Alert) -> str:
         return f"auditkit-{self.stack}-{alert.id}"
-
-
-def _variant(alert: Alert) -> CloudAlert:
-    variant = alert.on("gcp")
-    assert variant is not None
-    return variant
-
-
-def _slug(alert_id: str) -> str:
-    return alert_id.replace("_", "-")
-
-
-def _channel_name(email: str) -> str:
-    """A channel's logical name from its address: reordering the list never replaces (and re-verifies) one."""
-    return f"email-{hashlib.sha256(email.encode()).hexdigest()[:10]}"
 
 
 class HighRiskAlerts(pulumi.ComponentResource):
@@ -110,7 +97,7 @@ class HighRiskAlerts(pulumi.ComponentResource):
         labels = {"auditkit-role": "high-risk-alerts", **args.labels}
         self.channels = [
             gcp.monitoring.NotificationChannel(
-                f"{name}-{_channel_name(email)}",
+                f"{name}-{recipient_name('email', email)}",
                 project=args.project,
                 type="email",
                 display_name=f"AuditKit {args.stack} alerts: {email}",
@@ -133,11 +120,11 @@ class HighRiskAlerts(pulumi.ComponentResource):
         )
 
     def _alert(self, name: str, args: HighRiskAlertsArgs, alert: Alert, labels: dict[str, str]) -> None:
-        variant = _variant(alert)
+        variant = alert.variant("gcp")
         metric_name = args.metric_name(alert)
         cites = "; ".join(alert.citations.hipaa + alert.citations.soc2 + alert.citations.nist)
         self.metrics[alert.id] = gcp.logging.Metric(
-            f"{name}-{_slug(alert.id)}-metric",
+            f"{name}-{alert.slug}-metric",
             name=metric_name,
             project=args.project,
             bucket_name=args.log_bucket,
@@ -166,7 +153,7 @@ class HighRiskAlerts(pulumi.ComponentResource):
             },
         }
         self.policies[alert.id] = gcp.monitoring.AlertPolicy(
-            f"{name}-{_slug(alert.id)}-policy",
+            f"{name}-{alert.slug}-policy",
             project=args.project,
             display_name=f"AuditKit {args.stack}: {alert.title}",
             combiner="OR",

@@ -106,6 +106,18 @@ class Alert:
     def on(self, cloud: str) -> CloudAlert | None:
         return next((v for v in self.variants if v.cloud == cloud), None)
 
+    def variant(self, cloud: str) -> CloudAlert:
+        """The cloud's variant, for callers that took the alert from alerts_on(cloud)."""
+        found = self.on(cloud)
+        if found is None:
+            raise ValueError(f"alert {self.id} has no {cloud} variant")
+        return found
+
+    @property
+    def slug(self) -> str:
+        """The id as resource names spell it (alert-id)."""
+        return self.id.replace("_", "-")
+
     @property
     def clouds(self) -> tuple[str, ...]:
         return tuple(v.cloud for v in self.variants)

@@ -161,17 +161,13 @@ def _azure_sealing_args(
     s = a.sealing
     if s is None:
         return None
-    stand_in = (
-        f"/subscriptions/{a.subscription_id}/resourceGroups/{a.resource_group}"
-        f"/providers/Microsoft.Storage/storageAccounts/{a.storage_account_name}"
-    )
     return azure_sealing.ArchiveSealingArgs(
         resource_group_name=a.resource_group,
         location=a.location,
         subscription_id=a.subscription_id,
         tenant_id=s.tenant_id,
         vault_name=s.vault_name,
-        storage_account_id=stand_in,
+        storage_account_id=a.storage_account_id,
         containers=check_sealed_containers(s, archive.containers),
         key_name=s.key_name,
         protect=a.protect,
@@ -233,10 +229,7 @@ def _azure_alerts_args(settings: StackSettings, a: AzureSettings) -> AzureHighRi
         stack=settings.name,
         subscription_id=a.subscription_id,
         resource_group_name=a.resource_group,
-        archive_account_id=(
-            f"/subscriptions/{a.subscription_id}/resourceGroups/{a.resource_group}"
-            f"/providers/Microsoft.Storage/storageAccounts/{a.storage_account_name}"
-        ),
+        archive_account_id=a.storage_account_id,
         location=a.location,
         email=a.alerts.email,
         webhook=a.alerts.webhook,

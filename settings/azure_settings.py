@@ -59,6 +59,14 @@ class AzureSettings:
     sealing: AzureSealingSettings | None = None
     alerts: AzureAlertSettings | None = None
 
+    @property
+    def storage_account_id(self) -> str:
+        """The archive account's id as ARM will give it (known before it exists: the settings name it)."""
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.Storage/storageAccounts/{self.storage_account_name}"
+        )
+
 
 def _diagnostic_resources(resources: Any) -> tuple[str, ...]:
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):

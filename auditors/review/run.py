@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from auditkit.auditors.aws.clients import AccountSession, CallLog
 from auditkit.auditors.failures import DEFAULT_TIMEOUT, Deadline
+from auditkit.auditors.findings import iso_utc
 from auditkit.auditors.review import aws_proof
 from auditkit.auditors.review.aws_proof import Proof
 from auditkit.auditors.review.embedded import Embedded, FileRead, InputFile
@@ -70,10 +71,6 @@ class Review:
     # Embedded: the sieve's conditions, and how many records met one and were parsed into the engine's table
     sieve: list[str] | None = None
     parsed: int = 0
-
-
-def _utc(t: Any) -> str:
-    return str(t.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def period_records(engine: Engine, params: ReviewParams) -> int:
@@ -177,7 +174,7 @@ def _embedded(
 ) -> Review:
     engine = Embedded()
     sieve = union(q.reads(params) for q in queries)
-    plan = DecodePlan(sieve, _utc(params.start), _utc(params.end), content_hash=bucket_plan is not None)
+    plan = DecodePlan(sieve, iso_utc(params.start), iso_utc(params.end), content_hash=bucket_plan is not None)
     reads = engine.ingest(files, plan)
     if bucket_plan is not None:
         proof = aws_proof.judge(bucket_plan, reads)

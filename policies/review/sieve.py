@@ -61,10 +61,6 @@ class Sieve:
 
     conditions: frozenset[Condition] | None
 
-    @property
-    def everything(self) -> bool:
-        return self.conditions is None
-
     def columns(self) -> tuple[str, ...]:
         return tuple(sorted({c.column for c in self.conditions or ()}))
 
